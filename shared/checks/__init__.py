@@ -1,0 +1,1 @@
+"""Common shape of every check result (sessions, standalone calls and the CLI alike)."""

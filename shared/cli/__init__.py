@@ -1,0 +1,1 @@
+"""The `idmesh` command line."""

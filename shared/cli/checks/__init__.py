@@ -1,0 +1,1 @@
+"""`idmesh check <check>` modules (each exposes register(subparsers))."""

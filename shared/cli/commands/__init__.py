@@ -1,0 +1,1 @@
+"""Top-level `idmesh <command>` modules (each exposes register(subparsers))."""
