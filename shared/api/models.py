@@ -1,0 +1,103 @@
+"""Request and response bodies of the API (pydantic at the boundary)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from shared.sessions.store import Expected
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(Strict):
+    email: str = Field(min_length=3, max_length=320)
+    organization: str = Field(min_length=1, max_length=200)
+
+
+class RegisterAccepted(BaseModel):
+    registration_id: uuid.UUID
+
+
+class RegisterVerify(Strict):
+    email: str = Field(min_length=3, max_length=320)
+    code: str = Field(pattern=r"^\s*\d{6}\s*$")
+
+
+class Registered(BaseModel):
+    tenant_id: uuid.UUID
+    api_key: str
+
+
+class ApiKeyCreate(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class SessionCreate(Strict):
+    workflow_id: uuid.UUID
+    vendor_data: str | None = Field(default=None, max_length=1000)
+    callback_url: HttpUrl | None = None
+    expected: Expected | None = None
+
+
+class SessionCreated(BaseModel):
+    session_id: uuid.UUID
+    status: str
+    session_token: str
+    url: str
+    expires_at: datetime
+
+
+class CheckView(BaseModel):
+    check: str
+    step: str
+    status: str
+    score: float | None = None
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict)
+    duration_ms: float = 0.0
+    model: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SessionView(BaseModel):
+    session_id: uuid.UUID
+    status: str
+    workflow_id: uuid.UUID
+    workflow_version: int
+    decision: dict[str, Any] | None = None
+    vendor_data: str | None = None
+    callback_url: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None = None
+    decided_at: datetime | None = None
+    expires_at: datetime
+    checks: list[CheckView] = Field(default_factory=list)
+    extracted: dict[str, Any] = Field(default_factory=dict)
+    artifacts: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SessionPage(BaseModel):
+    items: list[SessionView]
+    next_cursor: str | None = None
+
+
+class ReviewRequest(Strict):
+    decision: Literal["approved", "declined"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ArtifactCreated(BaseModel):
+    artifact_id: uuid.UUID
+    artifact_ids: list[uuid.UUID]
+    kind: str
+
+
+class WorkflowCreated(BaseModel):
+    id: uuid.UUID
+    version: int

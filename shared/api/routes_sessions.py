@@ -1,0 +1,353 @@
+"""Sessions: create, read, page, upload artifacts, submit, review, erase."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+
+from shared.api.models import (
+    ArtifactCreated,
+    CheckView,
+    ReviewRequest,
+    SessionCreate,
+    SessionCreated,
+    SessionPage,
+    SessionView,
+)
+from shared.api.services import Services
+from shared.audit import audit
+from shared.eventing.outbox import enqueue, make_event
+from shared.http.problem import Problem, not_found
+from shared.http.router import Ctx, Reply, Router
+from shared.sessions.artifacts import list_artifacts, store_artifact, validate_upload
+from shared.sessions.results import load_results
+from shared.sessions.store import (
+    SessionRow,
+    create_session,
+    decode_cursor,
+    erase_session,
+    expire_if_due,
+    get_session,
+    list_sessions,
+    set_status,
+)
+from shared.workflows.store import get_workflow
+
+SOURCE = "/idmesh/api"
+SESSION_STATUSES = {
+    "not_started",
+    "in_progress",
+    "in_review",
+    "approved",
+    "declined",
+    "expired",
+    "abandoned",
+}
+
+
+def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True) -> SessionView:
+    checks: list[CheckView] = []
+    extracted: dict = {}
+    artifacts: list = []
+    if full:
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        for r in load_results(ctx.conn, cipher, str(s.id)):
+            checks.append(CheckView(**{k: v for k, v in r.items() if k != "check_id"}))
+            if r["check"] == "id_document" and isinstance(r["data"].get("fields"), dict):
+                extracted = r["data"]["fields"]
+        artifacts = list_artifacts(ctx.conn, str(s.id))
+    return SessionView(
+        session_id=s.id,
+        status=s.status,
+        workflow_id=s.workflow_id,
+        workflow_version=s.workflow_version,
+        decision=s.decision,
+        vendor_data=s.vendor_data,
+        callback_url=s.callback_url,
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+        submitted_at=s.submitted_at,
+        decided_at=s.decided_at,
+        expires_at=s.expires_at,
+        checks=checks,
+        extracted=extracted,
+        artifacts=artifacts,
+    )
+
+
+def load_session(ctx: Ctx, session_id: uuid.UUID, for_update: bool = False) -> SessionRow:
+    """The session, if the caller may see it: other tenants' and erased ones are 404."""
+    p = ctx.principal
+    if p.kind == "session_token" and p.session_id != str(session_id):
+        raise not_found("session")
+    s = get_session(ctx.conn, session_id, for_update=for_update)
+    if s is None or s.deleted_at is not None:
+        raise not_found("session")
+    return expire_if_due(ctx.conn, s)
+
+
+def require_open(s: SessionRow, allowed: tuple[str, ...] = ("not_started", "in_progress")) -> None:
+    if s.status not in allowed:
+        raise Problem(409, "Conflict", f"the session is {s.status}", code="session-state")
+
+
+def register_routes(router: Router, services: Services) -> None:
+    settings = services.settings
+
+    @router.route(
+        "POST",
+        "/v1/sessions",
+        body=SessionCreate,
+        response=SessionCreated,
+        status=201,
+        idempotent=True,
+        tags=("sessions",),
+        summary="Create a verification session for an end user",
+    )
+    def create(ctx: Ctx) -> Reply:
+        body: SessionCreate = ctx.body
+        wf = get_workflow(ctx.conn, body.workflow_id)
+        if wf is None:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "no such workflow",
+                code="validation-error",
+                errors=[{"pointer": "/workflow_id", "detail": "no such workflow"}],
+            )
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        s, token = create_session(
+            ctx.conn,
+            cipher,
+            wf.id,
+            wf.version,
+            body.vendor_data,
+            str(body.callback_url) if body.callback_url else None,
+            body.expected,
+            settings.session_ttl_days,
+        )
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "session.created",
+            str(s.id),
+            {"workflow_id": str(wf.id), "workflow_version": wf.version},
+        )
+        return Reply(
+            201,
+            SessionCreated(
+                session_id=s.id,
+                status=s.status,
+                session_token=token,
+                url=f"{settings.public_url}/v1/sessions/{s.id}",
+                expires_at=s.expires_at,
+            ),
+        )
+
+    @router.route(
+        "GET",
+        "/v1/sessions",
+        response=SessionPage,
+        tags=("sessions",),
+        summary="A page of sessions, newest first",
+    )
+    def list_(ctx: Ctx) -> Reply:
+        args = ctx.request.args
+        status = args.get("status") or None
+        if status and status not in SESSION_STATUSES:
+            raise Problem(400, "Bad Request", f"unknown status {status!r}")
+        try:
+            limit = int(args.get("limit", "20"))
+        except ValueError as exc:
+            raise Problem(400, "Bad Request", "limit must be an integer") from exc
+        if not 1 <= limit <= 100:
+            raise Problem(400, "Bad Request", "limit must be between 1 and 100")
+        cursor = None
+        if args.get("cursor"):
+            try:
+                cursor = decode_cursor(args["cursor"])
+            except (ValueError, TypeError) as exc:
+                raise Problem(400, "Bad Request", "malformed cursor") from exc
+        items, nxt = list_sessions(ctx.conn, status, limit, cursor)
+        page = SessionPage(
+            items=[session_view(services, ctx, s, full=False) for s in items], next_cursor=nxt
+        )
+        return Reply(200, page)
+
+    @router.route(
+        "GET",
+        "/v1/sessions/<uuid:session_id>",
+        response=SessionView,
+        tags=("sessions",),
+        summary="A session with its checks and decision",
+    )
+    def get(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        return Reply(200, session_view(services, ctx, load_session(ctx, session_id)))
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/artifacts",
+        auth="tenant_or_session",
+        multipart=True,
+        response=ArtifactCreated,
+        status=201,
+        idempotent=True,
+        tags=("sessions",),
+        summary="Upload an artifact (multipart: kind + file)",
+    )
+    def upload(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        s = load_session(ctx, session_id, for_update=True)
+        require_open(s)
+        form, files = ctx.request.form, ctx.request.files.getlist("file")
+        kind = form.get("kind", "")
+        if not files:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "no file in the upload",
+                code="validation-error",
+                errors=[{"pointer": "/file", "detail": "required"}],
+            )
+        if len(files) > 1 and kind != "liveness_frames":
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                f"{kind or 'this kind'} takes one file",
+                code="validation-error",
+            )
+        if len(files) > 120:
+            raise Problem(
+                422, "Unprocessable Content", "at most 120 frames", code="validation-error"
+            )
+        blobs = []
+        for f in files:
+            data = f.read(settings.max_upload_bytes + 1)
+            blobs.append((validate_upload(kind, data, settings.max_upload_bytes), data))
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        ids = [store_artifact(ctx.conn, cipher, str(s.id), kind, ct, data) for ct, data in blobs]
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "artifact.uploaded",
+            str(s.id),
+            {"kind": kind, "artifact_ids": ids},
+        )
+        if s.status == "in_progress":
+            enqueue(
+                ctx.conn,
+                make_event(
+                    ctx.principal.tenant_id,
+                    "io.idmesh.session.input.v1",
+                    {"session_id": str(s.id), "input": "artifact_uploaded", "check": None},
+                    SOURCE,
+                    str(s.id),
+                ),
+            )
+        return Reply(201, ArtifactCreated(artifact_id=ids[0], artifact_ids=ids, kind=kind))
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/submit",
+        auth="tenant_or_session",
+        status=202,
+        tags=("sessions",),
+        summary="Submit: the workflow starts",
+    )
+    def submit(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        s = load_session(ctx, session_id, for_update=True)
+        if s.status == "in_progress" and s.submitted_at is not None:
+            return Reply(202, {"session_id": str(s.id), "status": s.status})
+        require_open(s, ("not_started",))
+        ctx.conn.execute(
+            "UPDATE sessions SET status = 'in_progress', submitted_at = now(), updated_at = now() "
+            "WHERE id = %s",
+            (str(s.id),),
+        )
+        enqueue(
+            ctx.conn,
+            make_event(
+                ctx.principal.tenant_id,
+                "io.idmesh.session.submitted.v1",
+                {
+                    "session_id": str(s.id),
+                    "workflow_id": str(s.workflow_id),
+                    "workflow_version": s.workflow_version,
+                },
+                SOURCE,
+                str(s.id),
+            ),
+        )
+        enqueue(
+            ctx.conn,
+            make_event(
+                ctx.principal.tenant_id,
+                "io.idmesh.session.updated.v1",
+                {"session_id": str(s.id), "status": "in_progress", "previous_status": s.status},
+                SOURCE,
+                str(s.id),
+            ),
+        )
+        audit(
+            ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "session.submitted", str(s.id)
+        )
+        return Reply(202, {"session_id": str(s.id), "status": "in_progress"})
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/review",
+        body=ReviewRequest,
+        tags=("sessions",),
+        summary="Approve or decline a session in review",
+    )
+    def review(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        s = load_session(ctx, session_id, for_update=True)
+        require_open(s, ("in_review",))
+        body: ReviewRequest = ctx.body
+        decision = dict(s.decision or {})
+        decision.update(
+            {"status": body.decision, "reviewed_by": ctx.principal.actor, "rule": "manual_review"}
+        )
+        set_status(ctx.conn, str(s.id), body.decision, decision)
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "session.reviewed",
+            str(s.id),
+            {"decision": body.decision, "note": body.note or ""},
+        )
+        enqueue(
+            ctx.conn,
+            make_event(
+                ctx.principal.tenant_id,
+                "io.idmesh.session.decided.v1",
+                {
+                    "session_id": str(s.id),
+                    "status": body.decision,
+                    "rule": "manual_review",
+                    "reason_codes": list(decision.get("reason_codes", [])),
+                },
+                SOURCE,
+                str(s.id),
+            ),
+        )
+        return Reply(200, session_view(services, ctx, get_session(ctx.conn, s.id)))
+
+    @router.route(
+        "DELETE",
+        "/v1/sessions/<uuid:session_id>",
+        status=204,
+        tags=("sessions",),
+        summary="Erase a session: artifacts and personal data are destroyed",
+    )
+    def delete(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        s = load_session(ctx, session_id, for_update=True)
+        erase_session(ctx.conn, str(s.id))
+        audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "session.erased", str(s.id))
+        return Reply(204)
+
+
+__all__ = ["register_routes", "ValidationError"]

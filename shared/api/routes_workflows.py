@@ -1,0 +1,85 @@
+"""Workflows: create, list, get, PUT (new version)."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.api.models import WorkflowCreated
+from shared.api.services import Services
+from shared.audit import audit
+from shared.http.problem import not_found
+from shared.http.router import Ctx, Reply, Router
+from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.store import (
+    WorkflowInfo,
+    create_workflow,
+    get_workflow,
+    list_workflows,
+    update_workflow,
+)
+
+
+def register_routes(router: Router, services: Services) -> None:
+    @router.route(
+        "POST",
+        "/v1/workflows",
+        body=WorkflowDefinition,
+        response=WorkflowCreated,
+        status=201,
+        idempotent=True,
+        tags=("workflows",),
+        summary="Create a workflow",
+    )
+    def create(ctx: Ctx) -> Reply:
+        wf = create_workflow(ctx.conn, ctx.principal.tenant_id, ctx.body)
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "workflow.created",
+            details={"workflow_id": str(wf.id), "version": wf.version},
+        )
+        return Reply(201, WorkflowCreated(id=wf.id, version=wf.version))
+
+    @router.route("GET", "/v1/workflows", tags=("workflows",), summary="List workflows")
+    def list_(ctx: Ctx) -> Reply:
+        return Reply(
+            200,
+            {"items": [w.model_dump(mode="json", by_alias=True) for w in list_workflows(ctx.conn)]},
+        )
+
+    @router.route(
+        "GET",
+        "/v1/workflows/<uuid:workflow_id>",
+        response=WorkflowInfo,
+        tags=("workflows",),
+        summary="Get a workflow (current version)",
+    )
+    def get(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
+        version = ctx.request.args.get("version")
+        v = int(version) if version and version.isdigit() else None
+        wf = get_workflow(ctx.conn, workflow_id, v)
+        if wf is None:
+            raise not_found("workflow")
+        return Reply(200, wf.model_dump(mode="json", by_alias=True))
+
+    @router.route(
+        "PUT",
+        "/v1/workflows/<uuid:workflow_id>",
+        body=WorkflowDefinition,
+        response=WorkflowCreated,
+        tags=("workflows",),
+        summary="Replace a workflow: makes a new version",
+    )
+    def put(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
+        wf = update_workflow(ctx.conn, ctx.principal.tenant_id, workflow_id, ctx.body)
+        if wf is None:
+            raise not_found("workflow")
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "workflow.updated",
+            details={"workflow_id": str(wf.id), "version": wf.version},
+        )
+        return Reply(200, WorkflowCreated(id=wf.id, version=wf.version))

@@ -1,0 +1,54 @@
+"""What the API's routes need, built once per process (after any fork)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+
+from shared.config import Settings
+from shared.crypto.envelope import TenantCipher, load_master_key
+from shared.db.bootstrap import database_urls
+from shared.db.tenant_tx import Database
+from shared.tenancy.registration import Registrations
+from shared.tenancy.tenants import Tenant, tenant_cipher
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    master_key: bytes
+    registrations: Registrations
+    # Called after a tenant is created (e.g. rendering its broker and triggers).
+    on_tenant_created: list[Callable[[Tenant], None]] = field(default_factory=list)
+
+    def cipher(self, conn: psycopg.Connection, tenant_id: str) -> TenantCipher:
+        return tenant_cipher(conn, self.master_key, tenant_id)
+
+
+_lock = threading.Lock()
+_services: Services | None = None
+
+
+def build_services(settings: Settings) -> Services:
+    url = settings.app_database_url or database_urls(settings, start=False).app
+    db = Database(url)
+    master = load_master_key(settings)
+    return Services(
+        settings=settings,
+        db=db,
+        master_key=master,
+        registrations=Registrations(db, settings, master),
+    )
+
+
+def get_services() -> Services:
+    global _services
+    if _services is None:
+        with _lock:
+            if _services is None:
+                _services = build_services(Settings.from_env())
+    return _services

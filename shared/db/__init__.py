@@ -1,0 +1,1 @@
+"""Postgres: the embedded cluster, roles, migrations and tenant-scoped transactions."""

@@ -1,0 +1,1 @@
+"""Platform side of eventing: the transactional outbox and its relay."""

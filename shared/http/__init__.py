@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the API function: problems, routing, auth, OpenAPI."""

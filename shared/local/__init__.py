@@ -1,0 +1,1 @@
+"""The local runtime (`idmesh up`): what Knative and the cluster do, on one machine."""

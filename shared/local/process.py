@@ -1,0 +1,125 @@
+"""Function processes: each function runs as its own functions-framework process and port,
+as Knative would run its container; a crashed process is restarted by the supervisor."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class FunctionSpec:
+    name: str  # the Knative Service name
+    target: str  # the entry point inside functions/<folder>/main.py
+    folder: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/readyz"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class FunctionProcess:
+    def __init__(self, spec: FunctionSpec, base_env: dict[str, str], log_dir: Path) -> None:
+        self.spec = spec
+        self.base_env = base_env
+        self.log_dir = log_dir
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.restarts = 0
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "functions_framework",
+            "--target", self.spec.target,
+            "--source", str(PROJECT_ROOT / "functions" / self.spec.folder / "main.py"),
+            "--host", "127.0.0.1", "--port", str(self.spec.port),
+        ]
+
+    def start(self) -> None:
+        env = {**os.environ, **self.base_env, **self.spec.env, "K_SERVICE": self.spec.name,
+               "PORT": str(self.spec.port), "PYTHONUNBUFFERED": "1"}
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        out = open(self.log_dir / f"{self.spec.name}.log", "ab")  # noqa: SIM115 - owned by proc
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(self.command(), env=env, stdout=out, stderr=subprocess.STDOUT,
+                                     cwd=str(PROJECT_ROOT), start_new_session=True)
+        out.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        """Seconds from start until the readiness probe answered 200."""
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if not self.alive():
+                    raise RuntimeError(f"function {self.spec.name} exited while starting "
+                                       f"(see {self.log_dir / (self.spec.name + '.log')})")
+                try:
+                    if client.get(self.spec.url + self.spec.ready_path).status_code == 200:
+                        return time.monotonic() - self.started_at
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05)
+        raise TimeoutError(f"function {self.spec.name} not ready after {timeout}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=timeout)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (tests)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+class Supervisor:
+    """Restarts crashed function processes (as Knative replaces a failed pod)."""
+
+    def __init__(self, processes: list[FunctionProcess], interval: float = 0.5) -> None:
+        self.processes = processes
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            for p in self.processes:
+                if not p.alive() and not self._stop.is_set():
+                    log.warning("function %s exited (code %s); restarting", p.spec.name,
+                                p.proc.returncode if p.proc else None)
+                    p.restarts += 1
+                    p.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

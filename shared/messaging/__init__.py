@@ -1,0 +1,1 @@
+"""Delivering messages to people: registration codes and one-time codes."""

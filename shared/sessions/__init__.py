@@ -1,0 +1,1 @@
+"""Verification sessions, their artifacts and their results."""

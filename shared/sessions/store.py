@@ -1,0 +1,176 @@
+"""Sessions in Postgres: create, read, page, review, erase. All calls run in a tenant tx."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.crypto.envelope import TenantCipher
+from shared.tenancy.secrets import SESSION_TOKEN_PREFIX, new_secret
+
+SessionStatus = Literal[
+    "not_started", "in_progress", "in_review", "approved", "declined", "expired", "abandoned"
+]
+OPEN_STATUSES = ("not_started", "in_progress", "in_review")
+
+
+class Expected(BaseModel):
+    """What the tenant already knows about the end user (stored encrypted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    date_of_birth: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}-\d{2})?$")
+    address: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class SessionRow(BaseModel):
+    id: uuid.UUID
+    workflow_id: uuid.UUID
+    workflow_version: int
+    status: str
+    decision: dict[str, Any] | None
+    vendor_data: str | None
+    callback_url: str | None
+    expected_enc: bytes | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    expires_at: datetime
+    deleted_at: datetime | None
+
+
+SESSION_COLUMNS = (
+    "id, workflow_id, workflow_version, status, decision, vendor_data, callback_url, "
+    "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at"
+)
+
+
+def create_session(
+    conn: psycopg.Connection,
+    cipher: TenantCipher,
+    workflow_id: uuid.UUID,
+    workflow_version: int,
+    vendor_data: str | None,
+    callback_url: str | None,
+    expected: Expected | None,
+    ttl_days: int,
+) -> tuple[SessionRow, str]:
+    session_id = str(uuid.uuid4())
+    token, digest, _ = new_secret(SESSION_TOKEN_PREFIX)
+    expected_enc = None
+    if expected is not None:
+        expected_enc = cipher.seal(
+            "expected", session_id, expected.model_dump_json(exclude_none=True).encode()
+        )
+    row = conn.execute(
+        f"INSERT INTO sessions (id, tenant_id, workflow_id, workflow_version, vendor_data, "
+        f"callback_url, expected_enc, token_hash, expires_at) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}",
+        (
+            session_id,
+            cipher.tenant_id,
+            str(workflow_id),
+            workflow_version,
+            vendor_data,
+            callback_url,
+            expected_enc,
+            digest,
+            datetime.now(UTC) + timedelta(days=ttl_days),
+        ),
+    ).fetchone()
+    return SessionRow.model_validate(row), token
+
+
+def get_session(
+    conn: psycopg.Connection, session_id: uuid.UUID | str, for_update: bool = False
+) -> SessionRow | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = conn.execute(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = %s{lock}", (str(session_id),)
+    ).fetchone()
+    return SessionRow.model_validate(row) if row else None
+
+
+def expected_of(cipher: TenantCipher, s: SessionRow) -> Expected | None:
+    if s.expected_enc is None:
+        return None
+    return Expected.model_validate_json(cipher.open("expected", str(s.id), s.expected_enc))
+
+
+def expire_if_due(conn: psycopg.Connection, s: SessionRow) -> SessionRow:
+    """Sessions never submitted expire at `expires_at`."""
+    if s.status == "not_started" and s.expires_at <= datetime.now(UTC) and s.deleted_at is None:
+        conn.execute(
+            "UPDATE sessions SET status = 'expired', updated_at = now() WHERE id = %s", (str(s.id),)
+        )
+        return s.model_copy(update={"status": "expired"})
+    return s
+
+
+def set_status(
+    conn: psycopg.Connection, session_id: str, status: str, decision: dict[str, Any] | None = None
+) -> None:
+    conn.execute(
+        "UPDATE sessions SET status = %s, decision = coalesce(%s, decision), updated_at = now(), "
+        "decided_at = CASE WHEN %s IN ('approved', 'declined', 'in_review') THEN now() "
+        "ELSE decided_at END WHERE id = %s",
+        (status, json.dumps(decision) if decision is not None else None, status, session_id),
+    )
+
+
+def encode_cursor(created_at: datetime, sid: uuid.UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(sid)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    pad = "=" * (-len(cursor) % 4)
+    created, sid = json.loads(base64.urlsafe_b64decode(cursor + pad))
+    return datetime.fromisoformat(created), uuid.UUID(sid)
+
+
+def list_sessions(
+    conn: psycopg.Connection,
+    status: str | None,
+    limit: int,
+    cursor: tuple[datetime, uuid.UUID] | None,
+) -> tuple[list[SessionRow], str | None]:
+    clauses = ["deleted_at IS NULL"]
+    params: list[Any] = []
+    if status:
+        clauses.append("status = %s")
+        params.append(status)
+    if cursor:
+        clauses.append("(created_at, id) < (%s, %s)")
+        params.extend([cursor[0], str(cursor[1])])
+    params.append(limit + 1)
+    rows = conn.execute(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE {' AND '.join(clauses)} "
+        "ORDER BY created_at DESC, id DESC LIMIT %s",
+        params,
+    ).fetchall()
+    items = [SessionRow.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    return items, nxt
+
+
+def erase_session(conn: psycopg.Connection, session_id: str) -> None:
+    """Erasure: artifacts and personal data gone; a tombstone row and the audit trail stay."""
+    conn.execute("DELETE FROM artifacts WHERE session_id = %s", (session_id,))
+    conn.execute("DELETE FROM checks WHERE session_id = %s", (session_id,))
+    conn.execute(
+        "UPDATE sessions SET expected_enc = NULL, vendor_data = NULL, callback_url = NULL, "
+        "decision = NULL, deleted_at = now(), updated_at = now() WHERE id = %s",
+        (session_id,),
+    )

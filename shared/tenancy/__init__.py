@@ -1,0 +1,1 @@
+"""Tenants, headless registration, API keys and session tokens."""

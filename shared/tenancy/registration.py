@@ -1,0 +1,125 @@
+"""Headless registration in two calls: request a code by email, verify it, get a key.
+
+Codes: 6 digits, stored as an HMAC, valid 15 minutes, at most 5 attempts; registrations are
+rate-limited per email and per client address.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+
+from shared.config import Settings
+from shared.db.tenant_tx import Database
+from shared.http.problem import Problem
+from shared.messaging.delivery import record_message, send_external
+from shared.tenancy.api_keys import create_api_key
+from shared.tenancy.secrets import code_hash, codes_equal, new_code
+from shared.tenancy.tenants import create_tenant
+
+CODE_TTL = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "the email address is not valid",
+            code="validation-error",
+            errors=[{"pointer": "/email", "detail": str(exc), "type": "email"}],
+        ) from exc
+
+
+@dataclass
+class Registrations:
+    db: Database
+    settings: Settings
+    master_key: bytes
+
+    def start(self, email: str, organization: str, client_addr: str) -> tuple[str, list]:
+        """Create a registration and queue its code. Returns (id, post-commit actions)."""
+        email = normalise_email(email)
+        since = datetime.now(UTC) - timedelta(hours=1)
+        code = new_code()
+        after: list = []
+        with self.db.platform() as conn:
+            counts = conn.execute(
+                "SELECT * FROM idmesh_registration_counts(%s, %s, %s)",
+                (email, client_addr, since),
+            ).fetchone()
+            if (
+                counts["by_email"] >= self.settings.registration_per_email_per_hour
+                or counts["by_client"] >= self.settings.registration_per_client_per_hour
+            ):
+                raise Problem(
+                    429,
+                    "Too Many Requests",
+                    "too many registrations, try later",
+                    code="rate-limited",
+                    headers={"Retry-After": "3600"},
+                )
+            row = conn.execute(
+                "SELECT idmesh_registration_create(%s, %s, %s, %s, %s) AS id",
+                (
+                    email,
+                    organization,
+                    code_hash(self.master_key, "registration", email, code),
+                    client_addr,
+                    datetime.now(UTC) + CODE_TTL,
+                ),
+            ).fetchone()
+            subject = "Your idmesh verification code"
+            body = (
+                f"Your idmesh registration code is {code}. "
+                f"It expires in {int(CODE_TTL.total_seconds() // 60)} minutes."
+            )
+            record_message(conn, "email", email, subject, body, tenant_id=None)
+        if self.settings.smtp_host:
+            after.append(lambda: send_external(self.settings, "email", email, subject, body))
+        return str(row["id"]), after
+
+    def verify(self, email: str, code: str) -> tuple[str, str]:
+        """Check the code; on success create the tenant and its first key."""
+        email = normalise_email(email)
+        # Count the attempt in its own committed transaction, whatever happens next.
+        with self.db.platform() as conn:
+            reg = conn.execute("SELECT * FROM idmesh_registration_attempt(%s)", (email,)).fetchone()
+        if reg is None:
+            raise Problem(400, "Bad Request", "the code is not valid", code="invalid-code")
+        if reg["attempts"] > MAX_ATTEMPTS:
+            raise Problem(
+                429,
+                "Too Many Requests",
+                "too many attempts; register again for a new code",
+                code="too-many-attempts",
+            )
+        if reg["expired"]:
+            raise Problem(
+                400, "Bad Request", "the code has expired; register again", code="code-expired"
+            )
+        expected = code_hash(self.master_key, "registration", email, code.strip())
+        if not codes_equal(expected, reg["code_hash"]):
+            raise Problem(400, "Bad Request", "the code is not valid", code="invalid-code")
+        tenant_id = str(uuid.uuid4())
+        with self.db.tenant(tenant_id) as conn:
+            create_tenant(conn, self.master_key, tenant_id, reg["organization"], email)
+            key = create_api_key(conn, tenant_id, "default")
+            done = conn.execute(
+                "SELECT idmesh_registration_complete(%s, %s) AS ok",
+                (reg["registration_id"], tenant_id),
+            ).fetchone()
+            if not done["ok"]:
+                raise Problem(
+                    409,
+                    "Conflict",
+                    "this registration was already verified",
+                    code="already-verified",
+                )
+        return tenant_id, key.api_key

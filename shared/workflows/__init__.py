@@ -1,0 +1,1 @@
+"""Tenant-defined workflows: steps, parameters and decision rules, versioned."""

@@ -1,0 +1,132 @@
+"""The workflow definition a tenant posts: validated here, stored as JSON, versioned.
+
+A workflow is a set of steps (checks with parameters) and decision rules. Steps run in
+parallel unless one names others in `after`. When every required step has a result, the
+rules decide: each rule matches on a check's status, on a warning code, or on a score, and
+says what to do (decline / review / approve). The most severe matching action wins
+(decline > review > approve); when no rule matches, the defaults apply: a failed required
+check declines, an error or a warning sends to review, otherwise the session is approved.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CheckName = Literal[
+    "id_document",
+    "passive_liveness",
+    "active_liveness",
+    "face_match",
+    "age_estimation",
+    "aml",
+    "proof_of_address",
+    "email",
+    "phone",
+    "nfc",
+    "blocklist",
+]
+CHECK_NAMES: tuple[str, ...] = CheckName.__args__  # type: ignore[attr-defined]
+Action = Literal["decline", "review", "approve"]
+SEVERITY: dict[str, int] = {"approve": 0, "review": 1, "decline": 2}
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    check: CheckName
+    id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    required: bool = True
+    params: dict[str, Any] = Field(default_factory=dict)
+    after: list[str] = Field(default_factory=list, description="ids of steps this one waits for")
+
+    @property
+    def step_id(self) -> str:
+        return self.id or self.check
+
+
+class RuleCondition(BaseModel):
+    """What a rule matches. Every given field must hold (AND)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: str | None = Field(default=None, description="step id or check name")
+    status: list[Literal["passed", "failed", "warning", "error"]] | None = None
+    warning: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]*$")
+    score_below: float | None = None
+    score_at_least: float | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RuleCondition:
+        if all(
+            v is None for v in (self.status, self.warning, self.score_below, self.score_at_least)
+        ):
+            raise ValueError(
+                "a rule needs at least one of status, warning, score_below, score_at_least"
+            )
+        if (self.score_below is not None or self.score_at_least is not None) and not self.check:
+            raise ValueError("a score condition needs `check`")
+        return self
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=80)
+    when: RuleCondition = Field(alias="if")
+    then: Action
+
+
+class Defaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    failed: Action = "decline"
+    error: Action = "review"
+    warning: Action = "review"
+    passed: Action = "approve"
+
+
+class Monitoring(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aml: bool = False
+
+
+class WorkflowDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    steps: list[Step] = Field(min_length=1, max_length=20)
+    rules: list[Rule] = Field(default_factory=list, max_length=100)
+    defaults: Defaults = Field(default_factory=Defaults)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WorkflowDefinition:
+        ids = [s.step_id for s in self.steps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"step ids must be unique (give `id`): {', '.join(dupes)}")
+        known = set(ids)
+        for s in self.steps:
+            missing = [a for a in s.after if a not in known]
+            if missing:
+                raise ValueError(f"step {s.step_id} waits for unknown steps: {missing}")
+        self._check_acyclic()
+        return self
+
+    def _check_acyclic(self) -> None:
+        after = {s.step_id: set(s.after) for s in self.steps}
+        done: set[str] = set()
+        while len(done) < len(after):
+            ready = [k for k, deps in after.items() if k not in done and deps <= done]
+            if not ready:
+                raise ValueError("steps wait for each other in a cycle")
+            done.update(ready)
+
+    def step(self, step_id: str) -> Step:
+        for s in self.steps:
+            if s.step_id == step_id:
+                return s
+        raise KeyError(step_id)

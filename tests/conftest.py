@@ -1,0 +1,121 @@
+"""Shared fixtures: a real embedded Postgres, a real API process, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from shared.config import Settings
+from shared.db.bootstrap import DatabaseUrls, prepare_database
+from shared.db.cluster import EmbeddedPostgres, free_port
+from shared.local.process import FunctionProcess, FunctionSpec
+
+
+@dataclass
+class PgStack:
+    settings: Settings
+    urls: DatabaseUrls
+    data_dir: Path
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(self.urls.admin_db, row_factory=dict_row, autocommit=True)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "IDMESH_DATA_DIR": str(self.data_dir),
+            "IDMESH_APP_DATABASE_URL": self.urls.app,
+            "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
+            "IDMESH_REGISTRATION_PER_EMAIL_PER_HOUR": "5",
+        }
+
+
+def make_data_dir() -> Path:
+    # The postgres OS user must be able to traverse it (pytest's tmp dirs are 0700).
+    path = Path(tempfile.mkdtemp(prefix="idmesh-test-"))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgStack]:
+    data_dir = make_data_dir()
+    settings = Settings(data_dir=data_dir)
+    urls = prepare_database(settings)
+    try:
+        yield PgStack(settings, urls, data_dir)
+    finally:
+        EmbeddedPostgres(data_dir).stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api_url(pg: PgStack) -> Iterator[str]:
+    spec = FunctionSpec(name="api", target="api", folder="api", port=free_port())
+    proc = FunctionProcess(spec, pg.env(), pg.data_dir / "logs")
+    proc.start()
+    try:
+        proc.wait_ready(60)
+        yield spec.url
+    finally:
+        proc.stop()
+
+
+@pytest.fixture()
+def client(api_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, timeout=30) as c:
+        yield c
+
+
+def latest_code(pg: PgStack, email: str) -> str:
+    import re
+
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1", (email,)
+        ).fetchone()
+    assert row, f"no message to {email}"
+    return re.search(r"\b(\d{6})\b", row["body"]).group(1)
+
+
+@dataclass
+class TenantHandle:
+    tenant_id: str
+    api_key: str
+    email: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture()
+def register(client: httpx.Client, pg: PgStack):
+    def _register(org: str = "Acme Corp") -> TenantHandle:
+        email = f"owner{next(_counter)}-{os.getpid()}@{org.split()[0].lower()}.example.com"
+        r = client.post("/v1/register", json={"email": email, "organization": org})
+        assert r.status_code == 202, r.text
+        code = latest_code(pg, email)
+        r = client.post("/v1/register/verify", json={"email": email, "code": code})
+        assert r.status_code == 201, r.text
+        body = r.json()
+        return TenantHandle(body["tenant_id"], body["api_key"], email)
+
+    return _register
+
+
+SIMPLE_WORKFLOW = {
+    "name": "email and phone",
+    "steps": [{"check": "email", "required": True}, {"check": "phone", "required": True}],
+}
