@@ -1,0 +1,106 @@
+"""The idmesh CloudEvent catalogue: type names, attribute names and the data models.
+
+`data` carries ids and results only, never images or personal data (claim check). Every
+model forbids unknown fields so that a producer cannot smuggle extra content through.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Extension attribute names (CloudEvents: lowercase alphanumeric, at most 20 characters).
+EXT_TENANT_ID = "tenantid"
+EXT_SESSION_ID = "sessionid"
+EXT_CHECK_TYPE = "checktype"
+EXT_TRACEPARENT = "traceparent"
+
+SESSION_SUBMITTED = "io.idmesh.session.submitted.v1"
+SESSION_INPUT = "io.idmesh.session.input.v1"
+CHECK_REQUESTED = "io.idmesh.check.requested.v1"
+CHECK_COMPLETED = "io.idmesh.check.completed.v1"
+SESSION_DECIDED = "io.idmesh.session.decided.v1"
+SESSION_UPDATED = "io.idmesh.session.updated.v1"
+AML_HIT = "io.idmesh.aml.hit.v1"
+
+CheckStatus = Literal["passed", "failed", "warning", "error", "pending"]
+DecisionStatus = Literal["approved", "declined", "in_review"]
+SessionStatus = Literal[
+    "not_started", "in_progress", "in_review", "approved", "declined", "expired", "abandoned"
+]
+UserInput = Literal["email_verified", "phone_verified", "artifact_uploaded", "challenge_answered"]
+
+_Id = Field(min_length=1, max_length=128)
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SessionSubmitted(EventData):
+    session_id: str = _Id
+    workflow_id: str = _Id
+    workflow_version: int = Field(ge=1)
+
+
+class SessionInput(EventData):
+    """An end-user action that may unblock a waiting workflow step."""
+
+    session_id: str = _Id
+    input: UserInput
+    check: str | None = None
+
+
+class CheckRequested(EventData):
+    session_id: str = _Id
+    check: str = Field(min_length=1, max_length=64)
+    step: int = Field(ge=0)
+    params: dict[str, Any] = Field(default_factory=dict)
+    attempt: int = Field(default=1, ge=1)
+
+
+class CheckCompleted(EventData):
+    session_id: str = _Id
+    check: str = Field(min_length=1, max_length=64)
+    step: int = Field(ge=0)
+    check_id: str = _Id
+    status: CheckStatus
+    score: float | None = None
+    warning_codes: list[str] = Field(default_factory=list)
+
+
+class SessionDecided(EventData):
+    session_id: str = _Id
+    status: DecisionStatus
+    rule: str | None = None
+    reason_codes: list[str] = Field(default_factory=list)
+
+
+class SessionUpdated(EventData):
+    session_id: str = _Id
+    status: SessionStatus
+    previous_status: SessionStatus | None = None
+
+
+class AmlHit(EventData):
+    subject_id: str = _Id
+    session_id: str | None = None
+    entity_id: str = _Id
+    list: str = Field(min_length=1, max_length=128)
+    list_version: str = Field(min_length=1, max_length=128)
+    score: float = Field(ge=0.0, le=1.0)
+
+
+EVENT_MODELS: dict[str, type[EventData]] = {
+    SESSION_SUBMITTED: SessionSubmitted,
+    SESSION_INPUT: SessionInput,
+    CHECK_REQUESTED: CheckRequested,
+    CHECK_COMPLETED: CheckCompleted,
+    SESSION_DECIDED: SessionDecided,
+    SESSION_UPDATED: SessionUpdated,
+    AML_HIT: AmlHit,
+}
+
+# Types whose events must carry the `checktype` extension (equal to data.check).
+CHECK_EVENT_TYPES = frozenset({CHECK_REQUESTED, CHECK_COMPLETED})

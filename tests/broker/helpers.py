@@ -1,0 +1,176 @@
+"""Real HTTP subscribers and manifest writers for the broker tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TENANT_A = str(uuid.UUID("11111111-1111-4111-8111-111111111111"))
+TENANT_B = str(uuid.UUID("22222222-2222-4222-8222-222222222222"))
+
+
+class Received:
+    def __init__(self, headers: dict[str, str], body: bytes, at: float) -> None:
+        self.headers = headers
+        self.body = body
+        self.at = at
+
+    @property
+    def ce(self) -> dict[str, str]:
+        return {k[3:]: v for k, v in self.headers.items() if k.startswith("ce-")}
+
+
+Responder = Callable[[int, Received], tuple[int, dict[str, str], bytes]]
+
+
+class Subscriber:
+    """A subscriber on 127.0.0.1:<ephemeral>; `respond(n, request)` picks the answer for the
+    n-th request (0-based)."""
+
+    def __init__(self, respond: Responder | None = None) -> None:
+        self.respond = respond or (lambda n, r: (202, {}, b""))
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                rec = Received({k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                with outer._cond:
+                    index = len(outer.received)
+                    outer.received.append(rec)
+                    outer._cond.notify_all()
+                status, headers, out = outer.respond(index, rec)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=lambda: self.server.serve_forever(poll_interval=0.05), daemon=True
+        )
+        self.thread.start()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = time.time() + timeout
+        with self._cond:
+            while len(self.received) < count:
+                left = deadline - time.time()
+                if left <= 0:
+                    raise AssertionError(
+                        f"expected {count} request(s), got {len(self.received)} in {timeout}s"
+                    )
+                self._cond.wait(left)
+            return list(self.received)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def broker_doc(namespace: str, tenant_id: str | None = None, name: str = "default") -> dict:
+    meta: dict[str, Any] = {"name": name, "namespace": namespace}
+    if tenant_id:
+        meta["annotations"] = {"idmesh.io/tenant-id": tenant_id}
+    return {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "metadata": meta}
+
+
+def trigger_doc(
+    namespace: str,
+    name: str,
+    subscriber: dict,
+    attributes: dict | None = None,
+    filters: list | None = None,
+    delivery: dict | None = None,
+    broker: str = "default",
+) -> dict:
+    spec: dict[str, Any] = {"broker": broker, "subscriber": subscriber}
+    if attributes is not None:
+        spec["filter"] = {"attributes": attributes}
+    if filters is not None:
+        spec["filters"] = filters
+    if delivery is not None:
+        spec["delivery"] = delivery
+    return {
+        "apiVersion": "eventing.knative.dev/v1",
+        "kind": "Trigger",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def write_manifests(directory: Path, docs: list[dict], filename: str = "tenant.yaml") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return path
+
+
+def write_services(path: Path, services: dict[str, str]) -> Path:
+    path.write_text(json.dumps(services))
+    return path
+
+
+def binary_event(
+    ev_type: str = "io.idmesh.test.v1",
+    tenant: str | None = TENANT_A,
+    data: Any = None,
+    ev_id: str | None = None,
+    **ext: str,
+) -> tuple[dict[str, str], bytes]:
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-id": ev_id or str(uuid.uuid4()),
+        "ce-source": "/idmesh/test",
+        "ce-type": ev_type,
+        "content-type": "application/json",
+    }
+    if tenant:
+        headers["ce-tenantid"] = tenant
+    headers.update({f"ce-{k}": v for k, v in ext.items()})
+    return headers, json.dumps(data if data is not None else {"n": 1}).encode()
+
+
+def structured_event(ev_type: str = "io.idmesh.test.v1", tenant: str = TENANT_A, **ext: str):
+    doc = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/idmesh/test",
+        "type": ev_type,
+        "datacontenttype": "application/json",
+        "tenantid": tenant,
+        "data": {"n": 2},
+        **ext,
+    }
+    return {"content-type": "application/cloudevents+json"}, json.dumps(doc).encode()
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
