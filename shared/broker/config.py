@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 
@@ -50,6 +51,19 @@ class Delivery:
         return self.backoff_delay_s * (2**retry_number)
 
 
+_DELIVERY_FIELDS = frozenset(
+    {
+        "deadLetterSink",
+        "retry",
+        "backoffPolicy",
+        "backoffDelay",
+        "timeout",
+        "retryAfterMax",
+        "format",
+    }
+)
+
+
 def validate_delivery(spec: Any, path: str = "spec.delivery") -> list[str]:
     """Errors Knative's webhook reports for a DeliverySpec (schemas miss most of them)."""
     if spec is None:
@@ -57,6 +71,10 @@ def validate_delivery(spec: Any, path: str = "spec.delivery") -> list[str]:
     if not isinstance(spec, Mapping):
         return [f"{path}: must be an object"]
     errors: list[str] = []
+    unknown = set(spec) - _DELIVERY_FIELDS
+    if unknown:
+        # Knative's webhook decodes with unknown fields disallowed.
+        errors.append(f"{path}: unknown field(s) {sorted(unknown)}")
     retry = spec.get("retry")
     if retry is not None and (not isinstance(retry, int) or isinstance(retry, bool) or retry < 0):
         errors.append(f"{path}.retry: must be an integer >= 0")
@@ -295,6 +313,23 @@ class Unresolvable(Exception):
     pass
 
 
+_CLUSTER_HOST = re.compile(r"^(?P<name>[a-z0-9-]+)\.(?P<ns>[a-z0-9-]+)\.svc(?:\.cluster\.local)?$")
+
+
+def _map_cluster_local(uri: str, services: Services) -> str:
+    """`http://<service>.<namespace>.svc[.cluster.local]/path` is a cluster address: map it to
+    the local process of that service through the services file (path kept)."""
+    parts = urlsplit(uri)
+    match = _CLUSTER_HOST.match(parts.hostname or "")
+    if not match:
+        return uri
+    base = services.lookup(match["name"], match["ns"])
+    if not base:
+        raise Unresolvable(f"service {match['ns']}/{match['name']} is not in the services file")
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return urljoin(base, path) if path not in ("", "/") else base
+
+
 def resolve_destination(
     dest: Mapping[str, Any],
     namespace: str,
@@ -311,7 +346,7 @@ def resolve_destination(
     if not ref:
         if not uri:
             raise Unresolvable("destination has neither ref nor uri")
-        return str(uri)
+        return _map_cluster_local(str(uri), services)
     kind, name = ref.get("kind"), ref.get("name")
     ns = ref.get("namespace") or namespace
     if kind == "Service":

@@ -1,0 +1,118 @@
+"""The functions idmesh deploys and how each is routed, sized and timed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from events.types import (
+    AML_HIT,
+    CHECK_COMPLETED,
+    CHECK_REQUESTED,
+    SESSION_DECIDED,
+    SESSION_INPUT,
+    SESSION_SUBMITTED,
+    SESSION_UPDATED,
+)
+
+PLATFORM_NAMESPACE = "idmesh"
+BROKER_INGRESS = "http://broker-ingress.knative-eventing.svc.cluster.local"
+# Principals (SPIFFE ids as Istio writes them) of the callers in a Knative + Istio cluster.
+BROKER_FILTER_PRINCIPAL = "cluster.local/ns/knative-eventing/sa/mt-broker-filter"
+CHANNEL_DISPATCHER_PRINCIPAL = "cluster.local/ns/knative-eventing/sa/imc-dispatcher"
+PINGSOURCE_PRINCIPAL = "cluster.local/ns/knative-eventing/sa/pingsource-mt-adapter"
+ACTIVATOR_PRINCIPAL = "cluster.local/ns/knative-serving/sa/controller"
+INGRESS_GATEWAY_PRINCIPAL = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+
+CHECKS = (
+    "id_document",
+    "passive_liveness",
+    "active_liveness",
+    "face_match",
+    "age_estimation",
+    "aml",
+    "proof_of_address",
+    "email",
+    "phone",
+    "nfc",
+    "blocklist",
+)
+# Checks that run image models: cold start (model load + warm-up) plus inference is seconds.
+IMAGE_CHECKS = frozenset(
+    {
+        "id_document",
+        "passive_liveness",
+        "active_liveness",
+        "face_match",
+        "age_estimation",
+        "proof_of_address",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # python name: functions/<name>/main.py, FUNCTION_TARGET
+    trigger_timeout: str  # Trigger delivery.timeout (ISO-8601)
+    timeout_seconds: int  # Knative revision timeoutSeconds, above the Trigger timeout
+    container_concurrency: int
+    min_scale: int
+    max_scale: int
+    cpu: tuple[str, str]  # request, limit
+    memory: tuple[str, str]
+    public: bool = False
+
+    @property
+    def service(self) -> str:
+        """Kubernetes name (DNS-1035: hyphens, not underscores)."""
+        return service_name(self.name)
+
+
+def service_name(function: str) -> str:
+    return function.replace("_", "-")
+
+
+def _check(name: str) -> FunctionSpec:
+    if name in IMAGE_CHECKS:
+        return FunctionSpec(name, "PT60S", 90, 1, 0, 10, ("1000m", "2000m"), ("1Gi", "2Gi"))
+    return FunctionSpec(name, "PT10S", 30, 10, 0, 20, ("100m", "500m"), ("128Mi", "256Mi"))
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    "api": FunctionSpec(
+        "api", "PT30S", 60, 50, 1, 10, ("250m", "1000m"), ("256Mi", "512Mi"), public=True
+    ),
+    "orchestrator": FunctionSpec(
+        "orchestrator", "PT10S", 30, 20, 0, 20, ("100m", "500m"), ("128Mi", "256Mi")
+    ),
+    "webhooks": FunctionSpec(
+        "webhooks", "PT30S", 60, 20, 0, 20, ("100m", "500m"), ("128Mi", "256Mi")
+    ),
+    "relay": FunctionSpec("relay", "PT30S", 60, 1, 0, 1, ("100m", "500m"), ("128Mi", "256Mi")),
+    "dead_letters": FunctionSpec(
+        "dead_letters", "PT10S", 30, 20, 0, 5, ("50m", "250m"), ("64Mi", "128Mi")
+    ),
+    **{c: _check(c) for c in CHECKS},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One Trigger: events matching `attributes` go to `function`."""
+
+    name: str
+    function: str
+    attributes: dict[str, str]
+
+
+ROUTES: tuple[Route, ...] = (
+    *(
+        Route(f"check-{service_name(c)}", c, {"type": CHECK_REQUESTED, "checktype": c})
+        for c in CHECKS
+    ),
+    Route("orchestrator-session-submitted", "orchestrator", {"type": SESSION_SUBMITTED}),
+    Route("orchestrator-session-input", "orchestrator", {"type": SESSION_INPUT}),
+    Route("orchestrator-check-completed", "orchestrator", {"type": CHECK_COMPLETED}),
+    Route("webhooks-session-decided", "webhooks", {"type": SESSION_DECIDED}),
+    Route("webhooks-session-updated", "webhooks", {"type": SESSION_UPDATED}),
+    Route("webhooks-aml-hit", "webhooks", {"type": AML_HIT}),
+)

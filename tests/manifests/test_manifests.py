@@ -1,0 +1,378 @@
+"""Rendered manifests pass the CRD schemas, Istio's CEL rules and Knative's webhook rules;
+each rule is shown able to fail."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from shared.cli.main import main as cli
+from shared.manifests.catalog import CHECKS, IMAGE_CHECKS, service_name
+from shared.manifests.render import render_platform, render_tenant
+from shared.manifests.validate import (
+    Report,
+    autoscaling_errors,
+    cel_errors,
+    crds_dir,
+    schema_errors,
+    validate_documents,
+)
+
+TENANT_ID = "5f0c6a7e-0d4e-4a51-9d1e-3c1c2f0e9a11"
+
+
+@pytest.fixture(scope="module")
+def tenant_docs():
+    return render_tenant("acme", TENANT_ID, dedicated=["face_match"])
+
+
+@pytest.fixture(scope="module")
+def platform_docs():
+    return render_platform("registry.example/idmesh", "1.0.0")
+
+
+def _by(docs, kind, name=None, namespace=None):
+    out = [
+        d
+        for d in docs
+        if d["kind"] == kind
+        and (name is None or d["metadata"]["name"] == name)
+        and (namespace is None or d["metadata"].get("namespace") == namespace)
+    ]
+    return out
+
+
+def test_crds_are_there():
+    assert (crds_dir() / "eventing.knative.dev" / "trigger_v1.json").is_file()
+
+
+def test_everything_rendered_is_valid(tenant_docs, platform_docs):
+    report = validate_documents(tenant_docs + platform_docs)
+    assert report.errors == []
+    assert report.cel_evaluated > 50  # the Istio CEL rules really ran
+    assert report.cel_skipped == []
+
+
+def test_tenant_set_shape(tenant_docs):
+    (ns,) = _by(tenant_docs, "Namespace")
+    assert ns["metadata"]["name"] == "tenant-acme"
+    assert ns["metadata"]["labels"] == {"idmesh.io/tenant": "acme", "istio-injection": "enabled"}
+    (broker,) = _by(tenant_docs, "Broker")
+    assert broker["metadata"]["labels"]["idmesh.io/tenant"] == "acme"
+    assert broker["metadata"]["annotations"]["idmesh.io/tenant-id"] == TENANT_ID
+    triggers = _by(tenant_docs, "Trigger")
+    assert len(triggers) == len(CHECKS) + 6
+    for t in triggers:
+        d = t["spec"]["delivery"]
+        assert (d["retry"], d["backoffPolicy"], d["backoffDelay"]) == (5, "exponential", "PT0.5S")
+        assert d["deadLetterSink"]["uri"] == "http://dead-letters.idmesh.svc.cluster.local"
+        assert t["spec"]["broker"] == "default"
+    for check in CHECKS:
+        (t,) = _by(tenant_docs, "Trigger", f"check-{service_name(check)}")
+        assert t["spec"]["filter"]["attributes"] == {
+            "type": "io.idmesh.check.requested.v1",
+            "checktype": check,
+        }
+        assert t["spec"]["subscriber"]["uri"] == (
+            f"http://{service_name(check)}.idmesh.svc.cluster.local"
+        )
+        assert t["spec"]["delivery"]["timeout"] == ("PT60S" if check in IMAGE_CHECKS else "PT10S")
+    routes = {
+        t["spec"]["filter"]["attributes"]["type"]: t["spec"]["subscriber"]["uri"]
+        for t in triggers
+        if "checktype" not in t["spec"]["filter"]["attributes"]
+    }
+    assert routes == {
+        "io.idmesh.session.submitted.v1": "http://orchestrator.idmesh.svc.cluster.local",
+        "io.idmesh.session.input.v1": "http://orchestrator.idmesh.svc.cluster.local",
+        "io.idmesh.check.completed.v1": "http://orchestrator.idmesh.svc.cluster.local",
+        "io.idmesh.session.decided.v1": "http://webhooks.idmesh.svc.cluster.local",
+        "io.idmesh.session.updated.v1": "http://webhooks.idmesh.svc.cluster.local",
+        "io.idmesh.aml.hit.v1": "http://webhooks.idmesh.svc.cluster.local",
+    }
+    (pa,) = _by(tenant_docs, "PeerAuthentication")
+    assert pa["spec"]["mtls"]["mode"] == "STRICT"
+    (vs,) = _by(tenant_docs, "VirtualService")
+    match = vs["spec"]["http"][0]["match"][0]["headers"]["ce-tenantid"]
+    assert match == {"exact": TENANT_ID}
+    assert vs["spec"]["http"][0]["route"][0]["destination"]["host"].startswith("face-match-acme.")
+    assert all(r["retries"]["attempts"] == 0 for r in vs["spec"]["http"])
+
+
+def test_platform_set_shape(platform_docs):
+    services = {d["metadata"]["name"]: d for d in _by(platform_docs, "Service")}
+    expected = {
+        "api",
+        "orchestrator",
+        "webhooks",
+        "relay",
+        "dead-letters",
+        *(service_name(c) for c in CHECKS),
+    }
+    assert set(services) == expected
+    for name, svc in services.items():
+        tmpl = svc["spec"]["template"]
+        ann = tmpl["metadata"]["annotations"]
+        assert ann["autoscaling.knative.dev/min-scale"] == ("1" if name == "api" else "0")
+        container = tmpl["spec"]["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        env = {e["name"]: e for e in container["env"]}
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "idmesh-database"
+        assert env["FUNCTION_TARGET"]["value"] == name.replace("-", "_")
+        assert "K_SINK" in env
+        assert container["resources"]["limits"] and container["resources"]["requests"]
+        assert container["image"] == f"registry.example/idmesh/{name}:1.0.0"
+        visibility = svc["metadata"]["labels"].get("networking.knative.dev/visibility")
+        assert visibility == (None if name == "api" else "cluster-local")
+    (ping,) = _by(platform_docs, "PingSource")
+    assert ping["spec"]["schedule"] == "* * * * *"
+    assert ping["spec"]["sink"]["ref"]["name"] == "relay"
+    (mesh,) = _by(platform_docs, "PeerAuthentication", namespace="istio-system")
+    assert mesh["spec"]["mtls"]["mode"] == "STRICT"
+    (deny,) = _by(platform_docs, "AuthorizationPolicy", "deny-by-default")
+    assert deny["spec"] == {}
+    (orch,) = _by(platform_docs, "AuthorizationPolicy", "allow-orchestrator")
+    principals = orch["spec"]["rules"][0]["from"][0]["source"]["principals"]
+    assert "cluster.local/ns/knative-eventing/sa/mt-broker-filter" in principals
+    assert not any("istio-ingressgateway" in p for p in principals)
+    (api,) = _by(platform_docs, "AuthorizationPolicy", "allow-api")
+    assert any(
+        "istio-ingressgateway" in p
+        for p in api["spec"]["rules"][0]["from"][0]["source"]["principals"]
+    )
+    (dr,) = _by(platform_docs, "DestinationRule")
+    assert dr["spec"]["trafficPolicy"]["tls"]["mode"] == "ISTIO_MUTUAL"
+
+
+def test_render_refuses_bad_tenant():
+    with pytest.raises(ValueError):
+        render_tenant("Acme_Corp", TENANT_ID)
+    with pytest.raises(ValueError):
+        render_tenant("acme", "not-a-uuid")
+    with pytest.raises(ValueError):
+        render_tenant("acme", TENANT_ID, dedicated=["nope"])
+
+
+# -- negative cases: each rule can fail ----------------------------------------------------
+def _trigger(tenant_docs):
+    return copy.deepcopy(_by(tenant_docs, "Trigger", "check-email")[0])
+
+
+def _errors(docs):
+    return validate_documents(docs).errors
+
+
+def test_schema_rule_fails(tenant_docs):
+    t = _trigger(tenant_docs)
+    t["spec"]["broker"] = 5
+    assert any("is not of type 'string'" in e for e in schema_errors(t))
+
+
+def test_backoff_policy_expo_passes_schema_but_is_refused(tenant_docs):
+    t = _trigger(tenant_docs)
+    t["spec"]["delivery"]["backoffPolicy"] = "expo"
+    assert schema_errors(t) == []  # the gap the README mentions
+    assert any("backoffPolicy" in e for e in _errors([t]))
+
+
+def test_two_dialects_pass_schema_but_are_refused(tenant_docs):
+    t = _trigger(tenant_docs)
+    t["spec"]["filters"] = [{"exact": {"type": "a"}, "prefix": {"type": "io."}}]
+    assert schema_errors(t) == []
+    assert any("multiple dialects" in e for e in _errors([t]))
+
+
+@pytest.mark.parametrize(
+    "filters,needle",
+    [
+        ([{"exact": {"type": "a", "source": "b"}}], "only one key-value"),
+        ([{"prefix": {"Type": "io."}}], "lowercase alphanumeric"),
+        ([{"all": [{"suffix": {"type": ""}}]}], "non-empty"),
+        ([{"not": {"exact": {"a": "1"}, "any": [{"exact": {"b": "2"}}]}}], "multiple dialects"),
+    ],
+)
+def test_filter_rules_fail(tenant_docs, filters, needle):
+    t = _trigger(tenant_docs)
+    t["spec"]["filters"] = filters
+    assert any(needle in e for e in _errors([t]))
+
+
+@pytest.mark.parametrize(
+    "field,value,needle",
+    [
+        ("backoffDelay", "0.5s", "ISO-8601"),
+        ("timeout", "PT0S", "must be > 0"),
+        ("retry", -1, "retry"),
+        ("bogus", 1, "unknown field"),
+    ],
+)
+def test_delivery_rules_fail(tenant_docs, field, value, needle):
+    t = _trigger(tenant_docs)
+    t["spec"]["delivery"][field] = value
+    assert any(needle in e for e in _errors([t]))
+
+
+def test_attribute_filter_name_fails(tenant_docs):
+    t = _trigger(tenant_docs)
+    t["spec"]["filter"]["attributes"]["check_type"] = "email"
+    assert any("lowercase alphanumeric" in e for e in _errors([t]))
+
+
+def test_cross_namespace_ref_fails(tenant_docs):
+    t = _trigger(tenant_docs)
+    t["spec"]["subscriber"] = {
+        "ref": {
+            "apiVersion": "serving.knative.dev/v1",
+            "kind": "Service",
+            "name": "email",
+            "namespace": "idmesh",
+        }
+    }
+    assert any("mismatched namespaces" in e for e in _errors([t]))
+
+
+def test_trigger_timeout_above_service_timeout_fails(tenant_docs, platform_docs):
+    t = _trigger(tenant_docs)
+    t["spec"]["delivery"]["timeout"] = "PT5M"
+    assert any("above the timeoutSeconds" in e for e in _errors([t, *platform_docs]))
+
+
+@pytest.mark.parametrize(
+    "changes,needle",
+    [
+        ({"min-scale": "3", "max-scale": "2"}, "less than min-scale"),
+        ({"min-scale": "-1"}, "out of bounds"),
+        ({"max-scale": "many"}, "invalid value"),
+        ({"metric": "cpu"}, "KPA"),
+        ({"class": "hpa.autoscaling.knative.dev", "metric": ""}, "HPA"),
+        ({"class": "foo.autoscaling.knative.dev"}, "invalid value"),
+        ({"target": "0"}, "at least 0.01"),
+        ({"window": "5s"}, "out of"),
+        ({"window": "6500ms"}, "second precision"),
+        ({"window": "soon"}, "invalid duration"),
+        ({"scale-down-delay": "2h"}, "out of"),
+        ({"initial-scale": "0"}, "initial-scale"),
+        ({"panic-threshold-percentage": "100"}, "out of"),
+        ({"target-utilization-percentage": "101"}, "out of"),
+    ],
+)
+def test_autoscaling_rules_fail(platform_docs, changes, needle):
+    svc = copy.deepcopy(_by(platform_docs, "Service", "orchestrator")[0])
+    ann = svc["spec"]["template"]["metadata"]["annotations"]
+    ann.update({f"autoscaling.knative.dev/{k}": v for k, v in changes.items()})
+    errors = _errors([svc])
+    assert any(needle in e for e in errors), errors
+
+
+def test_autoscaling_valid_combinations_pass():
+    assert (
+        autoscaling_errors(
+            {
+                "autoscaling.knative.dev/class": "hpa.autoscaling.knative.dev",
+                "autoscaling.knative.dev/metric": "cpu",
+            },
+            "x",
+        )
+        == []
+    )
+    assert (
+        autoscaling_errors(
+            {"autoscaling.knative.dev/min-scale": "2", "autoscaling.knative.dev/max-scale": "0"},
+            "x",
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "field,value,needle",
+    [
+        ("containerConcurrency", 2000, "containerConcurrency"),
+        ("timeoutSeconds", 900, "timeoutSeconds"),
+    ],
+)
+def test_revision_bounds_fail(platform_docs, field, value, needle):
+    svc = copy.deepcopy(_by(platform_docs, "Service", "email")[0])
+    svc["spec"]["template"]["spec"][field] = value
+    assert any(needle in e for e in _errors([svc]))
+
+
+def test_service_without_probe_fails(platform_docs):
+    svc = copy.deepcopy(_by(platform_docs, "Service", "email")[0])
+    del svc["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+    assert any("readinessProbe" in e for e in _errors([svc]))
+
+
+def test_pingsource_schedule_fails(platform_docs):
+    ping = copy.deepcopy(_by(platform_docs, "PingSource")[0])
+    ping["spec"]["schedule"] = "every minute"
+    assert any("cron" in e for e in _errors([ping]))
+
+
+def test_core_namespace_name_fails(tenant_docs):
+    ns = copy.deepcopy(_by(tenant_docs, "Namespace")[0])
+    ns["metadata"]["name"] = "Tenant_Acme"
+    assert any("DNS-1123" in e for e in _errors([ns]))
+
+
+def _cel(doc):
+    return cel_errors(doc, Report())
+
+
+def test_cel_authorization_policy_selector_and_target_ref(platform_docs):
+    ap = copy.deepcopy(_by(platform_docs, "AuthorizationPolicy", "allow-email")[0])
+    assert _cel(ap) == []
+    ap["spec"]["targetRef"] = {"kind": "Service", "group": "", "name": "email"}
+    assert _cel(ap)
+
+
+def test_cel_authorization_policy_service_accounts_with_principals(platform_docs):
+    ap = copy.deepcopy(_by(platform_docs, "AuthorizationPolicy", "allow-email")[0])
+    ap["spec"]["rules"][0]["from"][0]["source"]["serviceAccounts"] = ["idmesh/api"]
+    assert _cel(ap)
+
+
+def test_cel_peer_authentication_port_rules(platform_docs):
+    pa = copy.deepcopy(_by(platform_docs, "PeerAuthentication", namespace="idmesh")[0])
+    pa["spec"]["portLevelMtls"] = {"8080": {"mode": "PERMISSIVE"}}
+    assert _cel(pa)  # port-level settings need a workload selector
+    pa["spec"]["selector"] = {"matchLabels": {"app.kubernetes.io/component": "api"}}
+    assert _cel(pa) == []
+    pa["spec"]["portLevelMtls"] = {"70000": {"mode": "PERMISSIVE"}}
+    assert _cel(pa)
+
+
+def test_cel_duration_rules(platform_docs, tenant_docs):
+    dr = copy.deepcopy(_by(platform_docs, "DestinationRule")[0])
+    dr["spec"]["trafficPolicy"]["connectionPool"]["tcp"]["connectTimeout"] = "0s"
+    assert _cel(dr)
+    vs = copy.deepcopy(_by(tenant_docs, "VirtualService")[0])
+    vs["spec"]["http"][0]["timeout"] = "0s"
+    assert _cel(vs)
+
+
+def test_cli_writes_and_checks(tmp_path, capsys):
+    assert (
+        cli(
+            [
+                "manifests",
+                "--tenant",
+                "acme",
+                "--tenant-id",
+                TENANT_ID,
+                "--check",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    docs = list(yaml.safe_load_all((tmp_path / "tenant-acme.yaml").read_text()))
+    assert validate_documents(docs).errors == []
+    assert cli(["manifests", "--platform", "--check"]) == 0
+    assert "kind: PingSource" in capsys.readouterr().out
+    assert cli(["manifests", "--tenant", "acme"]) == 2
+    assert cli(["manifests", "--tenant", "Bad!", "--tenant-id", TENANT_ID]) == 2
