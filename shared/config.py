@@ -29,6 +29,8 @@ class Settings(BaseModel):
     master_key: str = ""
     # Broker ingress base URL, e.g. http://127.0.0.1:8081 (events go to /tenant-<slug>/default)
     broker_url: str = ""
+    # Local runtime: where tenant broker/trigger manifests are written on registration.
+    manifests_dir: str = ""
     # Public base URL of the API, used for session URLs.
     public_url: str = "http://127.0.0.1:8080"
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -43,6 +45,8 @@ class Settings(BaseModel):
     # SMS provider webhook adapter (empty: local outbox only).
     sms_webhook_url: str = ""
     sms_webhook_secret: str = ""
+    # Webhooks may target loopback/private addresses (local development only).
+    webhook_allow_private: bool = False
     # Per-tenant rate limit: requests per minute.
     rate_limit_per_minute: int = 600
     # Registration limits.

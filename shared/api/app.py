@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 import psycopg
 from werkzeug.wrappers import Request, Response
 
-from shared.api import routes_sessions, routes_tenancy, routes_workflows
+from shared.api import (
+    routes_contact,
+    routes_sessions,
+    routes_tenancy,
+    routes_webhooks,
+    routes_workflows,
+)
 from shared.api.services import Services
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
@@ -90,7 +96,14 @@ def create_router(services: Services) -> Router:
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
     router.rate_limit = _rate_limiter(services)
-    for module in (routes_tenancy, routes_workflows, routes_sessions, *EXTRA_ROUTE_MODULES):
+    for module in (
+        routes_tenancy,
+        routes_workflows,
+        routes_sessions,
+        routes_contact,
+        routes_webhooks,
+        *EXTRA_ROUTE_MODULES,
+    ):
         module.register_routes(router, services)
 
     openapi_cache: dict = {}

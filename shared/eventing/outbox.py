@@ -1,51 +1,68 @@
 """The transactional outbox: an effect and the events it causes commit together.
 
-Rows hold structured-mode CloudEvents (ids and results only, never personal data). The
-relay publishes them to the tenant's broker and marks them only after a 2xx.
+Rows hold the CloudEvent's attributes and data (ids and results only, never personal data).
+The relay publishes them to the tenant's broker and marks them only after a 2xx.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
+from cloudevents.http import CloudEvent
 from pydantic import BaseModel
 
-SPECVERSION = "1.0"
+from events import build_event
 
 
 def make_event(
     tenant_id: str,
     event_type: str,
-    data: BaseModel | dict[str, Any],
+    data: BaseModel | Mapping[str, Any],
     source: str,
     session_id: str | None = None,
     checktype: str | None = None,
     event_id: str | None = None,
-) -> dict[str, Any]:
-    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-    event: dict[str, Any] = {
-        "specversion": SPECVERSION,
-        "id": event_id or str(uuid.uuid4()),
-        "type": event_type,
-        "source": source,
-        "datacontenttype": "application/json",
-        "tenantid": str(tenant_id),
-        "data": payload,
-    }
-    if session_id:
-        event["subject"] = str(session_id)
-        event["sessionid"] = str(session_id)
-    if checktype:
-        event["checktype"] = checktype
-    return event
-
-
-def enqueue(conn: psycopg.Connection, event: dict[str, Any]) -> str:
-    conn.execute(
-        "INSERT INTO outbox (id, tenant_id, event_type, event) VALUES (%s, %s, %s, %s)",
-        (event["id"], event["tenantid"], event["type"], json.dumps(event)),
+) -> CloudEvent:
+    """A validated idmesh CloudEvent (the catalogue's model checks `data`)."""
+    return build_event(
+        event_type,
+        data,
+        str(tenant_id),
+        source,
+        session_id=session_id,
+        checktype=checktype,
+        id=event_id,
     )
-    return str(event["id"])
+
+
+def event_to_row(ev: CloudEvent) -> dict[str, Any]:
+    return {**ev.get_attributes(), "data": ev.get_data()}
+
+
+def row_to_event(row: Mapping[str, Any]) -> CloudEvent:
+    attrs = {k: v for k, v in row.items() if k != "data"}
+    return CloudEvent(attrs, row.get("data"))
+
+
+def enqueue(conn: psycopg.Connection, ev: CloudEvent) -> str:
+    """Add an event to the outbox in the caller's transaction."""
+    event_id = ev["id"]
+    row_id = event_id if _is_uuid(event_id) else str(uuid.uuid5(uuid.NAMESPACE_URL, event_id))
+    conn.execute(
+        "INSERT INTO outbox (id, tenant_id, event_type, event) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (id) DO NOTHING",
+        (row_id, ev["tenantid"], ev["type"], json.dumps(event_to_row(ev), default=str)),
+    )
+    return event_id
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False

@@ -46,20 +46,39 @@ class FunctionProcess:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "functions_framework",
-            "--target", self.spec.target,
-            "--source", str(PROJECT_ROOT / "functions" / self.spec.folder / "main.py"),
-            "--host", "127.0.0.1", "--port", str(self.spec.port),
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target",
+            self.spec.target,
+            "--source",
+            str(PROJECT_ROOT / "functions" / self.spec.folder / "main.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.spec.port),
         ]
 
     def start(self) -> None:
-        env = {**os.environ, **self.base_env, **self.spec.env, "K_SERVICE": self.spec.name,
-               "PORT": str(self.spec.port), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            **self.base_env,
+            **self.spec.env,
+            "K_SERVICE": self.spec.name,
+            "PORT": str(self.spec.port),
+            "PYTHONUNBUFFERED": "1",
+        }
         self.log_dir.mkdir(parents=True, exist_ok=True)
         out = open(self.log_dir / f"{self.spec.name}.log", "ab")  # noqa: SIM115 - owned by proc
         self.started_at = time.monotonic()
-        self.proc = subprocess.Popen(self.command(), env=env, stdout=out, stderr=subprocess.STDOUT,
-                                     cwd=str(PROJECT_ROOT), start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command(),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=str(PROJECT_ROOT),
+            start_new_session=True,
+        )
         out.close()
 
     def alive(self) -> bool:
@@ -71,8 +90,10 @@ class FunctionProcess:
         with httpx.Client(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 if not self.alive():
-                    raise RuntimeError(f"function {self.spec.name} exited while starting "
-                                       f"(see {self.log_dir / (self.spec.name + '.log')})")
+                    raise RuntimeError(
+                        f"function {self.spec.name} exited while starting "
+                        f"(see {self.log_dir / (self.spec.name + '.log')})"
+                    )
                 try:
                     if client.get(self.spec.url + self.spec.ready_path).status_code == 200:
                         return time.monotonic() - self.started_at
@@ -115,8 +136,11 @@ class Supervisor:
         while not self._stop.wait(self.interval):
             for p in self.processes:
                 if not p.alive() and not self._stop.is_set():
-                    log.warning("function %s exited (code %s); restarting", p.spec.name,
-                                p.proc.returncode if p.proc else None)
+                    log.warning(
+                        "function %s exited (code %s); restarting",
+                        p.spec.name,
+                        p.proc.returncode if p.proc else None,
+                    )
                     p.restarts += 1
                     p.start()
 

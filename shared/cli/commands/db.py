@@ -62,8 +62,12 @@ def _migrate(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("db", help="the embedded Postgres cluster (or DATABASE_URL)")
     p.add_argument("action", choices=["start", "stop", "status", "url", "psql"])
-    p.add_argument("--role", choices=["app", "owner", "admin"], default="app",
-                   help="which role's URL (url/psql); default: the application role")
+    p.add_argument(
+        "--role",
+        choices=["app", "owner", "admin"],
+        default="app",
+        help="which role's URL (url/psql); default: the application role",
+    )
     p.set_defaults(func=_db)
     m = sub.add_parser("migrate", help="apply the SQL migrations (idempotent)")
     m.set_defaults(func=_migrate)

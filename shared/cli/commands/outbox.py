@@ -29,8 +29,10 @@ def _run(args) -> int:
         print(json.dumps(rows, default=str, indent=2))
         return 0
     for r in rows:
-        print(f"#{r['id']} {r['created_at']:%Y-%m-%d %H:%M:%S} {r['channel']} to {r['recipient']}"
-              f" [{r['delivered']}]\n    {r['subject']}\n    {r['body']}")
+        print(
+            f"#{r['id']} {r['created_at']:%Y-%m-%d %H:%M:%S} {r['channel']} to {r['recipient']}"
+            f" [{r['delivered']}]\n    {r['subject']}\n    {r['body']}"
+        )
     if not rows:
         print("no messages")
     return 0

@@ -1,0 +1,13 @@
+"""`phone`: the phone check, a verified one-time code plus what the number says."""
+
+import functions_framework
+
+from shared.checks.function import check_host
+from shared.contact.adapters import phone_step
+
+host = check_host("phone", phone_step)
+
+
+@functions_framework.http
+def phone(request):
+    return host(request)

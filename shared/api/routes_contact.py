@@ -1,0 +1,213 @@
+"""One-time codes for a session's email and phone (end user or tenant backend)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from pydantic import Field
+
+from events import SESSION_INPUT
+from shared.api.models import Strict
+from shared.api.routes_sessions import SOURCE, load_session, require_open
+from shared.api.services import Services
+from shared.audit import audit
+from shared.contact.email_facts import email_facts
+from shared.contact.otp import OtpError, check_code, issue_code
+from shared.contact.phone_facts import phone_facts
+from shared.eventing.outbox import enqueue, make_event
+from shared.http.problem import Problem
+from shared.http.router import Ctx, Reply, Router
+from shared.messaging.delivery import provider_for, record_message, send_external
+
+
+class EmailSend(Strict):
+    email: str = Field(min_length=3, max_length=320)
+
+
+class PhoneSend(Strict):
+    phone: str = Field(min_length=3, max_length=40)
+    country: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2}$", description="default region for national numbers"
+    )
+
+
+class CodeCheck(Strict):
+    code: str = Field(pattern=r"^\s*\d{6}\s*$")
+
+
+def _problem_reply(p: Problem) -> Reply:
+    """A 4xx answer that still commits the transaction (e.g. a counted wrong attempt)."""
+    return Reply(
+        p.status, text=json.dumps(p.body()), mimetype="application/problem+json", headers=p.headers
+    )
+
+
+def _otp_problem(exc: OtpError) -> Problem:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+    return Problem(exc.status, "OTP refused", exc.message, code=exc.code, headers=headers)
+
+
+def register_routes(router: Router, services: Services) -> None:
+    settings = services.settings
+
+    def send(ctx: Ctx, session_id: uuid.UUID, channel: str, target: str, facts: dict) -> Reply:
+        s = load_session(ctx, session_id, for_update=True)
+        require_open(s)
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        try:
+            code = issue_code(
+                ctx.conn, cipher, services.master_key, str(s.id), channel, target, facts
+            )
+        except OtpError as exc:
+            raise _otp_problem(exc) from exc
+        msg_channel = "email" if channel == "email" else "sms"
+        subject = "Your verification code"
+        body = f"Your verification code is {code}. It expires in 10 minutes."
+        provider = provider_for(settings, msg_channel)
+        record_message(
+            ctx.conn,
+            msg_channel,
+            target,
+            subject,
+            body,
+            ctx.principal.tenant_id,
+            delivered=provider,
+        )
+        if provider != "outbox":
+            ctx.after_commit.append(
+                lambda: send_external(settings, msg_channel, target, subject, body)
+            )
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            f"{channel}.code_sent",
+            str(s.id),
+            {"provider": provider},
+        )
+        return Reply(
+            202, {"session_id": str(s.id), "channel": channel, "sent": True, "expires_in": 600}
+        )
+
+    def check(ctx: Ctx, session_id: uuid.UUID, channel: str) -> Reply:
+        s = load_session(ctx, session_id, for_update=True)
+        require_open(s)
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        try:
+            state = check_code(
+                ctx.conn, cipher, services.master_key, str(s.id), channel, ctx.body.code
+            )
+        except OtpError as exc:
+            return _problem_reply(_otp_problem(exc))
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            f"{channel}.code_checked",
+            str(s.id),
+            {"verified": state.verified},
+        )
+        if not state.verified:
+            return _problem_reply(
+                Problem(
+                    400,
+                    "Wrong code",
+                    f"the code is not valid ({state.attempts_left} attempts left)",
+                    code="otp-invalid",
+                )
+            )
+        if s.status == "in_progress":
+            enqueue(
+                ctx.conn,
+                make_event(
+                    ctx.principal.tenant_id,
+                    SESSION_INPUT,
+                    {"session_id": str(s.id), "input": f"{channel}_verified", "check": channel},
+                    SOURCE,
+                    str(s.id),
+                ),
+            )
+        return Reply(200, {"session_id": str(s.id), "channel": channel, "verified": True})
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/email",
+        auth="tenant_or_session",
+        body=EmailSend,
+        status=202,
+        tags=("otp",),
+        summary="Send an email code",
+    )
+    def email_send(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        facts = email_facts(ctx.body.email)
+        if not facts.valid:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "the email address is not valid",
+                code="validation-error",
+                errors=[{"pointer": "/email", "detail": facts.reason or "invalid"}],
+            )
+        return send(
+            ctx,
+            session_id,
+            "email",
+            facts.normalized,
+            facts.model_dump(exclude={"normalized", "valid", "reason"}),
+        )
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/email/check",
+        auth="tenant_or_session",
+        body=CodeCheck,
+        tags=("otp",),
+        summary="Check an email code",
+    )
+    def email_check(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        return check(ctx, session_id, "email")
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/phone",
+        auth="tenant_or_session",
+        body=PhoneSend,
+        status=202,
+        tags=("otp",),
+        summary="Send an SMS code",
+    )
+    def phone_send(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        facts = phone_facts(ctx.body.phone, (ctx.body.country or "").upper() or None)
+        if not facts.valid:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "the phone number is not valid",
+                code="PHONE_INVALID".lower().replace("_", "-"),
+                errors=[
+                    {
+                        "pointer": "/phone",
+                        "detail": facts.reason or "invalid",
+                        "type": "PHONE_INVALID",
+                    }
+                ],
+            )
+        return send(
+            ctx,
+            session_id,
+            "phone",
+            facts.e164,
+            facts.model_dump(exclude={"e164", "valid", "reason"}),
+        )
+
+    @router.route(
+        "POST",
+        "/v1/sessions/<uuid:session_id>/phone/check",
+        auth="tenant_or_session",
+        body=CodeCheck,
+        tags=("otp",),
+        summary="Check an SMS code",
+    )
+    def phone_check(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        return check(ctx, session_id, "phone")

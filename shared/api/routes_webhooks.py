@@ -1,0 +1,115 @@
+"""The tenant's webhook endpoint and its delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import Field
+
+from shared.api.models import Strict
+from shared.api.services import Services
+from shared.audit import audit
+from shared.http.problem import Problem, not_found
+from shared.http.router import Ctx, Reply, Router
+from shared.webhooks.endpoint import get_endpoint, set_endpoint, url_problem
+
+
+class WebhookPut(Strict):
+    url: str = Field(min_length=8, max_length=2000)
+    events: list[Literal["session.decided", "session.updated", "aml.hit"]] = Field(
+        default_factory=lambda: ["session.decided"], min_length=1
+    )
+
+
+def register_routes(router: Router, services: Services) -> None:
+    @router.route(
+        "PUT",
+        "/v1/webhook",
+        body=WebhookPut,
+        tags=("webhooks",),
+        summary="Set the webhook endpoint; returns a new signing secret",
+    )
+    def put(ctx: Ctx) -> Reply:
+        problem = url_problem(ctx.body.url, services.settings.webhook_allow_private)
+        if problem:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                problem,
+                code="validation-error",
+                errors=[{"pointer": "/url", "detail": problem}],
+            )
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        secret = set_endpoint(ctx.conn, cipher, ctx.body.url, sorted(set(ctx.body.events)))
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "webhook.updated",
+            details={"url": ctx.body.url, "events": ctx.body.events},
+        )
+        return Reply(
+            200, {"url": ctx.body.url, "events": sorted(set(ctx.body.events)), "secret": secret}
+        )
+
+    @router.route("GET", "/v1/webhook", tags=("webhooks",), summary="The webhook endpoint")
+    def get(ctx: Ctx) -> Reply:
+        ep = get_endpoint(ctx.conn, services.cipher(ctx.conn, ctx.principal.tenant_id))
+        if ep is None:
+            raise not_found("webhook endpoint")
+        return Reply(200, {"url": ep.url, "events": ep.events, "rotating": len(ep.secrets) > 1})
+
+    @router.route(
+        "GET",
+        "/v1/webhook/deliveries",
+        tags=("webhooks",),
+        summary="Webhook deliveries with every attempt, newest first",
+    )
+    def deliveries(ctx: Ctx) -> Reply:
+        try:
+            limit = min(100, max(1, int(ctx.request.args.get("limit", "50"))))
+        except ValueError as exc:
+            raise Problem(400, "Bad Request", "limit must be an integer") from exc
+        rows = ctx.conn.execute(
+            "SELECT id, webhook_id, event_type, session_id, url, status, attempts, created_at, "
+            "delivered_at, next_attempt FROM webhook_deliveries ORDER BY created_at DESC LIMIT %s",
+            (limit,),
+        ).fetchall()
+        ids = [r["id"] for r in rows]
+        attempts = ctx.conn.execute(
+            "SELECT delivery_id, attempted_at, status_code, error, duration_ms FROM "
+            "webhook_attempts WHERE delivery_id = ANY(%s) ORDER BY id",
+            (ids,),
+        ).fetchall()
+        by: dict = {}
+        for a in attempts:
+            by.setdefault(a["delivery_id"], []).append(
+                {k: v for k, v in a.items() if k != "delivery_id"}
+            )
+        items = [{**r, "attempt_log": by.get(r["id"], [])} for r in rows]
+        return Reply(200, {"items": items})
+
+    @router.route(
+        "POST",
+        "/v1/webhook/deliveries/<uuid:delivery_id>/resend",
+        status=202,
+        tags=("webhooks",),
+        summary="Send a delivery again",
+    )
+    def resend(ctx: Ctx, delivery_id: uuid.UUID) -> Reply:
+        row = ctx.conn.execute(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt = now(), attempts = 0 "
+            "WHERE id = %s RETURNING id",
+            (str(delivery_id),),
+        ).fetchone()
+        if row is None:
+            raise not_found("delivery")
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "webhook.resend",
+            details={"delivery_id": str(delivery_id)},
+        )
+        return Reply(202, {"id": str(delivery_id), "status": "pending"})

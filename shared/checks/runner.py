@@ -1,0 +1,147 @@
+"""Runs one check for a `check.requested` event and answers with `check.completed`.
+
+The same runner serves every check function: it loads what the check needs inside the
+tenant's transaction (RLS: another tenant's session is invisible, so its event is refused),
+calls the check's adapter, stores the result and records the event id in the same
+transaction. A redelivered event is answered again from the stored result, unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from cloudevents.http import CloudEvent
+from pydantic import ValidationError
+
+from events import CHECK_COMPLETED, CHECK_REQUESTED, ParsedEvent
+from shared.checks.result import CheckResult, CheckStatus, error_result
+from shared.crypto.envelope import TenantCipher
+from shared.eventing.consumer import first_delivery
+from shared.eventing.outbox import make_event
+from shared.platform import Platform
+from shared.runtime.function import Refused
+from shared.sessions.artifacts import load_artifacts
+from shared.sessions.results import save_result
+from shared.sessions.store import Expected, SessionRow, expected_of, get_session
+from shared.workflows.store import get_workflow
+
+log = logging.getLogger(__name__)
+
+INVALID_PARAMS = "INVALID_STEP_PARAMS"
+
+
+@dataclass
+class CheckInputs:
+    """What a check adapter may use: the session, its artifacts, earlier results, params."""
+
+    conn: psycopg.Connection
+    platform: Platform
+    cipher: TenantCipher
+    tenant_id: str
+    session: SessionRow
+    params: dict[str, Any]
+    expected: Expected | None
+    step: str
+    _artifacts: dict[str, list[bytes]] | None = field(default=None, repr=False)
+
+    def artifacts(self, *kinds: str) -> dict[str, list[bytes]]:
+        return load_artifacts(self.conn, self.cipher, str(self.session.id), list(kinds) or None)
+
+    def prior_result(self, check: str) -> dict[str, Any] | None:
+        from shared.sessions.results import load_results
+
+        for r in load_results(self.conn, self.cipher, str(self.session.id)):
+            if r["check"] == check and r["status"] != "pending":
+                return r
+        return None
+
+
+Adapter = Callable[[CheckInputs], CheckResult]
+
+
+class CheckRunner:
+    def __init__(self, platform: Platform, check: str, adapter: Adapter) -> None:
+        self.platform = platform
+        self.check = check
+        self.adapter = adapter
+
+    def on_event(self, ev: ParsedEvent) -> CloudEvent | None:
+        if ev.type != CHECK_REQUESTED or ev.checktype != self.check:
+            raise Refused(400, f"the {self.check} function takes check.requested/{self.check}")
+        req = ev.data
+        with self.platform.db.tenant(ev.tenant_id) as conn:
+            session = get_session(conn, req.session_id, for_update=True)
+            if session is None:
+                raise Refused(403, "the session does not belong to the event's tenant")
+            wf = get_workflow(conn, session.workflow_id, session.workflow_version)
+            if (
+                req.step >= len(wf.definition.steps)
+                or wf.definition.steps[req.step].check != self.check
+            ):
+                raise Refused(400, "no such step in the session's workflow")
+            step_id = wf.definition.steps[req.step].step_id
+            if not first_delivery(conn, ev.tenant_id, self.check, ev.id):
+                return self._replay(conn, ev, step_id)
+            if session.deleted_at is not None or session.status != "in_progress":
+                return None
+            cipher = self.platform.cipher(conn, ev.tenant_id)
+            inputs = CheckInputs(
+                conn=conn,
+                platform=self.platform,
+                cipher=cipher,
+                tenant_id=ev.tenant_id,
+                session=session,
+                params=req.params,
+                expected=expected_of(cipher, session),
+                step=step_id,
+            )
+            result = self._run(inputs)
+            check_id = save_result(conn, cipher, str(session.id), step_id, result, ev.id)
+        return self._reply(ev, check_id, result.status.value, result.score, result.warning_codes())
+
+    def _run(self, inputs: CheckInputs) -> CheckResult:
+        try:
+            return self.adapter(inputs)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+            return error_result(self.check, INVALID_PARAMS, f"invalid step parameters: {fields}")
+
+    def _replay(self, conn: psycopg.Connection, ev: ParsedEvent, step_id: str) -> CloudEvent | None:
+        row = conn.execute(
+            "SELECT id, status, score, warnings FROM checks WHERE session_id = %s AND step = %s "
+            "AND event_id = %s",
+            (ev.data.session_id, step_id, ev.id),
+        ).fetchone()
+        if row is None:
+            return None
+        return self._reply(
+            ev, str(row["id"]), row["status"], row["score"], [w["code"] for w in row["warnings"]]
+        )
+
+    def _reply(
+        self, ev: ParsedEvent, check_id: str, status: str, score: float | None, codes: list[str]
+    ) -> CloudEvent:
+        return make_event(
+            ev.tenant_id,
+            CHECK_COMPLETED,
+            {
+                "session_id": ev.data.session_id,
+                "check": self.check,
+                "step": ev.data.step,
+                "check_id": check_id,
+                "status": status,
+                "score": score,
+                "warning_codes": codes,
+            },
+            f"/idmesh/{self.check}",
+            ev.data.session_id,
+            event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"completed:{ev.id}")),
+        )
+
+
+__all__ = ["CheckInputs", "CheckRunner", "CheckStatus"]

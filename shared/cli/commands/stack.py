@@ -1,0 +1,40 @@
+"""`idmesh up` (the local stack in the foreground) and `idmesh demo`."""
+
+from __future__ import annotations
+
+import logging
+
+from shared.config import Settings
+
+
+def _up(args) -> int:
+    from shared.local.stack import Stack
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stack = Stack(Settings.from_env(), api_port=args.port)
+    stack.start()
+    for name, secs in sorted(stack.ready_seconds.items()):
+        print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
+    print(f"idmesh is up: API {stack.api_url}, broker {stack.broker_url} (Ctrl-C stops)")
+    try:
+        stack.wait_forever()
+    finally:
+        stack.stop(stop_database=not args.keep_db)
+    return 0
+
+
+def _demo(args) -> int:
+    from shared.local.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING)
+    return run_demo(Settings.from_env(), keep_running=args.keep_running)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("up", help="run the local stack (Postgres, broker, relay, functions)")
+    p.add_argument("--port", type=int, default=8080, help="the API's port")
+    p.add_argument("--keep-db", action="store_true", help="leave Postgres running on exit")
+    p.set_defaults(func=_up)
+    d = sub.add_parser("demo", help="a whole verification end to end on this machine")
+    d.add_argument("--keep-running", action="store_true")
+    d.set_defaults(func=_demo)

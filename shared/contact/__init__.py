@@ -1,0 +1,1 @@
+"""Email and phone verification: validation facts and one-time codes."""

@@ -1,0 +1,143 @@
+"""The `email` and `phone` checks: a verified one-time code plus what the address says."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
+from shared.contact.otp import OtpState
+
+AWAITING_USER_INPUT = "AWAITING_USER_INPUT"
+OTP_ATTEMPTS_EXCEEDED = "OTP_ATTEMPTS_EXCEEDED"
+OTP_EXPIRED = "OTP_EXPIRED"
+EMAIL_DISPOSABLE = "EMAIL_DISPOSABLE"
+EMAIL_ROLE_ACCOUNT = "EMAIL_ROLE_ACCOUNT"
+EMAIL_MISMATCH = "EMAIL_MISMATCH"
+PHONE_VOIP = "PHONE_VOIP"
+PHONE_PREMIUM_RATE = "PHONE_PREMIUM_RATE"
+PHONE_COUNTRY_NOT_ALLOWED = "PHONE_COUNTRY_NOT_ALLOWED"
+PHONE_MISMATCH = "PHONE_MISMATCH"
+PHONE_INVALID = "PHONE_INVALID"
+
+CODES = {
+    AWAITING_USER_INPUT: "the end user has not entered the code yet",
+    OTP_ATTEMPTS_EXCEEDED: "the code was entered wrongly too many times",
+    OTP_EXPIRED: "the code expired before it was entered",
+    EMAIL_DISPOSABLE: "the address belongs to a disposable-mail provider",
+    EMAIL_ROLE_ACCOUNT: "the address is a role account (info@, admin@ ...)",
+    EMAIL_MISMATCH: "the verified address differs from the one the tenant expected",
+    PHONE_VOIP: "the number is a VoIP number",
+    PHONE_PREMIUM_RATE: "the number is premium-rate or shared-cost",
+    PHONE_COUNTRY_NOT_ALLOWED: "the number's country is not allowed by the workflow",
+    PHONE_MISMATCH: "the verified number differs from the one the tenant expected",
+    PHONE_INVALID: "the number is not a valid number for its region",
+}
+
+
+class EmailParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    block_disposable: bool = True
+    block_role_accounts: bool = False
+
+
+class PhoneParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allowed_countries: list[str] | None = Field(default=None, description="ISO 3166 alpha-2")
+    block_voip: bool = True
+    block_premium_rate: bool = True
+
+
+def _w(code: str, severity: Severity = Severity.warning) -> CheckWarning:
+    return CheckWarning(code=code, severity=severity, message=CODES[code])
+
+
+def _otp_gate(check: str, state: OtpState | None) -> CheckResult | None:
+    """The result while the code is not (yet) verified, or None once it is."""
+    if state is None or (not state.verified and state.attempts_left > 0 and not state.expired):
+        return CheckResult(
+            check=check,
+            status=CheckStatus.pending,
+            warnings=[_w(AWAITING_USER_INPUT, Severity.info)],
+        )
+    if state.verified:
+        return None
+    code = OTP_ATTEMPTS_EXCEEDED if state.attempts_left == 0 else OTP_EXPIRED
+    return CheckResult(check=check, status=CheckStatus.failed, warnings=[_w(code, Severity.error)])
+
+
+def _verdict(warnings: list[CheckWarning]) -> CheckStatus:
+    if any(w.severity == Severity.error for w in warnings):
+        return CheckStatus.failed
+    if any(w.severity == Severity.warning for w in warnings):
+        return CheckStatus.warning
+    return CheckStatus.passed
+
+
+def run_email(
+    state: OtpState | None, params: EmailParams, expected_email: str | None = None
+) -> CheckResult:
+    gate = _otp_gate("email", state)
+    if gate is not None:
+        return gate
+    facts = state.details
+    warnings: list[CheckWarning] = []
+    if facts.get("disposable"):
+        warnings.append(
+            _w(EMAIL_DISPOSABLE, Severity.error if params.block_disposable else Severity.warning)
+        )
+    if facts.get("role_account"):
+        warnings.append(
+            _w(
+                EMAIL_ROLE_ACCOUNT,
+                Severity.error if params.block_role_accounts else Severity.warning,
+            )
+        )
+    if expected_email and expected_email.strip().lower() != state.target.lower():
+        warnings.append(_w(EMAIL_MISMATCH))
+    status = _verdict(warnings)
+    return CheckResult(
+        check="email",
+        status=status,
+        warnings=warnings,
+        score=100.0 if status == CheckStatus.passed else None,
+        data={"email": state.target, "verified": True, **facts},
+    )
+
+
+def run_phone(
+    state: OtpState | None, params: PhoneParams, expected_phone: str | None = None
+) -> CheckResult:
+    gate = _otp_gate("phone", state)
+    if gate is not None:
+        return gate
+    facts = state.details
+    warnings: list[CheckWarning] = []
+    kind = facts.get("number_type")
+    if kind == "voip":
+        warnings.append(_w(PHONE_VOIP, Severity.error if params.block_voip else Severity.warning))
+    if kind in ("premium_rate", "shared_cost"):
+        warnings.append(
+            _w(
+                PHONE_PREMIUM_RATE,
+                Severity.error if params.block_premium_rate else Severity.warning,
+            )
+        )
+    allowed = {c.upper() for c in params.allowed_countries or []}
+    if allowed and facts.get("country") not in allowed:
+        warnings.append(_w(PHONE_COUNTRY_NOT_ALLOWED, Severity.error))
+    if expected_phone:
+        from shared.contact.phone_facts import phone_facts
+
+        exp = phone_facts(expected_phone, facts.get("country"))
+        if exp.e164 != state.target:
+            warnings.append(_w(PHONE_MISMATCH))
+    status = _verdict(warnings)
+    return CheckResult(
+        check="phone",
+        status=status,
+        warnings=warnings,
+        score=100.0 if status == CheckStatus.passed else None,
+        data={"phone": state.target, "verified": True, **facts},
+    )

@@ -1,0 +1,133 @@
+"""One-time codes for a session's email or phone: 6 digits, hashed, 10 minutes, 5 attempts,
+at most 5 sends per session and channel, 30 seconds between sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import psycopg
+
+from shared.crypto.envelope import TenantCipher
+from shared.tenancy.secrets import code_hash, codes_equal, new_code, secret_hash
+
+Channel = Literal["email", "phone"]
+CODE_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+MAX_SENDS = 5
+RESEND_INTERVAL = timedelta(seconds=30)
+
+
+class OtpError(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+@dataclass
+class OtpState:
+    verified: bool
+    attempts_left: int
+    expired: bool
+    target: str
+    details: dict
+
+
+def issue_code(
+    conn: psycopg.Connection,
+    cipher: TenantCipher,
+    pepper: bytes,
+    session_id: str,
+    channel: Channel,
+    target: str,
+    details: dict,
+) -> str:
+    """A new code for `target` (sent by the caller). Resends reuse the row, with limits."""
+    now = datetime.now(UTC)
+    sends = conn.execute(
+        "SELECT coalesce(sum(sends), 0) AS n, max(last_sent_at) AS last FROM otp_codes "
+        "WHERE session_id = %s AND channel = %s",
+        (session_id, channel),
+    ).fetchone()
+    if sends["n"] >= MAX_SENDS:
+        raise OtpError(429, "otp-send-limit", "too many codes sent for this session")
+    if sends["last"] and now - sends["last"] < RESEND_INTERVAL:
+        wait = int((RESEND_INTERVAL - (now - sends["last"])).total_seconds()) + 1
+        raise OtpError(429, "otp-resend-too-soon", "wait before requesting another code", wait)
+    code = new_code()
+    row = conn.execute(
+        "INSERT INTO otp_codes (tenant_id, session_id, channel, target_enc, target_hash, code_hash,"
+        " expires_at, details) VALUES (%s, %s, %s, '\\x00', %s, '', %s, %s) RETURNING id",
+        (
+            cipher.tenant_id,
+            session_id,
+            channel,
+            secret_hash(target),
+            now + CODE_TTL,
+            psycopg.types.json.Jsonb(details),
+        ),
+    ).fetchone()
+    otp_id = str(row["id"])
+    conn.execute(
+        "UPDATE otp_codes SET target_enc = %s, code_hash = %s WHERE id = %s",
+        (
+            cipher.seal("otp", otp_id, target.encode()),
+            code_hash(pepper, f"otp:{otp_id}", target, code),
+            otp_id,
+        ),
+    )
+    return code
+
+
+def check_code(
+    conn: psycopg.Connection,
+    cipher: TenantCipher,
+    pepper: bytes,
+    session_id: str,
+    channel: Channel,
+    code: str,
+) -> OtpState:
+    """Check a code against the newest code sent; counts the attempt (the caller commits)."""
+    row = conn.execute(
+        "SELECT * FROM otp_codes WHERE session_id = %s AND channel = %s "
+        "ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+        (session_id, channel),
+    ).fetchone()
+    if row is None:
+        raise OtpError(409, "otp-not-sent", f"no {channel} code was sent for this session")
+    target = cipher.open("otp", str(row["id"]), row["target_enc"]).decode()
+    if row["verified_at"] is not None:
+        return OtpState(True, MAX_ATTEMPTS - row["attempts"], False, target, row["details"])
+    if row["attempts"] >= MAX_ATTEMPTS:
+        raise OtpError(429, "otp-too-many-attempts", "too many attempts; request a new code")
+    if row["expires_at"] <= datetime.now(UTC):
+        raise OtpError(410, "otp-expired", "the code has expired; request a new one")
+    attempts = row["attempts"] + 1
+    ok = codes_equal(code_hash(pepper, f"otp:{row['id']}", target, code.strip()), row["code_hash"])
+    conn.execute(
+        "UPDATE otp_codes SET attempts = %s, verified_at = CASE WHEN %s THEN now() END "
+        "WHERE id = %s",
+        (attempts, ok, row["id"]),
+    )
+    return OtpState(ok, MAX_ATTEMPTS - attempts, False, target, row["details"])
+
+
+def latest_state(
+    conn: psycopg.Connection, cipher: TenantCipher, session_id: str, channel: Channel
+) -> OtpState | None:
+    row = conn.execute(
+        "SELECT * FROM otp_codes WHERE session_id = %s AND channel = %s "
+        "ORDER BY created_at DESC LIMIT 1",
+        (session_id, channel),
+    ).fetchone()
+    if row is None:
+        return None
+    target = cipher.open("otp", str(row["id"]), row["target_enc"]).decode()
+    return OtpState(
+        verified=row["verified_at"] is not None,
+        attempts_left=max(0, MAX_ATTEMPTS - row["attempts"]),
+        expired=row["expires_at"] <= datetime.now(UTC),
+        target=target,
+        details=row["details"],
+    )

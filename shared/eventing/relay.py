@@ -1,0 +1,96 @@
+"""The outbox relay: publishes every tenant's due outbox rows to that tenant's broker.
+
+A row is marked published only after the broker answered 2xx; otherwise it is retried with
+backoff. Events go to `<broker_url>/tenant-<slug>/default`, the tenant's own broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import httpx
+
+from events import to_binary_http
+from shared.db.tenant_tx import Database
+from shared.eventing.outbox import row_to_event
+
+log = logging.getLogger(__name__)
+
+
+def broker_path(tenant_slug: str, broker: str = "default") -> str:
+    return f"/tenant-{tenant_slug}/{broker}"
+
+
+@dataclass
+class Relay:
+    db: Database
+    broker_url: str
+    batch: int = 100
+    timeout: float = 5.0
+
+    def publish_due(self, client: httpx.Client | None = None) -> tuple[int, int]:
+        """One pass: (published, failed)."""
+        own = client is None
+        client = client or httpx.Client(timeout=self.timeout)
+        ok = failed = 0
+        try:
+            with self.db.platform() as conn:
+                rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
+            for row in rows:
+                error = None
+                try:
+                    headers, body = to_binary_http(row_to_event(row["event"]))
+                    resp = client.post(
+                        self.broker_url.rstrip("/") + broker_path(row["tenant_slug"]),
+                        headers=headers,
+                        content=body,
+                    )
+                    if not 200 <= resp.status_code < 300:
+                        error = f"broker answered {resp.status_code}"
+                except httpx.HTTPError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                with self.db.platform() as conn:
+                    conn.execute(
+                        "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)
+                    )
+                if error is None:
+                    ok += 1
+                else:
+                    failed += 1
+                    log.warning("outbox %s not published: %s", row["id"], error)
+        finally:
+            if own:
+                client.close()
+        return ok, failed
+
+
+class RelayLoop:
+    """Runs the relay (and any other periodic task) every `interval` seconds in a thread."""
+
+    def __init__(self, tasks: list, interval: float = 0.2) -> None:
+        self.tasks = tasks
+        self.interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="relay", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        with httpx.Client(timeout=5.0) as client:
+            while not self._stop.is_set():
+                for task in self.tasks:
+                    try:
+                        task(client)
+                    except Exception:  # keep relaying whatever one pass hit
+                        log.exception("relay task failed")
+                self._wake.wait(self.interval)
+                self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)

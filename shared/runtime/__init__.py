@@ -1,0 +1,1 @@
+"""The small runtime every function shares: lifecycle, probes, metrics, CloudEvents over HTTP."""

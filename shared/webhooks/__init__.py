@@ -1,0 +1,1 @@
+"""Signed webhooks to tenants (Standard Webhooks scheme), retried, logged, resendable."""

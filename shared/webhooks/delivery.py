@@ -1,0 +1,140 @@
+"""Webhook deliveries: recorded per event, attempted, retried with backoff, every attempt
+logged. A delivery's `webhook-id` is the event id, so receivers can de-duplicate."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from events import ParsedEvent
+from shared.platform import Platform
+from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint, url_problem
+from shared.webhooks.signing import signature_header
+
+log = logging.getLogger(__name__)
+
+# Seconds before attempt n+1 (Standard Webhooks-style schedule); then the delivery fails.
+BACKOFF = [5, 30, 120, 600, 1800, 7200, 18000, 36000]
+SHORT_NAMES = {v: k for k, v in EVENT_NAMES.items()}
+
+
+def backoff_scale() -> float:
+    return float(os.environ.get("IDMESH_WEBHOOK_BACKOFF_SCALE", "1.0"))
+
+
+def payload_for(ev: ParsedEvent, vendor_data: str | None) -> dict[str, Any]:
+    """Thin payload: event type, ids, status, reason codes (details are fetched by API)."""
+    data = ev.data.model_dump(mode="json")
+    if vendor_data is not None:
+        data["vendor_data"] = vendor_data
+    return {
+        "type": SHORT_NAMES.get(ev.type, ev.type),
+        "timestamp": datetime.now(UTC).isoformat(),
+        "data": data,
+    }
+
+
+def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
+    """Record the delivery of an event to the tenant's endpoint (once per event)."""
+    with platform.db.tenant(ev.tenant_id) as conn:
+        cipher = platform.cipher(conn, ev.tenant_id)
+        endpoint = get_endpoint(conn, cipher)
+        if endpoint is None or SHORT_NAMES.get(ev.type) not in endpoint.events:
+            return None
+        vendor = None
+        if ev.session_id:
+            row = conn.execute(
+                "SELECT vendor_data FROM sessions WHERE id = %s", (ev.session_id,)
+            ).fetchone()
+            vendor = row["vendor_data"] if row else None
+        row = conn.execute(
+            "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, session_id, "
+            "payload, url) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (tenant_id, webhook_id, url) DO NOTHING RETURNING id",
+            (
+                ev.tenant_id,
+                ev.id,
+                ev.type,
+                ev.session_id,
+                json.dumps(payload_for(ev, vendor)),
+                endpoint.url,
+            ),
+        ).fetchone()
+    return str(row["id"]) if row else None
+
+
+def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.Client) -> str:
+    """One delivery attempt; returns the delivery's status afterwards."""
+    with platform.db.tenant(tenant_id) as conn:
+        d = conn.execute(
+            "SELECT * FROM webhook_deliveries WHERE id = %s FOR UPDATE SKIP LOCKED", (delivery_id,)
+        ).fetchone()
+        if d is None or d["status"] != "pending":
+            return d["status"] if d else "missing"
+        endpoint = get_endpoint(conn, platform.cipher(conn, tenant_id))
+        body = json.dumps(d["payload"], separators=(",", ":")).encode()
+        ts = int(time.time())
+        code, error = None, None
+        t0 = time.perf_counter()
+        problem = url_problem(d["url"], platform.settings.webhook_allow_private)
+        if endpoint is None:
+            error = "no webhook endpoint configured"
+        elif problem:
+            error = problem
+        else:
+            try:
+                resp = client.post(
+                    d["url"],
+                    content=body,
+                    headers={
+                        "content-type": "application/json",
+                        "webhook-id": d["webhook_id"],
+                        "webhook-timestamp": str(ts),
+                        "webhook-signature": signature_header(
+                            endpoint.secrets, d["webhook_id"], ts, body
+                        ),
+                        "user-agent": "idmesh-webhooks/1",
+                    },
+                    timeout=10.0,
+                )
+                code = resp.status_code
+                if not 200 <= code < 300:
+                    error = f"answered {code}"
+            except httpx.HTTPError as exc:
+                error = type(exc).__name__
+        ms = (time.perf_counter() - t0) * 1000
+        conn.execute(
+            "INSERT INTO webhook_attempts (tenant_id, delivery_id, status_code, error, duration_ms)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (tenant_id, delivery_id, code, error, ms),
+        )
+        attempts = d["attempts"] + 1
+        if error is None:
+            status, nxt = "delivered", None
+        elif attempts > len(BACKOFF):
+            status, nxt = "failed", None
+        else:
+            status = "pending"
+            nxt = datetime.now(UTC) + timedelta(seconds=BACKOFF[attempts - 1] * backoff_scale())
+        conn.execute(
+            "UPDATE webhook_deliveries SET attempts = %s, status = %s, "
+            "next_attempt = coalesce(%s, next_attempt), "
+            "delivered_at = CASE WHEN %s = 'delivered' THEN now() END WHERE id = %s",
+            (attempts, status, nxt, status, delivery_id),
+        )
+    return status
+
+
+def deliver_due(platform: Platform, client: httpx.Client, limit: int = 50) -> int:
+    """Retry every delivery whose time has come (the relay's periodic task)."""
+    with platform.db.platform() as conn:
+        due = conn.execute("SELECT * FROM idmesh_webhooks_due(%s)", (limit,)).fetchall()
+    for d in due:
+        attempt(platform, str(d["tenant_id"]), str(d["id"]), client)
+    return len(due)

@@ -1,0 +1,202 @@
+"""The orchestrator: runs a session's workflow (the version it started with).
+
+On `session.submitted` it requests the steps that are due (all whose `after` steps are
+done, in parallel). On `check.completed` it requests what became due and, when every
+required step has a final result, applies the decision rules. On `session.input` (a code
+entered, a file uploaded) it asks the waiting steps again. Its events go through the outbox,
+in the same transaction as the state they follow from.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import psycopg
+
+from events import (
+    CHECK_COMPLETED,
+    CHECK_REQUESTED,
+    SESSION_DECIDED,
+    SESSION_INPUT,
+    SESSION_SUBMITTED,
+    SESSION_UPDATED,
+    ParsedEvent,
+)
+from shared.audit import audit
+from shared.contact.checks import AWAITING_USER_INPUT
+from shared.eventing.consumer import first_delivery
+from shared.eventing.outbox import enqueue, make_event
+from shared.platform import Platform
+from shared.runtime.function import Refused
+from shared.sessions.store import SessionRow, get_session, set_status
+from shared.workflows.decision import StepOutcome, decide
+from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.store import get_workflow
+
+log = logging.getLogger(__name__)
+SOURCE = "/idmesh/orchestrator"
+CONSUMER = "orchestrator"
+
+
+class Orchestrator:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def on_event(self, ev: ParsedEvent) -> None:
+        if ev.type not in (SESSION_SUBMITTED, CHECK_COMPLETED, SESSION_INPUT):
+            raise Refused(400, f"the orchestrator does not take {ev.type}")
+        with self.platform.db.tenant(ev.tenant_id) as conn:
+            session = get_session(conn, ev.data.session_id, for_update=True)
+            if session is None or session.deleted_at is not None:
+                # The tenant does not own this session (RLS hides it): never retried.
+                raise Refused(403, "the session does not belong to the event's tenant")
+            if not first_delivery(conn, ev.tenant_id, CONSUMER, ev.id):
+                return
+            if session.status != "in_progress":
+                return  # decided, reviewed or erased meanwhile: nothing to do
+            wf = get_workflow(conn, session.workflow_id, session.workflow_version)
+            steps = self._results(conn, str(session.id))
+            if ev.type == SESSION_INPUT:
+                self._rerequest_waiting(conn, ev, session, wf.definition, steps)
+            self._advance(conn, ev.tenant_id, session, wf.definition, steps)
+
+    @staticmethod
+    def _results(conn: psycopg.Connection, session_id: str) -> dict[str, dict]:
+        rows = conn.execute(
+            "SELECT step, check_name, status, score, warnings FROM checks WHERE session_id = %s",
+            (session_id,),
+        ).fetchall()
+        return {r["step"]: dict(r) for r in rows}
+
+    def _request(
+        self,
+        conn: psycopg.Connection,
+        tenant_id: str,
+        session: SessionRow,
+        wf: WorkflowDefinition,
+        index: int,
+        attempt: int,
+    ) -> None:
+        step = wf.steps[index]
+        conn.execute(
+            "INSERT INTO checks (tenant_id, session_id, step, check_name, status) "
+            "VALUES (%s, %s, %s, %s, 'pending') ON CONFLICT (session_id, step) DO UPDATE "
+            "SET status = 'pending', updated_at = now()",
+            (tenant_id, str(session.id), step.step_id, step.check),
+        )
+        enqueue(
+            conn,
+            make_event(
+                tenant_id,
+                CHECK_REQUESTED,
+                {
+                    "session_id": str(session.id),
+                    "check": step.check,
+                    "step": index,
+                    "params": step.params,
+                    "attempt": attempt,
+                },
+                SOURCE,
+                str(session.id),
+            ),
+        )
+
+    def _rerequest_waiting(
+        self,
+        conn: psycopg.Connection,
+        ev: ParsedEvent,
+        session: SessionRow,
+        wf: WorkflowDefinition,
+        steps: dict[str, dict],
+    ) -> None:
+        wanted = ev.data.check
+        for i, step in enumerate(wf.steps):
+            r = steps.get(step.step_id)
+            if r is None or r["status"] != "pending" or not _waiting(r):
+                continue
+            if ev.data.input != "artifact_uploaded" and wanted and step.check != wanted:
+                continue
+            self._request(conn, ev.tenant_id, session, wf, i, attempt=2)
+            r["warnings"] = []  # requested again: no longer waiting
+
+    def _advance(
+        self,
+        conn: psycopg.Connection,
+        tenant_id: str,
+        session: SessionRow,
+        wf: WorkflowDefinition,
+        steps: dict[str, dict],
+    ) -> None:
+        for i, step in enumerate(wf.steps):
+            if step.step_id in steps:
+                continue
+            deps = [steps.get(d) for d in step.after]
+            if all(d is not None and d["status"] != "pending" for d in deps):
+                self._request(conn, tenant_id, session, wf, i, attempt=1)
+                steps[step.step_id] = {"status": "pending", "warnings": []}
+        blocking = [
+            s
+            for s in wf.steps
+            if steps[s.step_id]["status"] == "pending"
+            and (s.required or not _waiting(steps[s.step_id]))
+        ]
+        if blocking:
+            return
+        outcomes = [
+            StepOutcome(
+                step=s.step_id,
+                check=s.check,
+                required=s.required,
+                status=steps[s.step_id]["status"],
+                score=steps[s.step_id].get("score"),
+                warning_codes=[w["code"] for w in steps[s.step_id].get("warnings") or []],
+            )
+            for s in wf.steps
+            if steps[s.step_id]["status"] != "pending"
+        ]
+        decision = decide(wf, outcomes)
+        set_status(conn, str(session.id), decision.status, decision.model_dump(mode="json"))
+        audit(
+            conn,
+            tenant_id,
+            "orchestrator",
+            "session.decided",
+            str(session.id),
+            {
+                "status": decision.status,
+                "rule": decision.rule,
+                "reason_codes": decision.reason_codes,
+            },
+        )
+        sid = str(session.id)
+        enqueue(
+            conn,
+            make_event(
+                tenant_id,
+                SESSION_DECIDED,
+                {
+                    "session_id": sid,
+                    "status": decision.status,
+                    "rule": decision.rule,
+                    "reason_codes": decision.reason_codes,
+                },
+                SOURCE,
+                sid,
+                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"decided:{sid}")),
+            ),
+        )
+        enqueue(
+            conn,
+            make_event(
+                tenant_id,
+                SESSION_UPDATED,
+                {"session_id": sid, "status": decision.status, "previous_status": "in_progress"},
+                SOURCE,
+                sid,
+            ),
+        )
+
+
+def _waiting(result: dict) -> bool:
+    return any(w.get("code") == AWAITING_USER_INPUT for w in result.get("warnings") or [])
