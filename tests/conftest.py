@@ -119,3 +119,25 @@ SIMPLE_WORKFLOW = {
     "name": "email and phone",
     "steps": [{"check": "email", "required": True}, {"check": "phone", "required": True}],
 }
+
+
+@pytest.fixture(scope="session")
+def stack(pg: PgStack):
+    """The whole local stack (broker, relay, every function in its own process) on the
+    session's database."""
+    os.environ["IDMESH_WEBHOOK_BACKOFF_SCALE"] = "0.02"
+    from shared.local.stack import Stack
+
+    s = Stack(
+        pg.settings,
+        api_port=free_port(),
+        extra_env={
+            "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
+            "IDMESH_WEBHOOK_BACKOFF_SCALE": "0.02",
+        },
+    )
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()

@@ -1,0 +1,311 @@
+"""The event-driven flow on the real local stack: broker, relay, functions, webhooks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from events import CHECK_REQUESTED, SESSION_SUBMITTED, build_event, to_binary_http
+from shared.local.demo import WORKFLOW, code_for, run_verification
+from shared.local.webhook_receiver import WebhookReceiver
+from shared.webhooks.signing import sign
+
+
+@pytest.fixture()
+def api(stack):
+    with httpx.Client(base_url=stack.api_url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture()
+def receiver():
+    r = WebhookReceiver().start()
+    yield r
+    r.stop()
+
+
+def _tenant(api, pg, receiver=None):
+    email = f"t-{uuid.uuid4().hex[:8]}@tenant.example"
+    api.post("/v1/register", json={"email": email, "organization": "Flow Co"}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    if receiver is not None:
+        hook = api.put(
+            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["session.decided"]}
+        ).json()
+        receiver.secret = hook["secret"]
+    wf = api.post("/v1/workflows", headers=key, json=WORKFLOW).json()
+    return reg["tenant_id"], key, wf["id"]
+
+
+def _wait_status(api, key, sid, statuses, timeout=30.0) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        s = api.get(f"/v1/sessions/{sid}", headers=key).json()
+        if s["status"] in statuses:
+            return s
+        time.sleep(0.1)
+    raise AssertionError(f"session {sid} still {s['status']}")
+
+
+def _verify_contact(api, pg, sid, user, email, phone="+14155552671"):
+    api.post(f"/v1/sessions/{sid}/email", headers=user, json={"email": email}).raise_for_status()
+    api.post(f"/v1/sessions/{sid}/phone", headers=user, json={"phone": phone}).raise_for_status()
+    for ch, target in (("email", email), ("phone", phone)):
+        code = code_for(pg.urls.admin_db, target)
+        api.post(
+            f"/v1/sessions/{sid}/{ch}/check", headers=user, json={"code": code}
+        ).raise_for_status()
+
+
+def test_demo_path(api, pg, receiver):
+    tag = uuid.uuid4().hex[:6]
+    out = run_verification(
+        api,
+        pg.urls.admin_db,
+        receiver,
+        f"f-{tag}@demo.example",
+        f"u-{tag}@example.org",
+        "+14155552671",
+    )
+    assert out["session"]["status"] == "approved"
+    assert out["webhook"]["verified"]
+    assert {c["check"]: c["status"] for c in out["session"]["checks"]} == {
+        "email": "passed",
+        "phone": "passed",
+    }
+    assert out["session"]["decision"]["rule"] == "default:passed"
+
+
+def test_disposable_email_is_declined_by_rule(api, pg, receiver):
+    tid, key, wf = _tenant(api, pg, receiver)
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    user = {"Authorization": f"Bearer {s['session_token']}"}
+    # Codes entered before submit: the steps pass at once when the workflow starts.
+    _verify_contact(api, pg, s["session_id"], user, f"x{uuid.uuid4().hex[:6]}@mailinator.com")
+    api.post(f"/v1/sessions/{s['session_id']}/submit", headers=user).raise_for_status()
+    done = _wait_status(api, key, s["session_id"], {"declined", "approved", "in_review"})
+    assert done["status"] == "declined"
+    assert done["decision"]["rule"] == "disposable email declines"
+    assert "EMAIL_DISPOSABLE" in done["decision"]["reason_codes"]
+    hook = receiver.wait_for(lambda m: m["body"]["data"]["session_id"] == s["session_id"], 20)
+    assert hook and hook["verified"] and hook["body"]["data"]["status"] == "declined"
+
+
+def test_wrong_codes_then_lockout_declines(api, pg):
+    tid, key, wf = _tenant(api, pg)
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    email = f"y{uuid.uuid4().hex[:6]}@example.org"
+    api.post(f"/v1/sessions/{sid}/email", headers=user, json={"email": email}).raise_for_status()
+    # A resend within 30 s is refused with Retry-After.
+    again = api.post(f"/v1/sessions/{sid}/email", headers=user, json={"email": email})
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
+    code = code_for(pg.urls.admin_db, email)
+    wrong = f"{(int(code) + 7) % 1_000_000:06d}"
+    for left in (4, 3, 2, 1, 0):
+        r = api.post(f"/v1/sessions/{sid}/email/check", headers=user, json={"code": wrong})
+        assert r.status_code == 400 and f"({left} attempts left)" in r.json()["detail"]
+    r = api.post(f"/v1/sessions/{sid}/email/check", headers=user, json={"code": code})
+    assert r.status_code == 429
+    # The step is still waiting (the user may ask for a new code); the session is in progress.
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        s = api.get(f"/v1/sessions/{sid}", headers=key).json()
+        if len(s["checks"]) == 2:
+            break
+        time.sleep(0.1)
+    assert s["status"] == "in_progress"
+    steps = {c["check"]: c for c in s["checks"]}
+    assert steps["email"]["status"] == "pending"
+    with pg.admin() as conn:
+        stored = conn.execute(
+            "SELECT code_hash FROM otp_codes WHERE session_id = %s", (sid,)
+        ).fetchone()
+    assert code not in stored["code_hash"]
+
+
+def _post_event(url, ev):
+    headers, body = to_binary_http(ev)
+    return httpx.post(url, headers=headers, content=body, timeout=30)
+
+
+def test_event_delivered_twice_changes_nothing(api, pg, stack):
+    tid, key, wf = _tenant(api, pg)
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    sid = s["session_id"]
+    user = {"Authorization": f"Bearer {s['session_token']}"}
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    # Wait until the flow is quiet: both steps answered (waiting for codes), outbox drained.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with pg.admin() as conn:
+            answered = conn.execute(
+                "SELECT count(*) AS n FROM checks WHERE session_id = %s AND event_id IS NOT NULL",
+                (sid,),
+            ).fetchone()["n"]
+            unpublished = conn.execute(
+                "SELECT count(*) AS n FROM outbox WHERE tenant_id = %s AND published_at IS NULL",
+                (tid,),
+            ).fetchone()["n"]
+        if answered == 2 and unpublished == 0:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)  # replies of the last answers reach the orchestrator
+
+    def snapshot():
+        with pg.admin() as conn:
+            return (
+                conn.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE tenant_id = %s", (tid,)
+                ).fetchone()["n"],
+                conn.execute(
+                    "SELECT step, status, updated_at FROM checks WHERE session_id = %s "
+                    "ORDER BY step",
+                    (sid,),
+                ).fetchall(),
+            )
+
+    ev = build_event(
+        SESSION_SUBMITTED, {"session_id": sid, "workflow_id": wf, "workflow_version": 1}, tid, "api"
+    )
+    orch = stack.processes["orchestrator"].spec.url
+    assert _post_event(orch, ev).status_code == 202
+    before = snapshot()
+    assert _post_event(orch, ev).status_code == 202
+    assert snapshot() == before
+    # A check function answers a redelivered request with the same reply, and writes nothing.
+    req = build_event(
+        CHECK_REQUESTED, {"session_id": sid, "check": "email", "step": 0}, tid, "orchestrator"
+    )
+    email_fn = stack.processes["email"].spec.url
+    r1 = _post_event(email_fn, req)
+    mid = snapshot()
+    r2 = _post_event(email_fn, req)
+    assert r1.status_code == r2.status_code == 200
+    assert r1.headers["ce-id"] == r2.headers["ce-id"] and r1.content == r2.content
+    assert json.loads(r2.content)["status"] == "pending"
+    assert snapshot() == mid
+
+
+def test_event_of_another_tenant_is_refused(api, pg, stack):
+    tid_a, key_a, wf_a = _tenant(api, pg)
+    tid_b, _, _ = _tenant(api, pg)
+    s = api.post("/v1/sessions", headers=key_a, json={"workflow_id": wf_a}).json()
+    sid = s["session_id"]
+    forged = build_event(
+        SESSION_SUBMITTED,
+        {"session_id": sid, "workflow_id": wf_a, "workflow_version": 1},
+        tid_b,
+        "api",
+    )
+    r = _post_event(stack.processes["orchestrator"].spec.url, forged)
+    assert r.status_code == 403
+    forged_check = build_event(
+        CHECK_REQUESTED, {"session_id": sid, "check": "phone", "step": 1}, tid_b, "orchestrator"
+    )
+    assert _post_event(stack.processes["phone"].spec.url, forged_check).status_code == 403
+    # Malformed events are refused with 400 (never retried).
+    bad = httpx.post(
+        stack.processes["orchestrator"].spec.url,
+        content=b"{}",
+        headers={"content-type": "application/json"},
+    )
+    assert bad.status_code == 400
+    # The broker of tenant B refuses tenant A's events.
+    with pg.admin() as conn:
+        slug_b = conn.execute("SELECT slug FROM tenants WHERE id = %s", (tid_b,)).fetchone()["slug"]
+    mine = build_event(
+        SESSION_SUBMITTED,
+        {"session_id": sid, "workflow_id": wf_a, "workflow_version": 1},
+        tid_a,
+        "api",
+    )
+    r = _post_event(f"{stack.broker_url}/tenant-{slug_b}/default", mine)
+    assert r.status_code == 400
+    assert api.get(f"/v1/sessions/{sid}", headers=key_a).json()["status"] == "not_started"
+
+
+def test_killed_check_function_still_ends_decided(api, pg, stack, receiver):
+    tid, key, wf = _tenant(api, pg, receiver)
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+    email = f"k{uuid.uuid4().hex[:6]}@example.org"
+    _verify_contact(api, pg, sid, user, email)
+    phone_proc = stack.processes["phone"]
+    phone_proc.kill()  # as a crash would; the supervisor restarts it
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    done = _wait_status(api, key, sid, {"approved", "declined", "in_review"}, timeout=60)
+    assert done["status"] == "approved"
+    assert phone_proc.restarts >= 1
+    assert receiver.wait_for(lambda m: m["body"]["data"]["session_id"] == sid, 20)
+
+
+def test_webhook_retried_logged_and_resent(api, pg):
+    flaky = WebhookReceiver(fail_first=2).start()
+    try:
+        tid, key, wf = _tenant(api, pg, flaky)
+        s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+        sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+        _verify_contact(api, pg, sid, user, f"w{uuid.uuid4().hex[:6]}@example.org")
+        api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+        got = flaky.wait_for(lambda m: m["body"]["data"]["session_id"] == sid, 30)
+        assert got and got["verified"]
+        deliveries = api.get("/v1/webhook/deliveries", headers=key).json()["items"]
+        d = next(x for x in deliveries if x["session_id"] == sid)
+        assert d["status"] == "delivered" and d["attempts"] == 3
+        assert [a["status_code"] for a in d["attempt_log"]] == [503, 503, 204]
+        # Resend: delivered again with the same webhook-id (receivers de-duplicate on it).
+        r = api.post(f"/v1/webhook/deliveries/{d['id']}/resend", headers=key)
+        assert r.status_code == 202
+        deadline = time.time() + 20
+        while (
+            time.time() < deadline
+            and len([m for m in flaky.received if m["body"]["data"]["session_id"] == sid]) < 2
+        ):
+            time.sleep(0.1)
+        same = [m for m in flaky.received if m["body"]["data"]["session_id"] == sid]
+        assert (
+            len(same) == 2 and same[0]["headers"]["webhook-id"] == same[1]["headers"]["webhook-id"]
+        )
+    finally:
+        flaky.stop()
+
+
+def test_signatures_verify_independently_and_fail_when_tampered():
+    secret = "whsec_" + base64.b64encode(b"k" * 24).decode()
+    body = json.dumps({"type": "session.decided", "data": {"session_id": "x"}}).encode()
+    ts = int(time.time())
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign(secret, "msg_1", ts, body),
+    }
+    wh = Webhook(secret)
+    assert wh.verify(body, headers)["type"] == "session.decided"
+    with pytest.raises(WebhookVerificationError):
+        wh.verify(body.replace(b"x", b"y"), headers)
+    old = int(time.time()) - 600
+    stale = {
+        **headers,
+        "webhook-timestamp": str(old),
+        "webhook-signature": sign(secret, "msg_1", old, body),
+    }
+    with pytest.raises(WebhookVerificationError):
+        wh.verify(body, stale)
+    # Rotation: either of two space-separated signatures verifies.
+    other = "whsec_" + base64.b64encode(b"z" * 24).decode()
+    both = {
+        **headers,
+        "webhook-signature": sign(other, "msg_1", ts, body) + " " + headers["webhook-signature"],
+    }
+    assert wh.verify(body, both)
