@@ -37,14 +37,19 @@ def build_services(settings: Settings) -> Services:
     url = settings.app_database_url or database_urls(settings, start=False).app
     db = Database(url)
     master = load_master_key(settings)
-    services = Services(settings=settings, db=db, master_key=master,
-                        registrations=Registrations(db, settings, master))
+    services = Services(
+        settings=settings,
+        db=db,
+        master_key=master,
+        registrations=Registrations(db, settings, master),
+    )
     if settings.manifests_dir:
         from shared.local.provision import write_tenant_manifests
 
         manifests_dir = settings.manifests_dir
         services.on_tenant_created.append(
-            lambda t: write_tenant_manifests(manifests_dir, t.slug, str(t.tenant_id)))
+            lambda t: write_tenant_manifests(manifests_dir, t.slug, str(t.tenant_id))
+        )
     return services
 
 

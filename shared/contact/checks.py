@@ -55,14 +55,15 @@ def _w(code: str, severity: Severity = Severity.warning) -> CheckWarning:
 
 def _otp_gate(check: str, state: OtpState | None) -> CheckResult | None:
     """The result while the code is not (yet) verified, or None once it is."""
-    if state is None or (not state.verified and state.attempts_left > 0 and not state.expired):
+    if state is not None and state.verified:
+        return None
+    if state is None or not state.exhausted:
+        # Waiting: no code yet, a code not entered yet, or a new code may still be sent.
         return CheckResult(
             check=check,
             status=CheckStatus.pending,
             warnings=[_w(AWAITING_USER_INPUT, Severity.info)],
         )
-    if state.verified:
-        return None
     code = OTP_ATTEMPTS_EXCEEDED if state.attempts_left == 0 else OTP_EXPIRED
     return CheckResult(check=check, status=CheckStatus.failed, warnings=[_w(code, Severity.error)])
 

@@ -32,6 +32,12 @@ class OtpState:
     expired: bool
     target: str
     details: dict
+    sends_left: int = MAX_SENDS - 1
+
+    @property
+    def exhausted(self) -> bool:
+        """No way left to verify: this code is dead and no new one may be sent."""
+        return (self.attempts_left == 0 or self.expired) and self.sends_left == 0
 
 
 def issue_code(
@@ -117,8 +123,8 @@ def latest_state(
     conn: psycopg.Connection, cipher: TenantCipher, session_id: str, channel: Channel
 ) -> OtpState | None:
     row = conn.execute(
-        "SELECT * FROM otp_codes WHERE session_id = %s AND channel = %s "
-        "ORDER BY created_at DESC LIMIT 1",
+        "SELECT *, count(*) OVER () AS sent FROM otp_codes WHERE session_id = %s "
+        "AND channel = %s ORDER BY created_at DESC LIMIT 1",
         (session_id, channel),
     ).fetchone()
     if row is None:
@@ -130,4 +136,5 @@ def latest_state(
         expired=row["expires_at"] <= datetime.now(UTC),
         target=target,
         details=row["details"],
+        sends_left=max(0, MAX_SENDS - row["sent"]),
     )

@@ -67,28 +67,47 @@ class Relay:
 
 
 class RelayLoop:
-    """Runs the relay (and any other periodic task) every `interval` seconds in a thread."""
+    """Runs the relay (and any other periodic task) in a thread: at once when Postgres
+    notifies `idmesh_outbox` (an outbox row committed), else every `interval` seconds."""
 
-    def __init__(self, tasks: list, interval: float = 0.2) -> None:
+    def __init__(self, tasks: list, interval: float = 1.0, listen_url: str | None = None) -> None:
         self.tasks = tasks
         self.interval = interval
+        self.listen_url = listen_url
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="relay", daemon=True)
+        self._listener = threading.Thread(target=self._listen, name="relay-listen", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+        if self.listen_url:
+            self._listener.start()
+
+    def _listen(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.listen_url, autocommit=True) as conn:
+                    conn.execute("LISTEN idmesh_outbox")
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self._wake.set()
+            except Exception:  # reconnect after a database restart
+                log.warning("relay listener lost its connection; reconnecting")
+                self._stop.wait(1.0)
 
     def _loop(self) -> None:
         with httpx.Client(timeout=5.0) as client:
             while not self._stop.is_set():
+                self._wake.clear()
                 for task in self.tasks:
                     try:
                         task(client)
                     except Exception:  # keep relaying whatever one pass hit
                         log.exception("relay task failed")
                 self._wake.wait(self.interval)
-                self._wake.clear()
 
     def stop(self) -> None:
         self._stop.set()

@@ -13,6 +13,7 @@ import re
 import socket
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 
@@ -46,6 +47,10 @@ def _port_free(port: int) -> bool:
             return False
 
 
+def _quiet(msg: str) -> None:
+    pass
+
+
 def _say(msg: str) -> None:
     print(f"==> {msg}", flush=True)
 
@@ -69,8 +74,10 @@ def run_verification(
     user_email: str,
     phone: str,
     timeout: float = 60.0,
+    say: Callable[[str], None] | None = None,
 ) -> dict:
     """Registration → workflow → session → codes → decision → webhook. Returns figures."""
+    _say = say or _quiet
     r = client.post("/v1/register", json={"email": tenant_email, "organization": "Demo Fintech"})
     r.raise_for_status()
     _say(f"registered {tenant_email}; code sent to the outbox")
@@ -142,6 +149,7 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
                 f"founder-{tag}@demo-fintech.example",
                 f"ada-{tag}@example.org",
                 "+14155552671",
+                say=_say,
             )
         s, hook = out["session"], out["webhook"]
         _say(

@@ -29,9 +29,17 @@ from shared.webhooks.delivery import deliver_due
 log = logging.getLogger(__name__)
 
 
+# Locally the relay runs inside `idmesh up` itself (in a cluster a PingSource wakes it).
+NOT_LOCAL = {"relay"}
+
+
 def available_functions() -> list[str]:
     """Every function of the catalogue that has a `functions/<name>/main.py` here."""
-    return [name for name in FUNCTIONS if (PROJECT_ROOT / "functions" / name / "main.py").exists()]
+    return [
+        name
+        for name in FUNCTIONS
+        if name not in NOT_LOCAL and (PROJECT_ROOT / "functions" / name / "main.py").exists()
+    ]
 
 
 @dataclass
@@ -104,7 +112,9 @@ class Stack:
             )
         )
         relay = Relay(platform.db, self.broker_url)
-        self.relay = RelayLoop([relay.publish_due, lambda c: deliver_due(platform, c)])
+        self.relay = RelayLoop(
+            [relay.publish_due, lambda c: deliver_due(platform, c)], listen_url=self.urls.app
+        )
         self.relay.start()
         self.supervisor = Supervisor(list(self.processes.values()))
         self.supervisor.start()

@@ -48,9 +48,11 @@ class Orchestrator:
             raise Refused(400, f"the orchestrator does not take {ev.type}")
         with self.platform.db.tenant(ev.tenant_id) as conn:
             session = get_session(conn, ev.data.session_id, for_update=True)
-            if session is None or session.deleted_at is not None:
+            if session is None:
                 # The tenant does not own this session (RLS hides it): never retried.
                 raise Refused(403, "the session does not belong to the event's tenant")
+            if session.deleted_at is not None:
+                return  # erased meanwhile: nothing left to run
             if not first_delivery(conn, ev.tenant_id, CONSUMER, ev.id):
                 return
             if session.status != "in_progress":

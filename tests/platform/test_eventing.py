@@ -260,8 +260,13 @@ def test_webhook_retried_logged_and_resent(api, pg):
         api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
         got = flaky.wait_for(lambda m: m["body"]["data"]["session_id"] == sid, 30)
         assert got and got["verified"]
-        deliveries = api.get("/v1/webhook/deliveries", headers=key).json()["items"]
-        d = next(x for x in deliveries if x["session_id"] == sid)
+        deadline = time.time() + 10
+        while True:  # the attempt's row commits just after the receiver answered
+            deliveries = api.get("/v1/webhook/deliveries", headers=key).json()["items"]
+            d = next(x for x in deliveries if x["session_id"] == sid)
+            if d["status"] == "delivered" or time.time() > deadline:
+                break
+            time.sleep(0.1)
         assert d["status"] == "delivered" and d["attempts"] == 3
         assert [a["status_code"] for a in d["attempt_log"]] == [503, 503, 204]
         # Resend: delivered again with the same webhook-id (receivers de-duplicate on it).
@@ -309,3 +314,57 @@ def test_signatures_verify_independently_and_fail_when_tampered():
         "webhook-signature": sign(other, "msg_1", ts, body) + " " + headers["webhook-signature"],
     }
     assert wh.verify(body, both)
+
+
+def test_final_refusal_reaches_the_dead_letter_sink(api, pg, stack):
+    tid, key, wf = _tenant(api, pg)
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    with pg.admin() as conn:
+        slug = conn.execute("SELECT slug FROM tenants WHERE id = %s", (tid,)).fetchone()["slug"]
+    # Step 9 does not exist in the workflow: the email function refuses it (400, final).
+    bad = build_event(
+        CHECK_REQUESTED,
+        {"session_id": s["session_id"], "check": "email", "step": 9},
+        tid,
+        "orchestrator",
+    )
+    r = _post_event(f"{stack.broker_url}/tenant-{slug}/default", bad)
+    assert r.status_code == 202
+    deadline = time.time() + 30
+    row = None
+    while time.time() < deadline and row is None:
+        with pg.admin() as conn:
+            row = conn.execute(
+                "SELECT * FROM dead_letters WHERE event_id = %s", (bad["id"],)
+            ).fetchone()
+        time.sleep(0.2)
+    assert row is not None, "the refused event never reached the dead-letter sink"
+    assert row["tenant_id"] == uuid.UUID(tid) and row["error_code"] == "400"
+
+
+def test_relay_function_publishes_on_a_tick(api, pg, stack):
+    from shared.db.cluster import free_port
+    from shared.local.process import FunctionProcess, FunctionSpec
+
+    proc = FunctionProcess(
+        FunctionSpec("relay", "relay", "relay", free_port(), ready_path="/healthz"),
+        stack.env(),
+        stack.root / "logs",
+    )
+    proc.start()
+    try:
+        proc.wait_ready(60)
+        r = httpx.post(
+            proc.spec.url,
+            json={"reason": "tick"},
+            headers={
+                "ce-type": "dev.knative.sources.ping",
+                "ce-id": "1",
+                "ce-source": "/ping",
+                "ce-specversion": "1.0",
+            },
+        )
+        assert r.status_code == 202
+        assert int(r.headers["x-idmesh-failed"]) == 0
+    finally:
+        proc.stop()

@@ -1,0 +1,1 @@
+"""Platform figures: function ready times and end-to-end session latency."""

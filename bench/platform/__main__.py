@@ -1,0 +1,144 @@
+"""`python -m bench.platform [--starts 5] [--sessions 50]`
+
+1. Ready time of each function process (start → /readyz 200) against a bare
+   functions-framework hello world started the same way (median of several starts).
+2. End-to-end latency of the email+phone session from the last code entered to the signed
+   webhook received (p50/p95), and sessions per minute, on the real local stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from shared.config import Settings
+from shared.db.cluster import EmbeddedPostgres, free_port
+from shared.local.demo import run_verification
+from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec
+from shared.local.stack import Stack, available_functions
+from shared.local.webhook_receiver import WebhookReceiver
+
+
+class _Hello(FunctionProcess):
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target",
+            "hello",
+            "--source",
+            str(PROJECT_ROOT / "bench" / "hello" / "main.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.spec.port),
+        ]
+
+
+def ready_times(stack: Stack, starts: int) -> None:
+    def measure(make) -> float:
+        samples = []
+        for _ in range(starts):
+            proc = make()
+            proc.start()
+            samples.append(proc.wait_ready(180))
+            proc.stop()
+        return statistics.median(samples)
+
+    logs = stack.root / "bench-logs"
+    hello = measure(
+        lambda: _Hello(FunctionSpec("hello", "hello", "", free_port(), ready_path="/"), {}, logs)
+    )
+    print(f"\nready time, median of {starts} starts (hello world: {hello * 1000:.0f} ms)")
+    print(f"{'function':<18}{'ready ms':>10}{'ratio':>8}")
+    for name in available_functions():
+        spec = stack.processes[name].spec
+        t = measure(
+            lambda spec=spec: FunctionProcess(
+                FunctionSpec(spec.name, spec.target, spec.folder, free_port()), stack.env(), logs
+            )
+        )
+        print(f"{name:<18}{t * 1000:>10.0f}{t / hello:>8.2f}")
+
+
+def latency(stack: Stack, sessions: int, concurrency: int) -> None:
+    receiver = WebhookReceiver().start()
+    lat: list[float] = []
+    try:
+        with httpx.Client(base_url=stack.api_url, timeout=60) as client:
+
+            def one(i: int) -> float:
+                tag = uuid.uuid4().hex[:8]
+                out = run_verification(
+                    client,
+                    stack.urls.admin_db,
+                    receiver,
+                    f"b-{tag}@bench.example",
+                    f"u-{tag}@example.org",
+                    f"+1415555{i % 10000:04d}",
+                )
+                assert out["session"]["status"] == "approved", out["session"]["status"]
+                return out["latency_s"]
+
+            t0 = time.time()
+            with ThreadPoolExecutor(concurrency) as pool:
+                lat = list(pool.map(one, range(sessions)))
+            wall = time.time() - t0
+    finally:
+        receiver.stop()
+    lat.sort()
+    p50 = statistics.median(lat)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * len(lat))) - 1)]
+    print(
+        f"\nend to end (last code entered -> verified webhook), {sessions} sessions, "
+        f"{concurrency} in parallel"
+    )
+    print(f"  p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   max {lat[-1] * 1000:.0f} ms")
+    print(
+        f"  {sessions / wall * 60:.0f} sessions/minute (each: register, workflow, session, "
+        f"2 codes, decision, webhook)"
+    )
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.platform")
+    p.add_argument("--starts", type=int, default=5)
+    p.add_argument("--sessions", type=int, default=50)
+    p.add_argument("--concurrency", type=int, default=4)
+    args = p.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="idmesh-bench-"))
+    data.chmod(0o755)
+    stack = Stack(
+        Settings(data_dir=data, registration_per_client_per_hour=100000),
+        api_port=free_port(),
+        extra_env={"IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000"},
+    )
+    try:
+        stack.start()
+        print(
+            "stack ready; functions:",
+            ", ".join(f"{n} {s:.2f}s" for n, s in stack.ready_seconds.items()),
+        )
+        latency(stack, args.sessions, args.concurrency)
+        ready_times(stack, args.starts)
+    finally:
+        stack.stop(stop_database=True)
+        EmbeddedPostgres(data).stop()
+        shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
