@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 TTL_EXTENSION = "knativebrokerttl"
 ARRIVAL_EXTENSION = "knativearrivaltime"
 DEFAULT_TTL = 255
+TTL_EXHAUSTED = "knativebrokerttl exhausted (event loop?)"
 ERROR_DATA_MAX = 1024  # bytes of the failed response body kept in knativeerrordata
 # Headers a Knative broker passes through to subscribers (besides the CloudEvent's own).
 _PASS_THROUGH_PREFIXES = ("knative-", "x-b3-")
@@ -113,6 +114,8 @@ class LocalBroker:
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._local = threading.local()
+        self._running = 0
+        self._running_lock = threading.Lock()
         self.ready = False
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -145,6 +148,9 @@ class LocalBroker:
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop accepting, let running deliveries finish for up to `timeout_s`. Deliveries
+        still running or queued stay `inflight` in the state and are resumed at next start
+        (at-least-once: the subscriber may see them twice)."""
         self.ready = False
         self._stop.set()
         self._wake.set()
@@ -154,7 +160,16 @@ class LocalBroker:
         for t in self._threads:
             t.join(timeout_s)
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=False)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            with self._running_lock:
+                if self._running == 0:
+                    break
+            time.sleep(0.02)
+        else:
+            log.warning("stopping with deliveries still running; they resume at next start")
+            return
         self.store.close()
 
     def __enter__(self) -> LocalBroker:
@@ -207,7 +222,7 @@ class LocalBroker:
         except (TypeError, ValueError):
             ttl = DEFAULT_TTL
         if ttl <= 0:
-            return IngestResult(400, "knativebrokerttl exhausted (event loop?)"), None, []
+            return IngestResult(400, TTL_EXHAUSTED), None, []
         ev[TTL_EXTENSION] = ttl
         ev[ARRIVAL_EXTENSION] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         attrs = ev.get_attributes()
@@ -247,6 +262,7 @@ class LocalBroker:
     def _schedule_loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._wake.clear()  # before claiming: a wake-up during the round is kept
                 self.topology.refresh()
                 free = 0
                 while self._slots.acquire(blocking=False):
@@ -257,11 +273,11 @@ class LocalBroker:
                 for row in rows:
                     assert self._pool is not None
                     self._pool.submit(self._run_delivery, row)
+                if rows and len(rows) < free:
+                    continue  # maybe more became due meanwhile; the next round waits
                 wait = self.store.next_due_in()
                 timeout = self.poll_interval_s if wait is None else min(wait, self.poll_interval_s)
-                if not rows or free == len(rows):
-                    self._wake.wait(max(timeout, 0.005))
-                self._wake.clear()
+                self._wake.wait(max(timeout, 0.005))
             except Exception:  # keep dispatching whatever happens to one round
                 log.exception("broker scheduler round failed")
                 time.sleep(self.poll_interval_s)
@@ -274,7 +290,11 @@ class LocalBroker:
         return client
 
     def _run_delivery(self, row: DeliveryRow) -> None:
+        with self._running_lock:
+            self._running += 1
         try:
+            if self._stop.is_set():
+                return  # left `inflight`: the next start makes it due again
             self._deliver(row)
         except Exception:
             # Never lose the delivery: put it back as due later.
@@ -290,6 +310,8 @@ class LocalBroker:
                 row.last_body,
             )
         finally:
+            with self._running_lock:
+                self._running -= 1
             self._slots.release()
             self._wake.set()
 
@@ -340,13 +362,13 @@ class LocalBroker:
         headers, body = to_structured(reply)
         with self.store._tx() as db:
             result = self._ingest(row.namespace, row.broker, dict(headers), body, db=db)
-            if result.status == 202 or "knativebrokerttl" in result.reason:
+            if result.status == 202 or result.reason == TTL_EXHAUSTED:
                 self.store.mark_done(db, row.id, outcome.code)
         if result.status == 202:
             self.metrics.inc("idmesh_broker_deliveries_total", trigger=row.trigger_key)
             self.metrics.inc("idmesh_broker_replies_total", trigger=row.trigger_key)
             self._wake.set()
-        elif "knativebrokerttl" in result.reason:
+        elif result.reason == TTL_EXHAUSTED:
             self.metrics.inc("idmesh_broker_deliveries_total", trigger=row.trigger_key)
             self.metrics.inc("idmesh_broker_ttl_dropped_total", trigger=row.trigger_key)
             log.warning(
