@@ -360,7 +360,7 @@ class LocalBroker:
         if ttl is not None:
             reply[TTL_EXTENSION] = ttl  # reattached as is; the ingress decrements it
         headers, body = to_structured(reply)
-        with self.store._tx() as db:
+        with self.store._tx(durable=True) as db:
             result = self._ingest(row.namespace, row.broker, dict(headers), body, db=db)
             if result.status == 202 or result.reason == TTL_EXHAUSTED:
                 self.store.mark_done(db, row.id, outcome.code)
