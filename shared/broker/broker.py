@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 from cloudevents.conversion import to_binary, to_structured
-from cloudevents.http import CloudEvent, from_http
+from cloudevents.http import CloudEvent
 
 from events.codec import EventRejected, parse_cloudevent
 from shared.broker.config import (
@@ -83,6 +84,21 @@ class _Outcome:
     body: bytes = b""
     dest: str | None = None
     reply: CloudEvent | None = None
+    retry_after_s: float | None = None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class LocalBroker:
@@ -322,7 +338,8 @@ class LocalBroker:
     def _deliver(self, row: DeliveryRow) -> None:
         spec = self._trigger_spec(row)
         delivery = self.topology.delivery_for(spec, row.namespace)
-        ev = from_http({"content-type": "application/cloudevents+json"}, row.structured)
+        # parse_cloudevent, not from_http: the SDK would invent a `time` attribute.
+        ev = parse_cloudevent({"content-type": "application/cloudevents+json"}, row.structured)
         if row.phase == "dls":
             self._deliver_dead_letter(row, spec, delivery, ev)
             return
@@ -341,6 +358,8 @@ class LocalBroker:
             attrs = dict(ev.get_attributes())
             ttl = attrs.pop(TTL_EXTENSION, None)
             outgoing = CloudEvent(attrs, ev.get_data())
+            if "time" not in attrs:
+                del outgoing["time"]
             outcome = self._send(dest, outgoing, row.headers, delivery.timeout_s, reply=True)
         if outcome.ok:
             if outcome.reply is not None:
@@ -391,6 +410,14 @@ class LocalBroker:
         attempts = row.attempts + 1
         if not final and attempts <= delivery.retry:
             delay = delivery.backoff(attempts)
+            if (
+                outcome.code in (429, 503)
+                and outcome.retry_after_s is not None
+                and delivery.retry_after_max_s is not None
+                and outcome.retry_after_s > delay
+            ):
+                # Knative's delivery-retryafter: Retry-After, capped by retryAfterMax.
+                delay = min(outcome.retry_after_s, delivery.retry_after_max_s)
             self.metrics.inc("idmesh_broker_retries_total", trigger=row.trigger_key)
             log.info(
                 "delivery %s to %s failed (%s), retry %d/%d in %.2fs",
@@ -509,7 +536,12 @@ class LocalBroker:
         content = resp.content
         if not 200 <= code < 300:
             return _Outcome(
-                code=code, ok=False, dest=url, error=f"HTTP {code}", body=content[:ERROR_DATA_MAX]
+                code=code,
+                ok=False,
+                dest=url,
+                error=f"HTTP {code}",
+                body=content[:ERROR_DATA_MAX],
+                retry_after_s=_retry_after(resp.headers.get("retry-after")),
             )
         if not reply or not content:
             return _Outcome(code=code, ok=True, dest=url)

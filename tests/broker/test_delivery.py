@@ -451,3 +451,24 @@ def test_subscriber_ref_resolved_through_services_file(tmp_path, subscribers, st
     write_services(tmp_path / "services.json", {"orchestrator": sub.url})
     (got,) = sub.wait_for(1)
     assert got.headers.get("host", "").endswith(sub.url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("retry_after_max,min_gap", [(None, 0.0), ("PT1S", 0.9)])
+def test_retry_after_honoured_only_with_retry_after_max(
+    tmp_path, subscribers, start_broker, retry_after_max, min_gap
+):
+    sub = subscribers(lambda n, r: (429, {"Retry-After": "1"}, b"") if n == 0 else (202, {}, b""))
+    delivery = {"retry": 1, "backoffPolicy": "linear", "backoffDelay": "PT0.01S"}
+    if retry_after_max:
+        delivery["retryAfterMax"] = retry_after_max
+    write_manifests(
+        tmp_path / "manifests",
+        [broker_doc(NS, TENANT_A), trigger_doc(NS, "t", {"uri": sub.url}, delivery=delivery)],
+    )
+    broker = start_broker()
+    _post(broker)
+    first, second = sub.wait_for(2)
+    gap = second.at - first.at
+    assert gap >= min_gap
+    if retry_after_max is None:
+        assert gap < 0.9
