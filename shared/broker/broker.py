@@ -283,7 +283,10 @@ class LocalBroker:
                 free = 0
                 while self._slots.acquire(blocking=False):
                     free += 1
-                rows = self.store.claim_due(free) if free else []
+                if free == 0:  # every worker busy: a finishing worker wakes us
+                    self._wake.wait(self.poll_interval_s)
+                    continue
+                rows = self.store.claim_due(free)
                 for _ in range(free - len(rows)):
                     self._slots.release()
                 for row in rows:
