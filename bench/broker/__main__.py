@@ -37,12 +37,51 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def _ready_time() -> float:
+    """Seconds from spawning `python -m shared.broker --port 0` to its ready line."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "shared.broker",
+                "--port",
+                "0",
+                "--state",
+                tmp,
+                "--log-level",
+                "WARNING",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - t0
+        proc.terminate()
+        proc.wait(10)
+    if "ready on" not in line:
+        raise RuntimeError(f"broker did not start: {line!r}")
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.broker")
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--starts", type=int, default=5, help="process starts to time")
     args = parser.parse_args()
+    if args.starts:
+        times = [_ready_time() for _ in range(args.starts)]
+        print(
+            f"broker process ready time (spawn -> ready line): median "
+            f"{1000 * statistics.median(times):.0f} ms over {len(times)} starts"
+        )
 
     received: dict[str, float] = {}
     lock = threading.Lock()

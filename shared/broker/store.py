@@ -200,7 +200,7 @@ class Store:
             cur = db.execute("UPDATE deliveries SET state='pending' WHERE state='inflight'")
             return cur.rowcount
 
-    def claim_due(self, limit: int, lease_s: float = 3600.0) -> list[DeliveryRow]:
+    def claim_due(self, limit: int) -> list[DeliveryRow]:
         now = time.time()
         with self._tx() as db:
             rows = db.execute(
