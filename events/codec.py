@@ -169,6 +169,8 @@ def parse_cloudevent(headers: Mapping[str, str], body: bytes | None) -> CloudEve
     except _SDK_ERRORS as exc:
         # The SDK's messages may quote the body: report the kind of failure only.
         raise EventRejected(400, f"malformed CloudEvent ({type(exc).__name__})") from None
+    if "time" in ev.get_attributes() and not _has_time(hdrs, body or b""):
+        del ev["time"]  # the SDK invents one; a broker must forward attributes unchanged
     attrs = ev.get_attributes()
     if attrs.get("specversion") != "1.0":
         raise EventRejected(400, "unsupported specversion (only 1.0)")
@@ -180,6 +182,18 @@ def parse_cloudevent(headers: Mapping[str, str], body: bytes | None) -> CloudEve
         if name not in _CORE_ATTRS and not valid_extension_name(name):
             raise EventRejected(400, f"invalid extension attribute name {name!r}")
     return ev
+
+
+def _has_time(headers: Mapping[str, str], body: bytes) -> bool:
+    if "ce-time" in headers:
+        return True
+    if headers.get("content-type", "").startswith("application/cloudevents"):
+        try:
+            doc = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return isinstance(doc, dict) and "time" in doc
+    return False
 
 
 def parse_http(headers: Mapping[str, str], body: bytes | None) -> ParsedEvent:

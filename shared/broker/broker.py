@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 from cloudevents.conversion import to_binary, to_structured
-from cloudevents.http import CloudEvent, from_http
+from cloudevents.http import CloudEvent
 
 from events.codec import EventRejected, parse_cloudevent
 from shared.broker.config import (
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 TTL_EXTENSION = "knativebrokerttl"
 ARRIVAL_EXTENSION = "knativearrivaltime"
 DEFAULT_TTL = 255
+TTL_EXHAUSTED = "knativebrokerttl exhausted (event loop?)"
 ERROR_DATA_MAX = 1024  # bytes of the failed response body kept in knativeerrordata
 # Headers a Knative broker passes through to subscribers (besides the CloudEvent's own).
 _PASS_THROUGH_PREFIXES = ("knative-", "x-b3-")
@@ -82,6 +84,21 @@ class _Outcome:
     body: bytes = b""
     dest: str | None = None
     reply: CloudEvent | None = None
+    retry_after_s: float | None = None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class LocalBroker:
@@ -113,6 +130,8 @@ class LocalBroker:
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._local = threading.local()
+        self._running = 0
+        self._running_lock = threading.Lock()
         self.ready = False
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -145,6 +164,9 @@ class LocalBroker:
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop accepting, let running deliveries finish for up to `timeout_s`. Deliveries
+        still running or queued stay `inflight` in the state and are resumed at next start
+        (at-least-once: the subscriber may see them twice)."""
         self.ready = False
         self._stop.set()
         self._wake.set()
@@ -154,7 +176,16 @@ class LocalBroker:
         for t in self._threads:
             t.join(timeout_s)
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=False)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            with self._running_lock:
+                if self._running == 0:
+                    break
+            time.sleep(0.02)
+        else:
+            log.warning("stopping with deliveries still running; they resume at next start")
+            return
         self.store.close()
 
     def __enter__(self) -> LocalBroker:
@@ -207,7 +238,7 @@ class LocalBroker:
         except (TypeError, ValueError):
             ttl = DEFAULT_TTL
         if ttl <= 0:
-            return IngestResult(400, "knativebrokerttl exhausted (event loop?)"), None, []
+            return IngestResult(400, TTL_EXHAUSTED), None, []
         ev[TTL_EXTENSION] = ttl
         ev[ARRIVAL_EXTENSION] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         attrs = ev.get_attributes()
@@ -247,21 +278,25 @@ class LocalBroker:
     def _schedule_loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._wake.clear()  # before claiming: a wake-up during the round is kept
                 self.topology.refresh()
                 free = 0
                 while self._slots.acquire(blocking=False):
                     free += 1
-                rows = self.store.claim_due(free) if free else []
+                if free == 0:  # every worker busy: a finishing worker wakes us
+                    self._wake.wait(self.poll_interval_s)
+                    continue
+                rows = self.store.claim_due(free)
                 for _ in range(free - len(rows)):
                     self._slots.release()
                 for row in rows:
                     assert self._pool is not None
                     self._pool.submit(self._run_delivery, row)
+                if rows and len(rows) < free:
+                    continue  # maybe more became due meanwhile; the next round waits
                 wait = self.store.next_due_in()
                 timeout = self.poll_interval_s if wait is None else min(wait, self.poll_interval_s)
-                if not rows or free == len(rows):
-                    self._wake.wait(max(timeout, 0.005))
-                self._wake.clear()
+                self._wake.wait(max(timeout, 0.005))
             except Exception:  # keep dispatching whatever happens to one round
                 log.exception("broker scheduler round failed")
                 time.sleep(self.poll_interval_s)
@@ -274,7 +309,11 @@ class LocalBroker:
         return client
 
     def _run_delivery(self, row: DeliveryRow) -> None:
+        with self._running_lock:
+            self._running += 1
         try:
+            if self._stop.is_set():
+                return  # left `inflight`: the next start makes it due again
             self._deliver(row)
         except Exception:
             # Never lose the delivery: put it back as due later.
@@ -290,6 +329,8 @@ class LocalBroker:
                 row.last_body,
             )
         finally:
+            with self._running_lock:
+                self._running -= 1
             self._slots.release()
             self._wake.set()
 
@@ -300,7 +341,8 @@ class LocalBroker:
     def _deliver(self, row: DeliveryRow) -> None:
         spec = self._trigger_spec(row)
         delivery = self.topology.delivery_for(spec, row.namespace)
-        ev = from_http({"content-type": "application/cloudevents+json"}, row.structured)
+        # parse_cloudevent, not from_http: the SDK would invent a `time` attribute.
+        ev = parse_cloudevent({"content-type": "application/cloudevents+json"}, row.structured)
         if row.phase == "dls":
             self._deliver_dead_letter(row, spec, delivery, ev)
             return
@@ -319,6 +361,8 @@ class LocalBroker:
             attrs = dict(ev.get_attributes())
             ttl = attrs.pop(TTL_EXTENSION, None)
             outgoing = CloudEvent(attrs, ev.get_data())
+            if "time" not in attrs:
+                del outgoing["time"]
             outcome = self._send(dest, outgoing, row.headers, delivery.timeout_s, reply=True)
         if outcome.ok:
             if outcome.reply is not None:
@@ -338,15 +382,15 @@ class LocalBroker:
         if ttl is not None:
             reply[TTL_EXTENSION] = ttl  # reattached as is; the ingress decrements it
         headers, body = to_structured(reply)
-        with self.store._tx() as db:
+        with self.store._tx(durable=True) as db:
             result = self._ingest(row.namespace, row.broker, dict(headers), body, db=db)
-            if result.status == 202 or "knativebrokerttl" in result.reason:
+            if result.status == 202 or result.reason == TTL_EXHAUSTED:
                 self.store.mark_done(db, row.id, outcome.code)
         if result.status == 202:
             self.metrics.inc("idmesh_broker_deliveries_total", trigger=row.trigger_key)
             self.metrics.inc("idmesh_broker_replies_total", trigger=row.trigger_key)
             self._wake.set()
-        elif "knativebrokerttl" in result.reason:
+        elif result.reason == TTL_EXHAUSTED:
             self.metrics.inc("idmesh_broker_deliveries_total", trigger=row.trigger_key)
             self.metrics.inc("idmesh_broker_ttl_dropped_total", trigger=row.trigger_key)
             log.warning(
@@ -369,6 +413,14 @@ class LocalBroker:
         attempts = row.attempts + 1
         if not final and attempts <= delivery.retry:
             delay = delivery.backoff(attempts)
+            if (
+                outcome.code in (429, 503)
+                and outcome.retry_after_s is not None
+                and delivery.retry_after_max_s is not None
+                and outcome.retry_after_s > delay
+            ):
+                # Knative's delivery-retryafter: Retry-After, capped by retryAfterMax.
+                delay = min(outcome.retry_after_s, delivery.retry_after_max_s)
             self.metrics.inc("idmesh_broker_retries_total", trigger=row.trigger_key)
             log.info(
                 "delivery %s to %s failed (%s), retry %d/%d in %.2fs",
@@ -487,7 +539,12 @@ class LocalBroker:
         content = resp.content
         if not 200 <= code < 300:
             return _Outcome(
-                code=code, ok=False, dest=url, error=f"HTTP {code}", body=content[:ERROR_DATA_MAX]
+                code=code,
+                ok=False,
+                dest=url,
+                error=f"HTTP {code}",
+                body=content[:ERROR_DATA_MAX],
+                retry_after_s=_retry_after(resp.headers.get("retry-after")),
             )
         if not reply or not content:
             return _Outcome(code=code, ok=True, dest=url)

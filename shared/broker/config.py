@@ -42,6 +42,7 @@ class Delivery:
     backoff_delay_s: float = 0.0
     timeout_s: float = DEFAULT_TIMEOUT_S
     dead_letter_sink: dict[str, Any] | None = None
+    retry_after_max_s: float | None = None  # honour Retry-After (429/503) up to this
 
     def backoff(self, retry_number: int) -> float:
         """Delay before retry `retry_number` (1-based), as Knative computes it:
@@ -120,6 +121,9 @@ def delivery_from_spec(spec: Mapping[str, Any] | None) -> Delivery:
         if spec.get("timeout")
         else DEFAULT_TIMEOUT_S,
         dead_letter_sink=dict(spec["deadLetterSink"]) if spec.get("deadLetterSink") else None,
+        retry_after_max_s=parse_iso8601_duration(spec["retryAfterMax"])
+        if spec.get("retryAfterMax")
+        else None,
     )
 
 

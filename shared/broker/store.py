@@ -128,13 +128,21 @@ class Store:
             self._db.close()
 
     # -- transactions -------------------------------------------------------------------
-    def _tx(self):
+    def _tx(self, durable: bool = False):
+        """A write transaction. `durable` (accepting events, recording dead letters) syncs to
+        disk at commit (survives power loss); delivery bookkeeping commits with WAL's NORMAL
+        sync, which survives a killed process (losing it means a redelivery, never a loss)."""
         store = self
 
         class _Tx:
             def __enter__(self_inner):
                 store._lock.acquire()
-                store._db.execute("BEGIN IMMEDIATE")
+                try:
+                    store._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                    store._db.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    store._lock.release()
+                    raise
                 return store._db
 
             def __exit__(self_inner, exc_type, exc, tb):
@@ -182,7 +190,7 @@ class Store:
         return seq
 
     def accept(self, *args: Any, **kwargs: Any) -> int:
-        with self._tx() as db:
+        with self._tx(durable=True) as db:
             return self.insert_event(db, *args, **kwargs)
 
     # -- dispatch -------------------------------------------------------------------------
@@ -192,7 +200,7 @@ class Store:
             cur = db.execute("UPDATE deliveries SET state='pending' WHERE state='inflight'")
             return cur.rowcount
 
-    def claim_due(self, limit: int, lease_s: float = 3600.0) -> list[DeliveryRow]:
+    def claim_due(self, limit: int) -> list[DeliveryRow]:
         now = time.time()
         with self._tx() as db:
             rows = db.execute(
@@ -270,7 +278,7 @@ class Store:
         data_b64: str | None,
         sink_status: str,
     ) -> int:
-        with self._tx() as db:
+        with self._tx(durable=True) as db:
             self.mark_done(db, row.id, code)
             cur = db.execute(
                 "INSERT INTO dead_letters(delivery_id, event_seq, trigger_key, error_code,"

@@ -132,6 +132,8 @@ def render_tenant(
         if function not in FUNCTIONS:
             raise ValueError(f"unknown function {function!r}")
         spec = FUNCTIONS[function]
+        if len(f"{spec.service}-{slug}") > 63:
+            raise ValueError(f"dedicated service name {spec.service}-{slug} exceeds 63 chars")
         svc = _service(
             spec,
             platform_namespace,

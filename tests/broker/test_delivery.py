@@ -451,3 +451,63 @@ def test_subscriber_ref_resolved_through_services_file(tmp_path, subscribers, st
     write_services(tmp_path / "services.json", {"orchestrator": sub.url})
     (got,) = sub.wait_for(1)
     assert got.headers.get("host", "").endswith(sub.url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("retry_after_max,min_gap", [(None, 0.0), ("PT1S", 0.9)])
+def test_retry_after_honoured_only_with_retry_after_max(
+    tmp_path, subscribers, start_broker, retry_after_max, min_gap
+):
+    sub = subscribers(lambda n, r: (429, {"Retry-After": "1"}, b"") if n == 0 else (202, {}, b""))
+    delivery = {"retry": 1, "backoffPolicy": "linear", "backoffDelay": "PT0.01S"}
+    if retry_after_max:
+        delivery["retryAfterMax"] = retry_after_max
+    write_manifests(
+        tmp_path / "manifests",
+        [broker_doc(NS, TENANT_A), trigger_doc(NS, "t", {"uri": sub.url}, delivery=delivery)],
+    )
+    broker = start_broker()
+    _post(broker)
+    first, second = sub.wait_for(2)
+    gap = second.at - first.at
+    assert gap >= min_gap
+    if retry_after_max is None:
+        assert gap < 0.9
+
+
+def test_slow_subscriber_does_not_block_other_triggers(tmp_path, subscribers, start_broker):
+    import time
+
+    slow = subscribers(lambda n, r: (time.sleep(1.5), (202, {}, b""))[1])
+    fast = subscribers()
+    write_manifests(
+        tmp_path / "manifests",
+        [
+            broker_doc(NS, TENANT_A),
+            trigger_doc(NS, "slow", {"uri": slow.url}),
+            trigger_doc(NS, "fast", {"uri": fast.url}),
+        ],
+    )
+    broker = start_broker()
+    t0 = time.time()
+    for _ in range(3):
+        _post(broker)
+    fast.wait_for(3, timeout=5)
+    assert time.time() - t0 < 1.2  # not queued behind the slow subscriber's 1.5 s requests
+
+
+def test_many_events_many_triggers_each_delivered_once(tmp_path, subscribers, start_broker):
+    subs = [subscribers() for _ in range(3)]
+    write_manifests(
+        tmp_path / "manifests",
+        [
+            broker_doc(NS, TENANT_A),
+            *(trigger_doc(NS, f"t{i}", {"uri": s.url}) for i, s in enumerate(subs)),
+        ],
+    )
+    broker = start_broker()
+    ids = [_post(broker) for _ in range(40)]
+    for s in subs:
+        got = s.wait_for(40)
+        assert sorted(r.ce["id"] for r in got) == sorted(ids)
+    wait_until(lambda: broker.metrics.value("idmesh_broker_deliveries_total") == 120)
+    assert broker.store.counts() == {"done": 120}

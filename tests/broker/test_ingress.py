@@ -40,6 +40,7 @@ def test_binary_mode_accepted_and_delivered(tmp_path, subscribers, start_broker)
     assert got.ce["sessionid"] == "s-1"
     assert got.headers["prefer"] == "reply"
     assert "knativebrokerttl" not in got.ce  # removed before the subscriber, as Knative does
+    assert "time" not in got.ce  # attributes forwarded as received (none invented)
     assert got.body == body
 
 

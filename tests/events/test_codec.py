@@ -199,3 +199,14 @@ def test_bad_extension_name_refused():
 
 def test_bad_traceparent_refused():
     assert "traceparent" in _reason(*_binary(**{"ce-traceparent": "nope"}))
+
+
+def test_parse_does_not_invent_a_time_attribute():
+    from events import parse_cloudevent
+
+    h, b = _binary()
+    assert "time" not in parse_cloudevent(h, b).get_attributes()
+    h["ce-time"] = "2026-01-01T00:00:00Z"
+    assert parse_cloudevent(h, b)["time"] == "2026-01-01T00:00:00Z"
+    ev = build_event(SESSION_DECIDED, SAMPLES[SESSION_DECIDED], TENANT, "orchestrator")
+    assert parse_cloudevent(*to_structured_http(ev))["time"] == ev["time"]

@@ -154,6 +154,8 @@ def test_render_refuses_bad_tenant():
         render_tenant("acme", "not-a-uuid")
     with pytest.raises(ValueError):
         render_tenant("acme", TENANT_ID, dedicated=["nope"])
+    with pytest.raises(ValueError):
+        render_tenant("a" * 50, TENANT_ID, dedicated=["proof_of_address"])
 
 
 # -- negative cases: each rule can fail ----------------------------------------------------

@@ -1,0 +1,1 @@
+"""Local broker figures: ingress latency, ingress-to-subscriber latency, throughput."""
