@@ -34,6 +34,11 @@ def relay(request):
         published, failed = _state["relay"].publish_due(client)
         webhooks = deliver_due(platform, client)
     # Knative: a source's sink answers an empty 2xx.
-    return Response(status=202, headers={"x-idmesh-published": str(published),
-                                         "x-idmesh-failed": str(failed),
-                                         "x-idmesh-webhooks": str(webhooks)})
+    return Response(
+        status=202,
+        headers={
+            "x-idmesh-published": str(published),
+            "x-idmesh-failed": str(failed),
+            "x-idmesh-webhooks": str(webhooks),
+        },
+    )

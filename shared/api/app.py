@@ -10,6 +10,7 @@ import psycopg
 from werkzeug.wrappers import Request, Response
 
 from shared.api import (
+    routes_blocklist,
     routes_contact,
     routes_sessions,
     routes_tenancy,
@@ -100,6 +101,7 @@ def create_router(services: Services) -> Router:
         routes_tenancy,
         routes_workflows,
         routes_sessions,
+        routes_blocklist,
         routes_contact,
         routes_webhooks,
         *EXTRA_ROUTE_MODULES,

@@ -137,25 +137,30 @@ class Orchestrator:
             if all(d is not None and d["status"] != "pending" for d in deps):
                 self._request(conn, tenant_id, session, wf, i, attempt=1)
                 steps[step.step_id] = {"status": "pending", "warnings": []}
-        blocking = [
-            s
-            for s in wf.steps
-            if steps[s.step_id]["status"] == "pending"
-            and (s.required or not _waiting(steps[s.step_id]))
-        ]
-        if blocking:
+
+        def blocks(step) -> bool:
+            r = steps.get(step.step_id)
+            if r is None:  # not requested yet: waits for the steps it comes after
+                return step.required
+            return r["status"] == "pending" and (step.required or not _waiting(r))
+
+        if any(blocks(s) for s in wf.steps):
             return
+        done = [
+            (s, steps[s.step_id])
+            for s in wf.steps
+            if s.step_id in steps and steps[s.step_id]["status"] != "pending"
+        ]
         outcomes = [
             StepOutcome(
                 step=s.step_id,
                 check=s.check,
                 required=s.required,
-                status=steps[s.step_id]["status"],
-                score=steps[s.step_id].get("score"),
-                warning_codes=[w["code"] for w in steps[s.step_id].get("warnings") or []],
+                status=r["status"],
+                score=r.get("score"),
+                warning_codes=[w["code"] for w in r.get("warnings") or []],
             )
-            for s in wf.steps
-            if steps[s.step_id]["status"] != "pending"
+            for s, r in done
         ]
         decision = decide(wf, outcomes)
         set_status(conn, str(session.id), decision.status, decision.model_dump(mode="json"))

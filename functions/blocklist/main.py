@@ -1,0 +1,13 @@
+"""`blocklist`: the session's email, phone and document number against the tenant's list."""
+
+import functions_framework
+
+from shared.blocklist.step import blocklist_step
+from shared.checks.function import check_host
+
+host = check_host("blocklist", blocklist_step)
+
+
+@functions_framework.http
+def blocklist(request):
+    return host(request)

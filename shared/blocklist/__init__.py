@@ -1,0 +1,1 @@
+"""A tenant's blocklist: faces, document numbers, emails and phone numbers."""
