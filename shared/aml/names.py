@@ -29,7 +29,7 @@ from shared.aml.normalize import LEGAL_FAMILY, PARTICLE_CANON, PERSON, NameForm,
 class NameWeights:
     """Global constants of the comparator (one set for every case; documented in docs/aml.md)."""
 
-    token_floor: float = 0.72  # a token pair below this is a mismatch
+    token_floor: float = 0.76  # a token pair below this is a mismatch
     below_floor_factor: float = 0.25  # what is left of a mismatched pair's similarity
     particle_weight: float = 0.3
     extra_person: float = 0.25  # exponent on the longer name's coverage (people)
@@ -39,7 +39,7 @@ class NameWeights:
     order_penalty: float = 0.95  # people whose matched tokens cross (given/family swapped)
     contradiction: float = 0.6  # per token left over on both sides (a different name part)
     patronymic_swap: float = 0.6  # "A bin B" vs "B bin A": father and son swapped
-    jw_offset: float = 0.12  # Jaro-Winkler counts this much less than edit similarity
+    jw_offset: float = 0.16  # Jaro-Winkler counts this much less than edit similarity
     phonetic_floor: float = 0.86  # same Metaphone code
 
 
