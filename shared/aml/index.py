@@ -26,7 +26,7 @@ from shared.aml.models import normalize_identifier
 from shared.aml.normalize import PERSON, normalize
 
 _PARTICLES = frozenset(
-    "bin bint al abu umm de la van y mac o".split()
+    "bin bint al abu umm de la van mac".split()
 )
 _VOWELS = re.compile(r"[aeiouy]")
 TYPE_CODES = {"person": 0, "company": 1, "organization": 2, "vessel": 3, "aircraft": 4,

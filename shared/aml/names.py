@@ -197,6 +197,11 @@ def compare_forms(qa: NameForm, qb: NameForm, person: bool, w: NameWeights) -> N
     if contradictions:
         score *= w.contradiction**contradictions
         notes.append(f"{contradictions} differing name part(s)")
+    # Glued comparison: the same letters spaced differently.
+    joined = OSA.normalized_similarity(qa.joined, qb.joined)
+    if joined >= 0.9 and joined > score:
+        notes.append("same letters, different spacing")
+        score = joined
     if person and _patronymic_swapped(a, b, pairs):
         score *= w.patronymic_swap
         notes.append("patronymic order swapped")
@@ -215,11 +220,6 @@ def compare_forms(qa: NameForm, qb: NameForm, person: bool, w: NameWeights) -> N
         if qa.numbers != qb.numbers and qa.numbers and qb.numbers:
             score *= w.number_mismatch
             notes.append("numbers differ")
-    # Glued comparison: the same letters spaced differently.
-    joined = OSA.normalized_similarity(qa.joined, qb.joined)
-    if joined >= 0.9 and joined > score:
-        notes.append("same letters, different spacing")
-        score = joined
     ua = [a[i] for i in range(len(a)) if got_a[i] == 0.0]
     ub = [b[j] for j in range(len(b)) if got_b[j] == 0.0]
     return NameComparison(

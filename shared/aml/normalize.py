@@ -38,7 +38,7 @@ PARTICLE_CANON = {
     "an": "al", "az": "al", "abu": "abu", "abou": "abu", "bou": "abu", "umm": "umm",
     "de": "de", "del": "de", "della": "de", "der": "de", "den": "de", "di": "de", "da": "de",
     "dos": "de", "das": "de", "du": "de", "des": "de", "la": "la", "le": "la", "van": "van",
-    "von": "van", "vom": "van", "y": "y", "e": "y", "mac": "mac", "mc": "mac", "o": "o",
+    "von": "van", "vom": "van", "mac": "mac", "mc": "mac",
 }
 
 # Words that carry no identity in organisation names.

@@ -42,7 +42,7 @@ _DOB_RE = re.compile(r"DOB\s+([^;]+)")
 _NAT_RE = re.compile(r"(?:nationality|citizen)\s+([^;(]+)", re.I)
 _ID_RE = re.compile(
     r"(Passport|National ID No\.|Cedula No\.|Identification Number|IMO|Tax ID No\.)\s+"
-    r"([A-Z0-9][A-Z0-9 \-/]*?)\s*(?:\(([^)]+)\))?\s*(?:;|$)",
+    r"([A-Z0-9][A-Z0-9 \-/]*?)\s*(?:\(([^)]+)\))?\s*\.?\s*(?:;|$)",
     re.I,
 )
 
