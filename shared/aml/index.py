@@ -46,12 +46,13 @@ def token_keys(token: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def name_keys(name: str, kind: str) -> list[list[str]]:
-    """Keys per token (outer list: one entry per token) plus one glued-name entry."""
+def name_keys(name: str, kind: str, for_query: bool = False) -> list[list[str]]:
+    """Keys per token (outer list: one entry per token) plus one glued-name entry (a query of
+    one glued token, "AlisherUsmanov", finds the listed "Alisher Usmanov")."""
     form = normalize(name, kind)
     toks = [t for t in form.tokens if t not in _PARTICLES] or list(form.tokens)
     out = [list(token_keys(t)) for t in toks]
-    if 1 < len(form.tokens) <= 4:
+    if (1 < len(form.tokens) or for_query) and len(form.tokens) <= 4:
         out.append([f"j:{form.joined}"])
     return out
 
@@ -200,7 +201,7 @@ class NameIndex:
     ) -> list[Candidate]:
         groups: dict[tuple[str, ...], None] = {}
         for kind in kinds:
-            for g in name_keys(name, kind):
+            for g in name_keys(name, kind, for_query=True):
                 groups[tuple(g)] = None
         n = max(self.n_aliases, 1)
         per_group: list[tuple[np.ndarray, float]] = []
