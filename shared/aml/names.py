@@ -114,8 +114,11 @@ def _glue(a: list[str], b: list[str], person: bool, w: NameWeights) -> list[str]
     changed = True
     while changed and len(a) > 1:
         changed = False
+        longest = max(len(t) for t in b)
         for i in range(len(a) - 1):
             glued = a[i] + a[i + 1]
+            if len(glued) > longest + 2 or len(glued) < 4:  # no token of b is that long
+                continue
             best_glued = max(_sim(glued, t, person, w) for t in b)
             best_parts = max(
                 max(_sim(a[i], t, person, w), _sim(a[i + 1], t, person, w)) for t in b

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -69,6 +70,8 @@ class FileListStore:
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.db_path = self.data_dir / "lists.sqlite3"
         self._indexes: dict[str, NameIndex] = {}
+        self._local = threading.local()
+        self._current: tuple[int, dict[str, ListVersion]] | None = None
 
     def _connect(self) -> sqlite3.Connection:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +80,13 @@ class FileListStore:
         con.execute("pragma journal_mode=wal")
         con.execute("pragma synchronous=normal")
         con.executescript(_SCHEMA)
+        return con
+
+    def _reader(self) -> sqlite3.Connection:
+        """One long-lived read connection per thread (opening one costs ~0.3 ms)."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = self._connect()
         return con
 
     def index_path(self, version_id: str) -> Path:
@@ -150,18 +160,25 @@ class FileListStore:
                 index_file.unlink(missing_ok=True)
                 raise
         self._indexes[version.id] = index
+        self._current = None
         return version, True
 
     # --- reading --------------------------------------------------------------------------
     def current_versions(self) -> dict[str, ListVersion]:
         if not self.exists():
             return {}
-        with closing(self._connect()) as con:
-            cur = con.execute(
-                "select v.* from current_version c join list_version v on v.id = c.version_id "
-                "order by v.list"
-            )
-            return {r[1]: _version(r) for r in cur.fetchall()}
+        con = self._reader()
+        # data_version changes only when another connection commits: cheap freshness check.
+        stamp = con.execute("pragma data_version").fetchone()[0]
+        if self._current is not None and self._current[0] == stamp:
+            return dict(self._current[1])
+        cur = con.execute(
+            "select v.* from current_version c join list_version v on v.id = c.version_id "
+            "order by v.list"
+        )
+        versions = {r[1]: _version(r) for r in cur.fetchall()}
+        self._current = (stamp, versions)
+        return dict(versions)
 
     def versions(self, list_name: str | None = None) -> list[ListVersion]:
         if not self.exists():
@@ -178,16 +195,16 @@ class FileListStore:
         if not entity_ids:
             return {}
         out: dict[str, Entity] = {}
-        with closing(self._connect()) as con:
-            for i in range(0, len(entity_ids), 500):
-                chunk = entity_ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for eid, body in con.execute(
-                    f"select entity_id, body from entity where version_id = ? "
-                    f"and entity_id in ({marks})",
-                    (version_id, *chunk),
-                ):
-                    out[eid] = Entity.model_validate_json(body)
+        con = self._reader()
+        for i in range(0, len(entity_ids), 500):
+            chunk = entity_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for eid, body in con.execute(
+                f"select entity_id, body from entity where version_id = ? "
+                f"and entity_id in ({marks})",
+                (version_id, *chunk),
+            ):
+                out[eid] = Entity.model_validate_json(body)
         return out
 
     def iter_entities(self, version_id: str) -> Iterator[Entity]:
