@@ -56,8 +56,10 @@ def cmd_variants(args: argparse.Namespace) -> int:
         kinds[kind][0].append(is_match)
         kinds[kind][1].append(s >= args.threshold)
     o = prf(labels, preds)
-    print(f"UN variant set: {len(cases)} pairs from the real UN list (seed {args.seed}), "
-          f"threshold {args.threshold}")
+    print(
+        f"UN variant set: {len(cases)} pairs from the real UN list (seed {args.seed}), "
+        f"threshold {args.threshold}"
+    )
     print(f"  P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.3f}")
     for k, (ls, ps) in sorted(kinds.items()):
         r = prf(ls, ps)
@@ -66,7 +68,9 @@ def cmd_variants(args: argparse.Namespace) -> int:
         else:
             fp = sum(ps)
             print(f"    {k:<14} n={r['n']:>4} false positives {fp} ({fp / max(1, r['n']):.3f})")
-    rows = [(e.id, e.type, a, [i.number for i in e.identifiers]) for e in ents for a in e.all_names()]
+    rows = [
+        (e.id, e.type, a, [i.number for i in e.identifiers]) for e in ents for a in e.all_names()
+    ]
     index = NameIndex.build(rows)
     found = total = 0
     for q, eid, is_match, _ in cases:
@@ -75,8 +79,10 @@ def cmd_variants(args: argparse.Namespace) -> int:
         total += 1
         cands = index.search(q, ["person", "company"], limit=50)
         found += any(index.entity_of(c.alias_id) == eid for c in cands)
-    print(f"  index retrieval recall (true variant's entity in top-50 candidates): "
-          f"{found / max(1, total):.3f} ({found}/{total})")
+    print(
+        f"  index retrieval recall (true variant's entity in top-50 candidates): "
+        f"{found / max(1, total):.3f} ({found}/{total})"
+    )
     return 0
 
 
@@ -99,8 +105,14 @@ def cmd_latency(args: argparse.Namespace) -> int:
                 sample.append(e)
             yield e
 
-    version = ListVersion(id=f"bench-{args.aliases}", list="bench", source="synthetic",
-                          format="synthetic", sha256=f"{args.aliases:064d}", loaded_at="now")
+    version = ListVersion(
+        id=f"bench-{args.aliases}",
+        list="bench",
+        source="synthetic",
+        format="synthetic",
+        sha256=f"{args.aliases:064d}",
+        loaded_at="now",
+    )
     t0 = time.perf_counter()
     last = [t0]
 
@@ -111,12 +123,16 @@ def cmd_latency(args: argparse.Namespace) -> int:
 
     v, _ = store.load_version(version, entities(), progress)
     load_s = time.perf_counter() - t0
-    print(f"loaded {v.alias_count:,} names / {v.entity_count:,} entities in {load_s:.1f}s "
-          f"(parse-free: generation + SQLite + index build); RSS after load {_rss_mb():.0f} MB "
-          f"(start {rss0:.0f} MB)")
+    print(
+        f"loaded {v.alias_count:,} names / {v.entity_count:,} entities in {load_s:.1f}s "
+        f"(parse-free: generation + SQLite + index build); RSS after load {_rss_mb():.0f} MB "
+        f"(start {rss0:.0f} MB)"
+    )
     idx_file = store.index_path(v.id)
-    print(f"index file {idx_file.stat().st_size / 1e6:.1f} MB, SQLite "
-          f"{store.db_path.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"index file {idx_file.stat().st_size / 1e6:.1f} MB, SQLite "
+        f"{store.db_path.stat().st_size / 1e6:.1f} MB"
+    )
     # A fresh process-like start: new store object, index loaded from disk.
     _SCREENERS.clear()
     fresh = FileListStore(tmp)
@@ -125,8 +141,10 @@ def cmd_latency(args: argparse.Namespace) -> int:
     from shared.aml.check import warm_up
 
     warm_up(fresh)
-    print(f"ready (index load) in {time.perf_counter() - t1:.2f}s, index RSS ≈ "
-          f"{_rss_mb() - rss1:.0f} MB")
+    print(
+        f"ready (index load) in {time.perf_counter() - t1:.2f}s, index RSS ≈ "
+        f"{_rss_mb() - rss1:.0f} MB"
+    )
     queries = []
     for e in sample[: args.queries // 2]:
         queries.append(AmlQuery(name=make_variant(e.name, rng, e.type == "person")[0]))
@@ -141,9 +159,11 @@ def cmd_latency(args: argparse.Namespace) -> int:
         r = run_aml(q, params, store=fresh)
         times.append((time.perf_counter() - t) * 1000)
         hits += bool(r.data.get("matches"))
-    print(f"screening {len(queries)} queries at {v.alias_count:,} names: p50 "
-          f"{statistics.median(times):.1f} ms, p95 {_pct(times, 95):.1f} ms, max {max(times):.1f} ms "
-          f"({hits} with matches)")
+    print(
+        f"screening {len(queries)} queries at {v.alias_count:,} names: p50 "
+        f"{statistics.median(times):.1f} ms, p95 {_pct(times, 95):.1f} ms, max {max(times):.1f} ms "
+        f"({hits} with matches)"
+    )
     return 0
 
 
@@ -159,19 +179,29 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     for i, e in enumerate(synthetic_entities(args.subjects, seed=9, include_un=False)):
         if len(subjects) >= args.subjects:
             break
-        subjects.append(MonitoredSubject(id=f"s{i}", name=e.name, type=e.type if e.type == "person" else "company"))
+        subjects.append(
+            MonitoredSubject(
+                id=f"s{i}", name=e.name, type=e.type if e.type == "person" else "company"
+            )
+        )
     planted = 0
     for e in rng.sample(changed, min(20, len(changed))):
-        subjects.append(MonitoredSubject(id=f"planted-{e.id}", name=make_variant(e.name, rng, e.type == "person")[0]))
+        subjects.append(
+            MonitoredSubject(
+                id=f"planted-{e.id}", name=make_variant(e.name, rng, e.type == "person")[0]
+            )
+        )
         planted += 1
     diff = ListDiff(list="un", old_version="v1", new_version="v2", added=changed)
     t = time.perf_counter()
     hits = rescreen(diff, subjects)
     dt = time.perf_counter() - t
     found = {h.subject_id for h in hits if h.subject_id.startswith("planted-")}
-    print(f"re-screen: {len(changed)} changed entries × {len(subjects):,} enrolled subjects in "
-          f"{dt:.1f}s ({dt / len(subjects) * 1e6:.0f} µs per subject); {len(hits)} hits, "
-          f"{len(found)}/{planted} planted variants found")
+    print(
+        f"re-screen: {len(changed)} changed entries × {len(subjects):,} enrolled subjects in "
+        f"{dt:.1f}s ({dt / len(subjects) * 1e6:.0f} µs per subject); {len(hits)} hits, "
+        f"{len(found)}/{planted} planted variants found"
+    )
     return 0
 
 

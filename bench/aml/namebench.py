@@ -37,8 +37,12 @@ def load_cases(path: Path | None = None) -> list[Case]:
     with open(path or default_cases_path(), encoding="utf-8") as fh:
         return [
             Case(
-                r["schema"], r["name1"], r["name2"], r["is_match"].strip().lower() == "true",
-                r["category"] or "(uncategorised)", r["quality"],
+                r["schema"],
+                r["name1"],
+                r["name2"],
+                r["is_match"].strip().lower() == "true",
+                r["category"] or "(uncategorised)",
+                r["quality"],
             )
             for r in csv.DictReader(fh)
         ]
@@ -99,13 +103,25 @@ def run(threshold: float | None = None, show_errors: bool = False) -> dict:
         for k, v in sorted(by_cat.items())
     }
     errors = [
-        (c.is_match, round(s, 3), c.schema, c.name1, c.name2, c.notes if hasattr(c, "notes") else "")
+        (
+            c.is_match,
+            round(s, 3),
+            c.schema,
+            c.name1,
+            c.name2,
+            c.notes if hasattr(c, "notes") else "",
+        )
         for c, s in zip(cases, scores, strict=True)
         if (s >= fixed) != c.is_match
     ]
     return {
-        "threshold": fixed, "overall": overall, "split": split, "tuned_on_whole_set": tuned,
-        "by_category": cats, "per_pair_us": per_pair_us, "errors": errors if show_errors else [],
+        "threshold": fixed,
+        "overall": overall,
+        "split": split,
+        "tuned_on_whole_set": tuned,
+        "by_category": cats,
+        "per_pair_us": per_pair_us,
+        "errors": errors if show_errors else [],
         "logic_v2": LOGIC_V2,
     }
 
@@ -130,8 +146,7 @@ def print_report(res: dict) -> None:
     print("  by category (fixed threshold):")
     for k, v in res["by_category"].items():
         print(
-            f"    {k:<48} n={v['n']:>4} P {v['precision']:.3f} R {v['recall']:.3f} "
-            f"F1 {v['f1']:.3f}"
+            f"    {k:<48} n={v['n']:>4} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
         )
     for e in res["errors"]:
         print("   ERR", e)

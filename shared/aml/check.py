@@ -63,7 +63,9 @@ def _validate(q: AmlQuery) -> CheckResult | None:
     if not normalize(q.name, q.type or "person").tokens:
         return error_result(CHECK, codes.AML_INVALID_NAME, "name has no letters or digits")
     if q.date_of_birth and not _DOB_RE.match(q.date_of_birth):
-        return error_result(CHECK, codes.AML_INVALID_DOB, "date_of_birth must be YYYY or YYYY-MM-DD")
+        return error_result(
+            CHECK, codes.AML_INVALID_DOB, "date_of_birth must be YYYY or YYYY-MM-DD"
+        )
     if q.country and not re.match(r"^[A-Za-z]{2}$", q.country):
         return error_result(CHECK, codes.AML_INVALID_COUNTRY, "country must be ISO alpha-2")
     return None
@@ -96,9 +98,11 @@ def run_aml(
                 CHECK, codes.AML_NO_LISTS_LOADED, "no sanctions list is loaded", sw.ms
             )
         subject = Subject(
-            name=query.name, dob=query.date_of_birth,
+            name=query.name,
+            dob=query.date_of_birth,
             country=query.country.upper() if query.country else None,
-            type=query.type, identifiers=query.identifiers,
+            type=query.type,
+            identifiers=query.identifiers,
         )
         hits = [
             h
@@ -118,21 +122,28 @@ def run_aml(
             status = CheckStatus.warning
             warnings.append(
                 CheckWarning(
-                    code=codes.AML_POSSIBLE_MATCH, severity=Severity.warning,
+                    code=codes.AML_POSSIBLE_MATCH,
+                    severity=Severity.warning,
                     message=f"{len(hits)} possible match(es), best score {best:.2f}",
                 )
             )
         if best >= params.review_threshold:
             warnings.append(
                 CheckWarning(
-                    code=codes.AML_REVIEW_REQUIRED, severity=Severity.warning,
+                    code=codes.AML_REVIEW_REQUIRED,
+                    severity=Severity.warning,
                     message=f"match score {best:.2f} ≥ review threshold",
                 )
             )
-        if any("identifier" in h.explanation and h.explanation["identifier"].get("effect") == "decisive" for h in hits):
+        if any(
+            "identifier" in h.explanation
+            and h.explanation["identifier"].get("effect") == "decisive"
+            for h in hits
+        ):
             warnings.append(
                 CheckWarning(
-                    code=codes.AML_IDENTIFIER_MATCH, severity=Severity.error,
+                    code=codes.AML_IDENTIFIER_MATCH,
+                    severity=Severity.error,
                     message="an identifier equals a listed one",
                 )
             )
@@ -140,7 +151,8 @@ def run_aml(
             status = CheckStatus.failed
             warnings.append(
                 CheckWarning(
-                    code=codes.AML_CONFIRMED_MATCH, severity=Severity.error,
+                    code=codes.AML_CONFIRMED_MATCH,
+                    severity=Severity.error,
                     message=f"match score {best:.2f} ≥ decline threshold",
                 )
             )
@@ -159,7 +171,11 @@ def run_aml(
             "rules_not_evaluated": not_evaluated,
         }
         return CheckResult(
-            check=CHECK, status=status, score=round(best, 4), warnings=warnings, data=data,
+            check=CHECK,
+            status=status,
+            score=round(best, 4),
+            warnings=warnings,
+            data=data,
             duration_ms=sw.ms,
         )
 

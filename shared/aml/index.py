@@ -25,12 +25,16 @@ import numpy as np
 from shared.aml.models import normalize_identifier
 from shared.aml.normalize import PERSON, normalize
 
-_PARTICLES = frozenset(
-    "bin bint al abu umm de la van mac".split()
-)
+_PARTICLES = frozenset(["bin", "bint", "al", "abu", "umm", "de", "la", "van", "mac"])
 _VOWELS = re.compile(r"[aeiouy]")
-TYPE_CODES = {"person": 0, "company": 1, "organization": 2, "vessel": 3, "aircraft": 4,
-              "unknown": 5}
+TYPE_CODES = {
+    "person": 0,
+    "company": 1,
+    "organization": 2,
+    "vessel": 3,
+    "aircraft": 4,
+    "unknown": 5,
+}
 TYPE_NAMES = {v: k for k, v in TYPE_CODES.items()}
 
 
@@ -52,7 +56,7 @@ def name_keys(name: str, kind: str, for_query: bool = False) -> list[list[str]]:
     form = normalize(name, kind)
     toks = [t for t in form.tokens if t not in _PARTICLES] or list(form.tokens)
     out = [list(token_keys(t)) for t in toks]
-    if (1 < len(form.tokens) or for_query) and len(form.tokens) <= 4:
+    if (len(form.tokens) > 1 or for_query) and len(form.tokens) <= 4:
         out.append([f"j:{form.joined}"])
     return out
 
@@ -142,8 +146,13 @@ class NameIndex:
         alias_offsets = np.zeros(len(alias_parts) + 1, dtype=np.int64)
         np.cumsum(lens, out=alias_offsets[1:])
         return cls(
-            keys, offsets, pa_arr[order], np.asarray(alias_entity, dtype=np.int32),
-            np.asarray(alias_type, dtype=np.uint8), b"".join(alias_parts), alias_offsets,
+            keys,
+            offsets,
+            pa_arr[order],
+            np.asarray(alias_entity, dtype=np.int32),
+            np.asarray(alias_type, dtype=np.uint8),
+            b"".join(alias_parts),
+            alias_offsets,
             entity_ids,
         )
 
@@ -170,8 +179,12 @@ class NameIndex:
             ents_text = z["entity_ids"].tobytes().decode("utf-8")
             return cls(
                 keys_text.split("\n") if keys_text else [],
-                z["offsets"], z["postings"], z["alias_entity"], z["alias_type"],
-                z["alias_blob"].tobytes(), z["alias_offsets"],
+                z["offsets"],
+                z["postings"],
+                z["alias_entity"],
+                z["alias_type"],
+                z["alias_blob"].tobytes(),
+                z["alias_offsets"],
                 ents_text.split("\n") if ents_text else [],
             )
 
@@ -235,9 +248,6 @@ class NameIndex:
         weights = np.concatenate([np.full(len(h), w, dtype=np.float32) for h, w in kept])
         uniq, inv = np.unique(all_hits, return_inverse=True)
         scores = np.bincount(inv, weights=weights)
-        if len(uniq) > limit:
-            top = np.argpartition(-scores, limit)[:limit]
-        else:
-            top = np.arange(len(uniq))
+        top = np.argpartition(-scores, limit)[:limit] if len(uniq) > limit else np.arange(len(uniq))
         top = top[np.argsort(-scores[top])]
         return [Candidate(int(uniq[i]), float(scores[i])) for i in top]

@@ -72,15 +72,24 @@ def rescreen(
     hits: list[MonitoringHit] = []
     for s in subjects:
         subject = Subject(
-            name=s.name, dob=s.dob, country=s.country.upper() if s.country else None,
-            type=s.type, identifiers=s.identifiers,
+            name=s.name,
+            dob=s.dob,
+            country=s.country.upper() if s.country else None,
+            type=s.type,
+            identifiers=s.identifiers,
         )
         for ent, score, alias, expl in screen_index(subject, index, fetch, threshold, 20, weights):
             hits.append(
                 MonitoringHit(
-                    subject_id=s.id, entity_id=ent.id, list=diff.list,
-                    list_version=diff.new_version, name=ent.name, matched_name=alias,
-                    score=score, change=changed[ent.id], explanation=expl,
+                    subject_id=s.id,
+                    entity_id=ent.id,
+                    list=diff.list,
+                    list_version=diff.new_version,
+                    name=ent.name,
+                    matched_name=alias,
+                    score=score,
+                    change=changed[ent.id],
+                    explanation=expl,
                 )
             )
     hits.sort(key=lambda h: (h.subject_id, -h.score))

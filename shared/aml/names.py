@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jellyfish
-from rapidfuzz.distance import JaroWinkler, OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from shared.aml.normalize import LEGAL_FAMILY, PARTICLE_CANON, PERSON, NameForm, normalize
 
@@ -53,7 +53,9 @@ def _metaphone(token: str) -> str:
 
 def token_similarity(a: str, b: str, person: bool = True) -> float:
     """Similarity of two normalised tokens in 0–1."""
-    return _token_similarity(a, b, person, DEFAULT_WEIGHTS.jw_offset, DEFAULT_WEIGHTS.phonetic_floor)
+    return _token_similarity(
+        a, b, person, DEFAULT_WEIGHTS.jw_offset, DEFAULT_WEIGHTS.phonetic_floor
+    )
 
 
 @lru_cache(maxsize=262144)
@@ -120,9 +122,7 @@ def _glue(a: list[str], b: list[str], person: bool, w: NameWeights) -> list[str]
             if len(glued) > longest + 2 or len(glued) < 4:  # no token of b is that long
                 continue
             best_glued = max(_sim(glued, t, person, w) for t in b)
-            best_parts = max(
-                max(_sim(a[i], t, person, w), _sim(a[i + 1], t, person, w)) for t in b
-            )
+            best_parts = max(max(_sim(a[i], t, person, w), _sim(a[i + 1], t, person, w)) for t in b)
             if best_glued >= 0.85 and best_glued > best_parts + 0.05:
                 a = a[:i] + [glued] + a[i + 2 :]
                 changed = True
@@ -159,7 +159,7 @@ def _weights(tokens: list[str], w: NameWeights) -> list[float]:
 
 
 def _patronymic_swapped(a: list[str], b: list[str], pairs: list[tuple[int, int, float]]) -> bool:
-    """"X bin Y" in one name and "Y bin X" in the other."""
+    """ "X bin Y" in one name and "Y bin X" in the other."""
     amap = {i: j for i, j, s in pairs if s >= 0.8}
     for p, t in enumerate(a):
         if t not in _PATRONYMIC or p == 0 or p + 1 >= len(a):

@@ -53,11 +53,14 @@ def _dob_effect(q: str, dobs: list[DateSpec], w: FeatureWeights) -> tuple[str, f
         if lo - w.dob_year_tolerance <= qy <= hi + w.dob_year_tolerance:
             if full and d.end is None and len(d.start) == 10 and lo == hi:
                 return (
-                    "factor", w.dob_same_year_other_day_factor,
+                    "factor",
+                    w.dob_same_year_other_day_factor,
                     f"same year, other day ({d.start})",
                 )
-            return "bonus", w.dob_year_bonus, f"year compatible with {d.start}" + (
-                f"..{d.end}" if d.end else ""
+            return (
+                "bonus",
+                w.dob_year_bonus,
+                f"year compatible with {d.start}" + (f"..{d.end}" if d.end else ""),
             )
     listed = ", ".join(d.start + (f"..{d.end}" if d.end else "") for d in dobs[:3])
     return "factor", w.dob_mismatch_factor, f"listed date(s) of birth {listed} differ"
@@ -87,8 +90,11 @@ def score_entity(
     # Identifier: decisive.
     listed_ids = {i.key: i for i in entity.identifiers if len(i.key) >= 4}
     hit = next(
-        (listed_ids[k] for k in (normalize_identifier(x) for x in subject.identifiers)
-         if k in listed_ids),
+        (
+            listed_ids[k]
+            for k in (normalize_identifier(x) for x in subject.identifiers)
+            if k in listed_ids
+        ),
         None,
     )
     if hit is not None:
@@ -109,7 +115,8 @@ def score_entity(
         else:
             score = _apply(score, "factor", w.country_mismatch_factor)
             explanation["country"] = {
-                "effect": "factor", "value": w.country_mismatch_factor,
+                "effect": "factor",
+                "value": w.country_mismatch_factor,
                 "reason": f"listed countries {','.join(entity.countries[:5])}",
             }
     # Type.
@@ -118,7 +125,8 @@ def score_entity(
         if not same:
             score = _apply(score, "factor", w.type_mismatch_factor)
             explanation["type"] = {
-                "effect": "factor", "value": w.type_mismatch_factor,
+                "effect": "factor",
+                "value": w.type_mismatch_factor,
                 "reason": f"screened {subject.type}, listed {entity.type}",
             }
         else:

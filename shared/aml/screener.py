@@ -56,7 +56,9 @@ def screen_index(
         if c.weight >= 100.0:  # identifier hit
             best[eid] = 1.0
             continue
-        s = compare_names(subject.name, index.alias(c.alias_id), kind_for(index.type_of(c.alias_id))).score
+        s = compare_names(
+            subject.name, index.alias(c.alias_id), kind_for(index.type_of(c.alias_id))
+        ).score
         if s >= name_floor and s > best.get(eid, -1.0):
             best[eid] = s
     if not best:

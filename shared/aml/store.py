@@ -121,9 +121,7 @@ class FileListStore:
                     ids = [i.number for i in ent.identifiers]
                     for alias in ent.all_names():
                         rows.append((ent.id, ent.type, alias, ids))
-                    batch.append(
-                        (version.id, ent.id, ent.content_hash(), ent.model_dump_json())
-                    )
+                    batch.append((version.id, ent.id, ent.content_hash(), ent.model_dump_json()))
                     if len(batch) >= 5000:
                         con.executemany("insert into entity values (?,?,?,?)", batch)
                         batch.clear()
@@ -144,9 +142,15 @@ class FileListStore:
                 con.execute(
                     "insert into list_version values (?,?,?,?,?,?,?,?,?)",
                     (
-                        version.id, version.list, version.source, version.format,
-                        version.published, version.sha256, version.loaded_at,
-                        version.entity_count, version.alias_count,
+                        version.id,
+                        version.list,
+                        version.source,
+                        version.format,
+                        version.published,
+                        version.sha256,
+                        version.loaded_at,
+                        version.entity_count,
+                        version.alias_count,
                     ),
                 )
                 con.execute(
@@ -249,6 +253,13 @@ class FileListStore:
 
 def _version(r: tuple) -> ListVersion:
     return ListVersion(
-        id=r[0], list=r[1], source=r[2], format=r[3], published=r[4], sha256=r[5],
-        loaded_at=r[6], entity_count=r[7], alias_count=r[8],
+        id=r[0],
+        list=r[1],
+        source=r[2],
+        format=r[3],
+        published=r[4],
+        sha256=r[5],
+        loaded_at=r[6],
+        entity_count=r[7],
+        alias_count=r[8],
     )

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (sample list files are written verbatim, one record per line)
 """Test and benchmark data for aml: the real UN snapshot, small files in each real list format,
 synthetic multi-script names at scale, and name variants with known truth."""
 
@@ -40,29 +41,239 @@ def un_entities() -> list[Entity]:
 # --- synthetic multi-script names -------------------------------------------------------------
 
 _GIVEN = {
-    "latin": "John Maria Carlos Ana Pierre Hans Giulia Pedro Lucas Emma Olivier Sofia Miguel "
-    "Elena Thomas Laura Marco Isabel Andrei Nicolas Jan Eva Paul Clara Diego".split(),
-    "cyrillic": "Александр Сергей Владимир Ольга Наталья Дмитрий Андрей Екатерина Игорь "
-    "Михаил Татьяна Юрий Павел Ирина Николай Светлана Олег Виктор Анна Роман".split(),
-    "arabic": "محمد أحمد علي حسن عمر خالد فاطمة عائشة يوسف إبراهيم عبدالله مريم سعيد "
-    "طارق ليلى حمزة زينب مصطفى نور سلمان".split(),
-    "cjk": "伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞".split(),
-    "greek": "Γιώργος Μαρία Νίκος Ελένη Κώστας Αικατερίνη Δημήτρης Σοφία Γιάννης Άννα".split(),
+    "latin": [
+        "John",
+        "Maria",
+        "Carlos",
+        "Ana",
+        "Pierre",
+        "Hans",
+        "Giulia",
+        "Pedro",
+        "Lucas",
+        "Emma",
+        "Olivier",
+        "Sofia",
+        "Miguel",
+        "Elena",
+        "Thomas",
+        "Laura",
+        "Marco",
+        "Isabel",
+        "Andrei",
+        "Nicolas",
+        "Jan",
+        "Eva",
+        "Paul",
+        "Clara",
+        "Diego",
+    ],
+    "cyrillic": [
+        "Александр",
+        "Сергей",
+        "Владимир",
+        "Ольга",
+        "Наталья",
+        "Дмитрий",
+        "Андрей",
+        "Екатерина",
+        "Игорь",
+        "Михаил",
+        "Татьяна",
+        "Юрий",
+        "Павел",
+        "Ирина",
+        "Николай",
+        "Светлана",
+        "Олег",
+        "Виктор",
+        "Анна",
+        "Роман",
+    ],
+    "arabic": [
+        "محمد",
+        "أحمد",
+        "علي",
+        "حسن",
+        "عمر",
+        "خالد",
+        "فاطمة",
+        "عائشة",
+        "يوسف",
+        "إبراهيم",
+        "عبدالله",
+        "مريم",
+        "سعيد",
+        "طارق",
+        "ليلى",
+        "حمزة",
+        "زينب",
+        "مصطفى",
+        "نور",
+        "سلمان",
+    ],
+    "cjk": [
+        "伟",
+        "芳",
+        "娜",
+        "秀英",
+        "敏",
+        "静",
+        "丽",
+        "强",
+        "磊",
+        "军",
+        "洋",
+        "勇",
+        "艳",
+        "杰",
+        "娟",
+        "涛",
+        "明",
+        "超",
+        "秀兰",
+        "霞",
+    ],
+    "greek": [
+        "Γιώργος",
+        "Μαρία",
+        "Νίκος",
+        "Ελένη",
+        "Κώστας",
+        "Αικατερίνη",
+        "Δημήτρης",
+        "Σοφία",
+        "Γιάννης",
+        "Άννα",
+    ],
 }
 _FAMILY = {
-    "latin": "Smith Garcia Muller Rossi Dubois Silva Novak Jensen Kowalski Fernandez Moreau "
-    "Schmidt Bianchi Lopez Martin Weber Costa Horvat Nielsen Romano Wagner Santos".split(),
-    "cyrillic": "Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков "
-    "Фёдоров Морозов Волков Алексеев Лебедев Семёнов Егоров Павлов Козлов".split(),
-    "arabic": "الحسن العلي المصري الشامي التميمي القحطاني الزهراني العتيبي الحربي الدوسري "
-    "الشمري المطيري البلوشي الكعبي النعيمي".split(),
-    "cjk": "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗".split(),
-    "greek": "Παπαδόπουλος Γεωργίου Οικονόμου Νικολάου Παπαδάκης Βασιλείου Δημητρίου".split(),
+    "latin": [
+        "Smith",
+        "Garcia",
+        "Muller",
+        "Rossi",
+        "Dubois",
+        "Silva",
+        "Novak",
+        "Jensen",
+        "Kowalski",
+        "Fernandez",
+        "Moreau",
+        "Schmidt",
+        "Bianchi",
+        "Lopez",
+        "Martin",
+        "Weber",
+        "Costa",
+        "Horvat",
+        "Nielsen",
+        "Romano",
+        "Wagner",
+        "Santos",
+    ],
+    "cyrillic": [
+        "Иванов",
+        "Смирнов",
+        "Кузнецов",
+        "Попов",
+        "Васильев",
+        "Петров",
+        "Соколов",
+        "Михайлов",
+        "Новиков",
+        "Фёдоров",
+        "Морозов",
+        "Волков",
+        "Алексеев",
+        "Лебедев",
+        "Семёнов",
+        "Егоров",
+        "Павлов",
+        "Козлов",
+    ],
+    "arabic": [
+        "الحسن",
+        "العلي",
+        "المصري",
+        "الشامي",
+        "التميمي",
+        "القحطاني",
+        "الزهراني",
+        "العتيبي",
+        "الحربي",
+        "الدوسري",
+        "الشمري",
+        "المطيري",
+        "البلوشي",
+        "الكعبي",
+        "النعيمي",
+    ],
+    "cjk": [
+        "王",
+        "李",
+        "张",
+        "刘",
+        "陈",
+        "杨",
+        "黄",
+        "赵",
+        "吴",
+        "周",
+        "徐",
+        "孙",
+        "马",
+        "朱",
+        "胡",
+        "郭",
+        "何",
+        "高",
+        "林",
+        "罗",
+    ],
+    "greek": [
+        "Παπαδόπουλος",
+        "Γεωργίου",
+        "Οικονόμου",
+        "Νικολάου",
+        "Παπαδάκης",
+        "Βασιλείου",
+        "Δημητρίου",
+    ],
 }
-_COMPANY_WORDS = "Global Trading Holding Industrial Petro Marine Shipping Energy Capital " \
-    "Logistics Mining Steel Chemical Aviation Technology Resources Invest Star Ocean " \
-    "Eastern Northern Pacific Atlas Orient Alpha Delta Phoenix Golden Silk Road".split()
-_FORMS = "LLC Ltd JSC GmbH AG S.A. OOO Co. Limited Corporation".split()
+_COMPANY_WORDS = [
+    "Global",
+    "Trading",
+    "Holding",
+    "Industrial",
+    "Petro",
+    "Marine",
+    "Shipping",
+    "Energy",
+    "Capital",
+    "Logistics",
+    "Mining",
+    "Steel",
+    "Chemical",
+    "Aviation",
+    "Technology",
+    "Resources",
+    "Invest",
+    "Star",
+    "Ocean",
+    "Eastern",
+    "Northern",
+    "Pacific",
+    "Atlas",
+    "Orient",
+    "Alpha",
+    "Delta",
+    "Phoenix",
+    "Golden",
+    "Silk",
+    "Road",
+]
+_FORMS = ["LLC", "Ltd", "JSC", "GmbH", "AG", "S.A.", "OOO", "Co.", "Limited", "Corporation"]
 
 
 def _person_name(rng: random.Random, script: str) -> str:
@@ -75,9 +286,7 @@ def _person_name(rng: random.Random, script: str) -> str:
     return f"{g}{middle} {f}"
 
 
-def synthetic_entities(
-    n_aliases: int, seed: int = 7, include_un: bool = True
-) -> Iterator[Entity]:
+def synthetic_entities(n_aliases: int, seed: int = 7, include_un: bool = True) -> Iterator[Entity]:
     """Entities whose names total about `n_aliases`: the real UN list first, then synthetic
     people (Latin, Cyrillic, Arabic, Chinese, Greek scripts) and companies."""
     rng = random.Random(seed)
@@ -95,10 +304,18 @@ def synthetic_entities(
             names = [_person_name(rng, script) for _ in range(rng.randint(1, 4))]
             y = rng.randint(1940, 2000)
             ent = Entity(
-                id=f"syn:{i}", list="syn", type="person", name=names[0], aliases=names[1:],
-                dates_of_birth=[DateSpec(start=f"{y}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")],
+                id=f"syn:{i}",
+                list="syn",
+                type="person",
+                name=names[0],
+                aliases=names[1:],
+                dates_of_birth=[
+                    DateSpec(start=f"{y}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
+                ],
                 countries=[rng.choice(["RU", "IR", "SY", "KP", "CN", "VE", "BY", "IQ", "GR"])],
-                identifiers=[Identifier(type="passport", number=f"P{rng.randint(10**7, 10**8 - 1)}")],
+                identifiers=[
+                    Identifier(type="passport", number=f"P{rng.randint(10**7, 10**8 - 1)}")
+                ],
             )
         else:
             base = " ".join(rng.sample(_COMPANY_WORDS, rng.randint(1, 3)))
@@ -106,7 +323,9 @@ def synthetic_entities(
             names = [f"{base} {rng.choice(_FORMS)}"] + (
                 [f"{base} {rng.choice(_FORMS)}"] if rng.random() < 0.5 else []
             )
-            ent = Entity(id=f"syn:{i}", list="syn", type="company", name=names[0], aliases=names[1:])
+            ent = Entity(
+                id=f"syn:{i}", list="syn", type="company", name=names[0], aliases=names[1:]
+            )
         count += len(ent.all_names())
         yield ent
 
@@ -175,7 +394,9 @@ def variant_set(entities: list[Entity], n: int, seed: int = 11) -> list[tuple[st
             out.append((v, e.id, True, kind))
         else:
             toks = e.name.lower().split()
-            pool = [o for t in toks for o in by_token.get(t, []) if o.id != e.id and o.type == e.type]
+            pool = [
+                o for t in toks for o in by_token.get(t, []) if o.id != e.id and o.type == e.type
+            ]
             other = rng.choice(pool) if pool else rng.choice(entities)
             if other.id == e.id:
                 continue
@@ -186,10 +407,23 @@ def variant_set(entities: list[Entity], n: int, seed: int = 11) -> list[tuple[st
 # --- small files in each real format -----------------------------------------------------------
 
 SAMPLE = [
-    {"id": "1001", "type": "individual", "first": "Ivan Petrovich", "last": "SIDOROV",
-     "aka": ["Ivan SIDOROFF"], "dob": "1965-03-14", "country": "Russia", "passport": "4509123456"},
-    {"id": "1002", "type": "entity", "name": "GOLDEN STAR TRADING LLC", "aka": ["GOLDEN STAR TRADING CO"],
-     "country": "Iran"},
+    {
+        "id": "1001",
+        "type": "individual",
+        "first": "Ivan Petrovich",
+        "last": "SIDOROV",
+        "aka": ["Ivan SIDOROFF"],
+        "dob": "1965-03-14",
+        "country": "Russia",
+        "passport": "4509123456",
+    },
+    {
+        "id": "1002",
+        "type": "entity",
+        "name": "GOLDEN STAR TRADING LLC",
+        "aka": ["GOLDEN STAR TRADING CO"],
+        "country": "Iran",
+    },
     {"id": "1003", "type": "vessel", "name": "OCEAN PEARL", "aka": [], "imo": "9123456"},
 ]
 
@@ -272,24 +506,40 @@ def write_uk_csv(path: Path) -> Path:
         "Alias Quality,Regime,Listed On,UK Sanctions List Date Designated,Last Updated,Group ID"
     )
     rows = [
-        'SIDOROV,Ivan,Petrovich,,,,Mr,Иван Петрович СИДОРОВ,Cyrillic,Russian,14/03/1965,Moscow,Russia,'
+        "SIDOROV,Ivan,Petrovich,,,,Mr,Иван Петрович СИДОРОВ,Cyrillic,Russian,14/03/1965,Moscow,Russia,"
         '"(1) Russia",4509123456,,,,,,,,,,,,Russia,,Individual,Primary name,,Russia,15/03/2022,,15/03/2022,14001',
-        'SIDOROFF,Ivan,,,,,,,,,00/00/1965,,,,,,,,,,,,,,,,,,Individual,AKA,Good quality,Russia,15/03/2022,,15/03/2022,14001',
-        'GOLDEN STAR TRADING LLC,,,,,,,,,,,,,,,,,,,,,,,,,,Iran,,Entity,Primary name,,Iran,01/03/2022,,01/03/2022,14002',
+        "SIDOROFF,Ivan,,,,,,,,,00/00/1965,,,,,,,,,,,,,,,,,,Individual,AKA,Good quality,Russia,15/03/2022,,15/03/2022,14001",
+        "GOLDEN STAR TRADING LLC,,,,,,,,,,,,,,,,,,,,,,,,,,Iran,,Entity,Primary name,,Iran,01/03/2022,,01/03/2022,14002",
     ]
-    path.write_text("Last Updated,20/02/2024\n" + header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(
+        "Last Updated,20/02/2024\n" + header + "\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
 def write_ftm_jsonl(path: Path) -> Path:
     lines = [
-        {"id": "Q1001", "schema": "Person", "properties": {
-            "name": ["Ivan Petrovich Sidorov"], "alias": ["Иван Сидоров"], "weakAlias": ["Vanya"],
-            "birthDate": ["1965-03-14"], "nationality": ["ru"], "passportNumber": ["4509123456"],
-            "topics": ["sanction"]}},
-        {"id": "NK-gst", "schema": "Company", "properties": {
-            "name": ["Golden Star Trading LLC"], "jurisdiction": ["ir"]}},
+        {
+            "id": "Q1001",
+            "schema": "Person",
+            "properties": {
+                "name": ["Ivan Petrovich Sidorov"],
+                "alias": ["Иван Сидоров"],
+                "weakAlias": ["Vanya"],
+                "birthDate": ["1965-03-14"],
+                "nationality": ["ru"],
+                "passportNumber": ["4509123456"],
+                "topics": ["sanction"],
+            },
+        },
+        {
+            "id": "NK-gst",
+            "schema": "Company",
+            "properties": {"name": ["Golden Star Trading LLC"], "jurisdiction": ["ir"]},
+        },
         {"id": "addr-1", "schema": "Address", "properties": {"full": ["12 Main St"]}},
     ]
-    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
+    )
     return path

@@ -18,7 +18,9 @@ def test_load_is_idempotent_and_screenable(tmp_path: Path):
     assert len(v1.sha256) == 64
     v2, changed2 = load_list_file(store, src, "ofac-xml")
     assert not changed2 and v2.id == v1.id and len(store.versions("ofac")) == 1
-    res = run_aml(AmlQuery(name="Ivan Sidorov", date_of_birth="1965-03-14"), AmlParams(), store=store)
+    res = run_aml(
+        AmlQuery(name="Ivan Sidorov", date_of_birth="1965-03-14"), AmlParams(), store=store
+    )
     assert res.status.value == "warning" and "AML_POSSIBLE_MATCH" in res.warning_codes()
     top = res.data["matches"][0]
     assert top["entity_id"] == "ofac:1001" and top["list_version"] == v1.id
@@ -69,15 +71,24 @@ def test_diff_and_monitoring(tmp_path: Path):
     store = FileListStore(tmp_path / "aml")
 
     def version(n: int) -> ListVersion:
-        return ListVersion(id=f"t-v{n}", list="t", source="mem", format="test",
-                           sha256=f"{n:064d}", loaded_at=f"2024-01-0{n}")
+        return ListVersion(
+            id=f"t-v{n}",
+            list="t",
+            source="mem",
+            format="test",
+            sha256=f"{n:064d}",
+            loaded_at=f"2024-01-0{n}",
+        )
 
     store.load_version(version(1), [_ent("1", "Ivan Sidorov"), _ent("2", "Olga Petrova")])
-    store.load_version(version(2), [
-        _ent("1", "Ivan Sidorov"),  # unchanged
-        _ent("2", "Olga Petrova", aliases=["Olga Ivanovna Petrova"]),  # changed
-        _ent("3", "Mahmoud Rahimi"),  # added
-    ])
+    store.load_version(
+        version(2),
+        [
+            _ent("1", "Ivan Sidorov"),  # unchanged
+            _ent("2", "Olga Petrova", aliases=["Olga Ivanovna Petrova"]),  # changed
+            _ent("3", "Mahmoud Rahimi"),  # added
+        ],
+    )
     diff = store.diff("t", "t-v1", "t-v2")
     assert [e.id for e in diff.added] == ["t:3"] and [e.id for e in diff.changed] == ["t:2"]
     subjects = [
@@ -88,7 +99,8 @@ def test_diff_and_monitoring(tmp_path: Path):
     ]
     hits = rescreen(diff, subjects)
     assert {(h.subject_id, h.entity_id, h.change) for h in hits} == {
-        ("s2", "t:2", "changed"), ("s3", "t:3", "added"),
+        ("s2", "t:2", "changed"),
+        ("s3", "t:3", "added"),
     }
 
 

@@ -38,10 +38,15 @@ def _entity(e) -> Entity | None:
     for b in children(e, "birthdate"):
         d = parse_date(b.get("birthdate") or b.get("year") or "")
         if d is None and b.get("yearRangeFrom"):
-            d = parse_date(f"{b.get('yearRangeFrom')} to {b.get('yearRangeTo') or b.get('yearRangeFrom')}")
+            d = parse_date(
+                f"{b.get('yearRangeFrom')} to {b.get('yearRangeTo') or b.get('yearRangeFrom')}"
+            )
         if d and d not in dobs:
             dobs.append(d)
-    cnames = [c.get("countryIso2Code") or c.get("countryDescription") or "" for c in children(e, "citizenship")]
+    cnames = [
+        c.get("countryIso2Code") or c.get("countryDescription") or ""
+        for c in children(e, "citizenship")
+    ]
     cnames += [c.get("countryIso2Code") or "" for c in children(e, "address")]
     ids = []
     for i in children(e, "identification"):

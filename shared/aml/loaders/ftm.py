@@ -10,14 +10,24 @@ from shared.aml.loaders.common import LoadError, ParsedList, countries, parse_da
 from shared.aml.models import DateSpec, Entity, Identifier
 
 _TYPES = {
-    "person": "person", "company": "company", "organization": "organization",
-    "legalentity": "organization", "publicbody": "organization", "vessel": "vessel",
+    "person": "person",
+    "company": "company",
+    "organization": "organization",
+    "legalentity": "organization",
+    "publicbody": "organization",
+    "vessel": "vessel",
     "airplane": "aircraft",
 }
 _ID_PROPS = {
-    "passportNumber": "passport", "idNumber": "national_id", "taxNumber": "tax_id",
-    "innCode": "inn", "ogrnCode": "ogrn", "registrationNumber": "registration",
-    "imoNumber": "imo", "leiCode": "lei", "swiftBic": "bic",
+    "passportNumber": "passport",
+    "idNumber": "national_id",
+    "taxNumber": "tax_id",
+    "innCode": "inn",
+    "ogrnCode": "ogrn",
+    "registrationNumber": "registration",
+    "imoNumber": "imo",
+    "leiCode": "lei",
+    "swiftBic": "bic",
 }
 # Schemas that are not screenable parties (relationships, addresses, sanctions records...).
 _PARTIES = set(_TYPES)

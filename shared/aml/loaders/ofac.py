@@ -11,11 +11,9 @@ from pathlib import Path
 from shared.aml.loaders.common import (
     LoadError,
     ParsedList,
-    child,
-    children,
-    grandchildren,
     clean,
     countries,
+    grandchildren,
     iter_elements,
     parse_date,
     text,
@@ -95,7 +93,8 @@ def parse_csv(sdn: Path, alt: Path | None = None, add: Path | None = None) -> Pa
                 aliases=[_ofac_name(n, person) for n in strong],
                 weak_aliases=[_ofac_name(n, person) for n in weak],
                 dates_of_birth=dobs,
-                countries=nats + [c for c in countries(addr_countries.get(ent_num, [])) if c not in nats],
+                countries=nats
+                + [c for c in countries(addr_countries.get(ent_num, [])) if c not in nats],
                 identifiers=ids,
                 programmes=[p.strip() for p in program.strip("[]").split("] [") if p.strip()],
                 source_id=ent_num,
@@ -147,8 +146,12 @@ def parse_xml(path: Path) -> ParsedList:
                 d = parse_date(text(item, "dateOfBirth"))
                 if d:
                     dobs.append(d)
-            cnames = [text(n, "country") for n in grandchildren(e, "nationalityList", "nationality")]
-            cnames += [text(n, "country") for n in grandchildren(e, "citizenshipList", "citizenship")]
+            cnames = [
+                text(n, "country") for n in grandchildren(e, "nationalityList", "nationality")
+            ]
+            cnames += [
+                text(n, "country") for n in grandchildren(e, "citizenshipList", "citizenship")
+            ]
             cnames += [text(a, "country") for a in grandchildren(e, "addressList", "address")]
             ids = []
             for i in grandchildren(e, "idList", "id"):
@@ -159,9 +162,17 @@ def parse_xml(path: Path) -> ParsedList:
                     ids.append(Identifier(type=kind, number=number, country=c[0] if c else None))
             programmes = [text(p) for p in grandchildren(e, "programList", "program")]
             yield Entity(
-                id=f"ofac:{uid}", list="ofac", type=etype, name=name, aliases=aliases,
-                weak_aliases=weak, dates_of_birth=dobs, countries=countries(cnames),
-                identifiers=ids, programmes=[p for p in programmes if p], source_id=uid,
+                id=f"ofac:{uid}",
+                list="ofac",
+                type=etype,
+                name=name,
+                aliases=aliases,
+                weak_aliases=weak,
+                dates_of_birth=dobs,
+                countries=countries(cnames),
+                identifiers=ids,
+                programmes=[p for p in programmes if p],
+                source_id=uid,
             )
 
     return ParsedList(d.start if d else None, gen())

@@ -74,7 +74,10 @@ def parse(path: Path) -> ParsedList:
                     dobs.append(d)
                 cnames += [clean(x) for x in (r.get("Nationality") or "").split(",")]
                 cnames.append(clean(r.get("Country")))
-                for col, kind in (("Passport Number", "passport"), ("National Identification Number", "national_id")):
+                for col, kind in (
+                    ("Passport Number", "passport"),
+                    ("National Identification Number", "national_id"),
+                ):
                     num = clean(r.get(col))
                     if num:
                         ident = Identifier(type=kind, number=num)
@@ -91,7 +94,9 @@ def parse(path: Path) -> ParsedList:
                 countries=countries([c.strip("() ") for c in cnames if c]),
                 identifiers=ids,
                 programmes=[p for p in [clean(primary.get("Regime"))] if p],
-                listed_on=(parse_date(clean(primary.get("Listed On"))) or DateSpec(start="1900")).start
+                listed_on=(
+                    parse_date(clean(primary.get("Listed On"))) or DateSpec(start="1900")
+                ).start
                 if clean(primary.get("Listed On"))
                 else None,
                 source_id=gid,

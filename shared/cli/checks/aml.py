@@ -13,8 +13,13 @@ def register(subparsers) -> None:
     p.add_argument("--dob", help="YYYY-MM-DD or YYYY")
     p.add_argument("--country", help="ISO 3166-1 alpha-2")
     p.add_argument("--type", choices=["person", "company"])
-    p.add_argument("--id", action="append", default=[], dest="identifiers",
-                   help="passport or national id number (repeatable)")
+    p.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        dest="identifiers",
+        help="passport or national id number (repeatable)",
+    )
     p.add_argument("--threshold", type=float, help="possible-match threshold (default 0.7)")
     p.add_argument("--review-threshold", type=float)
     p.add_argument("--json", action="store_true")
@@ -30,13 +35,18 @@ def run(args: argparse.Namespace) -> int:
     if args.review_threshold is not None:
         params["review_threshold"] = args.review_threshold
     query = AmlQuery(
-        name=args.name, date_of_birth=args.dob, country=args.country, type=args.type,
+        name=args.name,
+        date_of_birth=args.dob,
+        country=args.country,
+        type=args.type,
         identifiers=args.identifiers,
     )
     result = run_aml(query, AmlParams(**params))
     code = print_result(result, args.json)
     if not args.json:
         for m in result.data.get("matches", []):
-            print(f"  {m['score']:.3f} {m['list']} {m['entity_id']} {m['name']!r} "
-                  f"(matched {m['matched_name']!r})")
+            print(
+                f"  {m['score']:.3f} {m['list']} {m['entity_id']} {m['name']!r} "
+                f"(matched {m['matched_name']!r})"
+            )
     return code

@@ -53,9 +53,11 @@ def run_load(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         state = "loaded" if changed else "unchanged (same file already current)"
-        print(f"{version.list}: {state} version {version.id}: {version.entity_count} entities, "
-              f"{version.alias_count} names, published {version.published}, "
-              f"sha256 {version.sha256[:16]}… in {out['seconds']}s")
+        print(
+            f"{version.list}: {state} version {version.id}: {version.entity_count} entities, "
+            f"{version.alias_count} names, published {version.published}, "
+            f"sha256 {version.sha256[:16]}… in {out['seconds']}s"
+        )
     return 0
 
 
@@ -70,6 +72,8 @@ def run_lists(args: argparse.Namespace) -> int:
         if not versions:
             print(f"no lists loaded in {store.data_dir}")
         for v in versions:
-            print(f"{v.list:<16} {v.id}  published {v.published}  {v.entity_count} entities "
-                  f"{v.alias_count} names  loaded {v.loaded_at}  sha256 {v.sha256[:12]}…")
+            print(
+                f"{v.list:<16} {v.id}  published {v.published}  {v.entity_count} entities "
+                f"{v.alias_count} names  loaded {v.loaded_at}  sha256 {v.sha256[:12]}…"
+            )
     return 0
