@@ -111,6 +111,19 @@ def _acronyms(a: list[str], b: list[str]) -> list[str]:
     return a
 
 
+def _split_initials(a: list[str], b: list[str]) -> list[str]:
+    """A short token of `a` that spells the initials of consecutive tokens of `b` ("JC" vs
+    "Jean Claude") becomes separate initials."""
+    for k, t in enumerate(a):
+        if 2 <= len(t) <= 3 and t.isalpha() and t not in b:
+            n = len(t)
+            for i in range(len(b) - n + 1):
+                run = b[i : i + n]
+                if all(len(x) > 1 for x in run) and "".join(x[0] for x in run) == t:
+                    return a[:k] + list(t) + a[k + 1 :]
+    return a
+
+
 def _glue(a: list[str], b: list[str], person: bool, w: NameWeights) -> list[str]:
     """Join adjacent tokens of `a` when the glued token matches a token of `b` clearly better."""
     changed = True
@@ -179,6 +192,8 @@ def compare_forms(qa: NameForm, qb: NameForm, person: bool, w: NameWeights) -> N
         return NameComparison(0.0, [], a, b, ["empty name"])
     if not person:
         a, b = _acronyms(a, b), _acronyms(b, a)
+    else:
+        a, b = _split_initials(a, b), _split_initials(b, a)
     a = _glue(a, b, person, w)
     b = _glue(b, a, person, w)
     pairs = _align(a, b, person, w)

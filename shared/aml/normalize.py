@@ -404,6 +404,16 @@ def _merge_letters(tokens: list[str]) -> list[str]:
     return out
 
 
+_LEET = str.maketrans("0134579", "oieastg")
+
+
+def _unleet(token: str) -> str:
+    """Digits standing for look-alike letters inside a person's name token (Sech1n, Ig0r)."""
+    if token.isalnum() and not token.isdigit() and not token.isalpha():
+        return token.translate(_LEET)
+    return token
+
+
 @lru_cache(maxsize=65536)
 def normalize(name: str, kind: str = PERSON) -> NameForm:
     """Normalise a name for its kind (person, or anything else = organisation-like)."""
@@ -414,6 +424,7 @@ def normalize(name: str, kind: str = PERSON) -> NameForm:
     text = re.sub(r"['`\u2019]", "", text)  # apostrophes join: shia' → shia, o'neil → oneil
     raw = _TOKEN_RE.findall(text)
     if kind == PERSON:
+        raw = [_unleet(t) for t in raw]
         tokens = [t for t in raw if t not in HONORIFICS] or raw
         particles = frozenset(i for i, t in enumerate(tokens) if t in PARTICLE_CANON)
         tokens = [PARTICLE_CANON.get(t, t) for t in tokens]
