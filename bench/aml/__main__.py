@@ -176,7 +176,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     un = un_entities()
     changed = un[: args.changed]
     subjects = []
-    for i, e in enumerate(synthetic_entities(args.subjects, seed=9, include_un=False)):
+    for i, e in enumerate(synthetic_entities(10 * args.subjects, seed=9, include_un=False)):
         if len(subjects) >= args.subjects:
             break
         subjects.append(

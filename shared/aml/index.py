@@ -69,6 +69,7 @@ def kind_for(type_name: str) -> str:
 class Candidate:
     alias_id: int
     weight: float
+    fraction: float = 1.0  # share of the query's key weight this alias carries
 
 
 class NameIndex:
@@ -250,4 +251,8 @@ class NameIndex:
         scores = np.bincount(inv, weights=weights)
         top = np.argpartition(-scores, limit)[:limit] if len(uniq) > limit else np.arange(len(uniq))
         top = top[np.argsort(-scores[top])]
-        return [Candidate(int(uniq[i]), float(scores[i])) for i in top]
+        total = sum(w for _, w in per_group if w < 100.0) or 1.0
+        return [
+            Candidate(int(uniq[i]), float(scores[i]), min(1.0, float(scores[i]) / total))
+            for i in top
+        ]

@@ -129,14 +129,17 @@ def _glue(a: list[str], b: list[str], person: bool, w: NameWeights) -> list[str]
     changed = True
     while changed and len(a) > 1:
         changed = False
-        longest = max(len(t) for t in b)
         for i in range(len(a) - 1):
             glued = a[i] + a[i + 1]
-            if len(glued) > longest + 2 or len(glued) < 4:  # no token of b is that long
+            # Only tokens of b about as long as the glued one can reach similarity 0.85.
+            near = [t for t in b if abs(len(t) - len(glued)) <= max(2, len(glued) // 5)]
+            if len(glued) < 4 or not near:
                 continue
-            best_glued = max(_sim(glued, t, person, w) for t in b)
+            best_glued = max(_sim(glued, t, person, w) for t in near)
+            if best_glued < 0.85:
+                continue
             best_parts = max(max(_sim(a[i], t, person, w), _sim(a[i + 1], t, person, w)) for t in b)
-            if best_glued >= 0.85 and best_glued > best_parts + 0.05:
+            if best_glued > best_parts + 0.05:
                 a = a[:i] + [glued] + a[i + 2 :]
                 changed = True
                 break

@@ -44,6 +44,7 @@ def screen_index(
     min_score: float,
     candidates: int = 50,
     weights: FeatureWeights | None = None,
+    min_key_fraction: float = 0.25,
 ) -> list[tuple[Entity, float, str, dict]]:
     """Screen against one index; returns (entity, score, matched alias, explanation)."""
     kinds = [kind_for(subject.type)] if subject.type else ["person", "company"]
@@ -55,6 +56,8 @@ def screen_index(
         eid = index.entity_of(c.alias_id)
         if c.weight >= 100.0:  # identifier hit
             best[eid] = 1.0
+            continue
+        if c.fraction < min_key_fraction:  # shares only a small, common part of the name
             continue
         s = compare_names(
             subject.name, index.alias(c.alias_id), kind_for(index.type_of(c.alias_id))
