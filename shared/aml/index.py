@@ -27,6 +27,8 @@ from shared.aml.normalize import PERSON, normalize
 
 _PARTICLES = frozenset(["bin", "bint", "al", "abu", "umm", "de", "la", "van", "mac"])
 _VOWELS = re.compile(r"[aeiouy]")
+# Bump when normalisation or key generation changes: stored indexes are then rebuilt.
+INDEX_FORMAT = 2
 TYPE_CODES = {
     "person": 0,
     "company": 1,
@@ -85,7 +87,9 @@ class NameIndex:
         alias_blob: bytes,
         alias_offsets: np.ndarray,
         entity_ids: list[str],
+        fmt: int = INDEX_FORMAT,
     ) -> None:
+        self.format = fmt
         self.keys = keys
         self.key_id = {k: i for i, k in enumerate(keys)}
         self.offsets = offsets
@@ -170,6 +174,7 @@ class NameIndex:
             alias_blob=np.frombuffer(self.alias_blob, dtype=np.uint8),
             alias_offsets=self.alias_offsets,
             entity_ids=np.frombuffer("\n".join(self.entity_ids).encode("utf-8"), dtype=np.uint8),
+            format=np.asarray([self.format]),
         )
         tmp.replace(path)
 
@@ -187,6 +192,7 @@ class NameIndex:
                 z["alias_blob"].tobytes(),
                 z["alias_offsets"],
                 ents_text.split("\n") if ents_text else [],
+                int(z["format"][0]) if "format" in z.files else 0,
             )
 
     # --- querying -------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class NameWeights:
     order_penalty: float = 0.95  # people whose matched tokens cross (given/family swapped)
     contradiction: float = 0.6  # per token left over on both sides (a different name part)
     patronymic_swap: float = 0.6  # "A bin B" vs "B bin A": father and son swapped
+    single_token: float = 0.85  # a one-word name against a name of several words
     jw_offset: float = 0.16  # Jaro-Winkler counts this much less than edit similarity
     phonetic_floor: float = 0.86  # same Metaphone code
 
@@ -72,7 +73,7 @@ def _token_similarity(a: str, b: str, person: bool, jw_offset: float, phon: floa
     sim = max(lev, jw - jw_offset)
     if len(short) >= 4 and long_.startswith(short):  # truncation ("compan", "juare")
         sim = max(sim, 0.8 + 0.2 * len(short) / len(long_))
-    if len(short) >= 3 and len(a) > 2 and _metaphone(a) == _metaphone(b):
+    if len(short) >= 3 and len(_metaphone(a)) >= 2 and _metaphone(a) == _metaphone(b):
         sim = max(sim, phon)
     return sim
 
@@ -211,6 +212,11 @@ def compare_forms(qa: NameForm, qb: NameForm, person: bool, w: NameWeights) -> N
     short_cov, long_cov = (cov_a, cov_b) if sum(wa) <= sum(wb) else (cov_b, cov_a)
     extra = w.extra_person if person else w.extra_org
     score = short_cov * (long_cov**extra if long_cov > 0 else 0.0)
+    n_a = sum(1 for t in a if t not in _PARTICLES)
+    n_b = sum(1 for t in b if t not in _PARTICLES)
+    if min(n_a, n_b) == 1 and max(n_a, n_b) > 1:
+        score *= w.single_token
+        notes.append("one-word name against a longer name")
     # A name part present on both sides but different is a contradiction, not a gap.
     left_a = sum(1 for i, t in enumerate(a) if got_a[i] < w.token_floor and t not in _PARTICLES)
     left_b = sum(1 for j, t in enumerate(b) if got_b[j] < w.token_floor and t not in _PARTICLES)

@@ -314,6 +314,7 @@ _ORDINAL_RE = re.compile(r"^(\d+)(st|nd|rd|th)$")
 # Scripts written without spaces between syllables/words: one transliterated unit per char.
 _SYLLABIC_RANGES = ((0xAC00, 0xD7AF), (0x4E00, 0x9FFF), (0x3400, 0x4DBF))
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+_AR_ARTICLE = re.compile(r"(?<![\u0621-\u064A])\u0627\u0644(?=[\u0621-\u064A]{2,})")
 
 
 def _is_syllabic(ch: str) -> bool:
@@ -324,6 +325,8 @@ def _is_syllabic(ch: str) -> bool:
 def transliterate(text: str) -> str:
     """NFKC then ASCII; Hangul and Han syllables become separate words."""
     text = unicodedata.normalize("NFKC", text)
+    # Arabic article: "الشمري" → "al شمري", so it becomes the particle "al", not a stray "l".
+    text = _AR_ARTICLE.sub("al ", text)
     if any(_is_syllabic(c) for c in text):
         text = "".join(f" {c} " if _is_syllabic(c) else c for c in text)
     return anyascii(text)
@@ -418,6 +421,8 @@ def _unleet(token: str) -> str:
 def normalize(name: str, kind: str = PERSON) -> NameForm:
     """Normalise a name for its kind (person, or anything else = organisation-like)."""
     text = transliterate(name)
+    # Titles are recognised in Latin-script names only ("عمر" transliterates to "mr").
+    latin = not any(ord(c) > 0x24F and c.isalpha() for c in name)
     if kind == PERSON:
         text = _reorder_comma(text)
     text = text.lower().replace("&", " and ")
@@ -425,7 +430,7 @@ def normalize(name: str, kind: str = PERSON) -> NameForm:
     raw = _TOKEN_RE.findall(text)
     if kind == PERSON:
         raw = [_unleet(t) for t in raw]
-        tokens = [t for t in raw if t not in HONORIFICS] or raw
+        tokens = ([t for t in raw if t not in HONORIFICS] if latin else raw) or raw
         particles = frozenset(i for i, t in enumerate(tokens) if t in PARTICLE_CANON)
         tokens = [PARTICLE_CANON.get(t, t) for t in tokens]
         return NameForm(tuple(tokens), particles)

@@ -20,7 +20,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Protocol
 
-from shared.aml.index import NameIndex
+from shared.aml.index import INDEX_FORMAT, NameIndex
 from shared.aml.models import Entity, ListDiff, ListVersion
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,17 @@ class FileListStore:
     def index(self, version_id: str) -> NameIndex:
         idx = self._indexes.get(version_id)
         if idx is None:
-            idx = self._indexes[version_id] = NameIndex.load(self.index_path(version_id))
+            path = self.index_path(version_id)
+            idx = NameIndex.load(path) if path.exists() else None
+            if idx is None or idx.format != INDEX_FORMAT:
+                log.info("rebuilding the name index of %s (format changed)", version_id)
+                idx = NameIndex.build(
+                    (e.id, e.type, alias, [i.number for i in e.identifiers])
+                    for e in self.iter_entities(version_id)
+                    for alias in e.all_names()
+                )
+                idx.save(path)
+            self._indexes[version_id] = idx
         return idx
 
 

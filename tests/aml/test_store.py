@@ -113,3 +113,13 @@ def test_real_un_snapshot_screening(tmp_path: Path):
     assert v.entity_count == 1018 and v.published == "2020-11-24"
     res = run_aml(AmlQuery(name="Won Ho Ri", date_of_birth="1964", country="KP"), store=store)
     assert res.data["matches"][0]["entity_id"] == "un:6908555"
+
+
+def test_missing_or_stale_index_is_rebuilt(tmp_path: Path):
+    store = FileListStore(tmp_path / "aml")
+    v, _ = load_list_file(store, g.write_ofac_xml(tmp_path / "sdn.xml"), "ofac-xml")
+    store.index_path(v.id).unlink()
+    fresh = FileListStore(tmp_path / "aml")
+    res = run_aml(AmlQuery(name="Ivan Sidorov"), store=fresh)
+    assert res.data["matches"][0]["entity_id"] == "ofac:1001"
+    assert store.index_path(v.id).exists()
