@@ -16,6 +16,7 @@ The method, general rules only:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -47,6 +48,9 @@ class NameWeights:
 DEFAULT_WEIGHTS = NameWeights()
 
 
+_VOWEL_RE = re.compile(r"[aeiouy]")
+
+
 @lru_cache(maxsize=262144)
 def _metaphone(token: str) -> str:
     return jellyfish.metaphone(token) if token.isalpha() else token
@@ -73,7 +77,14 @@ def _token_similarity(a: str, b: str, person: bool, jw_offset: float, phon: floa
     sim = max(lev, jw - jw_offset)
     if len(short) >= 4 and long_.startswith(short):  # truncation ("compan", "juare")
         sim = max(sim, 0.8 + 0.2 * len(short) / len(long_))
-    if len(short) >= 3 and len(_metaphone(a)) >= 2 and _metaphone(a) == _metaphone(b):
+    # Same sound code; not between a vowelled and a vowel-less token (Arabic script
+    # transliterated without vowels collides with too many Latin names).
+    if (
+        len(short) >= 3
+        and len(_metaphone(a)) >= 2
+        and _metaphone(a) == _metaphone(b)
+        and (_VOWEL_RE.search(a) is None) == (_VOWEL_RE.search(b) is None)
+    ):
         sim = max(sim, phon)
     return sim
 
@@ -116,7 +127,7 @@ def _split_initials(a: list[str], b: list[str]) -> list[str]:
     """A short token of `a` that spells the initials of consecutive tokens of `b` ("JC" vs
     "Jean Claude") becomes separate initials."""
     for k, t in enumerate(a):
-        if 2 <= len(t) <= 3 and t.isalpha() and t not in b:
+        if 2 <= len(t) <= 3 and t.isalpha() and t not in b and t not in _PARTICLES:
             n = len(t)
             for i in range(len(b) - n + 1):
                 run = b[i : i + n]
@@ -197,7 +208,8 @@ def compare_forms(qa: NameForm, qb: NameForm, person: bool, w: NameWeights) -> N
     if not person:
         a, b = _acronyms(a, b), _acronyms(b, a)
     else:
-        a, b = _split_initials(a, b), _split_initials(b, a)
+        a = _split_initials(a, b) if qa.latin else a
+        b = _split_initials(b, a) if qb.latin else b
     a = _glue(a, b, person, w)
     b = _glue(b, a, person, w)
     pairs = _align(a, b, person, w)

@@ -348,6 +348,7 @@ class NameForm:
     particles: frozenset[int] = field(default_factory=frozenset)  # indexes of particle tokens
     legal_forms: frozenset[str] = field(default_factory=frozenset)
     numbers: tuple[str, ...] = ()
+    latin: bool = True  # written in Latin script originally (initials/titles rules apply)
 
     @property
     def joined(self) -> str:
@@ -433,7 +434,7 @@ def normalize(name: str, kind: str = PERSON) -> NameForm:
         tokens = ([t for t in raw if t not in HONORIFICS] if latin else raw) or raw
         particles = frozenset(i for i, t in enumerate(tokens) if t in PARTICLE_CANON)
         tokens = [PARTICLE_CANON.get(t, t) for t in tokens]
-        return NameForm(tuple(tokens), particles)
+        return NameForm(tuple(tokens), particles, latin=latin)
     if raw and raw[0] in VESSEL_PREFIXES and len(raw) > 1:
         raw = raw[1:]
     tokens, forms = _strip_legal(_merge_letters(_numbers(raw)))
