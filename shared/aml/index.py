@@ -14,6 +14,7 @@ the top candidates for the full comparator.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,10 +107,10 @@ class NameIndex:
     def build(cls, rows: Iterable[tuple[str, str, str, list[str]]]) -> NameIndex:
         """rows: (entity_id, type, alias, identifier numbers); an entity's rows are adjacent."""
         key_id: dict[str, int] = {}
-        pk: list[int] = []  # key ids
-        pa: list[int] = []  # alias ids
-        alias_entity: list[int] = []
-        alias_type: list[int] = []
+        pk = array("i")  # key ids (compact: 4 bytes per posting while building)
+        pa = array("i")  # alias ids
+        alias_entity = array("i")
+        alias_type = array("B")
         alias_parts: list[bytes] = []
         entity_ids: list[str] = []
         ent_pos: dict[str, int] = {}
@@ -141,8 +142,8 @@ class NameIndex:
         keys = [""] * len(key_id)
         for k, i in key_id.items():
             keys[i] = k
-        pk_arr = np.asarray(pk, dtype=np.int32)
-        pa_arr = np.asarray(pa, dtype=np.int32)
+        pk_arr = np.frombuffer(pk, dtype=np.int32) if len(pk) else np.zeros(0, np.int32)
+        pa_arr = np.frombuffer(pa, dtype=np.int32) if len(pa) else np.zeros(0, np.int32)
         order = np.argsort(pk_arr, kind="stable")
         counts = np.bincount(pk_arr, minlength=len(keys)) if len(keys) else np.zeros(0, np.int64)
         offsets = np.zeros(len(keys) + 1, dtype=np.int64)
@@ -154,8 +155,8 @@ class NameIndex:
             keys,
             offsets,
             pa_arr[order],
-            np.asarray(alias_entity, dtype=np.int32),
-            np.asarray(alias_type, dtype=np.uint8),
+            np.array(alias_entity, dtype=np.int32),
+            np.array(alias_type, dtype=np.uint8),
             b"".join(alias_parts),
             alias_offsets,
             entity_ids,

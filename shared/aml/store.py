@@ -108,33 +108,39 @@ class FileListStore:
                 con.execute("begin immediate")
                 con.execute("delete from entity where version_id = ?", (version.id,))
                 con.execute("delete from list_version where id = ?", (version.id,))
-                rows: list[tuple[str, str, str, list[str]]] = []
-                batch: list[tuple[str, str, str, str]] = []
-                seen: set[str] = set()
-                n_ent = 0
-                for ent in entities:
-                    if ent.id in seen:
-                        log.warning("duplicate entity id in list %s skipped", version.list)
-                        continue
-                    seen.add(ent.id)
-                    n_ent += 1
-                    ids = [i.number for i in ent.identifiers]
-                    for alias in ent.all_names():
-                        rows.append((ent.id, ent.type, alias, ids))
-                    batch.append((version.id, ent.id, ent.content_hash(), ent.model_dump_json()))
-                    if len(batch) >= 5000:
+                counts = {"entities": 0, "aliases": 0}
+
+                def rows() -> Iterator[tuple[str, str, str, list[str]]]:
+                    """Stores entities in batches while feeding their names to the index."""
+                    batch: list[tuple[str, str, str, str]] = []
+                    seen: set[str] = set()
+                    for ent in entities:
+                        if ent.id in seen:
+                            log.warning("duplicate entity id in list %s skipped", version.list)
+                            continue
+                        seen.add(ent.id)
+                        counts["entities"] += 1
+                        ids = [i.number for i in ent.identifiers]
+                        for alias in ent.all_names():
+                            counts["aliases"] += 1
+                            yield ent.id, ent.type, alias, ids
+                        batch.append(
+                            (version.id, ent.id, ent.content_hash(), ent.model_dump_json())
+                        )
+                        if len(batch) >= 5000:
+                            con.executemany("insert into entity values (?,?,?,?)", batch)
+                            batch.clear()
+                            if progress:
+                                progress(counts["entities"], counts["aliases"])
+                    if batch:
                         con.executemany("insert into entity values (?,?,?,?)", batch)
-                        batch.clear()
-                        if progress:
-                            progress(n_ent, len(rows))
-                if batch:
-                    con.executemany("insert into entity values (?,?,?,?)", batch)
+
+                index = NameIndex.build(rows())
+                n_ent = counts["entities"]
                 if n_ent == 0:
                     raise ValueError("the file holds no entities; previous version kept")
                 if progress:
-                    progress(n_ent, len(rows))
-                index = NameIndex.build(rows)
-                del rows
+                    progress(n_ent, counts["aliases"])
                 index.save(index_file)
                 version = version.model_copy(
                     update={"entity_count": n_ent, "alias_count": index.n_aliases}
