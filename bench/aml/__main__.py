@@ -33,7 +33,7 @@ def _pct(values: list[float], p: float) -> float:
 def cmd_name_bench(args: argparse.Namespace) -> int:
     from bench.aml.namebench import print_report, run
 
-    print_report(run(threshold=args.threshold, show_errors=args.errors))
+    print_report(run(threshold=args.threshold, show_errors=args.errors), fine=args.fine)
     return 0
 
 
@@ -244,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     nb = sub.add_parser("name-bench", help="OpenSanctions name_bench vs logic-v2")
     nb.add_argument("--threshold", type=float, default=None)
     nb.add_argument("--errors", action="store_true", help="print the misclassified pairs")
+    nb.add_argument("--fine", action="store_true", help="also every category of the file")
     nb.set_defaults(func=cmd_name_bench)
     va = sub.add_parser("variants", help="generated variant set from the real UN list")
     va.add_argument("--n", type=int, default=2000)

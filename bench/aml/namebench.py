@@ -102,6 +102,13 @@ def run(threshold: float | None = None, show_errors: bool = False) -> dict:
         k: prf([labels[i] for i in v], [scores[i] >= fixed for i in v])
         for k, v in sorted(by_cat.items())
     }
+    fine: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(cases):
+        fine[c.category].append(i)
+    fine_cats = {
+        k: prf([labels[i] for i in v], [scores[i] >= fixed for i in v])
+        for k, v in sorted(fine.items())
+    }
     errors = [
         (
             c.is_match,
@@ -120,13 +127,14 @@ def run(threshold: float | None = None, show_errors: bool = False) -> dict:
         "split": split,
         "tuned_on_whole_set": tuned,
         "by_category": cats,
+        "by_fine_category": fine_cats,
         "per_pair_us": per_pair_us,
         "errors": errors if show_errors else [],
         "logic_v2": LOGIC_V2,
     }
 
 
-def print_report(res: dict) -> None:
+def print_report(res: dict, fine: bool = False) -> None:
     o = res["overall"]
     print(f"name_bench: {o['n']} pairs, threshold {res['threshold']} (fixed default, not tuned)")
     print(f"  ours      P {o['precision']:.3f}  R {o['recall']:.3f}  F1 {o['f1']:.3f}")
@@ -148,5 +156,12 @@ def print_report(res: dict) -> None:
         print(
             f"    {k:<48} n={v['n']:>4} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
         )
+    if fine:
+        print("  by the file's own category column (fixed threshold):")
+        for k, v in res["by_fine_category"].items():
+            print(
+                f"    {k[:40]:<40} n={v['n']:>4} tp {v['tp']:>3} fp {v['fp']:>3} fn {v['fn']:>3} "
+                f"accuracy {(v['n'] - v['fp'] - v['fn']) / v['n']:.3f}"
+            )
     for e in res["errors"]:
         print("   ERR", e)

