@@ -1,0 +1,24 @@
+import json
+from pathlib import Path
+
+from shared.cli.main import main
+from tests.aml import generator as g
+
+
+def test_load_lists_and_check_across_commands(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("IDMESH_DATA_DIR", str(tmp_path / "data"))
+    src = g.write_eu_xml(tmp_path / "eu.xml")
+    assert main(["aml", "load", str(src), "--format", "eu-xml", "--json"]) == 0
+    loaded = json.loads(capsys.readouterr().out)
+    assert loaded["changed"] and loaded["entity_count"] == 2 and loaded["published"] == "2024-02-20"
+    assert main(["aml", "load", str(src), "--format", "eu-xml", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] is False
+    assert main(["aml", "lists", "--json"]) == 0
+    lists = json.loads(capsys.readouterr().out)
+    assert [v["list"] for v in lists] == ["eu"] and lists[0]["sha256"]
+    code = main(["check", "aml", "--name", "Сидоров Иван", "--dob", "1965", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["status"] == "warning"
+    assert out["data"]["matches"][0]["entity_id"] == "eu:13"
+    assert out["data"]["screened_name"] == "Сидоров Иван"
+    assert main(["aml", "load", str(tmp_path / "nope.xml"), "--format", "eu-xml"]) == 2
