@@ -10,7 +10,9 @@ import psycopg
 from werkzeug.wrappers import Request, Response
 
 from shared.api import (
+    routes_aml,
     routes_blocklist,
+    routes_checks,
     routes_contact,
     routes_sessions,
     routes_tenancy,
@@ -102,6 +104,8 @@ def create_router(services: Services) -> Router:
         routes_workflows,
         routes_sessions,
         routes_blocklist,
+        routes_checks,
+        routes_aml,
         routes_contact,
         routes_webhooks,
         *EXTRA_ROUTE_MODULES,

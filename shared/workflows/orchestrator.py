@@ -163,7 +163,19 @@ class Orchestrator:
             for s, r in done
         ]
         decision = decide(wf, outcomes)
-        set_status(conn, str(session.id), decision.status, decision.model_dump(mode="json"))
+        if decision.status == "approved" and wf.monitoring.aml:
+            from shared.aml.platform import enrol_from_session
+
+            cipher = self.platform.cipher(conn, tenant_id)
+            decision_extra = {"aml_monitoring": enrol_from_session(conn, cipher, str(session.id))}
+        else:
+            decision_extra = {}
+        set_status(
+            conn,
+            str(session.id),
+            decision.status,
+            {**decision.model_dump(mode="json"), **decision_extra},
+        )
         audit(
             conn,
             tenant_id,

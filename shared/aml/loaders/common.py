@@ -137,18 +137,15 @@ def _spec(y: int, mo: int, d: int) -> DateSpec | None:
 
 @lru_cache(maxsize=4096)
 def country_code(value: str) -> str | None:
-    """Country name or code → ISO 3166-1 alpha-2 (countrynames, MIT), None when unknown."""
+    """Country name or code → ISO 3166-1 alpha-2, None when unknown."""
+    from shared.aml.loaders.country_names import to_alpha2
+
     v = value.strip()
     if not v:
         return None
     if len(v) == 2 and v.isalpha():
         return v.upper()
-    try:
-        import countrynames  # MIT; imported lazily, only loaders need it
-    except ImportError:  # pragma: no cover - optional dependency
-        return None
-    code = countrynames.to_code(v, fuzzy=False)
-    return code.upper() if code else None
+    return to_alpha2(v)
 
 
 def countries(values: list[str]) -> list[str]:

@@ -19,6 +19,11 @@ def register(subparsers) -> None:
     load.add_argument("--format", required=True, choices=sorted(FORMATS))
     load.add_argument("--list", dest="list_name", help="list name (default per format)")
     load.add_argument("--json", action="store_true")
+    load.add_argument(
+        "--no-monitor",
+        action="store_true",
+        help="do not re-screen enrolled subjects against the changes",
+    )
     load.set_defaults(func=run_load)
     lists = sub.add_parser("lists", help="show the current version of every list")
     lists.add_argument("--all", action="store_true", help="every version, not just current")
@@ -33,6 +38,7 @@ def run_load(args: argparse.Namespace) -> int:
 
     store = FileListStore()
     t0 = time.perf_counter()
+    before = store.current_versions()
     last = [0.0]
 
     def progress(n_ent: int, n_alias: int) -> None:
@@ -49,6 +55,9 @@ def run_load(args: argparse.Namespace) -> int:
         return 2
     sys.stderr.write("\n")
     out = version.model_dump() | {"changed": changed, "seconds": round(time.perf_counter() - t0, 2)}
+    if changed and not args.no_monitor:
+        previous = before.get(version.list)
+        out["monitoring"] = _monitor(store, version, previous.id if previous else None)
     if args.json:
         print(json.dumps(out, indent=2))
     else:
@@ -59,6 +68,38 @@ def run_load(args: argparse.Namespace) -> int:
             f"sha256 {version.sha256[:16]}… in {out['seconds']}s"
         )
     return 0
+
+
+def _monitor(store, version, previous_id: str | None) -> dict:
+    """Re-screen enrolled subjects against what changed, when the database is running."""
+    import psycopg
+
+    from shared.aml.platform import monitor_diff
+    from shared.config import Settings
+    from shared.db.bootstrap import database_urls
+    from shared.platform import Platform
+
+    settings = Settings.from_env()
+    try:
+        urls = database_urls(settings, start=False)
+    except RuntimeError:
+        return {"skipped": "no database (idmesh db start)"}
+    try:
+        psycopg.connect(urls.app, connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return {"skipped": "database not running"}
+    platform = Platform.from_settings(settings.model_copy(update={"app_database_url": urls.app}))
+    try:
+        diff = store.diff(version.list, previous_id, version.id)
+        out = monitor_diff(platform, diff)
+        sys.stderr.write(
+            f"monitoring: {len(diff.added)} added, {len(diff.changed)} changed "
+            f"entries re-screened against {out['subjects']} subjects of "
+            f"{out['tenants']} tenants: {out['hits']} new hit(s)\n"
+        )
+        return out
+    finally:
+        platform.db.close()
 
 
 def run_lists(args: argparse.Namespace) -> int:

@@ -1,0 +1,186 @@
+"""The AML engine on the platform: the `aml` step, enrolment of approved subjects, and the
+monitoring run after a list load (hits become `io.idmesh.aml.hit.v1` events)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+import psycopg
+
+from events import AML_HIT
+from shared.aml.check import AmlParams, AmlQuery, run_aml
+from shared.aml.models import ListDiff
+from shared.aml.monitoring import MonitoredSubject, rescreen
+from shared.checks.result import CheckResult, error_result
+from shared.checks.runner import CheckInputs
+from shared.crypto.envelope import TenantCipher
+from shared.eventing.outbox import enqueue, make_event
+from shared.platform import Platform
+
+log = logging.getLogger(__name__)
+AML_NO_NAME = "AML_NO_NAME"
+
+
+class SessionDismissals:
+    """AmlContext: hits a reviewer dismissed for this session's subject are not raised again."""
+
+    def __init__(self, conn: psycopg.Connection, session_id: str) -> None:
+        self.conn, self.session_id = conn, session_id
+
+    def dismissed(self, entity_id: str) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM aml_hits WHERE session_id = %s AND entity_id = %s "
+                "AND status = 'dismissed' LIMIT 1",
+                (self.session_id, entity_id),
+            ).fetchone()
+            is not None
+        )
+
+
+def query_for_session(inputs: CheckInputs) -> AmlQuery | None:
+    """Who to screen: the document's holder when a document was read, else the tenant's
+    expected name and date of birth."""
+    doc = inputs.prior_result("id_document")
+    mrz = (doc or {}).get("data", {}).get("mrz") or {}
+    if mrz.get("surname") or mrz.get("given_names"):
+        name = " ".join(p for p in (mrz.get("given_names"), mrz.get("surname")) if p)
+        dob = mrz.get("date_of_birth")
+        return AmlQuery(
+            name=name,
+            date_of_birth=dob if dob and "X" not in dob else None,
+            country=(mrz.get("nationality") or "")[:2] or None,
+            type="person",
+        )
+    e = inputs.expected
+    if e and (e.first_name or e.last_name):
+        name = " ".join(p for p in (e.first_name, e.last_name) if p)
+        return AmlQuery(name=name, date_of_birth=e.date_of_birth, type="person")
+    return None
+
+
+def aml_step(inputs: CheckInputs) -> CheckResult:
+    params = AmlParams.model_validate(inputs.params)
+    query = query_for_session(inputs)
+    if query is None:
+        return error_result(
+            "aml", AML_NO_NAME, "no name to screen: no document read and no expected name"
+        )
+    result = run_aml(query, params, SessionDismissals(inputs.conn, str(inputs.session.id)))
+    result.data["query"] = query.model_dump(exclude_none=True)
+    return result
+
+
+def enrol_from_session(conn: psycopg.Connection, cipher: TenantCipher, session_id: str) -> bool:
+    """Enrol the subject screened by the session's `aml` step (called on approval)."""
+    row = conn.execute(
+        "SELECT id, data_enc FROM checks WHERE session_id = %s AND check_name = 'aml' "
+        "AND status <> 'pending' ORDER BY updated_at DESC LIMIT 1",
+        (session_id,),
+    ).fetchone()
+    if row is None or row["data_enc"] is None:
+        return False
+    data = json.loads(cipher.open("check", str(row["id"]), row["data_enc"]))
+    q = data.get("query")
+    if not q:
+        return False
+    subject = {
+        "name": q["name"],
+        "dob": q.get("date_of_birth"),
+        "country": q.get("country"),
+        "type": q.get("type"),
+        "identifiers": q.get("identifiers", []),
+    }
+    subject_id = str(uuid.uuid4())
+    conn.execute(
+        "INSERT INTO aml_subjects (id, tenant_id, session_id, subject_enc) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (tenant_id, session_id) DO NOTHING",
+        (
+            subject_id,
+            cipher.tenant_id,
+            session_id,
+            cipher.seal("aml-subject", subject_id, json.dumps(subject).encode()),
+        ),
+    )
+    return True
+
+
+def monitor_diff(platform: Platform, diff: ListDiff, threshold: float = 0.7) -> dict[str, int]:
+    """Re-screen every tenant's enrolled subjects against a list's changed entries."""
+    totals = {"tenants": 0, "subjects": 0, "hits": 0}
+    if not diff.added and not diff.changed:
+        return totals
+    with platform.db.platform() as conn:
+        tenants = [
+            str(r["tenant_id"])
+            for r in conn.execute("SELECT tenant_id FROM idmesh_monitoring_tenants()").fetchall()
+        ]
+    for tenant_id in tenants:
+        with platform.db.tenant(tenant_id) as conn:
+            cipher = platform.cipher(conn, tenant_id)
+            rows = conn.execute(
+                "SELECT id, session_id, subject_enc FROM aml_subjects WHERE active"
+            ).fetchall()
+            subjects, session_of = [], {}
+            for r in rows:
+                sid = str(r["id"])
+                raw = json.loads(cipher.open("aml-subject", sid, r["subject_enc"]))
+                subjects.append(MonitoredSubject(id=sid, **raw))
+                session_of[sid] = str(r["session_id"]) if r["session_id"] else None
+            hits = rescreen(diff, subjects, threshold)
+            for h in hits:
+                _record_hit(conn, cipher, tenant_id, h, session_of.get(h.subject_id))
+            totals["tenants"] += 1
+            totals["subjects"] += len(subjects)
+            totals["hits"] += len(hits)
+    return totals
+
+
+def _record_hit(
+    conn: psycopg.Connection, cipher: TenantCipher, tenant_id: str, h: Any, session_id: str | None
+) -> None:
+    hit_id = str(uuid.uuid4())
+    details = {"name": h.name, "matched_name": h.matched_name, "explanation": h.explanation}
+    row = conn.execute(
+        "INSERT INTO aml_hits (id, tenant_id, subject_id, session_id, entity_id, list, "
+        "list_version, score, change, details_enc) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+        "%s) ON CONFLICT DO NOTHING RETURNING id",
+        (
+            hit_id,
+            tenant_id,
+            h.subject_id,
+            session_id,
+            h.entity_id,
+            h.list,
+            h.list_version,
+            h.score,
+            h.change,
+            cipher.seal("aml-hit", hit_id, json.dumps(details).encode()),
+        ),
+    ).fetchone()
+    if row is None:
+        return
+    enqueue(
+        conn,
+        make_event(
+            tenant_id,
+            AML_HIT,
+            {
+                "subject_id": h.subject_id,
+                "session_id": session_id,
+                "entity_id": _id_for_event(h.entity_id),
+                "list": h.list,
+                "list_version": h.list_version,
+                "score": round(min(1.0, max(0.0, h.score)), 4),
+            },
+            "/idmesh/aml",
+            session_id,
+        ),
+    )
+
+
+def _id_for_event(entity_id: str) -> str:
+    return entity_id[:128]

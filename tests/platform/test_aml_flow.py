@@ -1,0 +1,197 @@
+"""AML on the platform: the `aml` step, enrolment on approval, monitoring after a list load
+(hit → event → signed webhook), reviewer decisions, and the standalone check."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+
+from shared.local.demo import code_for
+from shared.local.webhook_receiver import WebhookReceiver
+
+
+@pytest.fixture()
+def api(stack):
+    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
+        yield c
+
+
+def _ftm(path, people):
+    lines = [
+        {
+            "id": pid,
+            "schema": "Person",
+            "properties": {"name": [name], "birthDate": [dob], "nationality": ["ru"]},
+        }
+        for pid, name, dob in people
+    ]
+    lines.append(
+        {
+            "id": "co-1",
+            "schema": "Company",
+            "properties": {"name": ["Golden Star Trading LLC"], "jurisdiction": ["ir"]},
+        }
+    )
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _load(pg, path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "aml",
+            "load",
+            str(path),
+            "--format",
+            "ftm-json",
+            "--list",
+            "testlist",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
+    first = _load(
+        pg, _ftm(tmp_path / "v1.json", [("p-1", "Olga Nikolaevna Petrova", "1970-01-01")])
+    )
+    assert first.returncode == 0, first.stderr
+    email = f"aml-{uuid.uuid4().hex[:8]}@tenant.example"
+    api.post("/v1/register", json={"email": email, "organization": "AML Co"}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    receiver = WebhookReceiver().start()
+    try:
+        receiver.secret = api.put(
+            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["aml.hit"]}
+        ).json()["secret"]
+        wf = api.post(
+            "/v1/workflows",
+            headers=key,
+            json={
+                "name": "aml monitored",
+                "steps": [{"check": "aml"}],
+                "monitoring": {"aml": True},
+            },
+        ).json()["id"]
+        s = api.post(
+            "/v1/sessions",
+            headers=key,
+            json={
+                "workflow_id": wf,
+                "expected": {
+                    "first_name": "Ivan",
+                    "last_name": "Sidorov",
+                    "date_of_birth": "1965-03-14",
+                },
+            },
+        ).json()
+        sid = s["session_id"]
+        api.post(f"/v1/sessions/{sid}/submit", headers=key).raise_for_status()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            got = api.get(f"/v1/sessions/{sid}", headers=key).json()
+            if got["status"] != "in_progress":
+                break
+            time.sleep(0.2)
+        assert got["status"] == "approved", got
+        aml = next(c for c in got["checks"] if c["check"] == "aml")
+        assert aml["status"] == "passed" and aml["data"]["screened_name"] == "Ivan Sidorov"
+        assert got["decision"]["aml_monitoring"] is True
+
+        # The list changes: the new entry is screened against the enrolled subject.
+        second = _load(
+            pg,
+            _ftm(
+                tmp_path / "v2.json",
+                [
+                    ("p-1", "Olga Nikolaevna Petrova", "1970-01-01"),
+                    ("p-2", "Ivan Petrovich Sidorov", "1965-03-14"),
+                ],
+            ),
+        )
+        assert second.returncode == 0, second.stderr
+        report = json.loads(second.stdout)
+        assert report["monitoring"]["hits"] == 1 and report["monitoring"]["subjects"] >= 1
+        hook = receiver.wait_for(
+            lambda m: m["body"]["type"] == "aml.hit" and m["body"]["data"]["session_id"] == sid, 30
+        )
+        assert hook and hook["verified"]
+        assert hook["body"]["data"]["entity_id"].endswith("p-2")
+        assert "Sidorov" not in json.dumps(hook["body"])  # thin payload, no names
+
+        hits = api.get("/v1/aml/hits?status=open", headers=key).json()["items"]
+        mine = [h for h in hits if h["session_id"] == sid]
+        assert len(mine) == 1 and mine[0]["matched_name"] == "Ivan Petrovich Sidorov"
+        hid = mine[0]["id"]
+        r = api.post(
+            f"/v1/aml/hits/{hid}/review",
+            headers=key,
+            json={"decision": "dismissed", "note": "different person: other DOB source"},
+        )
+        assert r.status_code == 200 and r.json()["status"] == "dismissed"
+        assert (
+            api.post(
+                f"/v1/aml/hits/{hid}/review", headers=key, json={"decision": "confirmed"}
+            ).status_code
+            == 409
+        )
+        with pg.admin() as conn:
+            actions = [
+                r["action"]
+                for r in conn.execute(
+                    "SELECT action FROM audit_log WHERE session_id = %s ORDER BY id", (sid,)
+                )
+            ]
+        assert "aml.hit.dismissed" in actions
+        # Loading the same file again changes nothing and raises nothing new.
+        again = _load(pg, tmp_path / "v2.json")
+        assert again.returncode == 0 and json.loads(again.stdout)["changed"] is False
+    finally:
+        receiver.stop()
+
+
+def test_standalone_aml_check(api, pg, tmp_path, register):
+    _load(pg, _ftm(tmp_path / "s.json", [("p-9", "Ivan Petrovich Sidorov", "1965-03-14")]))
+    t = register("Screen Co")
+    r = api.post(
+        "/v1/checks/aml",
+        headers=t.headers,
+        json={"name": "SIDOROV Ivan", "date_of_birth": "1965", "country": "RU"},
+    )
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert res["check"] == "aml" and res["status"] == "warning"
+    assert "AML_POSSIBLE_MATCH" in [w["code"] for w in res["warnings"]]
+    assert res["data"]["matches"][0]["matched_name"] == "Ivan Petrovich Sidorov"
+    assert set(res["data"]["matches"][0]["explanation"]) >= {"name", "dob"}
+    for body, status in (
+        ({"name": ""}, 422),
+        ({"name": "x", "surprise": 1}, 422),
+        ({"name": "x", "date_of_birth": "yesterday"}, 422),
+    ):
+        assert api.post("/v1/checks/aml", headers=t.headers, json=body).status_code == status
+    assert api.post(
+        "/v1/checks/aml",
+        headers=t.headers,
+        content=b"{bad",
+    ).status_code in (400, 415)
+    assert api.post("/v1/checks/telepathy", headers=t.headers, json={}).status_code == 404
