@@ -86,7 +86,8 @@ class EcKey:
                 curve = None  # a well-known curve written out: let cryptography do it
         else:
             raise UnsupportedAlgorithm("implicitly-CA EC parameters")
-        self.curve_name = curve.name if curve is not None else _CRYPTO_CURVES[oid].name
+        name = curve.name if curve is not None else _CRYPTO_CURVES[oid].name
+        self.curve_name = name.lower()
         self.explicit = params.name == "specified"
         try:
             if curve is None:

@@ -31,9 +31,8 @@ def _find_signer_cert(sd: cms.SignedData, si: cms.SignerInfo) -> x509.Certificat
             ias = sid.chosen
             if cert.issuer == ias["issuer"] and cert.serial_number == ias["serial_number"].native:
                 return cert
-        elif sid.name == "subject_key_identifier":
-            if cert.key_identifier == sid.chosen.native:
-                return cert
+        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
+            return cert
     return None
 
 

@@ -42,8 +42,9 @@ from shared.nfc.mrz import check_digit
 from shared.nfc.trust import MemoryTrustStore
 
 UTC = dt.UTC
-TODAY = dt.date(2026, 11, 24)
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+# Fixtures are built relative to the day they are generated, so they stay valid over time.
+TODAY = dt.datetime.now(UTC).date()
+NOW = dt.datetime.combine(TODAY, dt.time(0, 0), UTC)
 
 _HASH = {
     "sha1": hashes.SHA1,
@@ -76,7 +77,24 @@ def _alg(kind: str, hash_name: str = "sha256") -> algos.SignedDigestAlgorithm:
     return algos.SignedDigestAlgorithm({"algorithm": f"{hash_name}_ecdsa"})
 
 
+class EcdsaLibKey:
+    """An EC key on a curve `cryptography` lacks (e.g. brainpoolP320r1), via python-ecdsa,
+    so that the verifier's python-ecdsa path is exercised too."""
+
+    def __init__(self, curve: Any) -> None:
+        self.sk = ecdsa.SigningKey.generate(curve=curve)
+
+    def public_key(self) -> EcdsaLibKey:
+        return self
+
+    def sign_raw(self, data: bytes, hash_name: str, plain: bool = False) -> bytes:
+        enc = ecdsa.util.sigencode_string if plain else ecdsa.util.sigencode_der
+        return self.sk.sign_deterministic(data, hashfunc=getattr(hashlib, hash_name), sigencode=enc)
+
+
 def _sign(key: Any, kind: str, data: bytes, hash_name: str = "sha256") -> bytes:
+    if isinstance(key, EcdsaLibKey):
+        return key.sign_raw(data, hash_name)
     h = _HASH[hash_name]()
     if kind == "rsa_pss":
         pad = padding.PSS(mgf=padding.MGF1(_HASH[hash_name]()), salt_length=h.digest_size)
@@ -87,6 +105,10 @@ def _sign(key: Any, kind: str, data: bytes, hash_name: str = "sha256") -> bytes:
 
 
 def _spki(public_key: Any, explicit: bool = False) -> keys.PublicKeyInfo:
+    if isinstance(public_key, EcdsaLibKey):
+        vk = public_key.sk.get_verifying_key()
+        encoding = "explicit" if explicit else "named_curve"
+        return keys.PublicKeyInfo.load(vk.to_der(curve_parameters_encoding=encoding))
     if explicit:
         point = public_key.public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
@@ -281,6 +303,8 @@ class Pki:
 
 
 def _key(kind: str) -> Any:
+    if kind == "bp320":
+        return EcdsaLibKey(ecdsa.curves.BRAINPOOLP320r1)
     if kind == "rsa":
         return rsa.generate_private_key(65537, 2048)
     if kind == "rsa3072":
@@ -303,9 +327,12 @@ def make_pki(
     name: str = "Test",
 ) -> Pki:
     ec_mode = algo.startswith("ecdsa")
-    explicit = algo == "ecdsa_explicit"
-    csca_key = _key("bp384" if ec_mode else "rsa3072")
-    dsc_key = _key("bp256" if ec_mode else "rsa")
+    explicit = algo.endswith("explicit")
+    if algo == "ecdsa_bp320_explicit":
+        csca_key, dsc_key = _key("bp320"), _key("bp320")
+    else:
+        csca_key = _key("bp384" if ec_mode else "rsa3072")
+        dsc_key = _key("bp256" if ec_mode else "rsa")
     csca = build_cert(
         subject={
             "country_name": country,
@@ -489,8 +516,11 @@ def dg14(aa_hash_oid: str | None) -> bytes:
 
 @dataclass
 class ChipSpec:
-    algo: str = "rsa"  # SOD signature: rsa (RSA-PSS) / rsa_pkcs1 / ecdsa / ecdsa_explicit
-    aa: str | None = "rsa"  # rsa (ISO 9796-2) / rsa_sha256 / ec / ec_explicit / None
+    # SOD signature: rsa (RSA-PSS) / rsa_pkcs1 / ecdsa / ecdsa_explicit / ecdsa_bp320_explicit
+    algo: str = "rsa"
+    # AA key: rsa (ISO 9796-2, SHA-1) / rsa_sha256 / ec / ec_explicit (brainpoolP256r1) /
+    # ec_bp320 (explicit brainpoolP320r1, verified through python-ecdsa) / None
+    aa: str | None = "rsa"
     image: str = "jpeg"  # jpeg / jpeg2000
     td: str = "TD3"
     state: str = "D"
@@ -537,6 +567,8 @@ def aa_sign(key: Any, nonce: bytes, aa_kind: str) -> bytes:
         m1 = os.urandom(k - hlen - len(trailer) - 1)
         f = b"\x6a" + m1 + hashlib.new(hash_name, m1 + nonce).digest() + trailer
         return pow(int.from_bytes(f, "big"), d, n).to_bytes(k, "big")
+    if isinstance(key, EcdsaLibKey):
+        return key.sign_raw(nonce, "sha256", plain=True)
     der = key.sign(nonce, ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     size = (key.curve.key_size + 7) // 8
@@ -579,8 +611,9 @@ def make_chip(pki: Pki, spec: ChipSpec | None = None, aa_key: Any = None) -> Chi
         files["DG12"] = tlv.encode(0x6C, body)
     if spec.aa:
         if aa_key is None:
-            aa_key = _key("rsa") if spec.aa.startswith("rsa") else _key("bp256")
-        explicit = spec.aa == "ec_explicit"
+            kind = {"ec_bp320": "bp320", "ec": "bp256", "ec_explicit": "bp256"}.get(spec.aa, "rsa")
+            aa_key = _key(kind)
+        explicit = spec.aa in ("ec_explicit", "ec_bp320")
         files["DG15"] = tlv.encode(0x6F, _spki(aa_key.public_key(), explicit).dump())
         files["DG14"] = dg14("0.4.0.127.0.7.1.1.4.1.3" if spec.aa.startswith("ec") else None)
     else:
@@ -866,7 +899,7 @@ def negative_fixtures() -> list[Fixture]:
         )
     )
     # 14. expired document, too young, MRZ differs from the photo
-    exp_chip = make_chip(pki, ChipSpec(expiry=dt.date(2025, 1, 31)), aa_key=chip.aa_key)
+    exp_chip = make_chip(pki, ChipSpec(expiry=TODAY - dt.timedelta(days=30)), aa_key=chip.aa_key)
     aa = exp_chip.aa_response()
     out.append(
         Fixture(
@@ -878,7 +911,7 @@ def negative_fixtures() -> list[Fixture]:
             ok_ctx(aa.nonce),
         )
     )
-    young = make_chip(pki, ChipSpec(dob=dt.date(2010, 1, 1)), aa_key=chip.aa_key)
+    young = make_chip(pki, ChipSpec(dob=TODAY - dt.timedelta(days=16 * 365)), aa_key=chip.aa_key)
     aa = young.aa_response()
     out.append(
         Fixture(
@@ -916,3 +949,34 @@ def negative_fixtures() -> list[Fixture]:
         )
     )
     return out
+
+
+def write_sample(out: str, algo: str = "rsa", aa: str = "rsa", image: str = "jpeg") -> None:
+    """Write a sample chip folder, its trust files and an AA nonce/signature pair."""
+    from pathlib import Path
+
+    from asn1crypto import pem
+
+    root = Path(out)
+    pki = make_pki("DE", algo)
+    other = make_pki("FR", "ecdsa", name="Other")
+    chip = make_chip(pki, ChipSpec(algo=algo, aa=aa, image=image))
+    (root / "chip").mkdir(parents=True, exist_ok=True)
+    (root / "trust").mkdir(parents=True, exist_ok=True)
+    (root / "aa").mkdir(parents=True, exist_ok=True)
+    for name, data in chip.files.items():
+        fname = f"EF.{name}" if name in ("COM", "SOD") else name
+        (root / "chip" / fname).write_bytes(data)
+    (root / "trust" / "csca_de.pem").write_bytes(pem.armor("CERTIFICATE", pki.csca.dump()))
+    (root / "trust" / "crl_de.crl").write_bytes(pki.crl.dump())
+    ml, _ = master_list([pki, other])
+    (root / "trust" / "masterlist.ml").write_bytes(ml)
+    resp = chip.aa_response()
+    (root / "aa" / "nonce.hex").write_text(resp.nonce.hex())
+    (root / "aa" / "signature.bin").write_bytes(resp.signature)
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_sample(sys.argv[1] if len(sys.argv) > 1 else "nfc-sample")
