@@ -1,0 +1,180 @@
+"""The `nfc` check end to end: positive chips of every algorithm, negative fixtures, rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+
+import pytest
+from PIL import Image
+
+from shared.checks.result import CheckResult, CheckStatus
+from shared.nfc import codes
+from shared.nfc.check import NfcParams, run_nfc
+from tests.nfc import generator as g
+
+MATRIX = [
+    # (SOD signature, AA key, DG2 image, MRZ format)
+    ("rsa", "rsa", "jpeg", "TD3"),  # RSA-PSS SOD, ISO 9796-2 with SHA-1 trailer BC
+    ("rsa_pkcs1", "rsa_sha256", "jpeg2000", "TD1"),  # PKCS#1 v1.5, ISO 9796-2 trailer 34CC
+    ("ecdsa", "ec", "jpeg2000", "TD3"),  # brainpool named curves, ECDSA plain AA
+    ("ecdsa_explicit", "ec_explicit", "jpeg", "TD1"),  # brainpool with explicit parameters
+    ("ecdsa_bp320_explicit", "ec_bp320", "jpeg", "TD3"),  # a curve only python-ecdsa has
+]
+
+
+def _pki_for(algo: str) -> g.Pki:
+    return g.cached_pki("rsa" if algo == "rsa_pkcs1" else algo)
+
+
+@pytest.mark.parametrize("algo,aa,image,td", MATRIX)
+def test_genuine_chip_reaches_pa_aa(algo, aa, image, td):
+    chip = g.make_chip(_pki_for(algo), g.ChipSpec(algo=algo, aa=aa, image=image, td=td))
+    resp = chip.aa_response()
+    ctx = g.TestContext([resp.nonce])
+    result = run_nfc(chip.files, NfcParams(minimum_age=18), ctx, chip.store(), resp)
+    assert result.status == CheckStatus.passed, result.warnings
+    assert result.data["assurance"] == "pa_aa"
+    steps = {s["step"]: s["outcome"] for s in result.data["passive_authentication"]["steps"]}
+    assert steps == {
+        "sod_signature": "passed",
+        "dg_hashes": "passed",
+        "csca_chain": "passed",
+        "validity": "passed",
+        "key_usage": "passed",
+        "revocation": "passed",
+        "country": "passed",
+    }
+    assert result.data["active_authentication"]["outcome"] == "passed"
+    assert result.data["mrz"]["format"] == td and result.data["mrz"]["surname"] == "MUSTERMANN"
+    assert result.data["face"]["image_type"] == image
+    assert result.data["age"] >= 18
+    # the nonce is spent: the same response is a replay now
+    again = run_nfc(chip.files, NfcParams(), ctx, chip.store(), resp)
+    assert again.status == CheckStatus.failed and codes.NFC_AA_NONCE_REPLAYED in again.warning_codes()
+
+
+def test_negative_fixtures_are_all_caught(negatives):
+    missed = []
+    for fx in negatives:
+        result = run_nfc(fx.files, NfcParams(**fx.params), fx.ctx, fx.store, fx.aa)
+        got = set(result.warning_codes())
+        if not fx.expected <= got or result.status.value != fx.expect_status:
+            missed.append((fx.name, result.status.value, sorted(got)))
+        assert result.status != CheckStatus.passed
+    assert not missed, missed
+    assert len(negatives) >= 18
+
+
+def test_chip_without_aa_is_pa_only(rsa_pki):
+    chip = g.make_chip(rsa_pki, g.ChipSpec(aa=None))
+    result = run_nfc(chip.files, NfcParams(), None, chip.store())
+    assert result.status == CheckStatus.passed
+    assert result.data["assurance"] == "pa"
+    assert codes.NFC_AA_NOT_SUPPORTED in result.warning_codes()
+    strict = run_nfc(chip.files, NfcParams(require_aa=True), None, chip.store())
+    assert strict.status == CheckStatus.failed and codes.NFC_AA_MISSING in strict.warning_codes()
+
+
+def test_missing_aa_warns_clone_without_require(rsa_chip):
+    result = run_nfc(rsa_chip.files, NfcParams(), None, rsa_chip.store())
+    assert result.status == CheckStatus.warning
+    assert result.data["assurance"] == "pa"
+    assert {codes.NFC_AA_MISSING, codes.NFC_CHIP_MAY_BE_CLONED} <= set(result.warning_codes())
+
+
+def test_dg15_withheld_is_flagged(rsa_chip):
+    files = {k: v for k, v in rsa_chip.files.items() if k != "DG15"}
+    resp = rsa_chip.aa_response()
+    result = run_nfc(files, NfcParams(), g.TestContext([resp.nonce]), rsa_chip.store(), resp)
+    assert codes.NFC_CHIP_MAY_BE_CLONED in result.warning_codes()
+    assert result.data["assurance"] == "pa"
+
+
+def test_wrong_nonce_fails_aa(rsa_chip):
+    resp = rsa_chip.aa_response()
+    other = bytes(8)
+    forged = resp.model_copy(update={"nonce": other})
+    result = run_nfc(rsa_chip.files, NfcParams(), g.TestContext([other]), rsa_chip.store(), forged)
+    assert codes.NFC_AA_FAILED in result.warning_codes()
+    assert result.data["assurance"] == "failed"
+
+
+def test_ef_com_is_never_trusted(rsa_chip):
+    # EF.COM claims no DG15: the SOD still covers it, so AA is still expected.
+    com = g.tlv.encode(0x60, g.tlv.encode(0x5F01, b"0107") + g.tlv.encode(0x5C, b"\x61\x75"))
+    result = run_nfc(dict(rsa_chip.files, COM=com), NfcParams(), None, rsa_chip.store())
+    assert result.data["ef_com"]["data_groups"] == ["DG1", "DG2"]
+    assert codes.NFC_CHIP_MAY_BE_CLONED in result.warning_codes()
+    # a garbage EF.COM changes nothing about authenticity
+    result = run_nfc(dict(rsa_chip.files, COM=b"\x60\x05\x01"), NfcParams(), None, rsa_chip.store())
+    assert result.data["passive_authentication"]["passed"]
+
+
+def test_context_cross_checks(rsa_chip):
+    resp = rsa_chip.aa_response()
+    face = CheckResult(check="face_match", status=CheckStatus.passed, score=91.0)
+    photo = {"document_number": "C01X00T47", "date_of_birth": "1984-08-12",
+             "expiry_date": "2031-10-31", "issuing_country": "D"}
+    ctx = g.TestContext([resp.nonce], mrz=photo, face=face)
+    result = run_nfc(rsa_chip.files, NfcParams(), ctx, rsa_chip.store(), resp)
+    assert result.status == CheckStatus.passed, result.warnings
+    assert result.data["mrz_match"]["differing"] == []
+    assert result.data["face_match"]["score"] == 91.0
+    assert result.data["not_evaluated"] == []
+    assert Image.open(io.BytesIO(ctx.faces_seen[0])).format == "JPEG"
+    # the face engine says it is someone else
+    resp = rsa_chip.aa_response()
+    bad_face = CheckResult(check="face_match", status=CheckStatus.failed, score=12.0)
+    ctx = g.TestContext([resp.nonce], mrz=photo, face=bad_face)
+    result = run_nfc(rsa_chip.files, NfcParams(), ctx, rsa_chip.store(), resp)
+    assert result.status == CheckStatus.failed and codes.NFC_FACE_MISMATCH in result.warning_codes()
+
+
+def test_cli_without_context_lists_rules_not_evaluated(rsa_chip):
+    resp = rsa_chip.aa_response()
+    result = run_nfc(rsa_chip.files, NfcParams(), None, rsa_chip.store(), resp)
+    assert result.data["assurance"] == "pa_aa"
+    assert set(result.data["not_evaluated"]) == {"aa_nonce_single_use", "face_match", "mrz_match"}
+
+
+def test_crl_rules(rsa_chip):
+    no_crl = run_nfc(rsa_chip.files, NfcParams(), None, rsa_chip.store(crls=False))
+    assert codes.NFC_CRL_UNAVAILABLE in no_crl.warning_codes()
+    assert no_crl.data["passive_authentication"]["passed"]
+    strict = run_nfc(rsa_chip.files, NfcParams(require_crl=True), None, rsa_chip.store(False))
+    assert strict.status == CheckStatus.failed
+    # a CRL signed by someone else is not believed
+    other = g.make_pki("DE", "rsa")
+    forged = g.build_crl(rsa_chip.pki.csca, other.csca_key, [rsa_chip.pki.dsc.serial_number],
+                         g.NOW, g.NOW + dt.timedelta(days=30))
+    store = g.MemoryTrustStore([rsa_chip.pki.csca], [forged])
+    result = run_nfc(rsa_chip.files, NfcParams(), None, store)
+    assert codes.NFC_DSC_REVOKED not in result.warning_codes()
+    assert codes.NFC_CRL_UNAVAILABLE in result.warning_codes()
+
+
+def test_bad_input_is_an_error_not_an_exception(rsa_chip):
+    assert run_nfc({}, NfcParams()).status == CheckStatus.error
+    no_sod = {k: v for k, v in rsa_chip.files.items() if k != "SOD"}
+    assert run_nfc(no_sod, NfcParams()).warning_codes() == [codes.NFC_SOD_MISSING]
+    no_dg1 = {k: v for k, v in rsa_chip.files.items() if k != "DG1"}
+    assert run_nfc(no_dg1, NfcParams()).warning_codes() == [codes.NFC_DG1_MISSING]
+    weird = dict(rsa_chip.files, **{"notes.txt": b"hello"})
+    assert codes.NFC_UNKNOWN_FILE in run_nfc(weird, NfcParams(), None, rsa_chip.store()).warning_codes()
+
+
+@pytest.mark.parametrize("name", ["SOD", "DG1", "DG2", "DG11", "DG12", "DG14", "DG15"])
+def test_damaged_signed_files_never_pass(rsa_chip, name):
+    rng = random.Random(hash(name) & 0xFFFF)
+    data = rsa_chip.files[name]
+    for _ in range(40):
+        damaged = bytearray(data)
+        pos = rng.randrange(len(damaged))
+        damaged[pos] ^= rng.randrange(1, 256)
+        resp = rsa_chip.aa_response()
+        result = run_nfc(dict(rsa_chip.files, **{name: bytes(damaged)}), NfcParams(),
+                         g.TestContext([resp.nonce]), rsa_chip.store(), resp)
+        assert result.status in (CheckStatus.failed, CheckStatus.error), (name, pos)
+        assert result.data.get("assurance") in (None, "failed")
