@@ -52,7 +52,9 @@ def test_genuine_chip_reaches_pa_aa(algo, aa, image, td):
     assert result.data["age"] >= 18
     # the nonce is spent: the same response is a replay now
     again = run_nfc(chip.files, NfcParams(), ctx, chip.store(), resp)
-    assert again.status == CheckStatus.failed and codes.NFC_AA_NONCE_REPLAYED in again.warning_codes()
+    assert (
+        again.status == CheckStatus.failed and codes.NFC_AA_NONCE_REPLAYED in again.warning_codes()
+    )
 
 
 def test_negative_fixtures_are_all_caught(negatives):
@@ -115,8 +117,12 @@ def test_ef_com_is_never_trusted(rsa_chip):
 def test_context_cross_checks(rsa_chip):
     resp = rsa_chip.aa_response()
     face = CheckResult(check="face_match", status=CheckStatus.passed, score=91.0)
-    photo = {"document_number": "C01X00T47", "date_of_birth": "1984-08-12",
-             "expiry_date": "2031-10-31", "issuing_country": "D"}
+    photo = {
+        "document_number": "C01X00T47",
+        "date_of_birth": "1984-08-12",
+        "expiry_date": "2031-10-31",
+        "issuing_country": "D",
+    }
     ctx = g.TestContext([resp.nonce], mrz=photo, face=face)
     result = run_nfc(rsa_chip.files, NfcParams(), ctx, rsa_chip.store(), resp)
     assert result.status == CheckStatus.passed, result.warnings
@@ -147,8 +153,13 @@ def test_crl_rules(rsa_chip):
     assert strict.status == CheckStatus.failed
     # a CRL signed by someone else is not believed
     other = g.make_pki("DE", "rsa")
-    forged = g.build_crl(rsa_chip.pki.csca, other.csca_key, [rsa_chip.pki.dsc.serial_number],
-                         g.NOW, g.NOW + dt.timedelta(days=30))
+    forged = g.build_crl(
+        rsa_chip.pki.csca,
+        other.csca_key,
+        [rsa_chip.pki.dsc.serial_number],
+        g.NOW,
+        g.NOW + dt.timedelta(days=30),
+    )
     store = g.MemoryTrustStore([rsa_chip.pki.csca], [forged])
     result = run_nfc(rsa_chip.files, NfcParams(), None, store)
     assert codes.NFC_DSC_REVOKED not in result.warning_codes()
@@ -162,7 +173,10 @@ def test_bad_input_is_an_error_not_an_exception(rsa_chip):
     no_dg1 = {k: v for k, v in rsa_chip.files.items() if k != "DG1"}
     assert run_nfc(no_dg1, NfcParams()).warning_codes() == [codes.NFC_DG1_MISSING]
     weird = dict(rsa_chip.files, **{"notes.txt": b"hello"})
-    assert codes.NFC_UNKNOWN_FILE in run_nfc(weird, NfcParams(), None, rsa_chip.store()).warning_codes()
+    assert (
+        codes.NFC_UNKNOWN_FILE
+        in run_nfc(weird, NfcParams(), None, rsa_chip.store()).warning_codes()
+    )
 
 
 @pytest.mark.parametrize("name", ["SOD", "DG1", "DG2", "DG11", "DG12", "DG14", "DG15"])
@@ -174,7 +188,12 @@ def test_damaged_signed_files_never_pass(rsa_chip, name):
         pos = rng.randrange(len(damaged))
         damaged[pos] ^= rng.randrange(1, 256)
         resp = rsa_chip.aa_response()
-        result = run_nfc(dict(rsa_chip.files, **{name: bytes(damaged)}), NfcParams(),
-                         g.TestContext([resp.nonce]), rsa_chip.store(), resp)
+        result = run_nfc(
+            dict(rsa_chip.files, **{name: bytes(damaged)}),
+            NfcParams(),
+            g.TestContext([resp.nonce]),
+            rsa_chip.store(),
+            resp,
+        )
         assert result.status in (CheckStatus.failed, CheckStatus.error), (name, pos)
         assert result.data.get("assurance") in (None, "failed")

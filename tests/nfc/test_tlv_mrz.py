@@ -12,11 +12,7 @@ from shared.nfc.mrz import check_digit, parse_mrz
 
 # ICAO 9303 Part 3/4/5 specimen MRZs (Utopia, ERIKSSON ANNA MARIA).
 TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10"
-TD1 = (
-    "I<UTOD231458907<<<<<<<<<<<<<<<"
-    "7408122F1204159UTO<<<<<<<<<<<6"
-    "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
-)
+TD1 = "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
 TD2 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<D231458907UTO7408122F1204159<<<<<<<6"
 
 
