@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from asn1crypto import keys
@@ -20,6 +21,14 @@ from shared.nfc.errors import NfcError
 # ISO/IEC 10118-3 hash identifiers used in the two-byte trailer (xx CC).
 TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
 _DEFAULT_EC_HASH = {20: "sha1", 28: "sha224", 32: "sha256", 48: "sha384", 66: "sha512"}
+
+
+NONCE_BYTES = 8  # INTERNAL AUTHENTICATE challenge length used by ICAO 9303 terminals
+
+
+def new_nonce() -> bytes:
+    """A fresh AA challenge; the platform stores it for the session and spends it once."""
+    return secrets.token_bytes(NONCE_BYTES)
 
 
 @dataclass

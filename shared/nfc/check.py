@@ -72,6 +72,33 @@ class NfcContext(Protocol):
     def today(self) -> dt.date: ...
 
 
+_warm = False
+
+
+def warm_up() -> None:
+    """Load the image decoders (Pillow JPEG / JPEG 2000, OpenCV) once, before readiness.
+
+    The check has no model weights; this only moves decoder imports and their first use out
+    of the first request. Safe to call more than once.
+    """
+    global _warm
+    if _warm:
+        return
+    import io
+
+    import cv2  # noqa: F401 - imported for its side effect of loading the fallback decoder
+    from PIL import Image
+
+    for fmt in ("JPEG", "JPEG2000"):
+        buf = io.BytesIO()
+        Image.new("RGB", (16, 16), (128, 64, 32)).save(buf, format=fmt)
+        Image.open(io.BytesIO(buf.getvalue())).load()
+    _warm = True
+
+
+load = warm_up
+
+
 def dg2_face_jpeg(dg2: bytes) -> bytes:
     """The DG2 portrait as JPEG bytes (raises NfcError on malformed DG2)."""
     return face_jpeg(dg2)

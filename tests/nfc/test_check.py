@@ -197,3 +197,15 @@ def test_damaged_signed_files_never_pass(rsa_chip, name):
         )
         assert result.status in (CheckStatus.failed, CheckStatus.error), (name, pos)
         assert result.data.get("assurance") in (None, "failed")
+
+
+def test_ecdsa_aa_uses_the_hash_named_in_dg14(ec_chip):
+    # The chip signs with SHA-256 as its DG14 says; a DG14 naming SHA-512 makes AA fail.
+    dg14 = g.dg14("0.4.0.127.0.7.1.1.4.1.5")
+    files = dict(ec_chip.files, DG14=dg14)
+    files["SOD"] = g.make_sod(ec_chip.pki, files, ec_chip.spec)
+    resp = ec_chip.aa_response()
+    result = run_nfc(files, NfcParams(), g.TestContext([resp.nonce]), ec_chip.store(), resp)
+    assert result.data["passive_authentication"]["passed"]
+    assert result.data["active_authentication"]["hash_algorithm"] == "sha512"
+    assert codes.NFC_AA_FAILED in result.warning_codes()
