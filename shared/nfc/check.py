@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import traceback
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity, error_result
 from shared.checks.result import stopwatch as _stopwatch
-from shared.nfc import codes, lds
+from shared.nfc import codes, lds, tlv
 from shared.nfc.aa import verify_aa
 from shared.nfc.dg2 import decode_image, face_jpeg, parse_dg2
 from shared.nfc.errors import NfcError
@@ -149,8 +150,14 @@ def run_nfc(
             return _run(files, params, ctx, trust_store, aa, sw)
         except NfcError as exc:  # anything a parser raised that was not handled per file
             return error_result(CHECK, exc.code, exc.message, sw.ms)
-        except Exception:  # noqa: BLE001 - the contract: never an exception to the caller
-            log.exception("nfc check crashed")
+        except Exception as exc:  # noqa: BLE001 - the contract: never an exception to the caller
+            # Type and frames only: exception messages may quote chip bytes (personal data).
+            where = traceback.extract_tb(exc.__traceback__)[-3:]
+            log.error(
+                "nfc check crashed: %s at %s",
+                type(exc).__name__,
+                " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in where),
+            )
             return error_result(
                 CHECK, codes.NFC_MALFORMED_FILE, "chip data could not be processed", sw.ms
             )
@@ -195,8 +202,6 @@ def _run(files, params, ctx, trust_store, aa, sw) -> CheckResult:
         if not name.startswith("DG"):
             continue
         try:
-            from shared.nfc import tlv
-
             groups[name] = tlv.parse_file(raw, lds.FILE_TAGS[name]).raw
             parsed_ok[name] = True
         except NfcError as exc:
