@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 
 from asn1crypto import cms, x509
 
@@ -66,6 +67,15 @@ def verify_signer_info(
 
 def verify_certificate(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """True when `issuer`'s key verifies `cert`'s signature (names are checked by callers)."""
+    return _verify_certificate_der(cert.dump(), issuer.dump())
+
+
+@lru_cache(maxsize=1024)
+def _verify_certificate_der(cert_der: bytes, issuer_der: bytes) -> bool:
+    # A pure function of the two certificates: the same DSC/CSCA pair recurs on every chip of
+    # that batch, so the answer is memoized (keyed by the full DER of both).
+    cert = x509.Certificate.load(cert_der)
+    issuer = x509.Certificate.load(issuer_der)
     return signatures.verify(
         issuer.public_key,
         cert["signature_algorithm"],

@@ -137,7 +137,11 @@ def check_chain(
     dsc = sod.dsc
     if dsc is None:
         return None
-    out.dsc = cert_summary(dsc)
+    try:
+        out.dsc = cert_summary(dsc)
+    except NfcError as exc:
+        out.fail("csca_chain", exc.code, f"DSC: {exc.message}")
+        return None
     if store is None or store.csca_count() == 0:
         out.warn(codes.NFC_TRUST_STORE_EMPTY, "no CSCA in the trust store", Severity.info)
         out.fail("csca_chain", codes.NFC_CSCA_UNTRUSTED, "trust store is empty")
@@ -151,7 +155,10 @@ def check_chain(
             dsc_issuer=dsc.issuer.human_friendly,
         )
         return None
-    out.csca = cert_summary(csca)
+    try:
+        out.csca = cert_summary(csca)
+    except NfcError:
+        out.csca = {"subject": csca.subject.human_friendly}
     out.step(
         "csca_chain", "passed", "DSC signed by a trusted CSCA", csca=csca.subject.human_friendly
     )

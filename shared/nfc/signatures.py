@@ -171,7 +171,26 @@ def verify(
     signature: bytes,
     digest_fallback: str | None = None,
 ) -> bool:
-    """Verify an X.509/CMS signature (`signature` as in the structure: DER for ECDSA)."""
+    """Verify an X.509/CMS signature (`signature` as in the structure: DER for ECDSA).
+
+    asn1crypto parses lazily, so damaged algorithm identifiers surface here: they become
+    `MalformedFile` / `UnsupportedAlgorithm`, never a bare ValueError.
+    """
+    try:
+        return _verify(spki, alg, message, signature, digest_fallback)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        if "not known" in str(exc):
+            raise UnsupportedAlgorithm(str(exc).splitlines()[0]) from exc
+        raise MalformedFile(f"signature structure cannot be decoded: {exc}") from exc
+
+
+def _verify(
+    spki: keys.PublicKeyInfo,
+    alg: algos.SignedDigestAlgorithm,
+    message: bytes,
+    signature: bytes,
+    digest_fallback: str | None,
+) -> bool:
     key = load_key(spki)
     sig_algo = alg.signature_algo
     if sig_algo in ("rsassa_pkcs1v15", "rsassa_pss"):

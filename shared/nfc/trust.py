@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -91,6 +92,13 @@ def is_csca(cert: x509.Certificate) -> bool:
 def crl_signed_by(item: crl.CertificateList, issuer: x509.Certificate) -> bool:
     if item.issuer != issuer.subject:
         return False
+    return _crl_signed_by_der(item.dump(), issuer.dump())
+
+
+@lru_cache(maxsize=1024)
+def _crl_signed_by_der(crl_der: bytes, issuer_der: bytes) -> bool:
+    item = crl.CertificateList.load(crl_der)
+    issuer = x509.Certificate.load(issuer_der)
     try:
         return signatures.verify(
             issuer.public_key,

@@ -558,7 +558,7 @@ def aa_sign(key: Any, nonce: bytes, aa_kind: str) -> bytes:
     """What the chip computes for INTERNAL AUTHENTICATE."""
     if isinstance(key, rsa.RSAPrivateKey):
         numbers = key.private_numbers()
-        n, d = numbers.public_numbers.n, numbers.d
+        n = numbers.public_numbers.n
         k = (n.bit_length() + 7) // 8
         hash_name, trailer = (
             ("sha256", b"\x34\xcc") if aa_kind == "rsa_sha256" else ("sha1", b"\xbc")
@@ -566,7 +566,10 @@ def aa_sign(key: Any, nonce: bytes, aa_kind: str) -> bytes:
         hlen = hashlib.new(hash_name).digest_size
         m1 = os.urandom(k - hlen - len(trailer) - 1)
         f = b"\x6a" + m1 + hashlib.new(hash_name, m1 + nonce).digest() + trailer
-        return pow(int.from_bytes(f, "big"), d, n).to_bytes(k, "big")
+        c = int.from_bytes(f, "big")  # raw RSA with the CRT, as a chip does
+        m1, m2 = pow(c, numbers.dmp1, numbers.p), pow(c, numbers.dmq1, numbers.q)
+        m = m2 + (numbers.iqmp * (m1 - m2) % numbers.p) * numbers.q
+        return m.to_bytes(k, "big")
     if isinstance(key, EcdsaLibKey):
         return key.sign_raw(nonce, "sha256", plain=True)
     der = key.sign(nonce, ec.ECDSA(hashes.SHA256()))

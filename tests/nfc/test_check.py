@@ -14,6 +14,8 @@ from shared.nfc import codes
 from shared.nfc.check import NfcParams, run_nfc
 from tests.nfc import generator as g
 
+LDS_OID = bytes.fromhex("0606678108010101")  # 2.23.136.1.1.1, id-icao-ldsSecurityObject
+
 MATRIX = [
     # (SOD signature, AA key, DG2 image, MRZ format)
     ("rsa", "rsa", "jpeg", "TD3"),  # RSA-PSS SOD, ISO 9796-2 with SHA-1 trailer BC
@@ -209,3 +211,37 @@ def test_ecdsa_aa_uses_the_hash_named_in_dg14(ec_chip):
     assert result.data["passive_authentication"]["passed"]
     assert result.data["active_authentication"]["hash_algorithm"] == "sha512"
     assert codes.NFC_AA_FAILED in result.warning_codes()
+
+
+@pytest.mark.parametrize("algo,aa", [("rsa", "rsa"), ("ecdsa_explicit", "ec_explicit")])
+def test_fuzzed_chips_never_crash_and_never_pass(algo, aa, caplog):
+    """Flips, truncations and insertions in every signed file: coded failures only."""
+    chip = g.make_chip(_pki_for(algo), g.ChipSpec(algo=algo, aa=aa))
+    resp, store = chip.aa_response(), chip.store()  # one signature, a fresh context each run
+    rng = random.Random(11)
+    for name in ["SOD", "DG1", "DG2", "DG11", "DG14", "DG15"]:
+        data = chip.files[name]
+        for _ in range(60):
+            d = bytearray(data)
+            mode = rng.random()
+            if mode < 0.6:
+                for _ in range(rng.randint(1, 3)):
+                    d[rng.randrange(len(d))] ^= rng.randrange(1, 256)
+            elif mode < 0.8:
+                d = d[: rng.randrange(len(d))]
+            else:
+                p = rng.randrange(len(d))
+                d = d[:p] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 20))) + d[p:]
+            files = dict(chip.files, **{name: bytes(d)})
+            result = run_nfc(files, NfcParams(), g.TestContext([resp.nonce]), store, resp)
+            assert result.status != CheckStatus.warning
+            if result.status == CheckStatus.passed:
+                # only changes outside every signature and hash may pass: trailing padding
+                # after a data group's TLV, or the SOD's unsigned SignedData header (version,
+                # digestAlgorithms), which precedes the signed LDSSecurityObject
+                if name == "SOD":
+                    changed = [i for i, (a, b) in enumerate(zip(d, data, strict=False)) if a != b]
+                    assert len(d) == len(data) and max(changed) < data.index(LDS_OID), changed
+                else:
+                    assert bytes(d).startswith(data), name
+    assert not [r for r in caplog.records if "crashed" in r.getMessage()]
