@@ -49,25 +49,42 @@ def recover_iso9796_2(signature: bytes, key: rsa.RSAPublicKey) -> bytes:
     return m.to_bytes((m.bit_length() + 7) // 8, "big")
 
 
-def verify_iso9796_2_scheme1(signature: bytes, key: rsa.RSAPublicKey, m2: bytes) -> AaOutcome:
-    """Scheme 1 with partial recovery: F = 6A || M1 || H(M1 || M2) || trailer."""
+def verify_iso9796_2_scheme1(
+    signature: bytes, key: rsa.RSAPublicKey, m2: bytes, implicit_hash: str = "sha1"
+) -> AaOutcome:
+    """Scheme 1: F = header || [BB.. BA] || M1 || H(M1 || M2) || trailer.
+
+    Header bits `01`, then `1` for partial recovery; low nibble A (no padding) or B (BB..BA
+    padding before M1). Trailer BC means the implicit hash (SHA-1 for ICAO 9303), `xx CC`
+    names it (ISO/IEC 10118-3 identifiers).
+    """
     scheme = "rsa_iso9796_2_scheme1"
     try:
         f = recover_iso9796_2(signature, key)
     except ValueError as exc:
         return AaOutcome(False, scheme, None, str(exc))
-    if not f or f[0] != 0x6A:
-        return AaOutcome(False, scheme, None, "recovered header is not 6A (partial recovery)")
+    if len(f) < 3 or f[0] & 0xC0 != 0x40 or f[0] & 0x0F not in (0x0A, 0x0B):
+        return AaOutcome(False, scheme, None, "recovered header is not an ISO 9796-2 header")
+    partial = bool(f[0] & 0x20)
+    if m2 and not partial:
+        return AaOutcome(False, scheme, None, "full-recovery header but a non-recovered part")
+    start = 1
+    if f[0] & 0x0F == 0x0B:
+        while start < len(f) and f[start] == 0xBB:
+            start += 1
+        if start >= len(f) or f[start] != 0xBA:
+            return AaOutcome(False, scheme, None, "recovered padding is not BB..BA")
+        start += 1
     if f[-1] == 0xBC:
-        hash_name, trailer = "sha1", 1
-    elif f[-1] == 0xCC and len(f) > 2 and f[-2] in TRAILER_HASHES:
+        hash_name, trailer = implicit_hash, 1
+    elif f[-1] == 0xCC and f[-2] in TRAILER_HASHES:
         hash_name, trailer = TRAILER_HASHES[f[-2]], 2
     else:
         return AaOutcome(False, scheme, None, "recovered trailer is not BC or a known xx CC")
     hlen = hashlib.new(hash_name).digest_size
-    if len(f) < 1 + hlen + trailer + 1:
+    if len(f) - trailer - hlen < start:
         return AaOutcome(False, scheme, hash_name, "recovered message too short")
-    m1 = f[1 : len(f) - trailer - hlen]
+    m1 = f[start : len(f) - trailer - hlen]
     h = f[len(f) - trailer - hlen : len(f) - trailer]
     ok = hmac.compare_digest(h, hashlib.new(hash_name, m1 + m2).digest())
     return AaOutcome(ok, scheme, hash_name, "signature verified" if ok else "hash mismatch")

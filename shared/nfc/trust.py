@@ -166,7 +166,7 @@ def prepare_import(
                     f"({json.dumps(prov)}); use --force to import it anyway"
                 )
             for cert in ml.certificates:
-                if is_csca(cert):
+                if is_csca(cert) or force:
                     out.certificates.append(cert)
                 else:
                     out.rejected.append(f"{cert.subject.human_friendly}: not a CSCA")
