@@ -153,6 +153,9 @@ def load_key(spki: keys.PublicKeyInfo) -> Any:
 
 def _pss_padding(alg: algos.SignedDigestAlgorithm) -> tuple[padding.PSS, str]:
     params = alg["parameters"]
+    if not isinstance(params, algos.RSASSAPSSParams):
+        # Absent parameters mean the RFC 4055 defaults: SHA-1, MGF1 with SHA-1, salt 20.
+        return padding.PSS(mgf=padding.MGF1(HASHES["sha1"]()), salt_length=20), "sha1"
     hash_name = params["hash_algorithm"]["algorithm"].native
     mgf = params["mask_gen_algorithm"]
     if mgf["algorithm"].native != "mgf1":
@@ -192,7 +195,10 @@ def _verify(
     digest_fallback: str | None,
 ) -> bool:
     key = load_key(spki)
-    sig_algo = alg.signature_algo
+    # Some issuers name id-ecPublicKey instead of ecdsa-with-SHAxxx in the SignerInfo; the
+    # hash then comes from the SignerInfo's digest algorithm.
+    oid = alg["algorithm"].dotted
+    sig_algo = "ecdsa" if oid == "1.2.840.10045.2.1" else alg.signature_algo
     if sig_algo in ("rsassa_pkcs1v15", "rsassa_pss"):
         if not isinstance(key, rsa.RSAPublicKey):
             raise UnsupportedAlgorithm(f"{sig_algo} signature with a non-RSA key")
