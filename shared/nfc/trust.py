@@ -360,9 +360,12 @@ class MemoryTrustStore:
         self._version = version
         self._by_subject: dict[bytes, list[x509.Certificate]] = {}
         self._crls: dict[bytes, list[crl.CertificateList]] = {}
+        # Re-load from DER: objects built in memory re-encode themselves on every dump().
         for cert in cscas or []:
+            cert = x509.Certificate.load(cert.dump())
             self._by_subject.setdefault(cert.subject.hashable, []).append(cert)
         for item in crls or []:
+            item = crl.CertificateList.load(item.dump())
             self._crls.setdefault(item.issuer.hashable, []).append(item)
 
     def version(self) -> str:
