@@ -323,9 +323,7 @@ def _active_authentication(files, sod, usable, dg14, aa, ctx, params, res, data)
 def _face(files, usable, ctx, params, res, data) -> None:
     if "DG2" not in files:
         if params.require_face:
-            res.add(
-                codes.NFC_FACE_IMAGE_UNDECODABLE, "DG2 (portrait) was not received", Severity.error
-            )
+            res.add(codes.NFC_DG2_MISSING, "DG2 (portrait) was not received", Severity.error)
         return
     if not usable("DG2"):
         return  # already reported by PA (hash) or parsing

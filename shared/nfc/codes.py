@@ -10,6 +10,7 @@ NFC_MALFORMED_FILE = "NFC_MALFORMED_FILE"  # an EF is not valid BER-TLV / ASN.1 
 NFC_TRUNCATED_FILE = "NFC_TRUNCATED_FILE"  # an EF ends before the length its TLV announces
 NFC_SOD_MISSING = "NFC_SOD_MISSING"  # no EF.SOD was received: nothing can be authenticated
 NFC_DG1_MISSING = "NFC_DG1_MISSING"  # no DG1 (MRZ) was received
+NFC_DG2_MISSING = "NFC_DG2_MISSING"  # no DG2 (portrait) although the step requires it
 NFC_UNKNOWN_FILE = "NFC_UNKNOWN_FILE"  # a file name that is not an LDS elementary file (ignored)
 
 # Passive Authentication.

@@ -20,6 +20,7 @@ from shared.nfc.errors import MalformedFile, NfcError, TruncatedFile
 IMAGE_TYPES = {0: "jpeg", 1: "jpeg2000"}
 GENDERS = {0: "unspecified", 1: "male", 2: "female", 0xFF: "unknown"}
 NFC_FACE_IMAGE_UNDECODABLE = "NFC_FACE_IMAGE_UNDECODABLE"
+MAX_PIXELS = 16_000_000  # refuse decompression bombs; ICAO portraits are far smaller
 
 
 @dataclass
@@ -107,8 +108,13 @@ def decode_image(face: FaceImage):
 
     try:
         img = Image.open(io.BytesIO(face.data))
+        if img.width * img.height > MAX_PIXELS:
+            # Checked from the header before decoding: a chip portrait is ~0.5 Mpx at most.
+            raise NfcError(NFC_FACE_IMAGE_UNDECODABLE, f"face image of {img.size} is implausible")
         img.load()
         return img.convert("RGB")
+    except NfcError:
+        raise
     except Exception as pil_exc:  # noqa: BLE001 - any decoder failure means undecodable
         import cv2
         import numpy as np

@@ -130,3 +130,23 @@ def test_random_damage_never_crashes(rsa_chip, name):
         # a coded NfcError is the expected outcome for damaged input; anything else fails
         with contextlib.suppress(NfcError):
             PARSERS[name](bytes(damaged))
+
+
+def test_oversized_portrait_is_refused_before_decoding():
+    big = Image.new("L", (5000, 4000))  # 20 Mpx of a flat image: a few KB as JPEG
+    buf = io.BytesIO()
+    big.save(buf, format="JPEG", quality=10)
+    face = parse_dg2(g.dg2("jpeg"))[0]
+    face.data = buf.getvalue()
+    with pytest.raises(NfcError) as info:
+        decode_image(face)
+    assert info.value.code == "NFC_FACE_IMAGE_UNDECODABLE"
+
+
+def test_missing_portrait(rsa_pki):
+    chip = g.make_chip(rsa_pki, g.ChipSpec(aa=None))
+    files = {k: v for k, v in chip.files.items() if k != "DG2"}
+    result = run_nfc(files, NfcParams(), None, chip.store())
+    assert result.status.value == "failed" and "NFC_DG2_MISSING" in result.warning_codes()
+    relaxed = run_nfc(files, NfcParams(require_face=False), None, chip.store())
+    assert relaxed.status.value == "passed"
