@@ -150,3 +150,19 @@ def test_missing_portrait(rsa_pki):
     assert result.status.value == "failed" and "NFC_DG2_MISSING" in result.warning_codes()
     relaxed = run_nfc(files, NfcParams(require_face=False), None, chip.store())
     assert relaxed.status.value == "passed"
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "jpeg2000"])
+def test_exported_portrait_holds_one_detectable_face(kind):
+    # OpenCV's bundled Haar cascade finds the single face in the exported chip portrait, which
+    # is what the face engine will receive from `dg2_face_jpeg`.
+    import cv2
+    import numpy as np
+
+    jpeg = dg2_face_jpeg(g.dg2(kind))
+    gray = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(60, 60))
+    assert len(faces) == 1
+    x, y, w, h = faces[0]
+    assert 60 <= w <= 200 and y < 160  # a portrait: the face fills the upper part
