@@ -245,6 +245,7 @@ def signed_data(
     hash_name: str = "sha256",
     bad_digest: bool = False,
     extra_certs: list[x509.Certificate] | None = None,
+    sid_by_key_id: bool = False,
 ) -> bytes:
     kind = _sig_kind(signer_key, prefer_pss)
     digest = hashlib.new(hash_name, content).digest()
@@ -260,9 +261,11 @@ def signed_data(
     signature = _sign(signer_key, kind, attrs.dump(), hash_name)
     si = cms.SignerInfo(
         {
-            "version": "v1",
+            "version": "v3" if sid_by_key_id else "v1",
             "sid": cms.SignerIdentifier(
-                {
+                {"subject_key_identifier": signer.key_identifier}
+                if sid_by_key_id
+                else {
                     "issuer_and_serial_number": {
                         "issuer": signer.issuer,
                         "serial_number": signer.serial_number,
@@ -977,6 +980,13 @@ def write_sample(out: str, algo: str = "rsa", aa: str = "rsa", image: str = "jpe
     resp = chip.aa_response()
     (root / "aa" / "nonce.hex").write_text(resp.nonce.hex())
     (root / "aa" / "signature.bin").write_bytes(resp.signature)
+
+
+def parse_sod_content(sod: bytes) -> bytes:
+    """The DER LDSSecurityObject signed in an EF.SOD (to re-sign it differently)."""
+    from shared.nfc.sod import parse_sod
+
+    return parse_sod(sod).encapsulated_content
 
 
 if __name__ == "__main__":

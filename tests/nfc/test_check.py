@@ -249,3 +249,33 @@ def test_fuzzed_chips_never_crash_and_never_pass(algo, aa, caplog):
                 else:
                     assert bytes(d).startswith(data), name
     assert not [r for r in caplog.records if "crashed" in r.getMessage()]
+
+
+def test_signer_identified_by_key_id_and_extra_certificates(rsa_chip):
+    """A SignerInfo naming its DSC by subjectKeyIdentifier, among other certificates."""
+    pki = rsa_chip.pki
+    lds = g.parse_sod_content(rsa_chip.files["SOD"])
+    decoy = g.cached_pki("ecdsa").dsc
+    ci = g.signed_data(
+        g.OID_LDS_SECURITY_OBJECT,
+        lds,
+        pki.dsc,
+        pki.dsc_key,
+        sid_by_key_id=True,
+        extra_certs=[decoy],
+    )
+    files = dict(rsa_chip.files, SOD=g.tlv.encode(0x77, ci))
+    resp = rsa_chip.aa_response()
+    result = run_nfc(files, NfcParams(), g.TestContext([resp.nonce]), rsa_chip.store(), resp)
+    assert result.status == CheckStatus.passed, result.warnings
+    assert result.data["dsc"]["serial"] == format(pki.dsc.serial_number, "x")
+
+
+def test_csca_key_rollover_with_same_name(rsa_chip):
+    """Two CSCAs share the DSC issuer's name (old and new key): the one that verifies wins."""
+    same_name_other_key = g.make_pki("DE", "rsa").csca
+    store = g.MemoryTrustStore([same_name_other_key, rsa_chip.pki.csca], [rsa_chip.pki.crl])
+    resp = rsa_chip.aa_response()
+    result = run_nfc(rsa_chip.files, NfcParams(), g.TestContext([resp.nonce]), store, resp)
+    assert result.status == CheckStatus.passed, result.warnings
+    assert result.data["csca"]["serial"] == format(rsa_chip.pki.csca.serial_number, "x")
