@@ -328,6 +328,7 @@ def make_pki(
     dsc_not_after: dt.datetime | None = None,
     revoke_dsc: bool = False,
     name: str = "Test",
+    dsc_key_usage: frozenset[str] = frozenset({"digital_signature"}),
 ) -> Pki:
     ec_mode = algo.startswith("ecdsa")
     explicit = algo.endswith("explicit")
@@ -365,7 +366,7 @@ def make_pki(
         not_before=dsc_not_before or NOW - dt.timedelta(days=30),
         not_after=dsc_not_after or NOW + dt.timedelta(days=10 * 365),
         ca=False,
-        key_usage={"digital_signature"},
+        key_usage=set(dsc_key_usage),
         explicit=explicit,
     )
     revoked = [dsc.serial_number] if revoke_dsc else [next(_SERIAL)]
@@ -778,6 +779,20 @@ def negative_fixtures() -> list[Fixture]:
     out.append(
         Fixture(
             "expired_dsc", old_chip.files, old.store(), {"NFC_DSC_EXPIRED"}, aa, ok_ctx(aa.nonce)
+        )
+    )
+    # 4b. a DSC certified for key encipherment only
+    wrong_usage = make_pki("DE", "rsa", dsc_key_usage=frozenset({"key_encipherment"}))
+    wu_chip = make_chip(wrong_usage, aa_key=chip.aa_key)
+    aa = wu_chip.aa_response()
+    out.append(
+        Fixture(
+            "dsc_key_usage",
+            wu_chip.files,
+            wrong_usage.store(),
+            {"NFC_DSC_KEY_USAGE_INVALID"},
+            aa,
+            ok_ctx(aa.nonce),
         )
     )
     # 5. signed message-digest that does not match the LDSSecurityObject

@@ -279,3 +279,15 @@ def test_csca_key_rollover_with_same_name(rsa_chip):
     result = run_nfc(rsa_chip.files, NfcParams(), g.TestContext([resp.nonce]), store, resp)
     assert result.status == CheckStatus.passed, result.warnings
     assert result.data["csca"]["serial"] == format(rsa_chip.pki.csca.serial_number, "x")
+
+
+def test_outdated_crl_is_a_warning(rsa_chip):
+    pki = rsa_chip.pki
+    old = g.build_crl(
+        pki.csca, pki.csca_key, [], g.NOW - dt.timedelta(days=60), g.NOW - dt.timedelta(days=30)
+    )
+    store = g.MemoryTrustStore([pki.csca], [old])
+    result = run_nfc(rsa_chip.files, NfcParams(), None, store, rsa_chip.aa_response())
+    assert result.status == CheckStatus.warning
+    assert codes.NFC_CRL_OUTDATED in result.warning_codes()
+    assert result.data["assurance"] == "pa_aa"
