@@ -195,7 +195,7 @@ def check_chain(
     else:
         out.step("key_usage", "passed", "DSC digitalSignature, CSCA keyCertSign")
 
-    # Revocation: the newest CRL the CSCA itself signed.
+    # Revocation: the CRLs the CSCA itself signed.
     crls = [c for c in store.crls(csca.subject) if crl_signed_by(c, csca)]
     if not crls:
         if require_crl:
@@ -208,9 +208,14 @@ def check_chain(
             )
             out.step("revocation", "skipped", "no CRL of this CSCA in the trust store")
         return csca
+    # Revocation is sticky: a serial on any CRL this CSCA signed counts, not only the newest.
     newest = max(crls, key=lambda c: c["tbs_cert_list"]["this_update"].native)
     tbs = newest["tbs_cert_list"]
-    revoked = {r["user_certificate"].native for r in tbs["revoked_certificates"] or []}
+    revoked = {
+        r["user_certificate"].native
+        for c in crls
+        for r in c["tbs_cert_list"]["revoked_certificates"] or []
+    }
     if dsc.serial_number in revoked:
         out.fail("revocation", codes.NFC_DSC_REVOKED, "the DSC is on its CSCA's CRL")
         return csca

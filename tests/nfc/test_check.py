@@ -291,3 +291,20 @@ def test_outdated_crl_is_a_warning(rsa_chip):
     assert result.status == CheckStatus.warning
     assert codes.NFC_CRL_OUTDATED in result.warning_codes()
     assert result.data["assurance"] == "pa_aa"
+
+
+def test_revocation_on_an_older_crl_still_counts(rsa_chip):
+    pki = rsa_chip.pki
+    older = g.build_crl(
+        pki.csca,
+        pki.csca_key,
+        [pki.dsc.serial_number],
+        g.NOW - dt.timedelta(days=20),
+        g.NOW + dt.timedelta(days=10),
+    )
+    newer = g.build_crl(
+        pki.csca, pki.csca_key, [], g.NOW - dt.timedelta(days=1), g.NOW + dt.timedelta(days=30)
+    )
+    store = g.MemoryTrustStore([pki.csca], [newer, older])
+    result = run_nfc(rsa_chip.files, NfcParams(), None, store)
+    assert codes.NFC_DSC_REVOKED in result.warning_codes()
