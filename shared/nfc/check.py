@@ -243,7 +243,11 @@ def _run(files, params, ctx, trust_store, aa, sw) -> CheckResult:
                 continue
             if name == "DG14":
                 dg14 = value
-                value = {"protocols": value.protocols, "aa_hash": value.aa_signature_hash}
+                value = {
+                    "protocols": value.protocols,
+                    "aa_signature_algorithm": value.aa_signature_algorithm,
+                    "aa_hash": value.aa_signature_hash,
+                }
             data[key] = value
 
     aa_failed = _active_authentication(files, sod, usable, dg14, aa, ctx, params, res, data)

@@ -14,8 +14,14 @@ from typing import Any
 from asn1crypto import core, keys
 
 from shared.nfc import tlv
-from shared.nfc.asn1 import ECDSA_PLAIN_HASHES, OID_AA_PROTOCOL, PROTOCOL_NAMES, SecurityInfos
-from shared.nfc.errors import MalformedFile, NfcError
+from shared.nfc.asn1 import (
+    ECDSA_PLAIN_HASHES,
+    ECDSA_X962_HASHES,
+    OID_AA_PROTOCOL,
+    PROTOCOL_NAMES,
+    SecurityInfos,
+)
+from shared.nfc.errors import MalformedFile
 from shared.nfc.mrz import parse_mrz
 
 # Outer tags of the elementary files (ICAO 9303 Part 10, table of LDS tags).
@@ -169,6 +175,7 @@ def parse_dg12(data: bytes) -> dict[str, Any]:
 @dataclass
 class Dg14:
     protocols: list[str] = field(default_factory=list)
+    aa_signature_algorithm: str | None = None  # OID from ActiveAuthenticationInfo
     aa_signature_hash: str | None = None  # for ECDSA AA: the hash of the plain signature
 
 
@@ -183,14 +190,12 @@ def parse_dg14(data: bytes) -> Dg14:
             out.protocols.append(name)
             if oid == OID_AA_PROTOCOL and info["optional_data"].contents:
                 sig_oid = core.ObjectIdentifier.load(info["optional_data"].dump()).dotted
-                out.aa_signature_hash = ECDSA_PLAIN_HASHES.get(sig_oid)
-                if out.aa_signature_hash is None:
-                    raise NfcError(
-                        "NFC_UNSUPPORTED_ALGORITHM", f"DG14 AA signature algorithm {sig_oid}"
-                    )
+                out.aa_signature_algorithm = sig_oid
+                # Unknown OIDs leave the hash open: AA then assumes it from the curve size.
+                out.aa_signature_hash = ECDSA_PLAIN_HASHES.get(sig_oid) or ECDSA_X962_HASHES.get(
+                    sig_oid
+                )
         return out
-    except NfcError:
-        raise
     except (ValueError, TypeError, KeyError) as exc:
         raise MalformedFile(f"DG14 SecurityInfos cannot be decoded: {exc}") from exc
 

@@ -308,3 +308,15 @@ def test_revocation_on_an_older_crl_still_counts(rsa_chip):
     store = g.MemoryTrustStore([pki.csca], [newer, older])
     result = run_nfc(rsa_chip.files, NfcParams(), None, store)
     assert codes.NFC_DSC_REVOKED in result.warning_codes()
+
+
+@pytest.mark.parametrize("oid,outcome", [("1.2.840.10045.4.3.2", "passed"), ("1.2.3.4", "passed")])
+def test_dg14_with_x962_or_unknown_aa_algorithm(ec_chip, oid, outcome):
+    # X9.62 ecdsa-with-SHA256 names the hash too; an unknown OID leaves it to the curve size.
+    files = dict(ec_chip.files, DG14=g.dg14(oid))
+    files["SOD"] = g.make_sod(ec_chip.pki, files, ec_chip.spec)
+    resp = ec_chip.aa_response()
+    result = run_nfc(files, NfcParams(), g.TestContext([resp.nonce]), ec_chip.store(), resp)
+    assert result.data["dg14"]["aa_signature_algorithm"] == oid
+    assert result.data["active_authentication"]["outcome"] == outcome
+    assert result.data["assurance"] == "pa_aa"
