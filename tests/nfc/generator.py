@@ -246,6 +246,7 @@ def signed_data(
     bad_digest: bool = False,
     extra_certs: list[x509.Certificate] | None = None,
     sid_by_key_id: bool = False,
+    signed_content_type: str | None = None,
 ) -> bytes:
     kind = _sig_kind(signer_key, prefer_pss)
     digest = hashlib.new(hash_name, content).digest()
@@ -253,7 +254,7 @@ def signed_data(
         digest = bytes([digest[0] ^ 0x01]) + digest[1:]
     attrs = cms.CMSAttributes(
         [
-            {"type": "content_type", "values": [content_type]},
+            {"type": "content_type", "values": [signed_content_type or content_type]},
             {"type": "signing_time", "values": [cms.Time({"utc_time": NOW})]},
             {"type": "message_digest", "values": [digest]},
         ]
@@ -800,6 +801,20 @@ def negative_fixtures() -> list[Fixture]:
     files = dict(chip.files, SOD=make_sod(pki, chip.files, chip.spec, bad_digest=True))
     out.append(
         Fixture("bad_message_digest", files, chip.store(), {"NFC_SOD_DIGEST_MISMATCH"}, aa, ctx)
+    )
+    # 5b. signed content-type attribute that is not id-icao-ldsSecurityObject
+    aa, ctx = good_aa()
+    lds = parse_sod_content(chip.files["SOD"])
+    ci = signed_data(OID_LDS_SECURITY_OBJECT, lds, pki.dsc, pki.dsc_key, signed_content_type="data")
+    out.append(
+        Fixture(
+            "bad_content_type",
+            dict(chip.files, SOD=tlv.encode(0x77, ci)),
+            chip.store(),
+            {"NFC_SOD_CONTENT_TYPE_INVALID"},
+            aa,
+            ctx,
+        )
     )
     # 6. a flipped bit in the SOD signature
     sod = chip.files["SOD"]
