@@ -25,14 +25,6 @@ ECDSA_X962_HASHES = {
     "1.2.840.10045.4.3.3": "sha384",
     "1.2.840.10045.4.3.4": "sha512",
 }
-HASH_OIDS = {
-    "sha1": "1.3.14.3.2.26",
-    "sha224": "2.16.840.1.101.3.4.2.4",
-    "sha256": "2.16.840.1.101.3.4.2.1",
-    "sha384": "2.16.840.1.101.3.4.2.2",
-    "sha512": "2.16.840.1.101.3.4.2.3",
-}
-
 # A few well-known DG14 protocol prefixes, for a readable summary.
 PROTOCOL_NAMES = {
     "2.23.136.1.1.5": "active_authentication",

@@ -58,10 +58,6 @@ def normalize_name(name: str) -> str | None:
     return m.group(1) if m else None
 
 
-def data_group_number(name: str) -> int | None:
-    return int(name[2:]) if name.startswith("DG") else None
-
-
 @dataclass
 class EfCom:
     lds_version: str | None
@@ -186,7 +182,9 @@ def parse_dg14(data: bytes) -> Dg14:
         out = Dg14()
         for info in infos:
             oid = info["protocol"].dotted
-            name = next((n for p, n in PROTOCOL_NAMES.items() if oid.startswith(p)), oid)
+            name = next(
+                (n for p, n in PROTOCOL_NAMES.items() if f"{oid}.".startswith(f"{p}.")), oid
+            )
             out.protocols.append(name)
             if oid == OID_AA_PROTOCOL and info["optional_data"].contents:
                 sig_oid = core.ObjectIdentifier.load(info["optional_data"].dump()).dotted

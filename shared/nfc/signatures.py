@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from shared.nfc.asn1 import EcdsaSigValue
 from shared.nfc.errors import MalformedFile, UnsupportedAlgorithm
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -216,8 +217,6 @@ def _verify(
             raise UnsupportedAlgorithm("ECDSA signature with a non-EC key")
         hash_name = hash_of(alg, digest_fallback)
         try:
-            from shared.nfc.asn1 import EcdsaSigValue
-
             sig = EcdsaSigValue.load(signature, strict=True)
             r, s = sig["r"].native, sig["s"].native
         except (ValueError, TypeError):
