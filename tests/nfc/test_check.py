@@ -320,3 +320,26 @@ def test_dg14_with_x962_or_unknown_aa_algorithm(ec_chip, oid, outcome):
     assert result.data["dg14"]["aa_signature_algorithm"] == oid
     assert result.data["active_authentication"]["outcome"] == outcome
     assert result.data["assurance"] == "pa_aa"
+
+
+def test_link_certificate_in_the_store(rsa_chip):
+    """Only the old CSCA and a link certificate (new key, signed by the old CSCA) are
+    trusted: the DSC issued under the new key still chains."""
+    new = rsa_chip.pki
+    old = g.make_pki("DE", "rsa", name="Old")
+    link = g.build_cert(
+        subject=new.csca.subject.native,
+        issuer=old.csca,
+        issuer_key=old.csca_key,
+        public_key=new.csca_key.public_key(),
+        serial=424242,
+        not_before=g.NOW - dt.timedelta(days=100),
+        not_after=g.NOW + dt.timedelta(days=3000),
+        ca=True,
+        key_usage={"key_cert_sign", "crl_sign"},
+    )
+    store = g.MemoryTrustStore([old.csca, link])
+    result = run_nfc(rsa_chip.files, NfcParams(), None, store, rsa_chip.aa_response())
+    assert result.data["passive_authentication"]["passed"], result.warnings
+    assert result.data["csca"]["serial"] == format(424242, "x")
+    assert result.data["csca"]["self_signed"] is False
