@@ -1,0 +1,1 @@
+"""Bench of the `nfc` check: `python -m bench.nfc`."""
