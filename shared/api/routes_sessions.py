@@ -297,6 +297,29 @@ def register_routes(router: Router, services: Services) -> None:
 
     @router.route(
         "POST",
+        "/v1/sessions/<uuid:session_id>/nfc/challenge",
+        auth="tenant_or_session",
+        status=201,
+        tags=("sessions",),
+        summary="A single-use Active Authentication nonce for the chip",
+    )
+    def nfc_challenge(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        from shared.nfc.platform import issue_aa_challenge
+
+        s = load_session(ctx, session_id, for_update=True)
+        require_open(s)
+        nonce, expires = issue_aa_challenge(ctx.conn, ctx.principal.tenant_id, str(s.id))
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "nfc.challenge_issued",
+            str(s.id),
+        )
+        return Reply(201, {"nonce": nonce, "expires_at": expires.isoformat()})
+
+    @router.route(
+        "POST",
         "/v1/sessions/<uuid:session_id>/review",
         body=ReviewRequest,
         tags=("sessions",),

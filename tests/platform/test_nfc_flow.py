@@ -1,0 +1,100 @@
+"""NFC on the platform: trust import, the session's AA challenge, chip uploads, the `nfc` step
+(Passive + Active Authentication), and a replayed challenge answer refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+from asn1crypto import pem
+
+from shared.local.demo import code_for
+from tests.nfc.generator import ChipSpec, make_chip, make_pki
+
+KIND = {"COM": "nfc_com", "SOD": "nfc_sod"}
+
+
+@pytest.fixture()
+def api(stack):
+    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
+        yield c
+
+
+def _wait(api, key, sid):
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
+        if got["status"] != "in_progress":
+            return got
+        time.sleep(0.2)
+    raise AssertionError("not decided")
+
+
+def test_chip_verified_with_passive_and_active_authentication(api, pg, tmp_path):
+    pki = make_pki("DE", "rsa")
+    chip = make_chip(pki, ChipSpec(algo="rsa", aa="rsa"))
+    csca = tmp_path / "csca.pem"
+    csca.write_bytes(pem.armor("CERTIFICATE", pki.csca.dump()))
+    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
+    imp = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "nfc", "trust", "import", str(csca)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert imp.returncode == 0, imp.stderr
+
+    email = f"nfc-{uuid.uuid4().hex[:8]}@tenant.example"
+    api.post("/v1/register", json={"email": email, "organization": "Chip Co"}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    wf = api.post(
+        "/v1/workflows", headers=key, json={"name": "chip", "steps": [{"check": "nfc"}]}
+    ).json()["id"]
+
+    def session_with_chip(signature_for=None):
+        s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+        sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+        ch = api.post(f"/v1/sessions/{sid}/nfc/challenge", headers=user)
+        assert ch.status_code == 201
+        nonce = bytes.fromhex(ch.json()["nonce"])
+        for name, data in chip.files.items():
+            kind = KIND.get(name, f"nfc_{name.lower()}")
+            r = api.post(
+                f"/v1/sessions/{sid}/artifacts",
+                headers=user,
+                data={"kind": kind},
+                files={"file": (name, data, "application/octet-stream")},
+            )
+            assert r.status_code == 201, (name, r.text)
+        sig = chip.aa_response(signature_for or nonce).signature
+        api.post(
+            f"/v1/sessions/{sid}/artifacts",
+            headers=user,
+            data={"kind": "nfc_aa_signature"},
+            files={"file": ("aa.bin", sig, "application/octet-stream")},
+        ).raise_for_status()
+        api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+        return sid, nonce
+
+    sid, nonce = session_with_chip()
+    done = _wait(api, key, sid)
+    nfc = next(c for c in done["checks"] if c["check"] == "nfc")
+    assert nfc["data"]["assurance"] == "pa_aa", (nfc["warnings"], nfc["data"].get("steps"))
+    assert done["status"] == "approved"
+    # A second session answering with the first session's signed nonce: AA fails.
+    sid2, _ = session_with_chip(signature_for=nonce)
+    done2 = _wait(api, key, sid2)
+    nfc2 = next(c for c in done2["checks"] if c["check"] == "nfc")
+    assert nfc2["data"]["assurance"] != "pa_aa"
+    codes = [w["code"] for w in nfc2["warnings"]]
+    assert "NFC_AA_FAILED" in codes or "NFC_CHIP_MAY_BE_CLONED" in codes
+    assert done2["status"] != "approved"
