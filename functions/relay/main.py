@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from shared.config import Settings
 from shared.eventing.relay import Relay
 from shared.platform import Platform
+from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
 
 _state: dict = {}
@@ -33,6 +34,7 @@ def relay(request):
     with httpx.Client(timeout=10) as client:
         published, failed = _state["relay"].publish_due(client)
         webhooks = deliver_due(platform, client)
+        SessionSweeper(platform.db).sweep()
     # Knative: a source's sink answers an empty 2xx.
     return Response(
         status=202,

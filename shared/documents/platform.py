@@ -29,12 +29,19 @@ class SessionDocumentContext:
     def sessions_with_document(self, number_hash: str) -> list[str]:
         rows = self.inputs.conn.execute(
             "SELECT session_id FROM document_uses WHERE engine_hash = %s AND session_id <> %s",
-            (number_hash, str(self.inputs.session.id))).fetchall()
+            (number_hash, str(self.inputs.session.id)),
+        ).fetchall()
         return [str(r["session_id"]) for r in rows]
 
     def store_portrait(self, jpeg: bytes) -> str:
-        return store_artifact(self.inputs.conn, self.inputs.cipher, str(self.inputs.session.id),
-                              PORTRAIT_KIND, "image/jpeg", jpeg)
+        return store_artifact(
+            self.inputs.conn,
+            self.inputs.cipher,
+            str(self.inputs.session.id),
+            PORTRAIT_KIND,
+            "image/jpeg",
+            jpeg,
+        )
 
     def today(self) -> dt.date:
         return self.inputs.session.created_at.date()
@@ -62,5 +69,7 @@ def id_document_step(inputs: CheckInputs) -> CheckResult:
         result.data["document_hash"] = fp
         inputs.conn.execute(
             "INSERT INTO document_uses (tenant_id, session_id, engine_hash) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING", (inputs.tenant_id, str(inputs.session.id), fp))
+            "ON CONFLICT DO NOTHING",
+            (inputs.tenant_id, str(inputs.session.id), fp),
+        )
     return result

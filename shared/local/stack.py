@@ -24,6 +24,7 @@ from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Su
 from shared.local.provision import write_tenant_manifests
 from shared.manifests.catalog import FUNCTIONS, service_name
 from shared.platform import Platform
+from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ class Stack:
         )
         relay = Relay(platform.db, self.broker_url)
         self.relay = RelayLoop(
-            [relay.publish_due, lambda c: deliver_due(platform, c)], listen_url=self.urls.app
+            [relay.publish_due, lambda c: deliver_due(platform, c), SessionSweeper(platform.db)],
+            listen_url=self.urls.app,
         )
         self.relay.start()
         self.supervisor = Supervisor(list(self.processes.values()))

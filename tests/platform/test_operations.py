@@ -190,3 +190,42 @@ def test_outbox_command_lists_codes(pg, client):
     )
     msgs = json.loads(out.stdout)
     assert len(msgs) == 1 and msgs[0]["recipient"] == email and "code" in msgs[0]["body"]
+
+
+def test_sweeper_expires_and_abandons_with_events(pg, client, register):
+    from datetime import timedelta
+
+    from shared.db.tenant_tx import Database
+    from shared.sessions.sweeper import SessionSweeper
+
+    t = register("Sweep Co")
+    wf = client.post("/v1/workflows", headers=t.headers, json=SIMPLE_WORKFLOW).json()["id"]
+    a = client.post("/v1/sessions", headers=t.headers, json={"workflow_id": wf}).json()
+    b = client.post("/v1/sessions", headers=t.headers, json={"workflow_id": wf}).json()
+    client.post(f"/v1/sessions/{b['session_id']}/submit", headers=t.headers).raise_for_status()
+    with pg.admin() as conn:
+        conn.execute(
+            "UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE id = %s",
+            (a["session_id"],),
+        )
+        conn.execute(
+            "UPDATE sessions SET updated_at = now() - interval '8 days' WHERE id = %s",
+            (b["session_id"],),
+        )
+    db = Database(pg.urls.app)
+    try:
+        assert SessionSweeper(db, idle=timedelta(days=7)).sweep() >= 2
+    finally:
+        db.close()
+    got = {
+        s["session_id"]: s["status"]
+        for s in client.get("/v1/sessions?limit=100", headers=t.headers).json()["items"]
+    }
+    assert got[a["session_id"]] == "expired" and got[b["session_id"]] == "abandoned"
+    with pg.admin() as conn:
+        ev = conn.execute(
+            "SELECT count(*) AS n FROM outbox WHERE tenant_id = %s AND event_type = %s "
+            "AND event->'data'->>'status' IN ('expired', 'abandoned')",
+            (t.tenant_id, "io.idmesh.session.updated.v1"),
+        ).fetchone()
+    assert ev["n"] == 2
