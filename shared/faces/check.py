@@ -1,0 +1,161 @@
+"""Entry points of the face checks: one `run_<check>` per check, each returns a CheckResult.
+
+Bad input (undecodable image, missing model) gives status `error` with a code; never an
+exception to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.checks.result import (
+    CheckResult,
+    CheckStatus,
+    CheckWarning,
+    Severity,
+    Stopwatch,
+    error_result,
+)
+from shared.faces import codes, models
+from shared.faces.analysis import FaceAnalysis, NoFace, analyse_image
+from shared.faces.calibration import cosine_for_score, similarity_score
+from shared.faces.context import FaceContext, has
+from shared.faces.image_io import BadImage, decode_image
+from shared.faces.quality import QualityLimits
+
+log = logging.getLogger(__name__)
+
+
+class QualityParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_face_px: float = Field(60.0, ge=0)
+    min_sharpness: float = Field(50.0, ge=0)
+    min_brightness: float = Field(50.0, ge=0, le=255)
+    max_brightness: float = Field(225.0, ge=0, le=255)
+    max_yaw: float = Field(35.0, ge=0, le=90)
+    max_pitch: float = Field(30.0, ge=0, le=90)
+    max_roll: float = Field(30.0, ge=0, le=180)
+
+    def limits(self) -> QualityLimits:
+        return QualityLimits(**self.model_dump())
+
+
+class FaceMatchParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decline_threshold: float = Field(50.0, ge=0, le=100, description="similarity under this fails")
+    review_threshold: float = Field(70.0, ge=0, le=100, description="similarity under this: review")
+    quality: QualityParams = Field(default_factory=QualityParams)
+    quality_issues_review: bool = Field(
+        True, description="quality warnings turn a pass into warning"
+    )
+
+
+def _final_status(
+    status: CheckStatus, warnings: list[CheckWarning], review_on_warn: bool
+) -> CheckStatus:
+    if status == CheckStatus.passed and review_on_warn and warnings:
+        return CheckStatus.warning
+    return status
+
+
+def _no_face_result(
+    check: str, exc: NoFace, sw: Stopwatch, model_keys: tuple[str, ...]
+) -> CheckResult:
+    return CheckResult(
+        check=check,
+        status=CheckStatus.failed,
+        warnings=[
+            CheckWarning(code=codes.NO_FACE_DETECTED, severity=Severity.error, message=str(exc))
+        ],
+        duration_ms=sw.ms,
+        model=[models.model_info(k) for k in model_keys],
+    )
+
+
+def _decode(data: bytes, label: str) -> np.ndarray:
+    try:
+        return decode_image(data)
+    except BadImage as exc:
+        raise BadImage(f"{label}: {exc}") from exc
+
+
+def run_face_match(
+    image_a: bytes,
+    image_b: bytes,
+    params: FaceMatchParams | None = None,
+    ctx: FaceContext | None = None,
+) -> CheckResult:
+    """1:1 match of the main face of two images (selfie vs document portrait, or any two)."""
+    check = "face_match"
+    params = params or FaceMatchParams()
+    sw = Stopwatch()
+    keys = ("yunet", "sface")
+    try:
+        img_a = _decode(image_a, "image 1")
+        img_b = _decode(image_b, "image 2")
+        limits = params.quality.limits()
+        fa = analyse_image(img_a, limits, "image 1")
+        fb = analyse_image(img_b, limits, "image 2")
+    except BadImage as exc:
+        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
+    except models.ModelUnavailable as exc:
+        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
+    except NoFace as exc:
+        return _no_face_result(check, exc, sw, keys)
+    cos = float(np.dot(fa.embedding, fb.embedding))
+    score = similarity_score(cos)
+    warnings = fa.warnings + fb.warnings
+    if score < params.decline_threshold:
+        status = CheckStatus.failed
+        warnings.insert(
+            0,
+            CheckWarning(
+                code=codes.FACE_MISMATCH,
+                severity=Severity.error,
+                message=f"similarity {score:.1f} under {params.decline_threshold:.0f}",
+            ),
+        )
+    elif score < params.review_threshold:
+        status = CheckStatus.warning
+        warnings.insert(
+            0,
+            CheckWarning(
+                code=codes.FACE_MATCH_UNCERTAIN,
+                severity=Severity.warning,
+                message=f"similarity {score:.1f} under {params.review_threshold:.0f}",
+            ),
+        )
+    else:
+        status = CheckStatus.passed
+    return CheckResult(
+        check=check,
+        status=_final_status(status, warnings, params.quality_issues_review),
+        score=score,
+        warnings=warnings,
+        data={
+            "similarity": score,
+            "cosine": round(cos, 4),
+            "threshold": params.decline_threshold,
+            "review_threshold": params.review_threshold,
+            "cosine_at_threshold": round(cosine_for_score(params.decline_threshold), 4),
+            "faces": [_face_data(fa, "image 1"), _face_data(fb, "image 2")],
+        },
+        duration_ms=sw.ms,
+        model=[models.model_info(k) for k in keys],
+    )
+
+
+def _face_data(fa: FaceAnalysis, label: str) -> dict:
+    return {"image": label, **fa.as_dict()}
+
+
+def _today(ctx: FaceContext | None) -> date:
+    if has(ctx, "today"):
+        return ctx.today()  # type: ignore[union-attr]
+    return datetime.now().date()
