@@ -159,3 +159,194 @@ def _today(ctx: FaceContext | None) -> date:
     if has(ctx, "today"):
         return ctx.today()  # type: ignore[union-attr]
     return datetime.now().date()
+
+
+# ---------------------------------------------------------------- passive liveness
+
+
+class PassiveLivenessParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decline_threshold: float = Field(50.0, ge=0, le=100, description="liveness under this fails")
+    review_threshold: float = Field(70.0, ge=0, le=100, description="liveness under this: review")
+    use_model: bool = Field(False, description="also run the FAS network (slow on small CPUs)")
+    quality: QualityParams = Field(default_factory=QualityParams)
+
+
+def run_passive_liveness(
+    selfie: bytes, params: PassiveLivenessParams | None = None, ctx: FaceContext | None = None
+) -> CheckResult:
+    """One selfie scored for presentation attacks (screen replay, print, photo of photo)."""
+    from shared.faces.liveness_passive import attack_strength, compute_cues
+
+    check = "passive_liveness"
+    params = params or PassiveLivenessParams()
+    sw = Stopwatch()
+    keys = ("yunet", "fas") if params.use_model else ("yunet",)
+    try:
+        img = _decode(selfie, "selfie")
+        fa = analyse_image(img, params.quality.limits(), "selfie", with_embedding=False)
+        cues = compute_cues(img, fa.face, use_model=params.use_model)
+    except BadImage as exc:
+        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
+    except models.ModelUnavailable as exc:
+        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
+    except NoFace as exc:
+        return _no_face_result(check, exc, sw, keys)
+    strength, attack_type = attack_strength(cues)
+    score = round(100.0 * (1.0 - strength), 2)
+    warnings = list(fa.warnings)
+    if score < params.decline_threshold:
+        status = CheckStatus.failed
+        warnings.insert(
+            0,
+            CheckWarning(
+                code=codes.LIVENESS_ATTACK_SUSPECTED,
+                severity=Severity.error,
+                message=f"liveness {score:.0f}: {attack_type} suspected",
+            ),
+        )
+    elif score < params.review_threshold:
+        status = CheckStatus.warning
+        warnings.insert(
+            0,
+            CheckWarning(
+                code=codes.LIVENESS_UNCERTAIN,
+                severity=Severity.warning,
+                message=f"liveness {score:.0f} under {params.review_threshold:.0f}",
+            ),
+        )
+    else:
+        status = CheckStatus.passed
+    return CheckResult(
+        check=check,
+        status=_final_status(status, warnings, True),
+        score=score,
+        warnings=warnings,
+        data={
+            "score": score,
+            "attack_type": attack_type if score < params.review_threshold else None,
+            "cues": cues.as_dict(),
+            "threshold": params.decline_threshold,
+            "face": fa.as_dict(),
+            "rules_not_evaluated": [] if params.use_model else ["anti_spoofing_model"],
+        },
+        duration_ms=sw.ms,
+        model=[models.model_info(k) for k in keys],
+    )
+
+
+# ---------------------------------------------------------------- age
+
+
+class AgeEstimationParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    minimum_age: int = Field(18, ge=0, le=120)
+    margin: float = Field(5.0, ge=0, le=30, description="years: estimates within it go to review")
+    uncertainty_z: float = Field(1.0, ge=0, le=3, description="interval = age +- z * std")
+    max_dob_gap: float = Field(15.0, ge=0, description="face vs document age gap that warns")
+    quality: QualityParams = Field(default_factory=QualityParams)
+
+
+def _age_on(dob: date, today: date) -> int:
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def run_age_estimation(
+    selfie: bytes,
+    params: AgeEstimationParams | None = None,
+    ctx: FaceContext | None = None,
+    date_of_birth: date | None = None,
+) -> CheckResult:
+    """Age from the face (estimate and interval), combined with the document's date of birth."""
+    from shared.faces.age import estimate_age
+
+    check = "age_estimation"
+    params = params or AgeEstimationParams()
+    sw = Stopwatch()
+    keys = ("yunet", "age")
+    try:
+        img = _decode(selfie, "selfie")
+        fa = analyse_image(img, params.quality.limits(), "selfie", with_embedding=False)
+        est = estimate_age(img, fa.face)
+    except BadImage as exc:
+        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
+    except models.ModelUnavailable as exc:
+        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
+    except NoFace as exc:
+        return _no_face_result(check, exc, sw, keys)
+    low, high = est.interval(params.uncertainty_z)
+    warnings = list(fa.warnings)
+    minimum = params.minimum_age
+    data: dict = {
+        "age": round(est.age, 1),
+        "age_low": round(low, 1),
+        "age_high": round(high, 1),
+        "std": round(est.std, 1),
+        "minimum_age": minimum,
+        "margin": params.margin,
+        "face": fa.as_dict(),
+    }
+    status = CheckStatus.passed
+    if date_of_birth is not None:
+        doc_age = _age_on(date_of_birth, _today(ctx))
+        data.update(source="both", document_age=doc_age)
+        if doc_age < minimum:
+            status = CheckStatus.failed
+            warnings.insert(
+                0,
+                CheckWarning(
+                    code=codes.MINIMUM_AGE_NOT_MET,
+                    severity=Severity.error,
+                    message=f"document age {doc_age} under {minimum}",
+                ),
+            )
+        if abs(est.age - doc_age) > params.max_dob_gap:
+            warnings.append(
+                CheckWarning(
+                    code=codes.AGE_DOB_INCONSISTENT,
+                    severity=Severity.warning,
+                    message=f"face looks {est.age:.0f}, document says {doc_age}",
+                )
+            )
+            if status == CheckStatus.passed:
+                status = CheckStatus.warning
+        # the document decides the age; the face only flags inconsistencies
+        data["age_decided"] = doc_age
+    else:
+        data["source"] = "face"
+        data["age_decided"] = round(est.age, 1)
+        if high < minimum:
+            status = CheckStatus.failed
+            warnings.insert(
+                0,
+                CheckWarning(
+                    code=codes.MINIMUM_AGE_NOT_MET,
+                    severity=Severity.error,
+                    message=f"estimated {est.age:.0f} (up to {high:.0f}) under {minimum}",
+                ),
+            )
+        elif low < minimum + params.margin:
+            # borderline: never a silent pass
+            status = CheckStatus.warning
+            warnings.insert(
+                0,
+                CheckWarning(
+                    code=codes.AGE_BORDERLINE,
+                    severity=Severity.warning,
+                    message=f"estimated {est.age:.0f} ({low:.0f}-{high:.0f}) "
+                    f"within {params.margin:.0f} years of {minimum}",
+                ),
+            )
+    if status == CheckStatus.passed and warnings:
+        status = CheckStatus.warning
+    return CheckResult(
+        check=check,
+        status=status,
+        score=round(est.age, 1),
+        warnings=warnings,
+        data=data,
+        duration_ms=sw.ms,
+        model=[models.model_info(k) for k in keys],
+    )

