@@ -350,3 +350,249 @@ def run_age_estimation(
         duration_ms=sw.ms,
         model=[models.model_info(k) for k in keys],
     )
+
+
+# ---------------------------------------------------------------- active liveness
+
+
+class ActiveLivenessParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_frames: int = Field(5, ge=2, description="frames with a face needed")
+    max_frames: int = Field(90, ge=2, le=600)
+    yaw_deg: float = Field(
+        12.0, ge=3, le=60, description="head turn that counts, from the start pose"
+    )
+    pitch_deg: float = Field(10.0, ge=3, le=60, description="nod that counts, from the start pose")
+    closer_ratio: float = Field(1.25, ge=1.05, le=3.0, description="face size growth that counts")
+    same_face_min_similarity: float = Field(50.0, ge=0, le=100)
+    selfie_min_similarity: float = Field(50.0, ge=0, le=100)
+    static_max_distinct_hashes: int = Field(1, ge=0, description="so few distinct frames: a still")
+
+
+def run_active_liveness(
+    challenge,
+    frames: list[bytes],
+    params: ActiveLivenessParams | None = None,
+    ctx: FaceContext | None = None,
+    selfie: bytes | None = None,
+    session_id: str | None = None,
+    now: datetime | None = None,
+) -> CheckResult:
+    """Verify the challenge moves happened in order, by one face, live (not a replay)."""
+    from shared.faces.liveness_active import Challenge, MoveLimits, analyse_frames, check_sequence
+
+    check = "active_liveness"
+    params = params or ActiveLivenessParams()
+    sw = Stopwatch()
+    keys = ("yunet", "sface")
+    not_evaluated: list[str] = []
+
+    def fail(code: str, msg: str, data: dict | None = None) -> CheckResult:
+        return CheckResult(
+            check=check,
+            status=CheckStatus.failed,
+            score=0.0,
+            warnings=[CheckWarning(code=code, severity=Severity.error, message=msg)],
+            data={**(data or {}), "rules_not_evaluated": not_evaluated},
+            duration_ms=sw.ms,
+            model=[models.model_info(k) for k in keys],
+        )
+
+    try:
+        ch = challenge if isinstance(challenge, Challenge) else Challenge.model_validate(challenge)
+    except Exception as exc:  # pydantic ValidationError or wrong type
+        return error_result(check, codes.CHALLENGE_INVALID, f"bad challenge: {exc}", sw.ms)
+    if session_id is not None and ch.session_id != session_id:
+        return error_result(
+            check, codes.CHALLENGE_INVALID, "challenge issued for another session", sw.ms
+        )
+    if not frames:
+        return error_result(check, codes.TOO_FEW_FRAMES, "no frames", sw.ms)
+    if len(frames) > params.max_frames:
+        return error_result(
+            check, codes.IMAGE_INVALID, f"more than {params.max_frames} frames", sw.ms
+        )
+    current = now or datetime.now(ch.expires_at.tzinfo)
+    if current > ch.expires_at:
+        return fail(codes.CHALLENGE_EXPIRED, f"challenge expired at {ch.expires_at.isoformat()}")
+    if has(ctx, "consume_challenge"):
+        if not ctx.consume_challenge(ch.nonce):  # type: ignore[union-attr]
+            return fail(codes.CHALLENGE_REUSED, "this challenge was already answered")
+    else:
+        not_evaluated.append("challenge_single_use")
+    try:
+        images = [_decode(f, f"frame {i}") for i, f in enumerate(frames)]
+        infos = analyse_frames(images)
+        selfie_fa = analyse_image(_decode(selfie, "selfie")) if selfie is not None else None
+    except BadImage as exc:
+        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
+    except models.ModelUnavailable as exc:
+        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
+    except NoFace as exc:
+        return _no_face_result(check, exc, sw, keys)
+    hashes = [f.hash for f in infos]
+    data: dict = {"steps": list(ch.steps), "frames": len(frames), "frame_hashes": hashes}
+    if has(ctx, "frames_seen_elsewhere"):
+        if ctx.frames_seen_elsewhere(hashes):  # type: ignore[union-attr]
+            return fail(codes.FRAMES_REUSED, "frames already submitted in another session", data)
+    else:
+        not_evaluated.append("frames_reuse")
+    with_face = [f for f in infos if f.face is not None]
+    data["frames_with_face"] = len(with_face)
+    if len(with_face) < max(params.min_frames, len(ch.steps) + 2):
+        return fail(codes.TOO_FEW_FRAMES, f"only {len(with_face)} frames with a face", data)
+    if len(set(hashes)) <= params.static_max_distinct_hashes:
+        return fail(codes.FRAMES_STATIC, "all frames are the same picture", data)
+    lim = MoveLimits(
+        yaw_deg=params.yaw_deg, pitch_deg=params.pitch_deg, closer_ratio=params.closer_ratio
+    )
+    seq, trace = check_sequence(infos, list(ch.steps), ch.mirrored, lim)
+    data.update(
+        completed=seq.completed, missing=seq.missing, out_of_order=seq.out_of_order, trace=trace
+    )
+    warnings: list[CheckWarning] = []
+    # same face throughout: embed near-frontal frames, evenly spread
+    frontal = [f for f in with_face if abs(f.pose.yaw) < 25 and abs(f.pose.pitch) < 25] or with_face
+    pick = [frontal[int(i)] for i in np.linspace(0, len(frontal) - 1, min(6, len(frontal)))]
+    from shared.faces.embed import embed
+
+    embs = np.stack([embed(f.img, f.face) for f in pick])
+    ref = embs[0]
+    sims = [similarity_score(float(np.dot(ref, e))) for e in embs[1:]] or [100.0]
+    data["same_face_min_similarity"] = min(sims)
+    if min(sims) < params.same_face_min_similarity:
+        warnings.append(
+            CheckWarning(
+                code=codes.FACE_CHANGED_DURING_CHALLENGE,
+                severity=Severity.error,
+                message=f"frames differ (similarity {min(sims):.0f})",
+            )
+        )
+    if selfie_fa is not None:
+        mean = embs.mean(axis=0)
+        mean /= np.linalg.norm(mean) + 1e-12
+        s = similarity_score(float(np.dot(mean, selfie_fa.embedding)))
+        data["selfie_similarity"] = s
+        if s < params.selfie_min_similarity:
+            warnings.append(
+                CheckWarning(
+                    code=codes.SELFIE_MISMATCH,
+                    severity=Severity.error,
+                    message=f"challenge face vs selfie similarity {s:.0f}",
+                )
+            )
+    else:
+        not_evaluated.append("selfie_match")
+    if seq.missing or seq.out_of_order:
+        warnings.insert(
+            0,
+            CheckWarning(
+                code=codes.CHALLENGE_NOT_COMPLETED,
+                severity=Severity.error,
+                message=f"missing {seq.missing or '-'}, out of order {seq.out_of_order or '-'}",
+            ),
+        )
+    score = round(100.0 * len(seq.completed) / len(ch.steps), 2)
+    if seq.out_of_order:
+        score = min(score, 40.0)
+    status = (
+        CheckStatus.failed
+        if any(w.severity == Severity.error for w in warnings)
+        else CheckStatus.passed
+    )
+    data["rules_not_evaluated"] = not_evaluated
+    return CheckResult(
+        check=check,
+        status=status,
+        score=score,
+        warnings=warnings,
+        data=data,
+        duration_ms=sw.ms,
+        model=[models.model_info(k) for k in keys],
+    )
+
+
+# ---------------------------------------------------------------- 1:N search
+
+
+class FaceSearchParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_threshold: float = Field(80.0, ge=0, le=100, description="similarity of a duplicate")
+    blocklist_threshold: float = Field(
+        70.0, ge=0, le=100, description="similarity of a blocklist hit"
+    )
+    quality: QualityParams = Field(default_factory=QualityParams)
+
+
+def run_face_search(
+    selfie: bytes, params: FaceSearchParams | None = None, ctx: FaceContext | None = None
+) -> CheckResult:
+    """The face side of `blocklist`: 1:N against the tenant's templates and face blocklist."""
+    check = "blocklist"
+    params = params or FaceSearchParams()
+    sw = Stopwatch()
+    keys = ("yunet", "sface")
+    try:
+        fa = analyse_image(_decode(selfie, "selfie"), params.quality.limits(), "selfie")
+    except BadImage as exc:
+        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
+    except models.ModelUnavailable as exc:
+        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
+    except NoFace as exc:
+        return _no_face_result(check, exc, sw, keys)
+    emb = [float(v) for v in fa.embedding]
+    warnings: list[CheckWarning] = []
+    not_evaluated: list[str] = []
+    data: dict = {"face": fa.as_dict()}
+    status = CheckStatus.passed
+    for method, key, threshold, code, severity in (
+        (
+            "search_templates",
+            "duplicates",
+            params.duplicate_threshold,
+            codes.POSSIBLE_DUPLICATE_USER,
+            Severity.warning,
+        ),
+        (
+            "search_blocklist",
+            "blocklist_hits",
+            params.blocklist_threshold,
+            codes.IN_BLOCKLIST,
+            Severity.error,
+        ),
+    ):
+        if not has(ctx, method):
+            not_evaluated.append(method)
+            continue
+        hits = [
+            {"id": ident, "similarity": similarity_score(cos)}
+            for ident, cos in getattr(ctx, method)(emb)
+        ]
+        hits = sorted(
+            (h for h in hits if h["similarity"] >= threshold), key=lambda h: -h["similarity"]
+        )
+        data[key] = hits
+        if hits:
+            warnings.append(
+                CheckWarning(
+                    code=code,
+                    severity=severity,
+                    message=f"{len(hits)} match(es), best {hits[0]['similarity']:.0f}",
+                )
+            )
+            status = (
+                CheckStatus.failed
+                if severity == Severity.error
+                else (CheckStatus.warning if status == CheckStatus.passed else status)
+            )
+    data["rules_not_evaluated"] = not_evaluated
+    return CheckResult(
+        check=check,
+        status=status,
+        warnings=warnings,
+        data=data,
+        duration_ms=sw.ms,
+        model=[models.model_info(k) for k in keys],
+    )
