@@ -368,6 +368,7 @@ class ActiveLivenessParams(BaseModel):
     same_face_min_similarity: float = Field(50.0, ge=0, le=100)
     selfie_min_similarity: float = Field(50.0, ge=0, le=100)
     static_max_distinct_hashes: int = Field(1, ge=0, description="so few distinct frames: a still")
+    max_identity_frames: int = Field(30, ge=2, description="frames embedded for the same-face rule")
 
 
 def run_active_liveness(
@@ -454,7 +455,9 @@ def run_active_liveness(
     warnings: list[CheckWarning] = []
     # same face throughout: embed near-frontal frames, evenly spread
     frontal = [f for f in with_face if abs(f.pose.yaw) < 25 and abs(f.pose.pitch) < 25] or with_face
-    pick = [frontal[int(i)] for i in np.linspace(0, len(frontal) - 1, min(6, len(frontal)))]
+    # every frame counts (a face swapped in for a few frames must be caught), capped for time
+    count = min(params.max_identity_frames, len(frontal))
+    pick = [frontal[int(i)] for i in np.linspace(0, len(frontal) - 1, count)]
     from shared.faces.embed import embed
 
     embs = np.stack([embed(f.img, f.face) for f in pick])

@@ -21,8 +21,18 @@ def embed_aligned(aligned_bgr: np.ndarray) -> np.ndarray:
     return out / norm if norm > 0 else out
 
 
+TEMPLATE_EYE_DISTANCE = 35.2  # between the eyes of the 112x112 template
+
+
 def embed(img: np.ndarray, face: Face) -> np.ndarray:
-    return embed_aligned(align_arcface(img, face.landmarks))
+    # Anti-aliasing: a large face is area-downscaled to about twice the template size,
+    # otherwise the warp samples fine patterns (print halftone, screen grid) into noise.
+    scale = 2 * TEMPLATE_EYE_DISTANCE / max(face.eye_distance, 1e-3)
+    landmarks = face.landmarks
+    if scale < 1.0:
+        img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        landmarks = landmarks * scale
+    return embed_aligned(align_arcface(img, landmarks))
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

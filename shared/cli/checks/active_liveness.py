@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             frames = frames_from_video(args.frames[0].read_bytes())
         except ValueError as exc:
-            return print_result(error_result("active_liveness", "IMAGE_INVALID", str(exc)), args.json)
+            return print_result(
+                error_result("active_liveness", "IMAGE_INVALID", str(exc)), args.json
+            )
     else:
         frames = [f.read_bytes() for f in args.frames]
     selfie = args.selfie.read_bytes() if args.selfie else None
