@@ -14,7 +14,6 @@ from shared.faces.embed import embed
 from shared.faces.image_io import decode_image
 from shared.faces.quality import Quality, QualityLimits, competing_faces, measure, quality_warnings
 
-
 SCREEN_PEAK = 1.6  # periodic-pattern peak ratio (log10) of a halftone print
 
 
