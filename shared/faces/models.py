@@ -193,3 +193,17 @@ def reset() -> None:
     """Drop the sessions (tests that switch model paths)."""
     with _lock:
         _sessions.clear()
+
+
+def warm_up() -> None:
+    """Load the default models and run each once (the first inference is slower)."""
+    import numpy as np
+
+    load()
+    for key, shape in (
+        ("yunet", (1, 3, 640, 640)),
+        ("sface", (1, 3, 112, 112)),
+        ("age", (1, 3, 64, 64)),
+    ):
+        sess = session(key)
+        sess.run(None, {sess.get_inputs()[0].name: np.zeros(shape, dtype=np.float32)})
