@@ -78,3 +78,26 @@ def test_phash_survives_reencoding_and_separates_different_frames(img):
     re = cv2.imdecode(np.frombuffer(g.jpeg(cv2.resize(a, None, fx=0.7, fy=0.7), 50), np.uint8), 1)
     assert hamming(phash(a), phash(re)) <= 8
     assert hamming(phash(a), phash(img("biden"))) > 16
+
+
+def test_missing_or_replaced_model_is_reported(photo, monkeypatch, tmp_path):
+    from shared.faces import models
+
+    monkeypatch.setenv("IDMESH_MODEL_SFACE", str(tmp_path / "nope.onnx"))
+    models.reset()
+    try:
+        r = run_face_match(photo("obama"), photo("obama2"))
+        assert r.status == "error" and r.warning_codes() == ["MODEL_UNAVAILABLE"]
+        # an operator file is named as such in the result
+        real = models.SPECS["sface"]
+        monkeypatch.delenv("IDMESH_MODEL_SFACE")
+        models.reset()
+        path = models.model_path("sface")
+        monkeypatch.setenv("IDMESH_MODEL_SFACE", str(path))
+        models.reset()
+        r = run_face_match(photo("obama"), photo("obama2"))
+        assert r.status == "passed"
+        assert r.model[1].name == f"{real.name}:operator"
+    finally:
+        monkeypatch.delenv("IDMESH_MODEL_SFACE", raising=False)
+        models.reset()
