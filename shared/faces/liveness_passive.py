@@ -132,7 +132,8 @@ def periodic_peak_ratio(gray: np.ndarray) -> float:
     band = spec[(r > 0.25) & (r < 0.95)]
     if band.size == 0:
         return 0.0
-    return float(np.log10(np.percentile(band, 99.9) / (np.median(band) + 1e-6)))
+    top = max(float(np.percentile(band, 99.9)), 1e-6)
+    return float(np.log10(top / (float(np.median(band)) + 1e-6)))
 
 
 def chroma_grid_ratio(crop_bgr: np.ndarray) -> float:
