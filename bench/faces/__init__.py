@@ -1,0 +1,1 @@
+"""Face engine figures: `python -m bench.faces [--quick]`."""

@@ -1,0 +1,120 @@
+import random
+from datetime import UTC, datetime, timedelta
+
+import cv2
+import numpy as np
+import pytest
+
+from shared.faces.check import run_active_liveness, run_passive_liveness
+from shared.faces.detect import detect_faces
+from shared.faces.liveness_active import issue_challenge
+from shared.faces.phash import hamming
+from tests.faces import generator as g
+
+
+def test_real_photos_pass_passive_liveness(photo):
+    for name in ("obama", "obama2", "astronaut"):
+        r = run_passive_liveness(photo(name))
+        assert r.status in ("passed", "warning"), (name, r.data["cues"])
+        assert r.score >= 50
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_screen_replay_is_flagged_with_a_screen_cue(img, seed):
+    r = run_passive_liveness(g.jpeg(g.screen_replay(img("obama"), seed, with_bezel=True)))
+    assert r.status == "failed"
+    assert r.warning_codes()[0] == "LIVENESS_ATTACK_SUSPECTED"
+    assert r.data["attack_type"] in ("screen_replay", "print_or_screen")
+
+
+def test_passive_liveness_reports_its_cues_and_skipped_model(photo):
+    r = run_passive_liveness(photo("obama"))
+    assert {"chroma_grid", "periodic_pattern", "glare", "border", "flat_blacks"} <= set(
+        r.data["cues"]
+    )
+    assert r.data["rules_not_evaluated"] == ["anti_spoofing_model"]
+
+
+class Ctx:
+    def __init__(self, seen=False):
+        self.used = set()
+        self.seen = seen
+        self.hashes = []
+
+    def consume_challenge(self, nonce):
+        if nonce in self.used:
+            return False
+        self.used.add(nonce)
+        return True
+
+    def frames_seen_elsewhere(self, frame_hashes):
+        self.hashes.append(frame_hashes)
+        return self.seen
+
+
+@pytest.fixture(scope="module")
+def challenge_and_frames():
+    base = g.load("obama")
+    lm = detect_faces(base)[0].landmarks
+    ch = issue_challenge("sess-1", random.Random(1))
+    ch = ch.model_copy(update={"steps": ["turn_left", "come_closer", "turn_right"]})
+    return ch, g.challenge_frames(base, lm, ch.steps, 24, seed=3)
+
+
+def test_challenge_is_random_bound_and_expires():
+    a = issue_challenge("s", random.Random(1))
+    b = issue_challenge("s", random.Random(2))
+    assert a.nonce != b.nonce and len(a.nonce) >= 16
+    assert len(set(a.steps)) == len(a.steps) == 3
+    assert a.expires_at > a.issued_at
+
+
+def test_active_liveness_passes_when_moves_are_done_in_order(challenge_and_frames, photo):
+    ch, frames = challenge_and_frames
+    ctx = Ctx()
+    r = run_active_liveness(ch, frames, ctx=ctx, selfie=photo("obama2"), session_id="sess-1")
+    assert r.status == "passed", (r.warnings, r.data.get("trace"))
+    assert [c["step"] for c in r.data["completed"]] == ch.steps
+    assert r.data["selfie_similarity"] >= 50
+    assert len(ctx.hashes[0]) == len(frames)
+    # the same challenge answered twice is refused
+    again = run_active_liveness(ch, frames, ctx=ctx)
+    assert again.status == "failed" and again.warning_codes() == ["CHALLENGE_REUSED"]
+
+
+def test_active_liveness_fails_on_wrong_order(challenge_and_frames):
+    ch, frames = challenge_and_frames
+    swapped = ch.model_copy(update={"steps": ["turn_right", "come_closer", "turn_left"]})
+    r = run_active_liveness(swapped, frames)
+    assert r.status == "failed"
+    assert "CHALLENGE_NOT_COMPLETED" in r.warning_codes()
+
+
+def test_active_liveness_refuses_reused_frames_expired_and_other_session(challenge_and_frames):
+    ch, frames = challenge_and_frames
+    assert run_active_liveness(ch, frames, ctx=Ctx(seen=True)).warning_codes() == ["FRAMES_REUSED"]
+    late = datetime.now(UTC) + timedelta(hours=1)
+    assert run_active_liveness(ch, frames, now=late).warning_codes() == ["CHALLENGE_EXPIRED"]
+    other = run_active_liveness(ch, frames, session_id="another")
+    assert other.status == "error" and other.warning_codes() == ["CHALLENGE_INVALID"]
+
+
+def test_still_photo_and_face_swap_fail(challenge_and_frames, photo):
+    ch, frames = challenge_and_frames
+    still = [photo("obama")] * 10
+    assert run_active_liveness(ch, still).warning_codes() == ["FRAMES_STATIC"]
+    swapped = frames[:12] + [photo("biden")] * 3 + frames[12:]
+    r = run_active_liveness(ch, swapped)
+    assert "FACE_CHANGED_DURING_CHALLENGE" in r.warning_codes()
+    assert r.status == "failed"
+
+
+def test_reencoded_frames_keep_their_hashes(challenge_and_frames):
+    ch, frames = challenge_and_frames
+    r1 = run_active_liveness(ch, frames)
+    re = [g.jpeg(cv2.imdecode(np.frombuffer(f, np.uint8), 1), 60) for f in frames]
+    r2 = run_active_liveness(ch, re)
+    d = [
+        hamming(a, b) for a, b in zip(r1.data["frame_hashes"], r2.data["frame_hashes"], strict=True)
+    ]
+    assert max(d) <= 8
