@@ -4,8 +4,9 @@ import functions_framework
 
 from shared.blocklist.step import blocklist_step
 from shared.checks.function import check_host
+from shared.faces.models import warm_up
 
-host = check_host("blocklist", blocklist_step)
+host = check_host("blocklist", blocklist_step, warm_up=warm_up)
 
 
 @functions_framework.http

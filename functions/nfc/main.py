@@ -3,10 +3,22 @@
 import functions_framework
 
 from shared.checks.function import check_host
+from shared.faces.models import warm_up as warm_up_faces
+from shared.faces.platform import chip_face_match
 from shared.nfc.check import warm_up
 from shared.nfc.platform import nfc_step
 
-host = check_host("nfc", nfc_step, warm_up=warm_up)
+
+def _warm_up() -> None:
+    warm_up()
+    warm_up_faces()
+
+
+def _step(inputs):
+    return nfc_step(inputs, face_match=chip_face_match)
+
+
+host = check_host("nfc", _step, warm_up=_warm_up)
 
 
 @functions_framework.http

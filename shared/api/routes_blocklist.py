@@ -41,6 +41,23 @@ def _unprocessable(detail: str, pointer: str) -> Problem:
     )
 
 
+def _template_from_selfie(ctx: Ctx, cipher, s) -> bytes:
+    """Embed the session's selfie now (no blocklist step ran yet), sealed like a template."""
+    from shared.faces.search import embed_face, template_to_bytes
+    from shared.sessions.artifacts import load_artifacts
+
+    selfies = load_artifacts(ctx.conn, cipher, str(s.id), ["selfie"]).get("selfie") or []
+    if not selfies:
+        raise _unprocessable("the session has no face template and no selfie", "/session_id")
+    try:
+        template = embed_face(selfies[-1])
+    except Exception as exc:  # no face, unreadable image, model missing
+        raise _unprocessable(
+            f"no face could be read from the selfie ({type(exc).__name__})", "/session_id"
+        ) from exc
+    return cipher.seal("face-template", str(s.id), template_to_bytes(template.embedding))
+
+
 def register_routes(router: Router, services: Services) -> None:
     @router.route(
         "POST",
@@ -63,9 +80,8 @@ def register_routes(router: Router, services: Services) -> None:
                 row = ctx.conn.execute(
                     "SELECT embedding_enc FROM face_templates WHERE session_id = %s", (str(s.id),)
                 ).fetchone()
-                if row is None:
-                    raise _unprocessable("the session has no face template", "/session_id")
-                entry = add_face(ctx.conn, cipher, str(s.id), row["embedding_enc"])
+                sealed = row["embedding_enc"] if row else _template_from_selfie(ctx, cipher, s)
+                entry = add_face(ctx.conn, cipher, str(s.id), sealed)
                 audit(
                     ctx.conn,
                     ctx.principal.tenant_id,

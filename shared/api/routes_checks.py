@@ -134,3 +134,46 @@ def register_routes(router: Router, services: Services) -> None:
 
 
 __all__ = ["RUNNERS", "form_params", "read_file", "standalone"]
+
+
+def _image(ctx: Ctx, field: str, required: bool = True) -> bytes | None:
+    from shared.api.services import get_services
+
+    return read_file(ctx, field, get_services().settings.max_upload_bytes, required)
+
+
+@standalone("face_match", multipart=True)
+def _face_match(ctx: Ctx) -> CheckResult:
+    from shared.faces.check import FaceMatchParams, run_face_match
+
+    params = form_params(ctx, FaceMatchParams)
+    return run_face_match(_image(ctx, "image_a"), _image(ctx, "image_b"), params)
+
+
+@standalone("passive_liveness", multipart=True)
+def _passive_liveness(ctx: Ctx) -> CheckResult:
+    from shared.faces.check import PassiveLivenessParams, run_passive_liveness
+
+    return run_passive_liveness(_image(ctx, "image"), form_params(ctx, PassiveLivenessParams))
+
+
+@standalone("age_estimation", multipart=True)
+def _age_estimation(ctx: Ctx) -> CheckResult:
+    import datetime as dt
+
+    from shared.faces.check import AgeEstimationParams, run_age_estimation
+
+    dob_raw = ctx.request.form.get("date_of_birth")
+    try:
+        dob = dt.date.fromisoformat(dob_raw) if dob_raw else None
+    except ValueError as exc:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "date_of_birth must be YYYY-MM-DD",
+            code="validation-error",
+            errors=[{"pointer": "/date_of_birth", "detail": "YYYY-MM-DD"}],
+        ) from exc
+    return run_age_estimation(
+        _image(ctx, "image"), form_params(ctx, AgeEstimationParams), None, dob
+    )

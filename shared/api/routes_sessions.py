@@ -297,6 +297,29 @@ def register_routes(router: Router, services: Services) -> None:
 
     @router.route(
         "POST",
+        "/v1/sessions/<uuid:session_id>/liveness/challenge",
+        auth="tenant_or_session",
+        status=201,
+        tags=("sessions",),
+        summary="A random, single-use active-liveness challenge (moves, nonce, expiry)",
+    )
+    def liveness_challenge(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        from shared.faces.platform import new_liveness_challenge
+
+        s = load_session(ctx, session_id, for_update=True)
+        require_open(s)
+        ch = new_liveness_challenge(ctx.conn, ctx.principal.tenant_id, str(s.id))
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "liveness.challenge_issued",
+            str(s.id),
+        )
+        return Reply(201, ch.model_dump(mode="json"))
+
+    @router.route(
+        "POST",
         "/v1/sessions/<uuid:session_id>/nfc/challenge",
         auth="tenant_or_session",
         status=201,

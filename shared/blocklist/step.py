@@ -1,14 +1,18 @@
-"""The `blocklist` workflow step: the session's email, phone and document number against the
-tenant's blocklist (faces are searched by the face engine's own step)."""
+"""The `blocklist` workflow step: the session's email, phone, document number and face
+against the tenant's blocklist; the face is also searched 1:N against the tenant's other
+sessions (`POSSIBLE_DUPLICATE_USER`) and its template kept for later searches."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.blocklist.session_values import session_values
 from shared.blocklist.store import is_blocked, is_blocked_engine_hash
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
 from shared.checks.runner import CheckInputs
+from shared.faces.check import FaceSearchParams
 
 IN_BLOCKLIST = "IN_BLOCKLIST"
 
@@ -16,7 +20,8 @@ IN_BLOCKLIST = "IN_BLOCKLIST"
 class BlocklistParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kinds: list[str] = ["email", "phone", "document_number"]
+    kinds: list[str] = ["email", "phone", "document_number", "face"]
+    face: FaceSearchParams = Field(default_factory=FaceSearchParams)
 
 
 def blocklist_step(inputs: CheckInputs) -> CheckResult:
@@ -25,7 +30,7 @@ def blocklist_step(inputs: CheckInputs) -> CheckResult:
     hits: list[str] = []
     checked: list[str] = []
     for kind in params.kinds:
-        if kind not in values:
+        if kind == "face" or kind not in values:
             continue
         checked.append(kind)
         if is_blocked(inputs.conn, inputs.cipher, kind, values[kind]):
@@ -46,14 +51,31 @@ def blocklist_step(inputs: CheckInputs) -> CheckResult:
         )
         for kind in hits
     ]
+    data: dict[str, Any] = {"checked": checked, "matched": hits}
+    model = []
+    if "face" in params.kinds:
+        from shared.faces.platform import face_search
+
+        face = face_search(inputs, params.face)
+        if face is not None:
+            checked.append("face")
+            data["face"] = face.data
+            model = face.model
+            warnings.extend(face.warnings)
+            if IN_BLOCKLIST in face.warning_codes():
+                hits.append("face")
+    data["not_available"] = [k for k in params.kinds if k not in checked]
+    if any(w.severity == Severity.error for w in warnings):
+        status = CheckStatus.failed
+    elif any(w.severity == Severity.warning for w in warnings):
+        status = CheckStatus.warning
+    else:
+        status = CheckStatus.passed
     return CheckResult(
         check="blocklist",
-        status=CheckStatus.failed if hits else CheckStatus.passed,
+        status=status,
         score=0.0 if hits else 100.0,
         warnings=warnings,
-        data={
-            "checked": checked,
-            "matched": hits,
-            "not_available": [k for k in params.kinds if k not in values],
-        },
+        data=data,
+        model=model,
     )

@@ -1,0 +1,14 @@
+"""`active_liveness`: the face engine's active_liveness check as a workflow step."""
+
+import functions_framework
+
+from shared.checks.function import check_host
+from shared.faces.models import warm_up
+from shared.faces.platform import active_liveness_step
+
+host = check_host("active_liveness", active_liveness_step, warm_up=warm_up)
+
+
+@functions_framework.http
+def active_liveness(request):
+    return host(request)

@@ -1,0 +1,14 @@
+"""`age_estimation`: the face engine's age_estimation check as a workflow step."""
+
+import functions_framework
+
+from shared.checks.function import check_host
+from shared.faces.models import warm_up
+from shared.faces.platform import age_estimation_step
+
+host = check_host("age_estimation", age_estimation_step, warm_up=warm_up)
+
+
+@functions_framework.http
+def age_estimation(request):
+    return host(request)

@@ -1,0 +1,14 @@
+"""`face_match`: the face engine's face_match check as a workflow step."""
+
+import functions_framework
+
+from shared.checks.function import check_host
+from shared.faces.models import warm_up
+from shared.faces.platform import face_match_step
+
+host = check_host("face_match", face_match_step, warm_up=warm_up)
+
+
+@functions_framework.http
+def face_match(request):
+    return host(request)

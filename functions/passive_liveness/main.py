@@ -1,0 +1,14 @@
+"""`passive_liveness`: the face engine's passive_liveness check as a workflow step."""
+
+import functions_framework
+
+from shared.checks.function import check_host
+from shared.faces.models import warm_up
+from shared.faces.platform import passive_liveness_step
+
+host = check_host("passive_liveness", passive_liveness_step, warm_up=warm_up)
+
+
+@functions_framework.http
+def passive_liveness(request):
+    return host(request)
