@@ -74,7 +74,7 @@ def _candidates(small: np.ndarray) -> list[np.ndarray]:
     return quads
 
 
-def _score(q: np.ndarray, area_img: float) -> float:
+def _score(q: np.ndarray, area_img: float, shape: tuple[int, int]) -> float:
     o = _order(q)
     w = (np.linalg.norm(o[1] - o[0]) + np.linalg.norm(o[2] - o[3])) / 2
     h = (np.linalg.norm(o[3] - o[0]) + np.linalg.norm(o[2] - o[1])) / 2
@@ -84,7 +84,10 @@ def _score(q: np.ndarray, area_img: float) -> float:
     frac = cv2.contourArea(o) / area_img
     if frac > 0.97:
         return -1.0
-    return frac
+    # a corner sitting in a corner of the image is usually the frame, not the document
+    hh, ww = shape
+    at_corner = sum(1 for x, y in o if min(x, ww - 1 - x) < 3 and min(y, hh - 1 - y) < 3)
+    return frac * (0.4 if at_corner else 1.0)
 
 
 def detect_document(image: np.ndarray) -> Detection:
@@ -94,7 +97,7 @@ def detect_document(image: np.ndarray) -> Detection:
     area_img = small.shape[0] * small.shape[1]
     best, best_score = None, 0.0
     for q in _candidates(small):
-        s = _score(q, area_img)
+        s = _score(q, area_img, small.shape[:2])
         if s > best_score:
             best, best_score = q, s
     if best is None:

@@ -43,7 +43,8 @@ def decode_image(data: bytes, side: str = "front") -> tuple[np.ndarray, str]:
             fmt = img.format or ""
             if fmt not in ALLOWED:
                 raise ImageInputError(
-                    codes.UNSUPPORTED_FORMAT, f"{side}: {fmt or 'unknown'} is not JPEG/PNG/WebP/TIFF"
+                    codes.UNSUPPORTED_FORMAT,
+                    f"{side}: {fmt or 'unknown'} is not JPEG/PNG/WebP/TIFF",
                 )
             w, h = img.size
             if w * h > MAX_PIXELS:

@@ -10,8 +10,8 @@ from shared.documents import codes
 
 
 class QualityThresholds(BaseModel):
-    min_sharpness: float = 60.0  # variance of the Laplacian on the document, 640 px wide
-    min_brightness: float = 60.0  # mean grey level 0-255
+    min_sharpness: float = 500.0  # Laplacian variance, contrast-stretched document 640 px wide
+    min_brightness: float = 90.0  # mean grey level 0-255
     max_brightness: float = 225.0
     max_glare_ratio: float = 0.04  # share of saturated pixels on the document
     min_document_width_px: int = 600  # width of the rectified document in source pixels
@@ -58,9 +58,14 @@ def measure(
     grey = cv2.cvtColor(document, cv2.COLOR_BGR2GRAY)
     scale = 640.0 / max(1, grey.shape[1])
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    sharp = float(cv2.Laplacian(small, cv2.CV_64F).var())
+    # contrast-stretched first, so that a dark but sharp photo is not called blurry
+    lo, hi = np.percentile(small, (2, 98))
+    stretched = np.clip((small.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
+    stretched = stretched.astype(np.float32)
+    sharp = float(cv2.Laplacian(stretched, cv2.CV_32F).var())
     bright = float(small.mean())
-    glare = float((small >= 250).mean())
+    # glare = large saturated patches: a blur removes thin white areas (margins, quiet zones)
+    glare = float((cv2.blur(small, (31, 31)) >= 245).mean())
     return Quality(
         sharpness=round(sharp, 1),
         brightness=round(bright, 1),

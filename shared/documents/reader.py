@@ -17,6 +17,7 @@ import numpy as np
 
 from shared.documents.mrz import MrzResult, find_mrz_in_text
 from shared.documents.ocr import OcrEngine, TextBox
+from shared.documents.portrait import find_portrait
 
 
 @dataclass
@@ -64,23 +65,32 @@ def _merge(row: list[TextBox]) -> TextBox:
     # order tl, tr, br, bl
     s = quad.sum(axis=1)
     d = np.diff(quad, axis=1).ravel()
-    ordered = np.float32([quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)],
-                          quad[np.argmax(d)]])  # fmt: skip
+    ordered = np.float32(
+        [quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]]
+    )
     return TextBox(ordered)
 
 
-def orient_and_detect(doc: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, list[TextBox], bool]:  # fmt: skip
+def orient_and_detect(doc: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, list[TextBox], bool]:
     h, w = doc.shape[:2]
     boxes = engine.detect(doc)
-    long = [b for b in boxes if b.width > 0.4 * w and b.width > 8 * b.height]
+    long = [b for b in boxes if b.width > 0.55 * w and b.width > 10 * b.height]
     flip = False
     if long:
         flip = sum(b.cy < h / 2 for b in long) > len(long) / 2
     elif boxes:
-        big = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)[:6]
-        dirs = engine.direction([engine.crop(doc, b.box, pad=0.0) for b in big])
-        votes = sum(1 if lab == "180" and sc > 0.7 else -1 for lab, sc in dirs)
-        flip = votes > 0
+        # No MRZ: an upright portrait decides; otherwise the text-direction classifier votes
+        # on the widest lines (short boxes are unreliable).
+        up = find_portrait(doc) is not None
+        down = find_portrait(cv2.rotate(doc, cv2.ROTATE_180)) is not None
+        if up != down:
+            flip = down
+        else:
+            wide = [b for b in boxes if b.width > 3 * b.height] or boxes
+            big = sorted(wide, key=lambda b: b.width, reverse=True)[:8]
+            dirs = engine.direction([engine.crop(doc, b.box, pad=0.0) for b in big])
+            votes = sum(sc if lab == "180" else -sc for lab, sc in dirs)
+            flip = votes > 0
     if flip:
         doc = cv2.rotate(doc, cv2.ROTATE_180)
         _rot180(boxes, w, h)

@@ -53,23 +53,74 @@ CONDITIONS = (
 )
 
 SURNAMES = [
-    "ERIKSSON", "MUSTERMANN", "MÜLLER", "DUBOIS", "ROSSI", "GARCÍA", "NOWAK", "JANSEN",
-    "O'BRIEN", "SMITH", "JOHNSON", "BJÖRK", "KOWALSKI", "FERREIRA", "VAN DER BERG",
-    "NGUYEN", "OKAFOR", "HERNÁNDEZ", "SCHRÖDER", "LEFÈVRE", "PETROVA", "ANDERSEN",
-]  # fmt: skip
+    "ERIKSSON",
+    "MUSTERMANN",
+    "MÜLLER",
+    "DUBOIS",
+    "ROSSI",
+    "GARCÍA",
+    "NOWAK",
+    "JANSEN",
+    "O'BRIEN",
+    "SMITH",
+    "JOHNSON",
+    "BJÖRK",
+    "KOWALSKI",
+    "FERREIRA",
+    "VAN DER BERG",
+    "NGUYEN",
+    "OKAFOR",
+    "HERNÁNDEZ",
+    "SCHRÖDER",
+    "LEFÈVRE",
+    "PETROVA",
+    "ANDERSEN",
+]
 GIVEN = [
-    "ANNA", "MARIA", "PETER", "JOHN", "ERIKA", "JEAN", "LUCA", "SOFÍA", "PIOTR", "EMMA",
-    "NOAH", "OLIVIA", "LIAM", "AMÉLIE", "JOÃO", "CHLOÉ", "IVAN", "ZOË", "MARK", "LENA",
-]  # fmt: skip
+    "ANNA",
+    "MARIA",
+    "PETER",
+    "JOHN",
+    "ERIKA",
+    "JEAN",
+    "LUCA",
+    "SOFÍA",
+    "PIOTR",
+    "EMMA",
+    "NOAH",
+    "OLIVIA",
+    "LIAM",
+    "AMÉLIE",
+    "JOÃO",
+    "CHLOÉ",
+    "IVAN",
+    "ZOË",
+    "MARK",
+    "LENA",
+]
 COUNTRIES = ["UTO", "D", "FRA", "NLD", "ITA", "ESP", "POL", "SWE", "IRL", "PRT", "AUT", "CAN"]
 COUNTRY_NAMES = {
-    "UTO": "UTOPIA", "D": "BUNDESREPUBLIK DEUTSCHLAND", "FRA": "RÉPUBLIQUE FRANÇAISE",
-    "NLD": "KONINKRIJK DER NEDERLANDEN", "ITA": "REPUBBLICA ITALIANA", "ESP": "REINO DE ESPAÑA",
-    "POL": "RZECZPOSPOLITA POLSKA", "SWE": "KONUNGARIKET SVERIGE", "IRL": "ÉIRE IRELAND",
-    "PRT": "REPÚBLICA PORTUGUESA", "AUT": "REPUBLIK ÖSTERREICH", "CAN": "CANADA",
-}  # fmt: skip
-US_STATES = [("CA", "636014"), ("NY", "636001"), ("TX", "636015"), ("FL", "636010"),
-             ("WA", "636045"), ("IL", "636035")]  # fmt: skip
+    "UTO": "UTOPIA",
+    "D": "BUNDESREPUBLIK DEUTSCHLAND",
+    "FRA": "RÉPUBLIQUE FRANÇAISE",
+    "NLD": "KONINKRIJK DER NEDERLANDEN",
+    "ITA": "REPUBBLICA ITALIANA",
+    "ESP": "REINO DE ESPAÑA",
+    "POL": "RZECZPOSPOLITA POLSKA",
+    "SWE": "KONUNGARIKET SVERIGE",
+    "IRL": "ÉIRE IRELAND",
+    "PRT": "REPÚBLICA PORTUGUESA",
+    "AUT": "REPUBLIK ÖSTERREICH",
+    "CAN": "CANADA",
+}
+US_STATES = [
+    ("CA", "636014"),
+    ("NY", "636001"),
+    ("TX", "636015"),
+    ("FL", "636010"),
+    ("WA", "636045"),
+    ("IL", "636035"),
+]
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
 _ICAO_TRANSLIT = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Å": "AA", "Ø": "OE", "Æ": "AE"}
@@ -149,9 +200,17 @@ def build_mrz(kind: str, ident: Identity) -> list[str]:
         pn = (ident.personal_number + "<" * 14)[:14]
         pn_cd = _cd(pn) if ident.personal_number else "<"
         l2 = (
-            num + _cd(num) + _country3(ident.nationality) + dob + _cd(dob) + ident.sex
-            + exp + _cd(exp) + pn + pn_cd
-        )  # fmt: skip
+            num
+            + _cd(num)
+            + _country3(ident.nationality)
+            + dob
+            + _cd(dob)
+            + ident.sex
+            + exp
+            + _cd(exp)
+            + pn
+            + pn_cd
+        )
         l2 += _cd(l2[0:10] + l2[13:20] + l2[21:43])
         return [l1, l2]
     number = ident.document_number
@@ -182,21 +241,38 @@ def random_identity(rng: random.Random, kind: str) -> Identity:
         state, iin = rng.choice(US_STATES)
         number = rng.choice(letters) + "".join(rng.choice(digits) for _ in range(7))
         return Identity(
-            surname=surname, given_names=given, document_number=number, nationality="USA",
-            issuing_country="USA", date_of_birth=dob, expiry_date=expiry, issue_date=issue,
-            sex=rng.choice("MF"), street=f"{rng.randint(1, 9999)} {rng.choice(['MAIN', 'OAK', 'ELM', 'PINE'])} ST",
-            city=rng.choice(["SPRINGFIELD", "RIVERSIDE", "FAIRVIEW", "MADISON"]), state=state,
-            postal_code=f"{rng.randint(10000, 99999)}0000", iin=iin,
-            eyes=rng.choice(["BRO", "BLU", "GRN", "HAZ"]), height_in=rng.randint(58, 78),
-        )  # fmt: skip
+            surname=surname,
+            given_names=given,
+            document_number=number,
+            nationality="USA",
+            issuing_country="USA",
+            date_of_birth=dob,
+            expiry_date=expiry,
+            issue_date=issue,
+            sex=rng.choice("MF"),
+            street=f"{rng.randint(1, 9999)} {rng.choice(['MAIN', 'OAK', 'ELM', 'PINE'])} ST",
+            city=rng.choice(["SPRINGFIELD", "RIVERSIDE", "FAIRVIEW", "MADISON"]),
+            state=state,
+            postal_code=f"{rng.randint(10000, 99999)}0000",
+            iin=iin,
+            eyes=rng.choice(["BRO", "BLU", "GRN", "HAZ"]),
+            height_in=rng.randint(58, 78),
+        )
     n = 9 if not (kind == "td1" and rng.random() < 0.15) else 12
     number = rng.choice(letters) + "".join(rng.choice(letters + digits) for _ in range(n - 1))
     country = rng.choice(COUNTRIES)
     pn = "".join(rng.choice(digits) for _ in range(10)) if rng.random() < 0.4 else ""
     return Identity(
-        surname=surname, given_names=given, document_number=number, nationality=country,
-        issuing_country=country, date_of_birth=dob, expiry_date=expiry, issue_date=issue,
-        sex=rng.choice("MF"), personal_number=pn if kind == "td3" else "",
+        surname=surname,
+        given_names=given,
+        document_number=number,
+        nationality=country,
+        issuing_country=country,
+        date_of_birth=dob,
+        expiry_date=expiry,
+        issue_date=issue,
+        sex=rng.choice("MF"),
+        personal_number=pn if kind == "td3" else "",
     )
 
 
@@ -223,9 +299,13 @@ def build_aamva(ident: Identity, version: int, subfile: str = "DL") -> bytes:
         ("DBA", fmt_date(ident.expiry_date)),
         ("DBD", fmt_date(ident.issue_date)),
         ("DBC", sex if version > 1 else ident.sex),
-        ("DAG", ident.street), ("DAI", ident.city), ("DAJ", ident.state),
-        ("DAK", ident.postal_code), ("DAY", ident.eyes), ("DAU", f"{ident.height_in:03d} IN"),
-    ]  # fmt: skip
+        ("DAG", ident.street),
+        ("DAI", ident.city),
+        ("DAJ", ident.state),
+        ("DAK", ident.postal_code),
+        ("DAY", ident.eyes),
+        ("DAU", f"{ident.height_in:03d} IN"),
+    ]
     if version >= 2:
         els += [("DCA", "C"), ("DCB", "NONE"), ("DCD", "NONE"), ("DCF", "0" + ident.iin[-4:])]
     if version >= 4:
@@ -307,8 +387,9 @@ def guilloche(w: int, h: int, rng: random.Random, base: tuple[int, int, int]) ->
     return img
 
 
-def _draw_mrz(img: Image.Image, lines: list[str], left: int, bottom: int, width: int,
-              pitch_h: float) -> None:  # fmt: skip
+def _draw_mrz(
+    img: Image.Image, lines: list[str], left: int, bottom: int, width: int, pitch_h: float
+) -> None:
     d = ImageDraw.Draw(img)
     n = len(lines[0])
     size = 10
@@ -340,8 +421,12 @@ def render_td3(ident: Identity, rng: random.Random) -> tuple[Image.Image, dict[s
     img = guilloche(w, h, rng, (rng.randint(215, 240), rng.randint(220, 240), 235))
     d = ImageDraw.Draw(img)
     d.text((40, 22), "PASSPORT  PASSEPORT", fill=(40, 40, 100), font=_font(SANS_BOLD, 26))
-    d.text((520, 26), COUNTRY_NAMES.get(ident.issuing_country, ident.issuing_country),
-           fill=(40, 40, 100), font=_font(SANS, 20))  # fmt: skip
+    d.text(
+        (520, 26),
+        COUNTRY_NAMES.get(ident.issuing_country, ident.issuing_country),
+        fill=(40, 40, 100),
+        font=_font(SANS, 20),
+    )
     px, py, pw, ph = 40, 90, 250, 320
     img.paste(portrait(rng, pw, ph), (px, py))
     x, y, s = 320, 80, 24
@@ -366,8 +451,12 @@ def render_td1(ident: Identity, rng: random.Random) -> tuple[Image.Image, Image.
     front = guilloche(w, h, rng, base)
     d = ImageDraw.Draw(front)
     d.text((30, 20), "IDENTITY CARD", fill=(30, 60, 60), font=_font(SANS_BOLD, 30))
-    d.text((420, 28), COUNTRY_NAMES.get(ident.issuing_country, ident.issuing_country)[:26],
-           fill=(30, 60, 60), font=_font(SANS, 18))  # fmt: skip
+    d.text(
+        (420, 28),
+        COUNTRY_NAMES.get(ident.issuing_country, ident.issuing_country)[:26],
+        fill=(30, 60, 60),
+        font=_font(SANS, 18),
+    )
     px, py, pw, ph = 30, 90, 230, 290
     front.paste(portrait(rng, pw, ph), (px, py))
     x, s = 290, 26
@@ -387,14 +476,17 @@ def render_td1(ident: Identity, rng: random.Random) -> tuple[Image.Image, Image.
     return front, back, {"mrz": lines, "portrait_box": [px, py, pw, ph], "size": [w, h]}
 
 
-def render_dl(ident: Identity, rng: random.Random, version: int) -> tuple[Image.Image, Image.Image, dict]:  # fmt: skip
+def render_dl(
+    ident: Identity, rng: random.Random, version: int
+) -> tuple[Image.Image, Image.Image, dict]:
     import zxingcpp
 
     w, h = 856, 540
     front = guilloche(w, h, rng, (235, rng.randint(225, 240), rng.randint(200, 225)))
     d = ImageDraw.Draw(front)
-    d.text((30, 18), f"{ident.state}  DRIVER LICENSE", fill=(120, 30, 30),
-           font=_font(SANS_BOLD, 32))  # fmt: skip
+    d.text(
+        (30, 18), f"{ident.state}  DRIVER LICENSE", fill=(120, 30, 30), font=_font(SANS_BOLD, 32)
+    )
     px, py, pw, ph = 30, 90, 230, 290
     front.paste(portrait(rng, pw, ph), (px, py))
     x, s = 290, 24
@@ -403,8 +495,12 @@ def render_dl(ident: Identity, rng: random.Random, version: int) -> tuple[Image.
     _field(d, x, 140, "LN", ident.surname, s)
     _field(d, x, 195, "FN", ident.given_names, s)
     d.text((x, 250), ident.street, fill=(15, 15, 20), font=_font(SANS, 20))
-    d.text((x, 276), f"{ident.city}, {ident.state} {ident.postal_code[:5]}",
-           fill=(15, 15, 20), font=_font(SANS, 20))  # fmt: skip
+    d.text(
+        (x, 276),
+        f"{ident.city}, {ident.state} {ident.postal_code[:5]}",
+        fill=(15, 15, 20),
+        font=_font(SANS, 20),
+    )
     _field(d, x, 315, "DOB", _viz_date(ident.date_of_birth, "us"), s)
     _field(d, x + 240, 315, "SEX", ident.sex, s)
     _field(d, x, 375, "ISS", _viz_date(ident.issue_date, "us"), s)
@@ -416,10 +512,19 @@ def render_dl(ident: Identity, rng: random.Random, version: int) -> tuple[Image.
     bw = w - 80
     bh = min(int(bimg.height * bw / bimg.width), h - 120)
     back.paste(bimg.convert("RGB").resize((bw, bh), Image.NEAREST), (40, 60))
-    ImageDraw.Draw(back).text((40, 20), "Licensed to drive class C vehicles",
-                              fill=(40, 40, 40), font=_font(SANS, 18))  # fmt: skip
-    return front, back, {"aamva": payload.decode("latin-1"), "aamva_version": version,
-                         "portrait_box": [px, py, pw, ph], "size": [w, h]}  # fmt: skip
+    ImageDraw.Draw(back).text(
+        (40, 20), "Licensed to drive class C vehicles", fill=(40, 40, 40), font=_font(SANS, 18)
+    )
+    return (
+        front,
+        back,
+        {
+            "aamva": payload.decode("latin-1"),
+            "aamva_version": version,
+            "portrait_box": [px, py, pw, ph],
+            "size": [w, h],
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -435,8 +540,13 @@ def _table(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
         col = tuple(int(c) for c in rng.integers(0, 255, 3))
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         if rng.random() < 0.5:
-            cv2.line(bg, (x, y), (x + int(rng.integers(-300, 300)), y + int(rng.integers(-80, 80))),
-                     col, int(rng.integers(3, 12)))  # fmt: skip
+            cv2.line(
+                bg,
+                (x, y),
+                (x + int(rng.integers(-300, 300)), y + int(rng.integers(-80, 80))),
+                col,
+                int(rng.integers(3, 12)),
+            )
         else:
             cv2.circle(bg, (x, y), int(rng.integers(20, 90)), col, -1)
     return cv2.GaussianBlur(bg, (5, 5), 0)

@@ -15,15 +15,29 @@ SPECIMENS = {
     "td3_icao": (
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-        dict(format="TD3", document_number="L898902C3", surname="ERIKSSON",
-             given_names="ANNA MARIA", date_of_birth="1974-08-12", expiry_date="2012-04-15",
-             sex="F", nationality="UTO", issuing_country="UTO", optional_data="ZE184226B"),
+        dict(
+            format="TD3",
+            document_number="L898902C3",
+            surname="ERIKSSON",
+            given_names="ANNA MARIA",
+            date_of_birth="1974-08-12",
+            expiry_date="2012-04-15",
+            sex="F",
+            nationality="UTO",
+            issuing_country="UTO",
+            optional_data="ZE184226B",
+        ),
     ),
     "td1_icao": (
         "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\n"
         "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-        dict(format="TD1", document_number="D23145890", document_type="I",
-             date_of_birth="1974-08-12", expiry_date="2012-04-15"),
+        dict(
+            format="TD1",
+            document_number="D23145890",
+            document_type="I",
+            date_of_birth="1974-08-12",
+            expiry_date="2012-04-15",
+        ),
     ),
     "td2_icao": (
         "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6",
@@ -32,8 +46,13 @@ SPECIMENS = {
     "mrva_icao": (
         "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
         "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
-        dict(format="MRVA", document_number="L8988901C", nationality="XXX",
-             date_of_birth="1940-09-07", expiry_date="1996-12-10"),
+        dict(
+            format="MRVA",
+            document_number="L8988901C",
+            nationality="XXX",
+            date_of_birth="1940-09-07",
+            expiry_date="1996-12-10",
+        ),
     ),
     "mrvb_icao": (
         "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<",
@@ -42,14 +61,23 @@ SPECIMENS = {
     "td1_long_number_icao": (
         "I<UTOD23145890<7349<<<<<<<<<<<\n3407127M9507122UTO<<<<<<<<<<<2\n"
         "STEVENSON<<PETER<JOHN<<<<<<<<<",
-        dict(format="TD1", document_number="D23145890734", sex="M", given_names="PETER JOHN",
-             optional_data=""),
+        dict(
+            format="TD1",
+            document_number="D23145890734",
+            sex="M",
+            given_names="PETER JOHN",
+            optional_data="",
+        ),
     ),
     "de_passport_D<<": (
         "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\n"
         "C01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4",
-        dict(issuing_country="D", nationality="D", document_number="C01X00T47",
-             expiry_date="2027-02-28"),
+        dict(
+            issuing_country="D",
+            nationality="D",
+            document_number="C01X00T47",
+            expiry_date="2027-02-28",
+        ),
     ),
     "de_id_card_D<<": (
         "IDD<<T220001293<<<<<<<<<<<<<<<\n6408125<2010315D<<<<<<<<<<<<<4\n"
@@ -108,8 +136,7 @@ def test_negative_vectors_fail(name, line, pos, char, failing):
 
 def test_repair_letters_in_dates_and_digits_in_countries():
     bad = (
-        "P<UT0ERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<\n"
-        "L898902C36UT07408I22F12O4159ZE184226B<<<<<1O"
+        "P<UT0ERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<\nL898902C36UT07408I22F12O4159ZE184226B<<<<<1O"
     )
     res = parse_mrz(bad, today=TODAY)
     assert res.checks_valid
