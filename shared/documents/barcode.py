@@ -28,7 +28,7 @@ class Barcode(BaseModel):
 def read_barcodes(images: list[np.ndarray]) -> list[Barcode]:
     """All PDF417/QR codes found in the first image that has any (grey or BGR arrays)."""
     zx = _zxing()
-    formats = zx.BarcodeFormat.PDF417 | zx.BarcodeFormat.QRCode
+    formats = (zx.BarcodeFormat.PDF417, zx.BarcodeFormat.QRCode)
     for img in images:
         found = zx.read_barcodes(img, formats=formats, text_mode=zx.TextMode.Plain)
         out = []

@@ -560,22 +560,28 @@ def _best_alignment(fmt: str, ocr: list[str], repairs: list[Repair]) -> list[str
 
 
 def find_mrz_in_text(lines: list[str], today: date | None = None) -> MrzResult | None:
-    """Pick the best MRZ out of OCR text lines (any order of candidates, noise around)."""
-    cands = [normalise_line(x) for x in lines]
-    cands = [c for c in cands if len(c) >= 12 and c.count("<") >= 1]
+    """Pick the best MRZ out of OCR text lines (any order of candidates, noise around).
+
+    A group of lines counts as an MRZ only if its lines were read with fillers (`<`) and at
+    least two check digits verify (or one, with a long filler run): printed text that merely
+    turns into `<` after normalisation is not an MRZ.
+    """
+    fillers = ("<", "«", "く", "‹")
+    cands = [normalise_line(x) for x in lines if any(f in x for f in fillers)]
+    cands = [c for c in cands if len(c) >= 12]
     best: MrzResult | None = None
     best_key: tuple[int, int] = (-1, -1)
     for size in (3, 2):
         for i in range(len(cands) - size + 1):
             group = cands[i : i + size]
-            lens = [len(g) for g in group]
-            if max(lens) - min(lens) > 24:
-                continue
             try:
                 res = parse_mrz(group, today=today)
             except MrzError:
                 continue
-            key = (int(res.checks_valid), sum(c.valid for c in res.checks))
+            valid = sum(c.valid for c in res.checks)
+            if valid < 2 and not (valid == 1 and max(g.count("<") for g in group) >= 8):
+                continue
+            key = (int(res.checks_valid), valid)
             if key > best_key:
                 best, best_key = res, key
     return best

@@ -20,7 +20,7 @@ import json
 import math
 import random
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -416,7 +416,10 @@ def _field(d: ImageDraw.ImageDraw, x: int, y: int, label: str, value: str, size:
     d.text((x, y + int(size * 0.7)), value, fill=(15, 15, 20), font=_font(SANS_BOLD, size))
 
 
-def render_td3(ident: Identity, rng: random.Random) -> tuple[Image.Image, dict[str, Any]]:
+def render_td3(
+    ident: Identity, rng: random.Random, viz: Identity | None = None
+) -> tuple[Image.Image, dict[str, Any]]:
+    v = viz or ident
     w, h = 1000, 704  # 125 x 88 mm at 8 px/mm
     img = guilloche(w, h, rng, (rng.randint(215, 240), rng.randint(220, 240), 235))
     d = ImageDraw.Draw(img)
@@ -431,21 +434,24 @@ def render_td3(ident: Identity, rng: random.Random) -> tuple[Image.Image, dict[s
     img.paste(portrait(rng, pw, ph), (px, py))
     x, y, s = 320, 80, 24
     _field(d, x, y, "Type", "P", s)
-    _field(d, x + 120, y, "Code", ident.issuing_country, s)
-    _field(d, x + 300, y, "Passport No.", ident.document_number, s)
-    _field(d, x, y + 55, "Surname / Nom", ident.surname, s)
-    _field(d, x, y + 110, "Given names / Prénoms", ident.given_names, s)
-    _field(d, x, y + 165, "Nationality / Nationalité", ident.nationality, s)
-    _field(d, x, y + 220, "Date of birth", _viz_date(ident.date_of_birth, "td3"), s)
-    _field(d, x + 330, y + 220, "Sex", ident.sex, s)
-    _field(d, x, y + 275, "Date of issue", _viz_date(ident.issue_date, "td3"), s)
-    _field(d, x + 330, y + 275, "Date of expiry", _viz_date(ident.expiry_date, "td3"), s)
+    _field(d, x + 120, y, "Code", v.issuing_country, s)
+    _field(d, x + 300, y, "Passport No.", v.document_number, s)
+    _field(d, x, y + 55, "Surname / Nom", v.surname, s)
+    _field(d, x, y + 110, "Given names / Prénoms", v.given_names, s)
+    _field(d, x, y + 165, "Nationality / Nationalité", v.nationality, s)
+    _field(d, x, y + 220, "Date of birth", _viz_date(v.date_of_birth, "td3"), s)
+    _field(d, x + 330, y + 220, "Sex", v.sex, s)
+    _field(d, x, y + 275, "Date of issue", _viz_date(v.issue_date, "td3"), s)
+    _field(d, x + 330, y + 275, "Date of expiry", _viz_date(v.expiry_date, "td3"), s)
     lines = build_mrz("td3", ident)
     _draw_mrz(img, lines, 45, h - 40, w - 90, 58)
     return img, {"mrz": lines, "portrait_box": [px, py, pw, ph], "size": [w, h]}
 
 
-def render_td1(ident: Identity, rng: random.Random) -> tuple[Image.Image, Image.Image, dict]:
+def render_td1(
+    ident: Identity, rng: random.Random, viz: Identity | None = None
+) -> tuple[Image.Image, Image.Image, dict]:
+    v = viz or ident
     w, h = 856, 540  # 85.6 x 54 mm at 10 px/mm
     base = (rng.randint(220, 240), 235, rng.randint(215, 235))
     front = guilloche(w, h, rng, base)
@@ -460,13 +466,13 @@ def render_td1(ident: Identity, rng: random.Random) -> tuple[Image.Image, Image.
     px, py, pw, ph = 30, 90, 230, 290
     front.paste(portrait(rng, pw, ph), (px, py))
     x, s = 290, 26
-    _field(d, x, 85, "Surname", ident.surname, s)
-    _field(d, x, 150, "Given names", ident.given_names, s)
-    _field(d, x, 215, "Sex", ident.sex, s)
-    _field(d, x + 110, 215, "Nationality", ident.nationality, s)
-    _field(d, x, 280, "Date of birth", _viz_date(ident.date_of_birth, "eu"), s)
-    _field(d, x, 345, "Document No.", ident.document_number, s)
-    _field(d, x, 410, "Date of expiry", _viz_date(ident.expiry_date, "eu"), s)
+    _field(d, x, 85, "Surname", v.surname, s)
+    _field(d, x, 150, "Given names", v.given_names, s)
+    _field(d, x, 215, "Sex", v.sex, s)
+    _field(d, x + 110, 215, "Nationality", v.nationality, s)
+    _field(d, x, 280, "Date of birth", _viz_date(v.date_of_birth, "eu"), s)
+    _field(d, x, 345, "Document No.", v.document_number, s)
+    _field(d, x, 410, "Date of expiry", _viz_date(v.expiry_date, "eu"), s)
     back = guilloche(w, h, rng, base)
     db = ImageDraw.Draw(back)
     _field(db, 30, 30, "Date of issue", _viz_date(ident.issue_date, "eu"), 24)
@@ -477,10 +483,11 @@ def render_td1(ident: Identity, rng: random.Random) -> tuple[Image.Image, Image.
 
 
 def render_dl(
-    ident: Identity, rng: random.Random, version: int
+    ident: Identity, rng: random.Random, version: int, viz: Identity | None = None
 ) -> tuple[Image.Image, Image.Image, dict]:
     import zxingcpp
 
+    v = viz or ident
     w, h = 856, 540
     front = guilloche(w, h, rng, (235, rng.randint(225, 240), rng.randint(200, 225)))
     d = ImageDraw.Draw(front)
@@ -490,10 +497,10 @@ def render_dl(
     px, py, pw, ph = 30, 90, 230, 290
     front.paste(portrait(rng, pw, ph), (px, py))
     x, s = 290, 24
-    _field(d, x, 80, "DL", ident.document_number, s + 4)
-    _field(d, x + 300, 80, "EXP", _viz_date(ident.expiry_date, "us"), s)
-    _field(d, x, 140, "LN", ident.surname, s)
-    _field(d, x, 195, "FN", ident.given_names, s)
+    _field(d, x, 80, "DL", v.document_number, s + 4)
+    _field(d, x + 300, 80, "EXP", _viz_date(v.expiry_date, "us"), s)
+    _field(d, x, 140, "LN", v.surname, s)
+    _field(d, x, 195, "FN", v.given_names, s)
     d.text((x, 250), ident.street, fill=(15, 15, 20), font=_font(SANS, 20))
     d.text(
         (x, 276),
@@ -501,10 +508,10 @@ def render_dl(
         fill=(15, 15, 20),
         font=_font(SANS, 20),
     )
-    _field(d, x, 315, "DOB", _viz_date(ident.date_of_birth, "us"), s)
-    _field(d, x + 240, 315, "SEX", ident.sex, s)
-    _field(d, x, 375, "ISS", _viz_date(ident.issue_date, "us"), s)
-    _field(d, x + 240, 375, "EYES", ident.eyes, s)
+    _field(d, x, 315, "DOB", _viz_date(v.date_of_birth, "us"), s)
+    _field(d, x + 240, 315, "SEX", v.sex, s)
+    _field(d, x, 375, "ISS", _viz_date(v.issue_date, "us"), s)
+    _field(d, x + 240, 375, "EYES", v.eyes, s)
     payload = build_aamva(ident, version)
     bc = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.PDF417)
     bimg = Image.fromarray(np.asarray(zxingcpp.write_barcode_to_image(bc, scale=2)))
@@ -638,17 +645,30 @@ def truth_fields(ident: Identity) -> dict[str, str]:
     }
 
 
-def make_sample(kind: str, condition: str, seed: int) -> Sample:
+def make_sample(
+    kind: str,
+    condition: str,
+    seed: int,
+    tamper: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    aamva_version: int | None = None,
+) -> Sample:
+    """One document. `changes` alter the identity (e.g. an expired date); `tamper` alters
+    only the printed visual zone (the MRZ/barcode keep the true values)."""
     rng = random.Random(seed)
     ident = random_identity(rng, kind)
+    if changes:
+        ident = replace(ident, **changes)
+    viz = replace(ident, **tamper) if tamper else None
     truth: dict[str, Any] = {"fields": truth_fields(ident), "identity": _jsonable(asdict(ident))}
     back_img = None
     if kind == "td3":
-        front_img, meta = render_td3(ident, rng)
+        front_img, meta = render_td3(ident, rng, viz)
     elif kind == "td1":
-        front_img, back_img, meta = render_td1(ident, rng)
+        front_img, back_img, meta = render_td1(ident, rng, viz)
     else:
-        front_img, back_img, meta = render_dl(ident, rng, version=rng.randint(1, 10))
+        version = aamva_version or rng.randint(1, 10)
+        front_img, back_img, meta = render_dl(ident, rng, version, viz)
     truth.update(meta)
     front = encode(photograph(front_img, condition, seed), condition, seed)
     back = None
