@@ -29,7 +29,7 @@ from shared.documents.imageio import ImageInputError, decode_image
 from shared.documents.mrz import MrzResult
 from shared.documents.params import DocumentContext, IdDocumentParams
 from shared.documents.quality import Quality, measure
-from shared.documents.reader import PageRead, read_other_text, read_page
+from shared.documents.reader import PageRead, read_everything, read_other_text, read_page
 from shared.documents.viz import compare, extract_fields, normalise
 
 log = logging.getLogger(__name__)
@@ -88,25 +88,28 @@ def _process_side(
     t = time.perf_counter()
     det = detect_document(img)
     timings[f"{name}_detect"] = _ms(t)
-    # Barcodes first: a licence back with an AAMVA PDF417 needs no text recognition at all.
     t = time.perf_counter()
-    grey = cv2.cvtColor(det.document, cv2.COLOR_BGR2GRAY)
-    barcodes = read_barcodes([grey, cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)])
-    timings[f"{name}_barcode"] = _ms(t)
+    page = read_page(det.document, engine, today=today)
+    timings[f"{name}_ocr_mrz"] = _ms(t)
+    barcodes: list[Barcode] = []
     aamva = None
-    for bc in barcodes:
-        if bc.format == "PDF417":
-            try:
-                aamva = parse_aamva(bc.raw)
-                break
-            except AamvaError as exc:
-                log.info("PDF417 is not AAMVA: %s", exc)
-    t = time.perf_counter()
-    if aamva is not None:
-        page = PageRead(document=det.document, rotated_180=False, boxes=[], all_read=True)
-    else:
-        page = read_page(det.document, engine, today=today)
-    timings[f"{name}_ocr"] = _ms(t)
+    if page.mrz is None:
+        # Barcodes next: a licence back with an AAMVA PDF417 needs no more text recognition.
+        t = time.perf_counter()
+        grey = cv2.cvtColor(page.document, cv2.COLOR_BGR2GRAY)
+        barcodes = read_barcodes([grey, cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)])
+        timings[f"{name}_barcode"] = _ms(t)
+        for bc in barcodes:
+            if bc.format == "PDF417":
+                try:
+                    aamva = parse_aamva(bc.raw)
+                    break
+                except AamvaError as exc:
+                    log.info("PDF417 is not AAMVA: %s", exc)
+        if aamva is None:
+            t = time.perf_counter()
+            page = read_everything(page, engine, today=today)
+            timings[f"{name}_ocr_all"] = _ms(t)
     q = measure(
         img,
         page.document,

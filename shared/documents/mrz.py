@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from anyascii import anyascii
 from pydantic import BaseModel, Field
 
 FORMATS: dict[str, tuple[int, int]] = {
@@ -64,7 +65,15 @@ def normalise_line(text: str) -> str:
     """Uppercase, drop spaces, map common OCR renderings of the filler to '<'."""
     t = text.upper().replace(" ", "").replace("«", "<<").replace("‹", "<").replace("く", "<")
     t = t.replace("(", "<").replace("[", "<").replace("{", "<")
-    return "".join(c if c in _ALLOWED else "<" for c in t)
+    return "".join(c if c in _ALLOWED else _fold(c) for c in t)
+
+
+def _fold(c: str) -> str:
+    """A look-alike from another script (× for X, Cyrillic О, full-width digits) or '<'."""
+    if c in "×✕╳":
+        return "X"
+    a = anyascii(c).upper()
+    return a if len(a) == 1 and a in _ALLOWED else "<"
 
 
 class CheckDigit(BaseModel):
@@ -399,20 +408,27 @@ def _alnum_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[st
             continue
         s = sl[slot_name]
         seg = _seg(lines, s)
-        positions = [i for i, c in enumerate(seg) if c in _SWAPS]
+        # candidate substitutions per position: look-alike letter/digit swaps, and for a
+        # filler inside the number (a misread X/K...) any character
+        alts: dict[int, str] = {i: _SWAPS[c] for i, c in enumerate(seg) if c in _SWAPS}
+        body = seg.rstrip("<")
+        for i, c in enumerate(body):
+            if c == "<":
+                alts[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
         best: list[str] = []
         for k in (1, 2):
             found: list[str] = []
-            for combo in itertools.combinations(positions, k):
-                chars = list(seg)
-                for i in combo:
-                    chars[i] = _SWAPS[chars[i]]
-                cand = _replace(lines, s, "".join(chars))
-                cev = _evaluate(fmt, cand)
-                cchk = next(c for c in cev.checks if c.name == check_name)
-                comp = next((c for c in cev.checks if c.name == "composite"), None)
-                if cchk.valid and (comp is None or comp.valid):
-                    found.append("".join(chars))
+            for combo in itertools.combinations(sorted(alts), k):
+                for chars_sub in itertools.product(*(alts[i] for i in combo)):
+                    chars = list(seg)
+                    for i, ch in zip(combo, chars_sub, strict=True):
+                        chars[i] = ch
+                    cand = _replace(lines, s, "".join(chars))
+                    cev = _evaluate(fmt, cand)
+                    cchk = next(c for c in cev.checks if c.name == check_name)
+                    comp = next((c for c in cev.checks if c.name == "composite"), None)
+                    if cchk.valid and (comp is None or comp.valid):
+                        found.append("".join(chars))
             if found:
                 best = found
                 break

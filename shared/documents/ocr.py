@@ -3,7 +3,7 @@
 Model files come from the installed `rapidocr_onnxruntime` package (located with
 importlib, not downloaded); each may be replaced by an operator's ONNX file through
 `IDMESH_MODEL_OCR_DET`, `IDMESH_MODEL_OCR_REC`, `IDMESH_MODEL_OCR_CLS`. Thread counts are set
-explicitly (`IDMESH_OCR_THREADS`, default 1) because the functions run on small machines.
+explicitly (`IDMESH_OCR_THREADS`, default 2) because the functions run on small machines.
 Create the engine in the worker process (after any fork), then call `warm_up()`.
 """
 
@@ -89,7 +89,7 @@ class OcrEngine:
     def __init__(self, threads: int | None = None) -> None:
         from rapidocr_onnxruntime import RapidOCR  # heavy import, done once
 
-        threads = threads or int(os.environ.get("IDMESH_OCR_THREADS", "1"))
+        threads = threads or int(os.environ.get("IDMESH_OCR_THREADS", "2"))
         paths = model_paths()
         self._rapid = RapidOCR(
             intra_op_num_threads=threads,
@@ -107,11 +107,19 @@ class OcrEngine:
         self._lock = threading.Lock()
 
     def detect(self, img: np.ndarray) -> list[TextBox]:
+        """Text boxes in image pixels; the detector sees the image at most DET_LIMIT wide."""
+        h, w = img.shape[:2]
+        scale = min(1.0, DET_LIMIT / max(h, w))
+        small = (
+            img
+            if scale == 1.0
+            else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        )
         with self._lock:
-            boxes, _ = self._rapid.text_det(img)
-        if boxes is None:
+            boxes, _ = self._rapid.text_det(small)
+        if boxes is None or len(boxes) == 0:
             return []
-        return [TextBox(np.asarray(b, dtype=np.float32)) for b in boxes]
+        return [TextBox(np.asarray(b, dtype=np.float32) / scale) for b in boxes]
 
     @staticmethod
     def crop(img: np.ndarray, box: np.ndarray, pad: float = 0.12) -> np.ndarray:
@@ -140,8 +148,8 @@ class OcrEngine:
             _, cls_res, _ = self._rapid.text_cls(list(crops))
         return [(str(label), float(score)) for label, score in cls_res]
 
-    def read(self, img: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
-        res = self.recognise([self.crop(img, b.box) for b in boxes])
+    def read(self, img: np.ndarray, boxes: list[TextBox], pad: float = 0.12) -> list[TextBox]:
+        res = self.recognise([self.crop(img, b.box, pad=pad) for b in boxes])
         for b, (t, s) in zip(boxes, res, strict=True):
             b.text, b.score = t, s
         return boxes

@@ -110,12 +110,28 @@ def read_page(doc: np.ndarray, engine: OcrEngine, today: date | None = None) -> 
         rows = [r for r in rows if r.width > 0.3 * w]
         engine.read(doc, rows)
         res = find_mrz_in_text([r.text for r in rows], today=today)
+        if res is None or not res.checks_valid:
+            # Second reading with a looser crop: misreads rarely repeat identically, and the
+            # check digits tell which reading is right.
+            again = [TextBox(r.box.copy()) for r in rows]
+            engine.read(doc, again, pad=0.3)
+            res2 = find_mrz_in_text([r.text for r in again], today=today)
+            if res2 is not None and (
+                res is None or sum(c.valid for c in res2.checks) > sum(c.valid for c in res.checks)
+            ):
+                res, rows = res2, again
         if res is not None:
             page.mrz = res
             page.mrz_rows = rows
             page.mrz_confidence = float(np.mean([r.score for r in rows]))
-            return page
-    # Fallback: read everything and look for an MRZ anywhere.
+    return page
+
+
+def read_everything(page: PageRead, engine: OcrEngine, today: date | None = None) -> PageRead:
+    """Fallback: recognise every box and look for an MRZ anywhere on the page."""
+    doc, boxes = page.document, page.boxes
+    if page.all_read or not boxes:
+        return page
     engine.read(doc, boxes)
     page.all_read = True
     rows = _rows(boxes)

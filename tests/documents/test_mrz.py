@@ -196,3 +196,9 @@ def test_rejects_non_mrz():
         parse_mrz("hello\nworld")
     with pytest.raises(MrzError):
         parse_mrz("A" * 44, repair=False)
+
+
+def test_lookalikes_from_other_scripts_are_folded():
+    from shared.documents.mrz import normalise_line
+
+    assert normalise_line("jwahv×edz６Оk < く«") == "JWAHVXEDZ6OK<<<<"
