@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write all figures to this JSON file")
     args = ap.parse_args(argv)
 
-    print(f"threads: IDMESH_OCR_THREADS={os.environ.get('IDMESH_OCR_THREADS', '1')}", flush=True)
+    print(f"threads: IDMESH_OCR_THREADS={os.environ.get('IDMESH_OCR_THREADS', '2')}", flush=True)
     t = time.perf_counter()
     ready_ms = ready_time()
     print(f"ready time (fresh process: import + load + warm-up): {ready_ms} ms", flush=True)

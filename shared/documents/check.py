@@ -236,22 +236,26 @@ def _run(
         for code in s.quality.warnings(params.quality):
             warnings.append(_warn(code, f"{s.name}: {code.lower().replace('_', ' ')}"))
 
-    # portrait (front; a TD1 card keeps it on the front too)
+    # portrait: on the front (also for TD1 cards); on the back if the sides were swapped
     t = time.perf_counter()
+    face_side = fr
     fr.face = portrait_mod.find_portrait(fr.page.document)
+    if fr.face is None and bk is not None and bk.aamva is None:
+        bk.face = portrait_mod.find_portrait(bk.page.document)
+        face_side = bk if bk.face is not None else fr
     timings["portrait"] = _ms(t)
-    portrait_data: dict[str, Any] = {"detected": fr.face is not None}
-    if fr.face is not None:
-        portrait_data["box"] = list(fr.face)
-        stored, art = _call(
-            ctx, "store_portrait", portrait_mod.crop_portrait(fr.page.document, fr.face)
-        )
+    portrait_data: dict[str, Any] = {"detected": face_side.face is not None}
+    if face_side.face is not None:
+        portrait_data["box"] = list(face_side.face)
+        portrait_data["side"] = face_side.name
+        jpeg = portrait_mod.crop_portrait(face_side.page.document, face_side.face)
+        stored, art = _call(ctx, "store_portrait", jpeg)
         if stored:
             portrait_data["artifact_id"] = art
         else:
             not_evaluated.append({"rule": "store_portrait", "reason": "no context"})
     elif params.require_portrait:
-        warnings.append(_warn(codes.PORTRAIT_NOT_DETECTED, "no portrait found on the front"))
+        warnings.append(_warn(codes.PORTRAIT_NOT_DETECTED, "no portrait found on the document"))
 
     # MRZ
     mrz_side = next((s for s in sides if s.mrz is not None), None)
