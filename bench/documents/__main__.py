@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # latency, front only, 1280x800 TD3 photos (the target: <= 600 ms p50)
     lat_front: list[float] = []
+    lat_front_noviz: list[float] = []
     for j in range(args.latency_n):
         cond = ("clean", "perspective", "rotation", "noise", "jpeg")[j % 5]
         s = make_sample("td3", cond, args.seed + 100_000 + j)
@@ -176,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         lat_front.append(r.duration_ms)
         for k, v in r.data.get("timings_ms", {}).items():
             stage[k].append(v)
+        r = run_id_document(s.front, None, IdDocumentParams(check_viz=False), Ctx())
+        lat_front_noviz.append(r.duration_ms)
     rss_after = _rss_mb()
 
     metrics = sorted({k for d in by_cond.values() for k in d})
@@ -208,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  (n={len(lat_front)})"
     )
     print(
+        f"  front only, check_viz=false: p50 {_pct(lat_front_noviz, 50)}"
+        f"  p95 {_pct(lat_front_noviz, 95)}"
+    )
+    print(
         f"  front + back (TD1, DL):   p50 {_pct(lat_fb, 50)}  p95 {_pct(lat_fb, 95)}"
         f"  (n={len(lat_fb)})"
     )
@@ -227,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                 c: {k: float(np.mean(v)) for k, v in r.items()} for c, r in by_kind.items()
             },
             "latency_front_ms": {"p50": _pct(lat_front, 50), "p95": _pct(lat_front, 95)},
+            "latency_front_no_viz_ms": {
+                "p50": _pct(lat_front_noviz, 50),
+                "p95": _pct(lat_front_noviz, 95),
+            },
             "latency_front_back_ms": {"p50": _pct(lat_fb, 50), "p95": _pct(lat_fb, 95)},
             "stages_ms": {k: float(np.mean(v)) for k, v in stage.items()},
             "rss_mb": {"loaded": rss_loaded[0], "after": rss_after[0], "peak": rss_after[1]},

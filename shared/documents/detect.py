@@ -87,7 +87,9 @@ def _score(q: np.ndarray, area_img: float, shape: tuple[int, int]) -> float:
     # a corner sitting in a corner of the image is usually the frame, not the document
     hh, ww = shape
     at_corner = sum(1 for x, y in o if min(x, ww - 1 - x) < 3 and min(y, hh - 1 - y) < 3)
-    return frac * (0.4 if at_corner else 1.0)
+    # a quad glued to the border has often merged with the background: prefer one inside
+    at_border = sum(1 for x, y in o if min(x, ww - 1 - x, y, hh - 1 - y) < 3)
+    return frac * (0.4 if at_corner else 1.0) * (0.6 if at_border else 1.0)
 
 
 def detect_document(image: np.ndarray) -> Detection:
