@@ -175,11 +175,20 @@ def _age(dob: str, today: date) -> int:
     return today.year - d.year - ((today.month, today.day) < (d.month, d.day))
 
 
+class ContextFailure(RuntimeError):
+    """A tenant-side lookup failed (database down...): not the user's fault, so it is raised
+    to the caller (the function answers 5xx and the broker retries) instead of an error
+    result."""
+
+
 def _call(ctx: DocumentContext | None, method: str, *args: Any) -> tuple[bool, Any]:
     fn = getattr(ctx, method, None) if ctx is not None else None
     if fn is None:
         return False, None
-    return True, fn(*args)
+    try:
+        return True, fn(*args)
+    except Exception as exc:
+        raise ContextFailure(f"context.{method} failed") from exc
 
 
 def _warn(code: str, message: str) -> CheckWarning:
@@ -199,6 +208,8 @@ def run_id_document(
         return error_result(codes.CHECK_NAME, exc.code, exc.message, _ms(t0))
     except ocr_mod.ModelUnavailable as exc:
         return error_result(codes.CHECK_NAME, codes.MODEL_UNAVAILABLE, str(exc), _ms(t0))
+    except ContextFailure:
+        raise
     except Exception:  # never let user input crash the caller
         log.exception("id_document failed")
         return error_result(

