@@ -42,10 +42,13 @@ _TO_DIGIT = {
 }  # fmt: skip
 _TO_ALPHA = {"0": "O", "1": "I", "2": "Z", "8": "B", "5": "S", "6": "G", "4": "A", "7": "T"}
 # Ambiguous pairs inside alphanumeric fields (document number, optional data).
+# Only the classic OCR-B pairs: every extra alternative makes a chance match of the check
+# digit (1 in 10) more likely, and a check digit cannot tell two such candidates apart.
 _SWAPS = {
-    "O": "0", "0": "O", "Q": "0", "D": "0", "I": "1", "1": "I", "B": "8", "8": "B",
-    "S": "5", "5": "S", "Z": "2", "2": "Z", "G": "6", "6": "G",
+    "O": "0", "0": "O", "I": "1", "1": "I", "B": "8", "8": "B", "S": "5", "5": "S",
+    "Z": "2", "2": "Z",
 }  # fmt: skip
+MAX_REPAIR_POSITIONS = 4  # more ambiguous characters than this: a unique match proves little
 
 
 def char_value(c: str) -> int:
@@ -408,15 +411,14 @@ def _alnum_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[st
             continue
         s = sl[slot_name]
         seg = _seg(lines, s)
-        # candidate substitutions per position: look-alike letter/digit swaps, and for a
-        # filler inside the number (a misread X/K...) any character
+        # One look-alike swap, accepted only when it is the single candidate that verifies.
+        # The composite digit adds nothing here (it weighs the number's characters exactly
+        # like the number's own digit does), so the candidate set is kept small.
         alts: dict[int, str] = {i: _SWAPS[c] for i, c in enumerate(seg) if c in _SWAPS}
-        body = seg.rstrip("<")
-        for i, c in enumerate(body):
-            if c == "<":
-                alts[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        if not alts or len(alts) > MAX_REPAIR_POSITIONS:
+            continue
         best: list[str] = []
-        for k in (1, 2):
+        for k in (1,):
             found: list[str] = []
             for combo in itertools.combinations(sorted(alts), k):
                 for chars_sub in itertools.product(*(alts[i] for i in combo)):

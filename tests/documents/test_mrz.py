@@ -202,3 +202,15 @@ def test_lookalikes_from_other_scripts_are_folded():
     from shared.documents.mrz import normalise_line
 
     assert normalise_line("jwahv×edz６Оk < く«") == "JWAHVXEDZ6OK<<<<"
+
+
+def test_no_chance_repair_when_the_misread_is_not_a_lookalike():
+    # Truth ZZUC7ZU09 read as ZZ007ZU09 (U->0, C->0): a swap that makes the check digit
+    # verify by chance must not be presented as proven.
+    good = "ZZUC7ZU099ITA5212073F3009048<<<<<<<<<<<<<<<2"
+    line1 = "P<ITAGARCIA<<MARK<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert parse_mrz([line1, good], today=TODAY).checks_valid
+    res = parse_mrz([line1, good.replace("ZZUC", "ZZ00", 1)], today=TODAY)
+    assert not res.checks_valid
+    assert res.document_number == "ZZ007ZU09"
+    assert not [r for r in res.repairs if r.reason == "check digit"]
