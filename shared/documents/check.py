@@ -21,7 +21,7 @@ from shared.documents import codes
 from shared.documents import ocr as ocr_mod
 from shared.documents import portrait as portrait_mod
 from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
-from shared.documents.barcode import Barcode, read_barcodes
+from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
 from shared.documents.hashing import document_hash
@@ -88,28 +88,33 @@ def _process_side(
     t = time.perf_counter()
     det = detect_document(img)
     timings[f"{name}_detect"] = _ms(t)
+    # 1. a quick barcode look on the flat document: a licence back needs no OCR at all
     t = time.perf_counter()
-    page = read_page(det.document, engine, today=today)
-    timings[f"{name}_ocr_mrz"] = _ms(t)
-    barcodes: list[Barcode] = []
-    aamva = None
-    if page.mrz is None:
-        # Barcodes next: a licence back with an AAMVA PDF417 needs no more text recognition.
+    grey = cv2.cvtColor(det.document, cv2.COLOR_BGR2GRAY)
+    barcodes = read_barcodes([grey])
+    aamva = _aamva(barcodes)
+    timings[f"{name}_barcode"] = _ms(t)
+    if aamva is not None:
+        page = PageRead(document=det.document, rotated_180=False, boxes=[], all_read=True)
+    else:
+        # 2. the MRZ (text detection + recognition of its rows only)
         t = time.perf_counter()
-        grey = cv2.cvtColor(page.document, cv2.COLOR_BGR2GRAY)
-        barcodes = read_barcodes([grey, cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)])
-        timings[f"{name}_barcode"] = _ms(t)
-        for bc in barcodes:
-            if bc.format == "PDF417":
-                try:
-                    aamva = parse_aamva(bc.raw)
-                    break
-                except AamvaError as exc:
-                    log.info("PDF417 is not AAMVA: %s", exc)
-        if aamva is None:
+        page = read_page(det.document, engine, today=today)
+        timings[f"{name}_ocr_mrz"] = _ms(t)
+        if page.mrz is None:
+            # 3. harder barcode search (whole photo, straightened dense regions), then
+            #    recognition of every text box
             t = time.perf_counter()
-            page = read_everything(page, engine, today=today)
-            timings[f"{name}_ocr_all"] = _ms(t)
+            full = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+            barcodes = barcodes or read_barcodes(
+                [full, *barcode_regions(full), *barcode_regions(grey)]
+            )
+            aamva = _aamva(barcodes)
+            timings[f"{name}_barcode"] += _ms(t)
+            if aamva is None:
+                t = time.perf_counter()
+                page = read_everything(page, engine, today=today)
+                timings[f"{name}_ocr_all"] = _ms(t)
     q = measure(
         img,
         page.document,
@@ -119,6 +124,16 @@ def _process_side(
     )
     side = Side(name, img, fmt, det, page, q, barcodes=barcodes, aamva=aamva)
     return side
+
+
+def _aamva(barcodes: list[Barcode]) -> AamvaRecord | None:
+    for bc in barcodes:
+        if bc.format == "PDF417":
+            try:
+                return parse_aamva(bc.raw)
+            except AamvaError as exc:
+                log.info("PDF417 is not AAMVA: %s", exc)
+    return None
 
 
 def _ms(t: float) -> float:
