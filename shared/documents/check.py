@@ -26,7 +26,7 @@ from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
 from shared.documents.hashing import document_hash
 from shared.documents.imageio import ImageInputError, decode_image
-from shared.documents.mrz import MrzResult
+from shared.documents.mrz import MrzResult, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams
 from shared.documents.quality import Quality, measure
 from shared.documents.reader import PageRead, read_everything, read_other_text, read_page
@@ -283,9 +283,19 @@ def _run(
     elif params.require_portrait:
         warnings.append(_warn(codes.PORTRAIT_NOT_DETECTED, "no portrait found on the document"))
 
+    # visual zone (front)
+    if params.check_viz:
+        t = time.perf_counter()
+        fr.viz = extract_fields(read_other_text(fr.page, engine))
+        timings["ocr_viz"] = _ms(t)
+
     # MRZ
     mrz_side = next((s for s in sides if s.mrz is not None), None)
     mrz = mrz_side.mrz if mrz_side else None
+    if mrz is not None and mrz_side is not None and "document_number" in fr.viz:
+        fixed = repair_with_reading(mrz, "document_number", fr.viz["document_number"][0])
+        if fixed is not None:
+            mrz = mrz_side.page.mrz = fixed
     if mrz is not None:
         if not mrz.checks_valid:
             bad = ", ".join(c.name for c in mrz.checks if not c.valid)
@@ -302,12 +312,6 @@ def _run(
         warnings.append(_warn(codes.BARCODE_NOT_READ, "no barcode or MRZ read on the back"))
     if mrz is None and (params.require_mrz or aamva is None):
         warnings.append(_warn(codes.MRZ_NOT_FOUND, "no machine-readable zone found"))
-
-    # visual zone (front)
-    if params.check_viz:
-        t = time.perf_counter()
-        fr.viz = extract_fields(read_other_text(fr.page, engine))
-        timings["ocr_viz"] = _ms(t)
 
     # merge: MRZ, then barcode, then VIZ fill the gaps
     fields: dict[str, Any] = {}

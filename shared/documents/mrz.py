@@ -603,3 +603,27 @@ def find_mrz_in_text(lines: list[str], today: date | None = None) -> MrzResult |
             if key > best_key:
                 best, best_key = res, key
     return best
+
+
+def repair_with_reading(res: MrzResult, field: str, value: str) -> MrzResult | None:
+    """Use an independent reading (the printed visual zone) of a field whose MRZ check digit
+    fails: accepted only if it makes that check digit and the composite verify."""
+    if field != "document_number" or res.checks_valid:
+        return None
+    chk = next((c for c in res.checks if c.name == field), None)
+    value = "".join(ch for ch in value.upper() if ch.isalnum())
+    if chk is None or chk.valid or not value or len(value) > 9:
+        return None
+    s = _slots(res.format)["document_number"]
+    lines = _replace(res.lines, s, (value + "<" * 9)[:9])
+    ev = _evaluate(res.format, lines)
+    if not all(c.valid for c in ev.checks if c.name in ("document_number", "composite")):
+        return None
+    fixed = parse_mrz(lines, repair=False, fmt=res.format)
+    before = _seg(res.lines, s)
+    fixed.repairs = [
+        *res.repairs,
+        Repair(field=field, before=before, after=_seg(lines, s), reason="visual zone"),
+    ]
+    fixed.ocr_lines = res.ocr_lines
+    return fixed

@@ -214,3 +214,16 @@ def test_no_chance_repair_when_the_misread_is_not_a_lookalike():
     assert not res.checks_valid
     assert res.document_number == "ZZ007ZU09"
     assert not [r for r in res.repairs if r.reason == "check digit"]
+
+
+def test_repair_with_an_independent_reading():
+    from shared.documents.mrz import repair_with_reading
+
+    good = "ZZUC7ZU099ITA5212073F3009048<<<<<<<<<<<<<<<2"
+    line1 = "P<ITAGARCIA<<MARK<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    bad = parse_mrz([line1, good.replace("ZZUC", "ZZ00", 1)], today=TODAY)
+    fixed = repair_with_reading(bad, "document_number", "ZZUC7ZU09")
+    assert fixed is not None and fixed.checks_valid and fixed.lines[1] == good
+    assert fixed.repairs[-1].reason == "visual zone"
+    # a reading that does not satisfy the check digits is not used
+    assert repair_with_reading(bad, "document_number", "ZZUD7ZU09") is None
