@@ -15,7 +15,7 @@ from datetime import date
 import cv2
 import numpy as np
 
-from shared.documents.mrz import MrzResult, find_mrz_in_text
+from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
 from shared.documents.ocr import OcrEngine, TextBox
 from shared.documents.portrait import find_portrait
 
@@ -139,8 +139,10 @@ def read_everything(page: PageRead, engine: OcrEngine, today: date | None = None
     res = find_mrz_in_text(texts, today=today)
     if res is not None:
         page.mrz = res
-        used = {t for t in res.ocr_lines}
-        page.mrz_rows = [b for r, t in zip(rows, texts, strict=True) for b in r if t in used]
+        used = set(res.ocr_lines)
+        page.mrz_rows = [
+            b for r, t in zip(rows, texts, strict=True) for b in r if normalise_line(t) in used
+        ]
         page.mrz_confidence = float(np.mean([b.score for b in page.mrz_rows] or [0.0]))
     return page
 
