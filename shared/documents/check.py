@@ -24,7 +24,7 @@ from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
 from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
-from shared.documents.hashing import document_hash
+from shared.documents.hashing import document_hash, number_only_hash
 from shared.documents.imageio import ImageInputError, decode_image
 from shared.documents.mrz import MrzResult, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams
@@ -401,6 +401,9 @@ def _run(
             not_evaluated.append({"rule": rule, "reason": "no document number read"})
             continue
         called, answer = _call(ctx, method, number_hash)
+        if called and rule == "blocklist" and not answer and number:
+            # entries added by plain number (no country/type known) use the loose fingerprint
+            called, answer = _call(ctx, method, number_only_hash(number))
         if not called:
             not_evaluated.append({"rule": rule, "reason": "no context"})
             continue
@@ -441,6 +444,7 @@ def _run(
         "portrait": portrait_data,
         "age": age,
         "document_number_hash": number_hash,
+        "document_number_hash_loose": number_only_hash(number) if number else None,
         "rules": {"evaluated": evaluated, "not_evaluated": not_evaluated},
         "sides": {
             s.name: {

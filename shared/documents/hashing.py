@@ -34,3 +34,12 @@ def document_hash(issuing_country: str, document_type: str, number: str) -> str:
     if key:
         return "hmac-sha256:" + hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
     return "sha256:" + hashlib.sha256(msg).hexdigest()
+
+
+def number_only_hash(number: str) -> str:
+    """Fingerprint of the number alone, for blocklist entries given without country/type."""
+    msg = f"*|*|{_norm(number)}".encode()
+    key = os.environ.get("IDMESH_DOCUMENT_HASH_KEY", "")
+    if key:
+        return "hmac-sha256:" + hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
+    return "sha256:" + hashlib.sha256(msg).hexdigest()

@@ -183,3 +183,11 @@ def test_missing_model_is_an_error_result(td3, monkeypatch, tmp_path):
     monkeypatch.setenv("IDMESH_MODEL_OCR_REC", str(tmp_path / "missing.onnx"))
     r = run_id_document(td3.front, None, IdDocumentParams(), None)
     assert r.status == "error" and r.warning_codes() == [codes.MODEL_UNAVAILABLE]
+
+
+def test_blocklist_entry_by_plain_number(td3):
+    from shared.documents.hashing import number_only_hash
+
+    ctx = MemoryContext(blocked={number_only_hash(td3.truth["fields"]["document_number"])})
+    r = run_id_document(td3.front, None, IdDocumentParams(), ctx)
+    assert codes.IN_BLOCKLIST in r.warning_codes()
