@@ -1,0 +1,251 @@
+"""Benchmark of the id_document engine on generated documents.
+
+    python -m bench.documents [--n 300] [--latency-n 40] [--seed 5000] [--json OUT]
+
+Prints accuracy by condition and by kind (MRZ exact, MRZ check digits valid, per field,
+barcode, portrait, false mismatch warnings), latency p50/p95 (front only on 1280x800 TD3
+fronts; front + back on TD1 cards and driving licences), where the time goes (per stage),
+memory (RSS) and ready time of a fresh process (import + load + warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from shared.documents import codes
+from shared.documents.check import run_id_document, warm_up
+from shared.documents.params import IdDocumentParams
+from shared.documents.viz import name_key
+from tests.documents.generator import CONDITIONS, KINDS, make_sample
+
+FIELDS = (
+    "surname",
+    "given_names",
+    "document_number",
+    "date_of_birth",
+    "expiry_date",
+    "sex",
+    "nationality",
+)
+
+
+class Ctx:
+    def is_blocklisted_document(self, number_hash: str) -> bool:
+        return False
+
+    def sessions_with_document(self, number_hash: str) -> list[str]:
+        return []
+
+    def store_portrait(self, jpeg: bytes) -> str:
+        return "art"
+
+    def today(self) -> date:
+        return date(2026, 1, 1)
+
+
+def _same(field: str, got: str | None, want: str) -> bool:
+    if got is None:
+        return False
+    if field in ("surname", "given_names"):
+        return name_key(str(got), icao=True) == name_key(want, icao=True) or name_key(
+            str(got)
+        ) == name_key(want)
+    return str(got) == want
+
+
+def _pct(a: list[float], p: float) -> float:
+    return round(float(np.percentile(a, p)), 1) if a else float("nan")
+
+
+def _rss_mb() -> tuple[float, float]:
+    cur = 0.0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                cur = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return round(cur, 1), round(peak, 1)
+
+
+def ready_time() -> float:
+    code = (
+        "import time; t=time.perf_counter();"
+        "from shared.documents.check import warm_up; warm_up();"
+        "print(time.perf_counter()-t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=os.getcwd()
+    )
+    return round(float(out.stdout.strip().splitlines()[-1]) * 1000, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.documents")
+    ap.add_argument("--n", type=int, default=300, help="generated documents for accuracy")
+    ap.add_argument("--latency-n", type=int, default=40, help="TD3 fronts timed front-only")
+    ap.add_argument("--seed", type=int, default=5000)
+    ap.add_argument("--json", type=Path, help="write all figures to this JSON file")
+    args = ap.parse_args(argv)
+
+    print(f"threads: IDMESH_OCR_THREADS={os.environ.get('IDMESH_OCR_THREADS', '2')}", flush=True)
+    t = time.perf_counter()
+    ready_ms = ready_time()
+    print(f"ready time (fresh process: import + load + warm-up): {ready_ms} ms", flush=True)
+    warm_up()
+    print(f"warm-up in this process: {round((time.perf_counter() - t) * 1000)} ms", flush=True)
+    rss_loaded = _rss_mb()
+
+    by_cond: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    by_kind: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    lat_fb: list[float] = []
+    stage: dict[str, list[float]] = defaultdict(list)
+    combos = [(k, c) for c in CONDITIONS for k in KINDS]
+    gen_ms: list[float] = []
+    for i in range(args.n):
+        kind, cond = combos[i % len(combos)]
+        t = time.perf_counter()
+        s = make_sample(kind, cond, args.seed + i)
+        gen_ms.append((time.perf_counter() - t) * 1000)
+        r = run_id_document(s.front, s.back, IdDocumentParams(), Ctx())
+        if s.back is not None:
+            lat_fb.append(r.duration_ms)
+        m: dict[str, float] = {}
+        d = r.data
+        if r.status == "error":
+            m["error"] = 1.0
+        if kind in ("td3", "td1"):
+            mrz = d.get("mrz") or {}
+            m["mrz_found"] = float(bool(mrz))
+            m["mrz_exact"] = float(mrz.get("lines") == s.truth["mrz"])
+            m["mrz_checks_valid"] = float(bool(mrz.get("checks_valid")))
+        if kind == "dl":
+            bc = d.get("barcode") or {}
+            m["barcode_read"] = float(bool(bc))
+            m["barcode_exact"] = float(
+                bool(bc)
+                and all(
+                    _same(f, bc.get(f), s.truth["fields"][f])
+                    for f in ("surname", "given_names", "document_number", "date_of_birth")
+                )
+            )
+        fields = d.get("fields", {})
+        for f in FIELDS:
+            if kind == "dl" and f == "nationality":
+                continue
+            m[f"field_{f}"] = float(_same(f, fields.get(f, {}).get("value"), s.truth["fields"][f]))
+        m["portrait"] = float(bool(d.get("portrait", {}).get("detected")))
+        wc = set(r.warning_codes())
+        m["false_mismatch"] = float(
+            bool(
+                wc
+                & {
+                    codes.MRZ_AND_VIZ_MISMATCH,
+                    codes.BARCODE_AND_FRONT_MISMATCH,
+                    codes.DOCUMENT_SIDES_MISMATCH,
+                }
+            )
+        )
+        exp_truth = s.truth["fields"]["expiry_date"] < "2026-01-01"
+        m["expiry_rule_right"] = float((codes.DOCUMENT_EXPIRED in wc) == exp_truth)
+        for k, v in m.items():
+            by_cond[cond][k].append(v)
+            by_kind[kind][k].append(v)
+            by_cond["ALL"][k].append(v)
+        if (i + 1) % 30 == 0:
+            print(f"  {i + 1}/{args.n} documents", flush=True)
+
+    # latency, front only, 1280x800 TD3 photos (the target: <= 600 ms p50)
+    lat_front: list[float] = []
+    lat_front_noviz: list[float] = []
+    for j in range(args.latency_n):
+        cond = ("clean", "perspective", "rotation", "noise", "jpeg")[j % 5]
+        s = make_sample("td3", cond, args.seed + 100_000 + j)
+        r = run_id_document(s.front, None, IdDocumentParams(), Ctx())
+        lat_front.append(r.duration_ms)
+        for k, v in r.data.get("timings_ms", {}).items():
+            stage[k].append(v)
+        r = run_id_document(s.front, None, IdDocumentParams(check_viz=False), Ctx())
+        lat_front_noviz.append(r.duration_ms)
+    rss_after = _rss_mb()
+
+    metrics = sorted({k for d in by_cond.values() for k in d})
+    print("\nAccuracy by condition (share of documents; n per row in brackets)")
+    head = "condition".ljust(12) + "".join(k[:16].rjust(17) for k in metrics)
+    print(head)
+    for cond in [*CONDITIONS, "ALL"]:
+        row = by_cond.get(cond)
+        if not row:
+            continue
+        n = max(len(v) for v in row.values())
+        cells = "".join(
+            (f"{np.mean(row[k]):.3f}" if row.get(k) else "-").rjust(17) for k in metrics
+        )
+        print(f"{cond}[{n}]".ljust(12) + cells)
+    print("\nAccuracy by kind")
+    for kind in KINDS:
+        row = by_kind.get(kind)
+        if not row:
+            continue
+        n = max(len(v) for v in row.values())
+        cells = "".join(
+            (f"{np.mean(row[k]):.3f}" if row.get(k) else "-").rjust(17) for k in metrics
+        )
+        print(f"{kind}[{n}]".ljust(12) + cells)
+
+    print("\nLatency (ms, models loaded once, this machine)")
+    print(
+        f"  front only, TD3 1280x800: p50 {_pct(lat_front, 50)}  p95 {_pct(lat_front, 95)}"
+        f"  (n={len(lat_front)})"
+    )
+    print(
+        f"  front only, check_viz=false: p50 {_pct(lat_front_noviz, 50)}"
+        f"  p95 {_pct(lat_front_noviz, 95)}"
+    )
+    print(
+        f"  front + back (TD1, DL):   p50 {_pct(lat_fb, 50)}  p95 {_pct(lat_fb, 95)}"
+        f"  (n={len(lat_fb)})"
+    )
+    print("  where the time goes (front only, mean ms per stage):")
+    for k, v in sorted(stage.items(), key=lambda kv: -float(np.mean(kv[1]))):
+        print(f"    {k:<18} {np.mean(v):8.1f}")
+    print(f"\nMemory RSS: after load {rss_loaded[0]} MB; after run {rss_after[0]} MB;")
+    print(f"  peak {rss_after[1]} MB (includes the generator's own images)")
+    print(f"Generator: {np.mean(gen_ms):.0f} ms per document")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        out = {
+            "by_condition": {
+                c: {k: float(np.mean(v)) for k, v in r.items()} for c, r in by_cond.items()
+            },
+            "by_kind": {
+                c: {k: float(np.mean(v)) for k, v in r.items()} for c, r in by_kind.items()
+            },
+            "latency_front_ms": {"p50": _pct(lat_front, 50), "p95": _pct(lat_front, 95)},
+            "latency_front_no_viz_ms": {
+                "p50": _pct(lat_front_noviz, 50),
+                "p95": _pct(lat_front_noviz, 95),
+            },
+            "latency_front_back_ms": {"p50": _pct(lat_fb, 50), "p95": _pct(lat_fb, 95)},
+            "stages_ms": {k: float(np.mean(v)) for k, v in stage.items()},
+            "rss_mb": {"loaded": rss_loaded[0], "after": rss_after[0], "peak": rss_after[1]},
+            "ready_ms": ready_ms,
+        }
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

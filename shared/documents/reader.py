@@ -1,0 +1,155 @@
+"""Orient a rectified document and read its MRZ (and the rest of its text) with PP-OCR.
+
+Text detection runs once on the whole document. The MRZ rows are the long, wide text lines;
+when they sit in the upper half the page is upside down and is turned (MRZs are always at
+the bottom). Documents without MRZ are oriented with the text-direction classifier. Only the
+MRZ rows are recognised first (the expensive step); the other boxes are recognised on demand
+(visual-zone cross-check) or as a fallback when no MRZ was found among the long rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import cv2
+import numpy as np
+
+from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
+from shared.documents.ocr import OcrEngine, TextBox
+from shared.documents.portrait import find_portrait
+
+
+@dataclass
+class PageRead:
+    document: np.ndarray
+    rotated_180: bool
+    boxes: list[TextBox]
+    mrz: MrzResult | None = None
+    mrz_rows: list[TextBox] = field(default_factory=list)
+    mrz_confidence: float = 0.0
+    all_read: bool = False
+
+    def other_boxes(self) -> list[TextBox]:
+        ids = {id(b) for b in self.mrz_rows}
+        top = min((float(b.box[:, 1].min()) for b in self.mrz_rows), default=1e9)
+        return [b for b in self.boxes if id(b) not in ids and b.cy < top]
+
+
+def _rot180(boxes: list[TextBox], w: int, h: int) -> None:
+    for b in boxes:
+        p = np.float32([w, h]) - b.box
+        b.box = p[[2, 3, 0, 1]]
+
+
+def _rows(boxes: list[TextBox]) -> list[list[TextBox]]:
+    rows: list[list[TextBox]] = []
+    for b in sorted(boxes, key=lambda x: x.cy):
+        if rows:
+            last = rows[-1]
+            ref = np.mean([x.cy for x in last])
+            hh = np.median([x.height for x in last])
+            if abs(b.cy - ref) < 0.5 * max(hh, b.height):
+                last.append(b)
+                continue
+        rows.append([b])
+    return [sorted(r, key=lambda x: x.cx) for r in rows]
+
+
+def _merge(row: list[TextBox]) -> TextBox:
+    if len(row) == 1:
+        return row[0]
+    pts = np.concatenate([b.box for b in row]).astype(np.float32)
+    rect = cv2.minAreaRect(pts)
+    quad = cv2.boxPoints(rect)
+    # order tl, tr, br, bl
+    s = quad.sum(axis=1)
+    d = np.diff(quad, axis=1).ravel()
+    ordered = np.float32(
+        [quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]]
+    )
+    return TextBox(ordered)
+
+
+def orient_and_detect(doc: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, list[TextBox], bool]:
+    h, w = doc.shape[:2]
+    boxes = engine.detect(doc)
+    long = [b for b in boxes if b.width > 0.55 * w and b.width > 10 * b.height]
+    flip = False
+    if long:
+        flip = sum(b.cy < h / 2 for b in long) > len(long) / 2
+    elif boxes:
+        # No MRZ: an upright portrait decides; otherwise the text-direction classifier votes
+        # on the widest lines (short boxes are unreliable).
+        up = find_portrait(doc) is not None
+        down = find_portrait(cv2.rotate(doc, cv2.ROTATE_180)) is not None
+        if up != down:
+            flip = down
+        else:
+            wide = [b for b in boxes if b.width > 3 * b.height] or boxes
+            big = sorted(wide, key=lambda b: b.width, reverse=True)[:8]
+            dirs = engine.direction([engine.crop(doc, b.box, pad=0.0) for b in big])
+            votes = sum(sc if lab == "180" else -sc for lab, sc in dirs)
+            flip = votes > 0
+    if flip:
+        doc = cv2.rotate(doc, cv2.ROTATE_180)
+        _rot180(boxes, w, h)
+    return doc, boxes, flip
+
+
+def read_page(doc: np.ndarray, engine: OcrEngine, today: date | None = None) -> PageRead:
+    doc, boxes, flipped = orient_and_detect(doc, engine)
+    h, w = doc.shape[:2]
+    page = PageRead(document=doc, rotated_180=flipped, boxes=boxes)
+    long = [b for b in boxes if b.width > 0.3 * w and b.width > 6 * b.height and b.cy > 0.4 * h]
+    if long:
+        hmed = float(np.median([b.height for b in long]))
+        top = min(b.cy for b in long) - hmed
+        cand = [b for b in boxes if b.cy >= top and b.height > 0.5 * hmed]
+        rows = [_merge(r) for r in _rows(cand)]
+        rows = [r for r in rows if r.width > 0.3 * w]
+        engine.read(doc, rows)
+        res = find_mrz_in_text([r.text for r in rows], today=today)
+        if res is None or not res.checks_valid:
+            # Second reading with a looser crop: misreads rarely repeat identically, and the
+            # check digits tell which reading is right.
+            again = [TextBox(r.box.copy()) for r in rows]
+            engine.read(doc, again, pad=0.3)
+            res2 = find_mrz_in_text([r.text for r in again], today=today)
+            if res2 is not None and (
+                res is None or sum(c.valid for c in res2.checks) > sum(c.valid for c in res.checks)
+            ):
+                res, rows = res2, again
+        if res is not None:
+            page.mrz = res
+            page.mrz_rows = rows
+            page.mrz_confidence = float(np.mean([r.score for r in rows]))
+    return page
+
+
+def read_everything(page: PageRead, engine: OcrEngine, today: date | None = None) -> PageRead:
+    """Fallback: recognise every box and look for an MRZ anywhere on the page."""
+    doc, boxes = page.document, page.boxes
+    if page.all_read or not boxes:
+        return page
+    engine.read(doc, boxes)
+    page.all_read = True
+    rows = _rows(boxes)
+    texts = ["".join(b.text for b in r) for r in rows]
+    res = find_mrz_in_text(texts, today=today)
+    if res is not None:
+        page.mrz = res
+        used = set(res.ocr_lines)
+        page.mrz_rows = [
+            b for r, t in zip(rows, texts, strict=True) for b in r if normalise_line(t) in used
+        ]
+        page.mrz_confidence = float(np.mean([b.score for b in page.mrz_rows] or [0.0]))
+    return page
+
+
+def read_other_text(page: PageRead, engine: OcrEngine) -> list[TextBox]:
+    """Recognise the non-MRZ boxes (the visual inspection zone)."""
+    others = page.other_boxes()
+    if not page.all_read:
+        engine.read(page.document, others)
+    return others

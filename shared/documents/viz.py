@@ -1,0 +1,157 @@
+"""Visual inspection zone: printed fields found next to their labels, and comparisons.
+
+Labels are matched in English and common second languages; the value is the text box just
+below (or right of) its label. Comparisons are tolerant of case, accents, ICAO
+transliteration (Ü -> UE), spacing and letter/digit look-alikes in numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from anyascii import anyascii
+from rapidfuzz import fuzz
+
+from shared.documents.ocr import TextBox
+
+LABELS: dict[str, tuple[str, ...]] = {
+    "surname": ("surname", "nom", "ln", "apellidos", "name"),
+    "given_names": ("givenname", "prenom", "fn", "firstname", "vorname"),
+    "date_of_birth": ("dateofbirth", "dob", "birth", "geburtstag"),
+    "expiry_date": ("dateofexpiry", "exp", "expiry", "expires", "validuntil"),
+    "document_number": ("passportno", "documentno", "docno", "dl", "cardno", "number"),
+    "sex": ("sex", "sexe"),
+    "nationality": ("nationality", "nationalite"),
+}
+_NOT_LABELS = ("dateofissue", "iss", "issue", "authority", "eyes", "type", "code")
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    )
+}
+_ICAO = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Å": "AA", "Ø": "OE", "Æ": "AE"}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z]", "", anyascii(text).lower())
+
+
+def _label_of(text: str) -> str | None:
+    k = _key(text)
+    if not k or any(k.startswith(n) for n in _NOT_LABELS):
+        return None
+    for field, names in LABELS.items():
+        for n in names:
+            if k == n or (len(n) > 3 and k.startswith(n)):
+                return field
+    return None
+
+
+def extract_fields(boxes: list[TextBox], min_score: float = 0.6) -> dict[str, tuple[str, float]]:
+    """{field: (raw value text, OCR confidence)} from recognised boxes of one side."""
+    labels = [(b, _label_of(b.text)) for b in boxes]
+    values = [b for b, lab in labels if lab is None and b.text.strip() and b.score >= min_score]
+    out: dict[str, tuple[str, float]] = {}
+    for lb, field in labels:
+        if field is None or field in out:
+            continue
+        best, best_d = None, 1e9
+        x0, y1 = float(lb.box[:, 0].min()), float(lb.box[:, 1].max())
+        for v in values:
+            vx0, vy0 = float(v.box[:, 0].min()), float(v.box[:, 1].min())
+            below = (
+                -0.6 * lb.height <= vy0 - y1 <= 2.2 * lb.height and abs(vx0 - x0) < 3 * lb.height
+            )
+            right = (
+                abs(v.cy - lb.cy) < 0.6 * lb.height
+                and 0 <= vx0 - float(lb.box[:, 0].max()) < 6 * lb.height
+            )
+            if below or right:
+                d = abs(vx0 - x0) + abs(vy0 - y1)
+                if d < best_d:
+                    best, best_d = v, d
+        if best is not None:
+            out[field] = (best.text.strip(), best.score)
+    return out
+
+
+def parse_date(text: str) -> str | None:
+    t = anyascii(text).upper().replace(" ", "")
+    m = re.search(r"(\d{1,2})([A-Z]{3})[A-Z/]*?(\d{4}|\d{2})$", t) or re.search(
+        r"(\d{1,2})([A-Z]{3})(\d{4})", t
+    )
+    try:
+        if m and m.group(2)[:3] in MONTHS:
+            y = int(m.group(3))
+            y = y + (1900 if y > 40 else 2000) if y < 100 else y
+            return date(y, MONTHS[m.group(2)[:3]], int(m.group(1))).isoformat()
+        m = re.search(r"(\d{2})[./-](\d{2})[./-](\d{4})", t)
+        if m:
+            a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            if "/" in t:  # US style MM/DD/YYYY
+                return date(y, a, b).isoformat()
+            return date(y, b, a).isoformat()
+        m = re.search(r"(\d{4})-(\d{2})-(\d{2})", t)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def name_key(text: str, icao: bool = False) -> str:
+    t = text.upper()
+    if icao:
+        t = "".join(_ICAO.get(c, c) for c in t)
+    t = unicodedata.normalize("NFC", t)
+    return re.sub(r"[^A-Z]", "", anyascii(t).upper())
+
+
+def names_match(a: str, b: str) -> bool:
+    if not a or not b:
+        return True
+    ka = {name_key(a), name_key(a, icao=True)}
+    kb = {name_key(b), name_key(b, icao=True)}
+    if ka & kb:
+        return True
+    return max(fuzz.ratio(x, y) for x in ka for y in kb) >= 85
+
+
+_LOOKALIKE = str.maketrans("OQDILZSBG", "001112586")
+
+
+def numbers_match(a: str, b: str) -> bool:
+    na = re.sub(r"[^A-Z0-9]", "", a.upper()).translate(_LOOKALIKE)
+    nb = re.sub(r"[^A-Z0-9]", "", b.upper()).translate(_LOOKALIKE)
+    return not na or not nb or na == nb
+
+
+def normalise(field: str, raw: str) -> str | None:
+    """A VIZ text turned into the value format of the merged fields."""
+    raw = raw.strip()
+    if field in ("date_of_birth", "expiry_date"):
+        return parse_date(raw)
+    if field == "sex":
+        c = anyascii(raw).upper().strip()[:1]
+        return c if c in ("M", "F", "X") else None
+    if field in ("surname", "given_names"):
+        return " ".join(anyascii(raw).upper().replace("<", " ").split()) or None
+    if field == "document_number":
+        return re.sub(r"[^A-Z0-9]", "", raw.upper()) or None
+    if field == "nationality":
+        return re.sub(r"[^A-Z]", "", anyascii(raw).upper())[:3] or None
+    return raw or None
+
+
+def compare(field: str, viz_value: str, other: str) -> bool:
+    """True when the two values agree (tolerantly)."""
+    if field in ("surname", "given_names"):
+        return names_match(viz_value, other)
+    if field == "document_number":
+        return numbers_match(viz_value, other)
+    if field == "nationality":
+        return not viz_value or not other or viz_value.startswith(other) or other in viz_value
+    return not viz_value or not other or viz_value == other
