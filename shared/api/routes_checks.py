@@ -177,3 +177,12 @@ def _age_estimation(ctx: Ctx) -> CheckResult:
     return run_age_estimation(
         _image(ctx, "image"), form_params(ctx, AgeEstimationParams), None, dob
     )
+
+
+@standalone("id_document", multipart=True)
+def _id_document(ctx: Ctx) -> CheckResult:
+    from shared.documents.check import run_id_document
+    from shared.documents.params import IdDocumentParams
+
+    params = form_params(ctx, IdDocumentParams)
+    return run_id_document(_image(ctx, "front"), _image(ctx, "back", required=False), params)

@@ -1,0 +1,126 @@
+"""Documents on the platform: the id_document step with the document's portrait against
+the selfie, duplicates across sessions, the document-number blocklist, standalone calls."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.local.demo import code_for
+from tests.documents.generator import make_sample
+
+FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
+
+
+@pytest.fixture(scope="module")
+def passport():
+    return make_sample("td3", "perspective", 2001, changes={"expiry_date": date(2031, 5, 1)})
+
+
+@pytest.fixture()
+def api(stack):
+    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
+        yield c
+
+
+def _tenant(api, pg):
+    email = f"doc-{uuid.uuid4().hex[:8]}@tenant.example"
+    api.post("/v1/register", json={"email": email, "organization": "Doc Co"}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    return {"Authorization": f"Bearer {reg['api_key']}"}
+
+
+def _run(api, key, wf, front: bytes) -> dict:
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+    for kind, name, data in (
+        ("document_front", "front.jpg", front),
+        ("selfie", "selfie.jpg", (FACES / "astronaut.jpg").read_bytes()),
+    ):
+        api.post(
+            f"/v1/sessions/{sid}/artifacts",
+            headers=user,
+            data={"kind": kind},
+            files={"file": (name, data, "image/jpeg")},
+        ).raise_for_status()
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
+        if got["status"] != "in_progress":
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"not decided: {got}")
+
+
+def _check(session, name):
+    return next(c for c in session["checks"] if c["check"] == name)
+
+
+def test_document_selfie_duplicates_and_blocklist(api, pg, passport):
+    key = _tenant(api, pg)
+    wf = api.post(
+        "/v1/workflows",
+        headers=key,
+        json={
+            "name": "document + selfie",
+            "steps": [
+                {"check": "id_document", "params": {"check_viz": False}},
+                {"check": "face_match", "after": ["id_document"]},
+            ],
+        },
+    ).json()["id"]
+    first = _run(api, key, wf, passport.front)
+    doc = _check(first, "id_document")
+    assert doc["status"] in ("passed", "warning"), doc["warnings"]
+    assert doc["data"]["mrz"]["lines"] == passport.truth["mrz"]
+    assert (
+        first["extracted"]["document_number"]["value"]
+        == passport.truth["fields"]["document_number"]
+    )
+    assert doc["data"]["portrait"]["detected"]
+    match = _check(first, "face_match")
+    assert match["status"] != "error", match["warnings"]
+    assert 0 <= match["score"] <= 100
+
+    second = _run(api, key, wf, passport.front)
+    assert "POSSIBLE_DUPLICATE_USER" in [
+        w["code"] for w in _check(second, "id_document")["warnings"]
+    ]
+    assert second["status"] in ("in_review", "declined")
+
+    r = api.post(
+        "/v1/blocklist",
+        headers=key,
+        json={"kind": "document_number", "session_id": first["session_id"]},
+    )
+    assert r.status_code == 201, r.text
+    third = _run(api, key, wf, passport.front)
+    assert "IN_BLOCKLIST" in [w["code"] for w in _check(third, "id_document")["warnings"]]
+    assert third["status"] == "declined"
+
+
+def test_standalone_id_document(api, pg, passport):
+    key = _tenant(api, pg)
+    r = api.post(
+        "/v1/checks/id_document",
+        headers=key,
+        data={"params": '{"check_viz": false}'},
+        files={"front": ("f.jpg", passport.front, "image/jpeg")},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["data"]["mrz"]["checks_valid"] and body["data"]["mrz"]["format"] == "TD3"
+    junk = api.post(
+        "/v1/checks/id_document",
+        headers=key,
+        files={"front": ("f.jpg", b"\xff\xd8\xff truncated", "image/jpeg")},
+    )
+    assert junk.status_code == 200 and junk.json()["status"] == "error"
