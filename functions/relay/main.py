@@ -1,31 +1,48 @@
-"""`relay`: woken by the PingSource (and on demand), publishes due outbox rows to the
-tenants' brokers and retries due webhook deliveries. Not an idmesh event consumer: any
-POST is a tick."""
+"""`relay`: publishes due outbox rows to the tenants' brokers, retries due webhook
+deliveries and times sessions out.
+
+On Knative it runs with min-scale 1: the first probe starts a background loop that wakes on
+Postgres NOTIFY (an outbox row committed) and at least every second. The PingSource tick
+(any POST) runs one pass as well, so events flow even if the loop were stopped."""
+
+import threading
 
 import functions_framework
 import httpx
 from werkzeug.wrappers import Response
 
 from shared.config import Settings
-from shared.eventing.relay import Relay
+from shared.eventing.relay import Relay, RelayLoop
 from shared.platform import Platform
 from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
 
 _state: dict = {}
+_lock = threading.Lock()
 
 
-def _platform() -> Platform:
-    if "platform" not in _state:
-        settings = Settings.from_env()
-        _state["platform"] = Platform.from_settings(settings, pool_size=2)
-        _state["relay"] = Relay(_state["platform"].db, settings.broker_url)
+def _start() -> Platform:
+    with _lock:
+        if "platform" not in _state:
+            settings = Settings.from_env()
+            platform = Platform.from_settings(settings, pool_size=3)
+            relay = Relay(platform.db, settings.broker_url)
+            loop = RelayLoop(
+                [
+                    relay.publish_due,
+                    lambda c: deliver_due(platform, c),
+                    SessionSweeper(platform.db),
+                ],
+                listen_url=platform.db.url,
+            )
+            loop.start()
+            _state.update(platform=platform, relay=relay, loop=loop)
     return _state["platform"]
 
 
 @functions_framework.http
 def relay(request):
-    platform = _platform()
+    platform = _start()
     if request.method == "GET" and request.path in ("/healthz", "/readyz"):
         ok = request.path == "/healthz" or platform.db.ping()
         return Response(status=200 if ok else 503)
@@ -34,7 +51,6 @@ def relay(request):
     with httpx.Client(timeout=10) as client:
         published, failed = _state["relay"].publish_due(client)
         webhooks = deliver_due(platform, client)
-        SessionSweeper(platform.db).sweep()
     # Knative: a source's sink answers an empty 2xx.
     return Response(
         status=202,

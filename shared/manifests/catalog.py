@@ -87,7 +87,9 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "webhooks": FunctionSpec(
         "webhooks", "PT30S", 60, 20, 0, 20, ("100m", "500m"), ("128Mi", "256Mi")
     ),
-    "relay": FunctionSpec("relay", "PT30S", 60, 1, 0, 1, ("100m", "500m"), ("128Mi", "256Mi")),
+    # The relay keeps one instance: its loop wakes on Postgres NOTIFY (the PingSource is a
+    # safety net that also wakes it from zero).
+    "relay": FunctionSpec("relay", "PT30S", 60, 1, 1, 1, ("100m", "500m"), ("128Mi", "256Mi")),
     "dead_letters": FunctionSpec(
         "dead_letters", "PT10S", 30, 20, 0, 5, ("50m", "250m"), ("64Mi", "128Mi")
     ),

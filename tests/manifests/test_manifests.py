@@ -115,7 +115,9 @@ def test_platform_set_shape(platform_docs):
     for name, svc in services.items():
         tmpl = svc["spec"]["template"]
         ann = tmpl["metadata"]["annotations"]
-        assert ann["autoscaling.knative.dev/min-scale"] == ("1" if name == "api" else "0")
+        assert ann["autoscaling.knative.dev/min-scale"] == (
+            "1" if name in ("api", "relay") else "0"
+        )
         container = tmpl["spec"]["containers"][0]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
