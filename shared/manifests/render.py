@@ -181,15 +181,38 @@ def _service(
         function_target=spec.name,
         function_source=f"functions/{spec.name}/main.py",
         k_sink=BROKER_INGRESS,
+        broker_url=BROKER_INGRESS,
         cpu_request=spec.cpu[0],
         cpu_limit=spec.cpu[1],
         memory_request=spec.memory[0],
         memory_limit=spec.memory[1],
     )
+    if spec.name in SHARED_DATA_FUNCTIONS:
+        _mount_shared_data(doc)
     if name != spec.service:
         # A tenant-dedicated revision keeps the function's identity (labels, principal).
         doc["metadata"]["labels"]["idmesh.io/dedicated-tenant-id"] = tenant_id
     return doc
+
+
+# Platform data read by these functions (sanctions list versions and their indexes, the
+# CSCA/CRL trust store) lives on one shared volume, written by `idmesh aml load` and
+# `idmesh nfc trust import` run as Jobs; Knative needs its persistent-volume-claim features.
+SHARED_DATA_FUNCTIONS = frozenset({"aml", "nfc"})
+SHARED_DATA_CLAIM = "idmesh-platform-data"
+
+
+def _mount_shared_data(doc: dict[str, Any]) -> None:
+    pod = doc["spec"]["template"]["spec"]
+    pod["volumes"] = [
+        {
+            "name": "platform-data",
+            "persistentVolumeClaim": {"claimName": SHARED_DATA_CLAIM, "readOnly": True},
+        }
+    ]
+    container = pod["containers"][0]
+    container["volumeMounts"] = [{"name": "platform-data", "mountPath": "/data", "readOnly": True}]
+    container["env"].append({"name": "IDMESH_DATA_DIR", "value": "/data"})
 
 
 def _allow_rules(spec: FunctionSpec) -> list[dict[str, Any]]:

@@ -122,7 +122,14 @@ def test_platform_set_shape(platform_docs):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         env = {e["name"]: e for e in container["env"]}
-        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "idmesh-database"
+        db = env["IDMESH_APP_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert (db["name"], db["key"]) == ("idmesh-database", "app-url")
+        assert "DATABASE_URL" not in env  # functions never get a privileged connection
+        assert env["IDMESH_MASTER_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "idmesh-master-key"
+        if name in ("aml", "nfc"):
+            assert env["IDMESH_DATA_DIR"]["value"] == "/data"
+            vol = tmpl["spec"]["volumes"][0]["persistentVolumeClaim"]
+            assert vol == {"claimName": "idmesh-platform-data", "readOnly": True}
         assert env["FUNCTION_TARGET"]["value"] == name.replace("-", "_")
         assert "K_SINK" in env
         assert container["resources"]["limits"] and container["resources"]["requests"]
