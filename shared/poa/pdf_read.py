@@ -146,7 +146,7 @@ def open_pdf(data: bytes, max_pages: int, render_dpi: int = 150, render: bool = 
                     t = tp.get_text_range(ci, 1)
                     if not t:
                         continue
-                    left, bottom, right, top = tp.get_charbox(ci)
+                    left, bottom, right, top = tp.get_charbox(ci, loose=True)
                     font = _font_name(raw_tp, ci) if t.strip() else ""
                     size = pdfium_c.FPDFText_GetFontSize(raw_tp, ci)
                     chars7.append((t, left, bottom, right, top, font, size))

@@ -492,20 +492,42 @@ def _issuer_address(country: str, rng: random.Random) -> tuple[str, str]:
     }[country]
 
 
+BODY_WORDS = {
+    "en": {"utility": ["Standing charge", "Energy used (kWh)", "Climate change levy", "VAT"],
+           "telecom": ["Line rental", "Data add-on", "Calls and texts", "Broadband"],
+           "bank": ["Opening balance", "Card purchase", "Direct debit", "Transfer in", "Interest"],
+           "card": ["Card purchase", "Minimum payment", "Interest charged", "Cash withdrawal"],
+           "tax": ["Tax assessed", "Payments on account", "Balance to pay"],
+           "insurance": ["Annual premium", "Insurance premium tax", "Policy excess"]},
+    "de": {"utility": ["Grundpreis", "Arbeitspreis Strom", "Zählermiete", "MwSt."],
+           "telecom": ["Grundgebühr", "Datenvolumen", "Festnetz Flatrate", "Verbindungen"],
+           "bank": ["Alter Kontostand", "Kartenzahlung", "Lastschrift", "Gutschrift", "Zinsen"],
+           "card": ["Kartenumsatz", "Kreditkarte Jahresgebühr", "Auslandseinsatz", "Zinsen"],
+           "tax": ["Festgesetzte Einkommensteuer", "Solidaritätszuschlag", "Vorauszahlungen"],
+           "insurance": ["Beitrag Hausrat", "Versicherungsteuer", "Beitrag Haftpflicht"]},
+    "fr": {"utility": ["Abonnement", "Consommation électricité", "Contribution CTA", "TVA"],
+           "telecom": ["Forfait mobile", "Options", "Communications", "Internet box"],
+           "bank": ["Ancien solde", "Paiement carte", "Prélèvement", "Virement reçu", "Intérêts"],
+           "card": ["Paiement carte", "Retrait carte", "Cotisation carte", "Intérêts"],
+           "tax": ["Impôt sur le revenu", "Prélèvements sociaux", "Acomptes versés"],
+           "insurance": ["Cotisation annuelle", "Taxe assurance", "Garantie habitation"]},
+    "es": {"utility": ["Término fijo potencia", "Término de energía", "Alquiler contador", "IVA"],
+           "telecom": ["Cuota mensual fibra", "Bono de datos", "Llamadas", "Fibra óptica"],
+           "bank": ["Saldo anterior", "Compra con tarjeta", "Recibo domiciliado", "Transferencia"],
+           "card": ["Compra con tarjeta", "Disposición en cajero", "Cuota tarjeta", "Intereses"],
+           "tax": ["Cuota íntegra", "Retenciones", "Resultado de la liquidación"],
+           "insurance": ["Prima neta", "Impuestos y recargos", "Seguro de hogar"]},
+    "nl": {"utility": ["Vaste leveringskosten", "Verbruik stroom", "Netbeheerkosten", "BTW"],
+           "telecom": ["Abonnement", "Databundel", "Bellen en sms", "Internet"],
+           "bank": ["Vorig saldo", "Pinbetaling", "Incasso", "Overboeking", "Rente"],
+           "card": ["Creditcard aankoop", "Geldopname", "Jaarkosten creditcard", "Rente"],
+           "tax": ["Inkomstenbelasting", "Premie volksverzekeringen", "Heffingskorting"],
+           "insurance": ["Premie inboedel", "Assurantiebelasting", "Premie aansprakelijkheid"]},
+}
+
+
 def _body_rows(truth: Truth, rng: random.Random, start: date) -> list[tuple[str, float]]:
-    lang = COUNTRY_LANG[truth.country]
-    words = {
-        "en": ["Standing charge", "Energy used", "Line rental", "Data add-on", "Premium",
-               "Opening balance", "Card purchase", "Direct debit", "Interest", "VAT"],
-        "de": ["Grundpreis", "Arbeitspreis", "Grundgebühr", "Datenvolumen", "Beitrag",
-               "Alter Kontostand", "Kartenzahlung", "Lastschrift", "Zinsen", "MwSt."],
-        "fr": ["Abonnement", "Consommation", "Forfait mobile", "Options", "Cotisation",
-               "Ancien solde", "Paiement carte", "Prélèvement", "Intérêts", "TVA"],
-        "es": ["Término fijo", "Término de energía", "Cuota mensual", "Bono de datos", "Prima",
-               "Saldo anterior", "Compra con tarjeta", "Recibo domiciliado", "Intereses", "IVA"],
-        "nl": ["Vaste leveringskosten", "Verbruik", "Abonnement", "Databundel", "Premie",
-               "Vorig saldo", "Pinbetaling", "Incasso", "Rente", "BTW"],
-    }[lang]
+    words = BODY_WORDS[COUNTRY_LANG[truth.country]][truth.doc_type]
     n = rng.randint(3, 6)
     return [(rng.choice(words), round(rng.uniform(3, 180), 2)) for _ in range(n)]
 
@@ -820,7 +842,7 @@ def forge_photo(pdf: bytes, truth: Truth, rng: random.Random) -> tuple[bytes, Tr
     dpi = 150
     img = render_page(pdf, dpi)
     # first the phone takes the photo (JPEG), then someone edits it
-    photo = Image.open(io.BytesIO(jpeg_bytes(photograph(img, rng, 0.6), rng.randint(88, 95))))
+    photo = Image.open(io.BytesIO(jpeg_bytes(photograph(img, rng, 0.6), rng.randint(72, 88))))
     photo.load()
     spot = truth.layout[fld][0]
     s = dpi / 72
@@ -832,7 +854,8 @@ def forge_photo(pdf: bytes, truth: Truth, rng: random.Random) -> tuple[bytes, Tr
     patch = _text_patch(new_text, int(spot["size"] * s * 1.05), bg)
     photo = photo.copy()
     photo.paste(patch.resize((max(patch.width, int(spot["w"] * s) + 6), patch.height)), (x0 - 3, y0))
-    data = jpeg_bytes(photo, rng.randint(70, 85),
+    # editors save at high quality (Photoshop 10-12 ~ JPEG 90-98)
+    data = jpeg_bytes(photo, rng.randint(90, 97),
                       exif_software=rng.choice(["Adobe Photoshop 25.0 (Windows)", "GIMP 2.10.36",
                                                 "Snapseed 2.0", None]))
     ft = replace(new_truth, kind="photo", forged=True, forgery="photo_edit", edited_field=fld,
