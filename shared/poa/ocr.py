@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -97,7 +98,7 @@ class OcrEngine:
         for box, text, score in result:
             xs = [p[0] for p in box]
             ys = [p[1] for p in box]
-            text = " ".join(str(text).split())
+            text = respace_latin(" ".join(str(text).split()))
             if not text:
                 continue
             y0, y1 = min(ys) / h, max(ys) / h
@@ -137,6 +138,26 @@ class OcrEngine:
         img = np.full((96, 320, 3), 255, np.uint8)
         cv2.putText(img, "Warm up 2026", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
         self.read(img)
+
+
+_L = "A-Za-zÀ-ÖØ-öø-ÿ"
+_HONORIFIC_DOT = re.compile(r"\b(M|Mr|Mrs|Ms|Dr|Mme|Mlle|Dhr|Mevr|Sr|Sra|D|Dña|Hr|Fr)\.(?=[A-ZÀ-Ö])")
+_DIGIT_WORD = re.compile(rf"(\d)([{_L}]{{3,}})")
+_WORD_DIGIT = re.compile(rf"([{_L}]{{3,}})(\d)")
+_CAMEL = re.compile(r"(?<![A-Z])(?<!\bMc)(?<!\bMac)([a-zß-öø-ÿ]{2,})([A-ZÀ-Ö][a-zß-öø-ÿ])")
+_COLON = re.compile(r":(?=\S)(?!//)(?!\d{2}\b)")
+
+
+def respace_latin(text: str) -> str:
+    """PP-OCR's Chinese-trained recogniser drops spaces in tight Latin print ("144rue des",
+    "MmeJeanMoreau", "59000LILLE"); put back the ones that are unambiguous."""
+    t = _HONORIFIC_DOT.sub(r"\1. ", text)
+    t = _DIGIT_WORD.sub(r"\1 \2", t)
+    t = _WORD_DIGIT.sub(r"\1 \2", t)
+    t = _CAMEL.sub(r"\1 \2", t)
+    t = re.sub(r"\b(Mme|Mlle|Herrn|Frau|Dhr|Mevr)(?=[A-ZÀ-Ö])", r"\1 ", t)
+    t = _COLON.sub(": ", t)
+    return " ".join(t.split())
 
 
 def _pad_box(box: np.ndarray, w: int, h: int) -> np.ndarray:

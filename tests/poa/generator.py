@@ -666,7 +666,7 @@ def forge_incremental(pdf: bytes, truth: Truth, rng: random.Random,
         x = spot["x"] + spot["w"] - stringWidth(new_text, font, size)
     ops = (f"q 1 1 1 rg {spot['x'] - 1:.2f} {y - size * 0.25:.2f} {spot['w'] + 2:.2f} "
            f"{size * 1.15:.2f} re f Q\nBT /FX1 {size:.2f} Tf 0 0 0 rg {x:.2f} {y:.2f} Td "
-           f"({_pdf_str(new_text)}) Tj ET\n").encode("latin-1")
+           f"({_pdf_str(new_text)}) Tj ET\n").encode("cp1252", "replace")
     out = append_incremental_update(pdf, ops, font, producer=producer)
     ft = replace(new_truth, forged=True, forgery="incremental_overlay", edited_field=fld,
                  layout=truth.layout)
@@ -918,3 +918,57 @@ def make_corpus(n: int, seed: int = 7, variants: dict[str, float] | None = None)
     while len(order) < n:
         order.append("text_pdf")
     return [make_sample(rng, v) for v in order]
+
+
+# --------------------------------------------------------------------------- declared data
+
+_SHORT = {"Street": "St", "Avenue": "Ave", "Drive": "Dr", "Parkway": "Pkwy", "Boulevard": "Blvd",
+          "Lane": "Ln", "Road": "Rd", "Court": "Ct", "Place": "Pl", "Crescent": "Cres",
+          "Close": "Cl", "Gardens": "Gdns", "Avenida": "Avda.", "Calle": "C/",
+          "avenue": "av.", "boulevard": "bd"}
+
+
+def declared_address(truth: Truth, rng: random.Random) -> str:
+    """The address as an end user might type it: other abbreviations, order and case."""
+    a = truth.address
+    street = a["street"]
+    if rng.random() < 0.5:
+        for long_w, short_w in _SHORT.items():
+            street = re.sub(rf"\b{long_w}\b", short_w, street)
+    street = street.replace("straße", rng.choice(["straße", "str.", "strasse"]))
+    unit = a.get("unit", "")
+    if unit and rng.random() < 0.5:
+        unit = re.sub(r"^(Apt|Unit|Suite|Flat|Appartement)\s*", rng.choice(["#", "Apt ", "Unit "])
+                      if truth.country == "US" else r"\1 ", unit)
+    city = a["city"].upper() if rng.random() < 0.2 else a["city"]
+    c = truth.country
+    if c == "US":
+        line = f"{a['house_number']} {street}" + (f" {unit}" if unit else "")
+        return f"{line}, {city}, {a['state']} {a['postcode']}"
+    if c == "UK":
+        return ", ".join(x for x in [unit, f"{a['house_number']} {street}", city, a["postcode"]] if x)
+    if c == "FR":
+        num = a["house_number"].replace("bis", " bis")
+        return ", ".join(x for x in [f"{num} {street}", unit, f"{a['postcode']} {city}"] if x)
+    if c == "ES":
+        return ", ".join(x for x in [f"{street} {a['house_number']}", unit,
+                                     f"{a['postcode']} {city}"] if x)
+    if c == "NL":
+        num = a["house_number"] + (f"-{unit}" if unit else "")
+        return f"{street} {num}, {a['postcode']} {city}"
+    return f"{street} {a['house_number']}, {a['postcode']} {city}"
+
+
+def other_person(truth: Truth, rng: random.Random) -> str:
+    first, last = NAMES[truth.country]
+    while True:
+        n = f"{rng.choice(first)} {rng.choice(last)}"
+        if n.split()[-1] != truth.name.split()[-1]:
+            return n
+
+
+def other_address(truth: Truth, rng: random.Random) -> str:
+    while True:
+        lines, comp = make_address(rng, truth.country)
+        if comp["house_number"] != truth.address["house_number"] or comp["postcode"] != truth.address["postcode"]:
+            return declared_address(replace(truth, address=comp, address_lines=lines), rng)
