@@ -50,8 +50,12 @@ def _field_checks(doc: dict, truth: g.Truth) -> dict[str, bool]:
     if addr and want:
         from shared.poa.address import Address
 
-        got = Address(**{k: addr.get(k, "") for k in ("house_number", "street", "unit", "postcode",
-                                                        "city", "state", "country")})
+        got = Address(
+            **{
+                k: addr.get(k, "")
+                for k in ("house_number", "street", "unit", "postcode", "city", "state", "country")
+            }
+        )
         m = addr_compare(got, want)
         addr_ok = m.matched and all(c["match"] for c in m.components.values())
     refs = [r["value"].replace(" ", "") for r in d.get("account_references", [])]
@@ -62,9 +66,11 @@ def _field_checks(doc: dict, truth: g.Truth) -> dict[str, bool]:
         "issue_date": (d.get("issue_date") or {}).get("value") == truth.issue_date.isoformat(),
         "holder_name": bool(name) and name_compare(name, truth.name).score >= 0.95,
         "address": addr_ok,
-        "postcode": bool(addr) and addr.get("postcode", "").replace(" ", "").upper()
+        "postcode": bool(addr)
+        and addr.get("postcode", "").replace(" ", "").upper()
         == truth.address["postcode"].replace(" ", "").upper(),
-        "house_number": bool(addr) and addr.get("house_number", "").lower().replace(" ", "")
+        "house_number": bool(addr)
+        and addr.get("house_number", "").lower().replace(" ", "")
         == truth.address["house_number"].lower().replace(" ", ""),
         "account_ref": truth.account_refs[0] in refs,
     }
@@ -95,10 +101,12 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
         right_addr = rng.random() < 0.75
         exp_name = t.name if right_name else g.other_person(t, rng)
         exp_addr = g.declared_address(t, rng) if right_addr else g.other_address(t, rng)
-        r = run_proof_of_address(s.data, params, ctx, expected_name=exp_name,
-                                 expected_address=exp_addr)
-        variant = t.forgery or (t.kind + ("_meta_update" if s.media == "pdf" and s.data.count(
-            b"%%EOF") > 1 else ""))
+        r = run_proof_of_address(
+            s.data, params, ctx, expected_name=exp_name, expected_address=exp_addr
+        )
+        variant = t.forgery or (
+            t.kind + ("_meta_update" if s.media == "pdf" and s.data.count(b"%%EOF") > 1 else "")
+        )
         durations[variant].append(r.duration_ms)
         if r.status.value == "error":
             errors[r.warning_codes()[0]] += 1
@@ -123,15 +131,20 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
             print(f"#{i} {t.kind} {t.country} {t.doc_type} wrong: {bad}", file=sys.stderr)
         # rules against the truth
         too_old = (g.TODAY - t.issue_date).days > 0 and (
-            (g.TODAY.year - t.issue_date.year) * 12 + g.TODAY.month - t.issue_date.month
-            + (g.TODAY.day - t.issue_date.day) / 31.0) > params.max_age_months
+            (g.TODAY.year - t.issue_date.year) * 12
+            + g.TODAY.month
+            - t.issue_date.month
+            + (g.TODAY.day - t.issue_date.day) / 31.0
+        ) > params.max_age_months
         rule_acc["recency"].append(("POA_DOCUMENT_TOO_OLD" in codes) == too_old)
         mism_name = "POA_NAME_MISMATCH" in codes or "POA_NAME_NOT_FOUND" in codes
         rule_acc["name_right_accepted" if right_name else "name_wrong_rejected"].append(
-            mism_name != right_name)
+            mism_name != right_name
+        )
         mism_addr = "POA_ADDRESS_MISMATCH" in codes or "POA_ADDRESS_NOT_FOUND" in codes
         rule_acc["address_right_accepted" if right_addr else "address_wrong_rejected"].append(
-            mism_addr != right_addr)
+            mism_addr != right_addr
+        )
         if (i + 1) % 25 == 0:
             print(f"  {i + 1}/{n}", file=sys.stderr)
 
@@ -160,20 +173,30 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
     all_pos = [x for v in tamper_pos.values() for x in v]
     all_neg = [x for v in tamper_neg.values() for x in v]
     out = {
-        "documents": n, "seed": seed,
+        "documents": n,
+        "seed": seed,
         "field_accuracy": {kind: {k: rate(v) for k, v in f.items()} for kind, f in fields.items()},
-        "field_accuracy_all": {k: rate([x for f in fields.values() for x in f.get(k, [])])
-                               for k in next(iter(fields.values()), {})},
+        "field_accuracy_all": {
+            k: rate([x for f in fields.values() for x in f.get(k, [])])
+            for k in next(iter(fields.values()), {})
+        },
         "tamper": {
-            "tpr": rate(all_pos), "fpr": rate(all_neg),
+            "tpr": rate(all_pos),
+            "fpr": rate(all_neg),
             "tpr_by_forgery": {k: rate(v) for k, v in tamper_pos.items()},
             "fpr_by_genuine_kind": {k: rate(v) for k, v in tamper_neg.items()},
             "signals_by_variant": {k: dict(v) for k, v in signal_counts.items()},
         },
         "rules": {k: rate(v) for k, v in rule_acc.items()},
         "errors": dict(errors),
-        "latency_ms": {k: {"p50": round(statistics.median(v), 1), "p95": round(pct(v, 0.95), 1),
-                           "runs": len(v)} for k, v in lat.items()},
+        "latency_ms": {
+            k: {
+                "p50": round(statistics.median(v), 1),
+                "p95": round(pct(v, 0.95), 1),
+                "runs": len(v),
+            }
+            for k, v in lat.items()
+        },
         "corpus_duration_ms_p50": {k: round(statistics.median(v), 1) for k, v in durations.items()},
         "ready_seconds": round(ready_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -206,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         v = res["field_accuracy_all"][f]
         print(row + f"{v['rate']} (n={v['n']})")
     t = res["tamper"]
-    print(f"tamper: TPR {t['tpr']['rate']} (n={t['tpr']['n']}), FPR {t['fpr']['rate']} "
-          f"(n={t['fpr']['n']})")
+    print(
+        f"tamper: TPR {t['tpr']['rate']} (n={t['tpr']['n']}), FPR {t['fpr']['rate']} "
+        f"(n={t['fpr']['n']})"
+    )
     for k, v in t["tpr_by_forgery"].items():
         print(f"  TPR {k}: {v['rate']} (n={v['n']})")
     for k, v in t["fpr_by_genuine_kind"].items():

@@ -10,50 +10,196 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 
 US_STATES = set(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU".split()
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "PR",
+        "VI",
+        "GU",
+    ]
 )
 COUNTRY_NAMES = {
-    "united states": "US", "usa": "US", "united kingdom": "UK", "uk": "UK", "great britain": "UK",
-    "england": "UK", "scotland": "UK", "wales": "UK", "deutschland": "DE", "germany": "DE",
-    "france": "FR", "espana": "ES", "spain": "ES", "nederland": "NL", "netherlands": "NL",
-    "italia": "IT", "italy": "IT", "belgique": "BE", "belgie": "BE", "osterreich": "AT",
-    "oesterreich": "AT", "austria": "AT", "schweiz": "CH", "suisse": "CH", "portugal": "PT",
+    "united states": "US",
+    "usa": "US",
+    "united kingdom": "UK",
+    "uk": "UK",
+    "great britain": "UK",
+    "england": "UK",
+    "scotland": "UK",
+    "wales": "UK",
+    "deutschland": "DE",
+    "germany": "DE",
+    "france": "FR",
+    "espana": "ES",
+    "spain": "ES",
+    "nederland": "NL",
+    "netherlands": "NL",
+    "italia": "IT",
+    "italy": "IT",
+    "belgique": "BE",
+    "belgie": "BE",
+    "osterreich": "AT",
+    "oesterreich": "AT",
+    "austria": "AT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "portugal": "PT",
 }
 
 _UK_PC = re.compile(r"\b((?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[A-Z]{2})\b")
 _US_CITY_ZIP = re.compile(
-    r"^(?P<city>[A-Za-z][A-Za-z .'-]*?)[,\s]+(?P<state>[A-Z]{2})\.?[,\s]+(?P<zip>\d{5})(?:-\d{4})?$")
+    r"^(?P<city>[A-Za-z][A-Za-z .'-]*?)[,\s]+(?P<state>[A-Z]{2})\.?[,\s]+(?P<zip>\d{5})(?:-\d{4})?$"
+)
 _NL_PC = re.compile(r"^(?P<pc>\d{4}\s?[A-Z]{2})\b\s*(?P<city>[^\d].*)?$")
 _EU5_PC = re.compile(r"^(?:[A-Z]{1,2}\s?-\s?)?(?P<pc>\d{5})\s*(?P<city>[^\d,].*)$")
 _EU4_PC = re.compile(r"^(?:[A-Z]{1,2}\s?-\s?)?(?P<pc>\d{4})\s+(?P<city>[^\d,].*)$")
 
-_UNIT_WORDS = (r"apt|apartment|appartement|appt|unit|suite|ste|flat|fl|floor|rm|room|bldg|"
-               r"building|bat|batiment|etage|piso|puerta|planta|wohnung|whg|app|#")
-_UNIT_LINE = re.compile(rf"^(?:(?:{_UNIT_WORDS})\.?\s*#?\s*[\w/-]+|\d{{1,2}}\s?[ºª°]\s?-?\s?\w{{0,3}}"
-                        rf"(?:\s?[ºª°])?)$", re.I)
+_UNIT_WORDS = (
+    r"apt|apartment|appartement|appt|unit|suite|ste|flat|fl|floor|rm|room|bldg|"
+    r"building|bat|batiment|etage|piso|puerta|planta|wohnung|whg|app|#"
+)
+_UNIT_LINE = re.compile(
+    rf"^(?:(?:{_UNIT_WORDS})\.?\s*#?\s*[\w/-]+|\d{{1,2}}\s?[ºª°]\s?-?\s?\w{{0,3}}"
+    rf"(?:\s?[ºª°])?)$",
+    re.I,
+)
 _UNIT_TAIL = re.compile(rf"[\s,]+(?P<unit>(?:{_UNIT_WORDS})\.?\s*#?\s*[\w/-]+)$", re.I)
 _UNIT_HEAD = re.compile(rf"^(?P<unit>(?:{_UNIT_WORDS})\.?\s*#?\s*[\w/-]+)[\s,]+(?=\d)", re.I)
 _ES_UNIT = re.compile(r"[\s,]+(?P<unit>\d{1,2}\s?[ºª°oa]\s?-?\s?[\w]{0,3}(?:\s?[ºª°])?)$", re.I)
-_NUM_FIRST = re.compile(r"^(?P<num>\d{1,6}(?:\s?[A-Za-z](?![a-z]))?(?:\s?(?:bis|ter|quater)\b)?)"
-                        r"(?:[\s,]+)(?P<street>[^\d].*)$", re.I)
-_NUM_LAST = re.compile(r"^(?P<street>[^\d].*?)[\s,]+(?:n[oº°]\.?\s*)?(?P<num>\d{1,5}\s?[A-Za-z]?)"
-                       r"(?:\s?[-/]\s?(?P<sub>[\w]{1,4}))?(?:\s+(?P<letter>[A-Za-z]))?$", re.I)
+_NUM_FIRST = re.compile(
+    r"^(?P<num>\d{1,6}(?:\s?[A-Za-z](?![a-z]))?(?:\s?(?:bis|ter|quater)\b)?)"
+    r"(?:[\s,]+)(?P<street>[^\d].*)$",
+    re.I,
+)
+_NUM_LAST = re.compile(
+    r"^(?P<street>[^\d].*?)[\s,]+(?:n[oº°]\.?\s*)?(?P<num>\d{1,5}[A-Za-z]?)"
+    r"(?:\s?[-/]\s?(?P<sub>[\w]{1,4}))?(?:\s+(?P<letter>[A-Za-z]))?$",
+    re.I,
+)
 
 _ABBR = {
-    "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "avn": "avenue",
-    "rd": "road", "pkwy": "parkway", "pky": "parkway", "blvd": "boulevard", "bd": "boulevard",
-    "bvd": "boulevard", "dr": "drive", "ln": "lane", "ct": "court", "pl": "place",
-    "hwy": "highway", "sq": "square", "cres": "crescent", "cr": "crescent", "ter": "terrace",
-    "terr": "terrace", "cir": "circle", "trl": "trail", "cl": "close", "gdns": "gardens",
-    "mt": "mount", "n": "north", "s": "south", "e": "east", "w": "west", "ne": "northeast",
-    "nw": "northwest", "se": "southeast", "sw": "southwest", "r": "rue", "all": "allee",
-    "ch": "chemin", "imp": "impasse", "fbg": "faubourg", "c": "calle", "cl.": "calle",
-    "avda": "avenida", "pza": "plaza", "pso": "paseo", "po": "paseo", "ctra": "carretera",
-    "pg": "passeig", "plein": "plein", "ln.": "lane",
+    "st": "street",
+    "str": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "avn": "avenue",
+    "rd": "road",
+    "pkwy": "parkway",
+    "pky": "parkway",
+    "blvd": "boulevard",
+    "bd": "boulevard",
+    "bvd": "boulevard",
+    "dr": "drive",
+    "ln": "lane",
+    "ct": "court",
+    "pl": "place",
+    "hwy": "highway",
+    "sq": "square",
+    "cres": "crescent",
+    "cr": "crescent",
+    "ter": "terrace",
+    "terr": "terrace",
+    "cir": "circle",
+    "trl": "trail",
+    "cl": "close",
+    "gdns": "gardens",
+    "mt": "mount",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "ne": "northeast",
+    "nw": "northwest",
+    "se": "southeast",
+    "sw": "southwest",
+    "r": "rue",
+    "all": "allee",
+    "ch": "chemin",
+    "imp": "impasse",
+    "fbg": "faubourg",
+    "c": "calle",
+    "cl.": "calle",
+    "avda": "avenida",
+    "pza": "plaza",
+    "pso": "paseo",
+    "po": "paseo",
+    "ctra": "carretera",
+    "pg": "passeig",
+    "plein": "plein",
+    "ln.": "lane",
 }
-_STOP = {"de", "la", "del", "des", "du", "le", "les", "l", "d", "of", "the", "el", "van", "der",
-         "den", "di", "da", "am", "an", "im", "y"}
+_STOP = {
+    "de",
+    "la",
+    "del",
+    "des",
+    "du",
+    "le",
+    "les",
+    "l",
+    "d",
+    "of",
+    "the",
+    "el",
+    "van",
+    "der",
+    "den",
+    "di",
+    "da",
+    "am",
+    "an",
+    "im",
+    "y",
+}
 _UNIT_STRIP = re.compile(rf"\b(?:{_UNIT_WORDS.replace('|#', '')}|no|n)\b\.?|[#ºª°.,\s-]", re.I)
 
 
@@ -91,14 +237,14 @@ def match_postcode_line(line: str, hint: str | None = None) -> tuple[str, str, s
     if m and hint in (None, "", "NL", "BE"):
         pc = m.group("pc").replace(" ", "")
         pc = f"{pc[:4]} {pc[4:]}"
-        city = s[len(m.group("pc")):].strip(" ,") if m.group("city") else ""
+        city = s[len(m.group("pc")) :].strip(" ,") if m.group("city") else ""
         if not city or city[:1].isalpha():
             return pc, city, "", "NL"
     m = _UK_PC.search(u)
     if m and (m.end() == len(u.rstrip()) or hint == "UK") and re.search(r"[A-Z]", m.group(1)[:2]):
         pc = m.group(1)
         pc = pc if " " in pc else f"{pc[:-3]} {pc[-3:]}"
-        city = s[:m.start()].strip(" ,")
+        city = s[: m.start()].strip(" ,")
         if not city or not re.search(r"\d", city):
             return pc, city, "", "UK"
     m = _EU5_PC.match(s)
@@ -116,13 +262,13 @@ def parse_street(line: str) -> tuple[str, str, str] | None:
     unit = ""
     m = _UNIT_HEAD.match(s)
     if m:
-        unit, s = m.group("unit"), s[m.end():]
+        unit, s = m.group("unit"), s[m.end() :]
     m = _UNIT_TAIL.search(s)
     if m:
-        unit, s = m.group("unit"), s[:m.start()]
+        unit, s = m.group("unit"), s[: m.start()]
     m = _ES_UNIT.search(s)
-    if m and re.search(r"\d", s[:m.start()]):
-        unit, s = m.group("unit"), s[:m.start()]
+    if m and re.search(r"\d", s[: m.start()]):
+        unit, s = m.group("unit"), s[: m.start()]
     m = _NUM_FIRST.match(s)
     if m and len(m.group("street")) >= 3 and re.search(r"[A-Za-z]{2}", m.group("street")):
         return m.group("num").replace(" ", ""), m.group("street").strip(" ,"), unit
@@ -177,7 +323,7 @@ def parse_lines(lines: list[str], hint: str | None = None) -> Address | None:
     first = street_idx
     if street_idx - 1 >= 0 and addr.unit and lines[street_idx - 1] == addr.unit:
         first = street_idx - 1
-    addr.lines = lines[first:pc_idx + 1]
+    addr.lines = lines[first : pc_idx + 1]
     addr.city = addr.city.strip(" ,")
     return addr
 
@@ -268,8 +414,12 @@ def compare(doc: Address, expected: Address, threshold: float = 0.8) -> AddressM
 
     def add(name: str, a: str, b: str, sim: float | None, ok: bool) -> None:
         nonlocal total, got, hard_fail
-        comp[name] = {"document": a, "expected": b,
-                      "similarity": None if sim is None else round(sim, 3), "match": ok}
+        comp[name] = {
+            "document": a,
+            "expected": b,
+            "similarity": None if sim is None else round(sim, 3),
+            "match": ok,
+        }
         if sim is None:
             return
         total += weights[name]
@@ -294,13 +444,18 @@ def compare(doc: Address, expected: Address, threshold: float = 0.8) -> AddressM
         add("house_number", doc.house_number, expected.house_number, None, True)
     if doc.street and expected.street:
         a, b = norm_street(doc.street), norm_street(expected.street)
-        sim = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""))) / 100
+        sim = (
+            max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+            / 100
+        )
         add("street", doc.street, expected.street, sim, sim >= 0.85)
     else:
         add("street", doc.street, expected.street, None, True)
     if doc.city and expected.city:
         a, b = norm_city(doc.city), norm_city(expected.city)
-        sim = max(fuzz.ratio(a, b), fuzz.partial_ratio(a, b) if min(len(a), len(b)) >= 4 else 0) / 100
+        sim = (
+            max(fuzz.ratio(a, b), fuzz.partial_ratio(a, b) if min(len(a), len(b)) >= 4 else 0) / 100
+        )
         add("city", doc.city, expected.city, sim, sim >= 0.85)
     else:
         add("city", doc.city, expected.city, None, True)

@@ -23,10 +23,36 @@ for _names in (
         _MONTHS.setdefault(_n, _i + 1)
 # abbreviations (with or without a dot), including the irregular ones
 for _abbr, _m in {
-    "jan": 1, "feb": 2, "febr": 2, "fev": 2, "fevr": 2, "mar": 3, "mrt": 3, "maerz": 3,
-    "apr": 4, "avr": 4, "abr": 4, "may": 5, "mei": 5, "jun": 6, "juin": 6, "jul": 7,
-    "juil": 7, "aug": 8, "ago": 8, "sep": 9, "sept": 9, "set": 9, "oct": 10, "okt": 10,
-    "out": 10, "ott": 10, "nov": 11, "dec": 12, "dez": 12, "dic": 12,
+    "jan": 1,
+    "feb": 2,
+    "febr": 2,
+    "fev": 2,
+    "fevr": 2,
+    "mar": 3,
+    "mrt": 3,
+    "maerz": 3,
+    "apr": 4,
+    "avr": 4,
+    "abr": 4,
+    "may": 5,
+    "mei": 5,
+    "jun": 6,
+    "juin": 6,
+    "jul": 7,
+    "juil": 7,
+    "aug": 8,
+    "ago": 8,
+    "sep": 9,
+    "sept": 9,
+    "set": 9,
+    "oct": 10,
+    "okt": 10,
+    "out": 10,
+    "ott": 10,
+    "nov": 11,
+    "dec": 12,
+    "dez": 12,
+    "dic": 12,
 }.items():
     _MONTHS.setdefault(_abbr, _m)
 
@@ -34,10 +60,13 @@ _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 # "5 March 2026", "5. März 2026", "5 de marzo de 2026", "5th of March, 2026", "7novembre2026"
 _DMY_TEXT = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|e|o|º)?\.?\s*(?:de\s+|of\s+)?({_MONTH_ALT})\.?,?\s*(?:de\s+)?"
-    rf"(\d{{4}}|'\d{{2}})(?!\d)", re.I)
+    rf"(\d{{4}}|'\d{{2}})(?!\d)",
+    re.I,
+)
 # "March 5, 2026", "Mar 05 2026"
-_MDY_TEXT = re.compile(rf"\b({_MONTH_ALT})\.?\s*(\d{{1,2}})(?:st|nd|rd|th)?,?\s*(\d{{4}})(?!\d)",
-                       re.I)
+_MDY_TEXT = re.compile(
+    rf"\b({_MONTH_ALT})\.?\s*(\d{{1,2}})(?:st|nd|rd|th)?,?\s*(\d{{4}})(?!\d)", re.I
+)
 # "March 2026" (month only; day taken as the 1st, low confidence)
 _MY_TEXT = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{4}})(?!\d)", re.I)
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")

@@ -21,37 +21,156 @@ from shared.poa.names import looks_like_name, strip_honorific
 from shared.poa.params import DocType
 
 ISSUE_LABELS = [
-    "billdate", "billingdate", "statementdate", "dateofissue", "issuedate", "issuedon",
-    "invoicedate", "dateofbill", "letterdate", "noticedate", "dateofstatement", "date",
-    "rechnungsdatum", "ausstellungsdatum", "belegdatum", "datum", "erstelltam", "bescheiddatum",
-    "datedefacture", "datedemission", "datededition", "emisle", "editele", "datedufacture",
-    "fechadeemision", "fechadefactura", "fechaemision", "fecha", "factuurdatum", "dagtekening",
-    "dataemissione", "datadiemissione", "datadeemissao", "dated", "statementperiodending",
+    "billdate",
+    "billingdate",
+    "statementdate",
+    "dateofissue",
+    "issuedate",
+    "issuedon",
+    "invoicedate",
+    "dateofbill",
+    "letterdate",
+    "noticedate",
+    "dateofstatement",
+    "date",
+    "rechnungsdatum",
+    "ausstellungsdatum",
+    "belegdatum",
+    "datum",
+    "erstelltam",
+    "bescheiddatum",
+    "datedefacture",
+    "datedemission",
+    "datededition",
+    "emisle",
+    "editele",
+    "datedufacture",
+    "fechadeemision",
+    "fechadefactura",
+    "fechaemision",
+    "fecha",
+    "factuurdatum",
+    "dagtekening",
+    "dataemissione",
+    "datadiemissione",
+    "datadeemissao",
+    "dated",
+    "statementperiodending",
 ]
 NEGATIVE_LABELS = [
-    "due", "payby", "paymentdue", "duedate", "payable", "faellig", "fallig", "zahlbar",
-    "abbuchung", "payeravant", "echeance", "prelevement", "vencimiento", "fechadecargo", "cargo",
-    "vervaldatum", "uiterlijk", "period", "zeitraum", "periode", "periodo", "reading",
-    "ablesung", "lecture", "lectura", "meterstand", "from", "since", "birth", "geburt",
-    "naissance", "nacimiento", "geboorte", "valid", "gultig", "expires", "start", "beginn",
-    "debut", "inicio", "ingangsdatum", "contractsince", "next", "nachste", "prochain",
+    "due",
+    "payby",
+    "paymentdue",
+    "duedate",
+    "payable",
+    "faellig",
+    "fallig",
+    "zahlbar",
+    "abbuchung",
+    "payeravant",
+    "echeance",
+    "prelevement",
+    "vencimiento",
+    "fechadecargo",
+    "cargo",
+    "vervaldatum",
+    "uiterlijk",
+    "period",
+    "zeitraum",
+    "periode",
+    "periodo",
+    "reading",
+    "ablesung",
+    "lecture",
+    "lectura",
+    "meterstand",
+    "from",
+    "since",
+    "birth",
+    "geburt",
+    "naissance",
+    "nacimiento",
+    "geboorte",
+    "valid",
+    "gultig",
+    "expires",
+    "start",
+    "beginn",
+    "debut",
+    "inicio",
+    "ingangsdatum",
+    "contractsince",
+    "next",
+    "nachste",
+    "prochain",
 ]
-HOLDER_LABELS = ["accountholder", "accountname", "customername", "nameofaccountholder",
-                 "kontoinhaber", "inhaber", "titulaire", "titulairedecompte",
-                 "titulairedesuscompte", "titular", "rekeninghouder", "tenaamstelling",
-                 "policyholder", "versicherungsnehmer", "souscripteur", "tomador", "verzekerde",
-                 "customer", "kunde", "name", "nom", "nombre", "naam"]
-ACCOUNT_LABELS = ["accountnumber", "accountno", "customernumber", "customerno", "reference",
-                  "policynumber", "policyno", "kundennummer", "vertragskonto", "vertragsnummer",
-                  "kontonummer", "versicherungsnummer", "nclient", "referenceclient",
-                  "ndecontrat", "numerodecontrat", "ncompte", "numerodecompte", "ndecliente",
-                  "ndecontrato", "referencia", "numerodecliente", "klantnummer",
-                  "contractnummer", "referentie", "polisnummer", "rekeningnummer", "sortcode",
-                  "utr", "steuernummer", "nif", "accountref", "meternumber"]
+HOLDER_LABELS = [
+    "accountholder",
+    "accountname",
+    "customername",
+    "nameofaccountholder",
+    "kontoinhaber",
+    "inhaber",
+    "titulaire",
+    "titulairedecompte",
+    "titulairedesuscompte",
+    "titular",
+    "rekeninghouder",
+    "tenaamstelling",
+    "policyholder",
+    "versicherungsnehmer",
+    "souscripteur",
+    "tomador",
+    "verzekerde",
+    "customer",
+    "kunde",
+    "name",
+    "nom",
+    "nombre",
+    "naam",
+]
+ACCOUNT_LABELS = [
+    "accountnumber",
+    "accountno",
+    "customernumber",
+    "customerno",
+    "reference",
+    "policynumber",
+    "policyno",
+    "kundennummer",
+    "vertragskonto",
+    "vertragsnummer",
+    "kontonummer",
+    "versicherungsnummer",
+    "nclient",
+    "referenceclient",
+    "ndecontrat",
+    "numerodecontrat",
+    "ncompte",
+    "numerodecompte",
+    "ndecliente",
+    "ndecontrato",
+    "referencia",
+    "numerodecliente",
+    "klantnummer",
+    "contractnummer",
+    "referentie",
+    "polisnummer",
+    "rekeningnummer",
+    "sortcode",
+    "utr",
+    "steuernummer",
+    "nif",
+    "accountref",
+    "meternumber",
+]
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?)\b")
 _REF_VALUE = re.compile(r"[A-Z0-9][A-Z0-9 ./-]{4,30}[A-Z0-9]", re.I)
-_ISSUER_ADDRESS = re.compile(r"\b(po box|p o box|postfach|postbus|tsa \d|cedex|apartado|"
-                             r"bp \d|cs \d)\b", re.I)
+_ISSUER_ADDRESS = re.compile(
+    r"\b(po box|p o box|postfach|postbus|tsa \d|cedex|apartado|"
+    r"bp \d|cs \d)\b",
+    re.I,
+)
 _LANG_HINTS = {
     "DE": ["rechnung", "kundennummer", "datum", "strasse", "betrag", "gesamtbetrag", "ihre"],
     "FR": ["facture", "montant", "client", "rue", "votre", "date de", "periode"],
@@ -73,8 +192,12 @@ class Field:
 
     def dump(self) -> dict[str, object]:
         v = self.value.isoformat() if isinstance(self.value, date) else self.value
-        return {"value": v, "confidence": round(self.confidence, 3), "evidence": self.evidence,
-                "source": self.source}
+        return {
+            "value": v,
+            "confidence": round(self.confidence, 3),
+            "evidence": self.evidence,
+            "source": self.source,
+        }
 
 
 @dataclass
@@ -119,7 +242,7 @@ def _address_candidates(segments: list[Segment], hint: str | None):
             if not addr_mod.match_postcode_line(lines[end], hint):
                 continue
             for start in range(max(0, end - 4), end):
-                a = addr_mod.parse_lines(lines[start:end + 1], hint)
+                a = addr_mod.parse_lines(lines[start : end + 1], hint)
                 if a:
                     yield a, block, start, end
                     break
@@ -166,13 +289,18 @@ def _issue_date(rows, segments: list[Segment], country: str, today: date | None)
                 continue
             for h in hits:
                 norm = anyascii(seg.text).lower()
-                before = compact(norm[:h.start])
+                before = compact(norm[: h.start])
                 # label to the left in the same row, or on the line above in the same column
                 if not before and i > 0:
                     before = compact(segs[i - 1].text)
                 if not before:
-                    above = [s for s in segments if s.page == seg.page and 0 < seg.y0 - s.y1 < 1.5 * seg.h
-                             and abs(s.x0 - seg.x0) < 0.05]
+                    above = [
+                        s
+                        for s in segments
+                        if s.page == seg.page
+                        and 0 < seg.y0 - s.y1 < 1.5 * seg.h
+                        and abs(s.x0 - seg.x0) < 0.05
+                    ]
                     if above:
                         before = compact(above[-1].text)
                 label = before[-40:]
@@ -181,9 +309,10 @@ def _issue_date(rows, segments: list[Segment], country: str, today: date | None)
                     score += 3.0
                 if any(lb in label for lb in NEGATIVE_LABELS):
                     score -= 4.0
-                after = compact(anyascii(seg.text).lower()[h.end:h.end + 6])
-                rng_dash = re.match(r"^\s*(-|–|to|bis|au|al|tot|a)\s", anyascii(seg.text).lower()[h.end:]
-                                    + " ")
+                after = compact(anyascii(seg.text).lower()[h.end : h.end + 6])
+                rng_dash = re.match(
+                    r"^\s*(-|–|to|bis|au|al|tot|a)\s", anyascii(seg.text).lower()[h.end :] + " "
+                )
                 if rng_dash or len(hits) > 1:
                     score -= 2.0  # part of a period "1 Mar - 31 Mar"
                 if seg.page == 0 and seg.y0 < 0.4:
@@ -203,8 +332,10 @@ def _issue_date(rows, segments: list[Segment], country: str, today: date | None)
     conf = 0.9 if best[0] >= 3 else 0.6 if best[0] >= 0.5 else 0.35
     if best[1].ambiguous:
         conf -= 0.15
-    seen = [{"date": c[1].value.isoformat(), "text": c[1].text, "score": round(c[0], 2)}
-            for c in cands[:8]]
+    seen = [
+        {"date": c[1].value.isoformat(), "text": c[1].text, "score": round(c[0], 2)}
+        for c in cands[:8]
+    ]
     return Field(best[1].value, conf * best[2].conf, best[2].text, best[2].source), seen, best[2]
 
 
@@ -213,8 +344,11 @@ def _holder_from_label(rows) -> tuple[str, Segment] | None:
         for i, seg in enumerate(row.segments):
             norm = anyascii(seg.text)
             m = re.match(r"^\s*([^:]{3,40}):\s*(.+)$", norm)
-            label, value = (compact(m.group(1)), seg.text.split(":", 1)[1].strip()) if m else (
-                compact(norm), row.segments[i + 1].text if i + 1 < len(row.segments) else "")
+            label, value = (
+                (compact(m.group(1)), seg.text.split(":", 1)[1].strip())
+                if m
+                else (compact(norm), row.segments[i + 1].text if i + 1 < len(row.segments) else "")
+            )
             if label in HOLDER_LABELS and value and looks_like_name(value):
                 return strip_honorific(value), seg
     return None
@@ -231,7 +365,7 @@ def _account_refs(rows, text: str) -> list[dict[str, str]]:
     for row in rows:
         for i, seg in enumerate(row.segments):
             parts = seg.text.split(":", 1)
-            label = compact(parts[0])
+            label = re.sub(r"^(no|nr|ndeg|num|n)(?=[a-z]{3})", "n", compact(parts[0]))
             value = parts[1].strip() if len(parts) == 2 else ""
             if not value and i + 1 < len(row.segments):
                 value = row.segments[i + 1].text
@@ -257,8 +391,12 @@ def _iban_ok(iban: str) -> bool:
         return False
 
 
-def extract(segments: list[Segment], today: date | None = None, hint: str | None = None,
-            extra_issuers: list[str] | None = None) -> Extraction:
+def extract(
+    segments: list[Segment],
+    today: date | None = None,
+    hint: str | None = None,
+    extra_issuers: list[str] | None = None,
+) -> Extraction:
     rows = group_rows(segments)
     text = "\n".join(r.text for r in rows)
     issuer = find_issuer(segments, extra_issuers)
@@ -285,13 +423,15 @@ def extract(segments: list[Segment], today: date | None = None, hint: str | None
         address_conf = max(0.0, min(0.99, sc / 1.3)) * conf_ocr
         above = _line_above(block, a)
         if above is not None and looks_like_name(above.text):
-            name_field = Field(strip_honorific(above.text), 0.85 * above.conf, above.text,
-                               above.source)
+            name_field = Field(
+                strip_honorific(above.text), 0.85 * above.conf, above.text, above.source
+            )
             name_segments = [above]
     labelled = _holder_from_label(rows)
     if labelled and (name_field is None):
-        name_field = Field(labelled[0], 0.75 * labelled[1].conf, labelled[1].text,
-                           labelled[1].source)
+        name_field = Field(
+            labelled[0], 0.75 * labelled[1].conf, labelled[1].text, labelled[1].source
+        )
         name_segments = [labelled[1]]
     if labelled:
         name_segments = name_segments + [labelled[1]]

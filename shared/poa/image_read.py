@@ -32,9 +32,16 @@ class ImageData:
     frames: int = 1
 
 
-_EXIF_TAGS = {0x0131: "Software", 0x000B: "ProcessingSoftware", 0x010F: "Make",
-              0x0110: "Model", 0x0132: "DateTime", 0x013B: "Artist", 0x9003: "DateTimeOriginal",
-              0x9004: "DateTimeDigitized"}
+_EXIF_TAGS = {
+    0x0131: "Software",
+    0x000B: "ProcessingSoftware",
+    0x010F: "Make",
+    0x0110: "Model",
+    0x0132: "DateTime",
+    0x013B: "Artist",
+    0x9003: "DateTimeOriginal",
+    0x9004: "DateTimeDigitized",
+}
 
 
 def open_image(data: bytes) -> ImageData:
@@ -45,9 +52,10 @@ def open_image(data: bytes) -> ImageData:
             im = Image.open(io.BytesIO(data))
             w, h = im.size
             if w * h > MAX_PIXELS or w < 32 or h < 32:
-                raise ImageRefused(codes.POA_IMAGE_TOO_LARGE if w * h > MAX_PIXELS
-                                   else codes.POA_UNREADABLE,
-                                   f"image of {w}x{h} pixels is out of range")
+                raise ImageRefused(
+                    codes.POA_IMAGE_TOO_LARGE if w * h > MAX_PIXELS else codes.POA_UNREADABLE,
+                    f"image of {w}x{h} pixels is out of range",
+                )
             fmt = (im.format or "").lower()
             frames = getattr(im, "n_frames", 1)
             exif_raw = im.getexif()
@@ -70,8 +78,9 @@ def open_image(data: bytes) -> ImageData:
             gray_full = None
             if fmt == "jpeg" and im.mode in ("RGB", "L", "YCbCr"):
                 # before any rotation: the 8x8 JPEG grid must stay where the encoder put it
-                gray_full = (np.asarray(im) if im.mode == "L"
-                             else np.asarray(im.convert("YCbCr"))[:, :, 0])
+                gray_full = (
+                    np.asarray(im) if im.mode == "L" else np.asarray(im.convert("YCbCr"))[:, :, 0]
+                )
             im = ImageOps.exif_transpose(im)
     except ImageRefused:
         raise
@@ -83,5 +92,13 @@ def open_image(data: bytes) -> ImageData:
     scale = min(1.0, WORK_MAX_SIDE / max(rgb.size))
     if scale < 1.0:
         rgb = rgb.resize((int(rgb.width * scale), int(rgb.height * scale)), Image.LANCZOS)
-    return ImageData(rgb=np.asarray(rgb), format=fmt, size=(w, h), exif=exif, xmp=str(xmp)[:20000],
-                     quantization=quant, gray_full=gray_full, frames=frames)
+    return ImageData(
+        rgb=np.asarray(rgb),
+        format=fmt,
+        size=(w, h),
+        exif=exif,
+        xmp=str(xmp)[:20000],
+        quantization=quant,
+        gray_full=gray_full,
+        frames=frames,
+    )

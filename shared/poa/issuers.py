@@ -155,7 +155,7 @@ def find_issuer(segments: list[Segment], extra: list[str] | None = None) -> Issu
     first_page = [s for s in segments if s.page == 0]
     header = sorted((s for s in first_page if s.y1 < 0.2), key=lambda s: (s.y0, s.x0))
     footer = [s for s in first_page if s.y0 > 0.85]
-    rest = [s for s in first_page if 0.2 <= s.y1 and s.y0 <= 0.85]
+    rest = [s for s in first_page if s.y1 >= 0.2 and s.y0 <= 0.85]
     extra_l = extra or []
     aliases = _aliases(extra_l)
     for zone, conf in ((header, 0.95), (footer, 0.85), (rest, 0.7)):
@@ -166,10 +166,10 @@ def find_issuer(segments: list[Segment], extra: list[str] | None = None) -> Issu
                     # short acronyms only as the whole segment or its first word
                     if t.strip() != alias and not t.startswith(f" {alias} "):
                         continue
-                elif f" {alias} " not in t:
-                    if len(alias) < 8 or len(t) < len(alias) + 2 or fuzz.partial_ratio(
-                            alias, t) < 92:
-                        continue
+                elif f" {alias} " not in t and (
+                    len(alias) < 8 or len(t) < len(alias) + 2 or fuzz.partial_ratio(alias, t) < 92
+                ):
+                    continue
                 info = KNOWN.get(canon, ("", "", ()))
                 return IssuerHit(canon, True, info[0], info[1], conf, seg.text)
     # unknown: the largest text in the header

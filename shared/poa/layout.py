@@ -66,8 +66,11 @@ def group_rows(segments: list[Segment]) -> list[Row]:
         segs = sorted((s for s in segments if s.page == page), key=lambda s: (s.cy, s.x0))
         current: list[Segment] = []
         for s in segs:
-            if current and _v_overlap(current[-1], s) < 0.5 and all(
-                    _v_overlap(c, s) < 0.5 for c in current):
+            if (
+                current
+                and _v_overlap(current[-1], s) < 0.5
+                and all(_v_overlap(c, s) < 0.5 for c in current)
+            ):
                 rows.append(Row(sorted(current, key=lambda x: x.x0)))
                 current = []
             current.append(s)
@@ -101,8 +104,12 @@ def group_blocks(segments: list[Segment]) -> list[list[Segment]]:
     return blocks
 
 
-def split_runs(chars: list[tuple[str, float, float, float, float, str, float]],
-               page: int, width: float, height: float) -> list[Segment]:
+def split_runs(
+    chars: list[tuple[str, float, float, float, float, str, float]],
+    page: int,
+    width: float,
+    height: float,
+) -> list[Segment]:
     """Chars (text, left, bottom, right, top in PDF points, font, size) in content order
     into segments: a new segment on a line change or a gap wider than ~2 spaces."""
     segs: list[Segment] = []
@@ -120,9 +127,20 @@ def split_runs(chars: list[tuple[str, float, float, float, float, str, float]],
             bottom = min(c[2] for c in boxes)
             fonts: Counter[str] = Counter(c[5] for c in boxes)
             size = max(c[6] for c in boxes)
-            segs.append(Segment(text=" ".join(text.split()), x0=x0 / width,
-                                y0=1 - top / height, x1=x1 / width, y1=1 - bottom / height,
-                                page=page, source="text", conf=1.0, fonts=fonts, size=size))
+            segs.append(
+                Segment(
+                    text=" ".join(text.split()),
+                    x0=x0 / width,
+                    y0=1 - top / height,
+                    x1=x1 / width,
+                    y1=1 - bottom / height,
+                    page=page,
+                    source="text",
+                    conf=1.0,
+                    fonts=fonts,
+                    size=size,
+                )
+            )
         cur.clear()
 
     for ch in chars:

@@ -9,20 +9,82 @@ from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler
 
 HONORIFICS = {
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", "herrn", "frau", "m",
-    "mme", "mlle", "monsieur", "madame", "sr", "sra", "srta", "d", "dna", "don", "dona", "dhr",
-    "mevr", "mw", "de heer", "heer", "mevrouw", "sig", "sigra", "signor", "signora", "messrs",
-    "familie", "famille", "fam", "eheleute", "the", "occupant", "c/o",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "dame",
+    "herr",
+    "herrn",
+    "frau",
+    "m",
+    "mme",
+    "mlle",
+    "monsieur",
+    "madame",
+    "sr",
+    "sra",
+    "srta",
+    "d",
+    "dna",
+    "don",
+    "dona",
+    "dhr",
+    "mevr",
+    "mw",
+    "de heer",
+    "heer",
+    "mevrouw",
+    "sig",
+    "sigra",
+    "signor",
+    "signora",
+    "messrs",
+    "familie",
+    "famille",
+    "fam",
+    "eheleute",
+    "the",
+    "occupant",
+    "c/o",
 }
-PARTICLES = {"de", "van", "der", "den", "von", "zu", "da", "di", "del", "della", "le", "la", "y",
-             "e", "du", "des", "ten", "ter", "bin", "ibn", "al", "el"}
+PARTICLES = {
+    "de",
+    "van",
+    "der",
+    "den",
+    "von",
+    "zu",
+    "da",
+    "di",
+    "del",
+    "della",
+    "le",
+    "la",
+    "y",
+    "e",
+    "du",
+    "des",
+    "ten",
+    "ter",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+}
 # words that show a line is not a person's name
 _NOT_NAME = re.compile(
     r"\b(gmbh|ag|ltd|limited|llc|inc|plc|sa|sas|sarl|bv|nv|bank|energie|energy|electric|gas|"
     r"water|telecom|insurance|versicherung|assurance|seguros?|council|service|services|"
     r"customer|account|invoice|statement|bill|total|date|datum|fecha|period|page|seite|"
     r"street|road|avenue|strasse|rue|calle|box|postfach|postbus|cedex|tsa|apartado|"
-    r"rechnung|facture|factura|factuur|number|nummer|numero|ref|reference|iban|bic)\b", re.I)
+    r"rechnung|facture|factura|factuur|number|nummer|numero|ref|reference|iban|bic)\b",
+    re.I,
+)
 
 
 def fold(s: str) -> str:
@@ -100,5 +162,6 @@ def compare(doc_name: str, expected: str, threshold: float = 0.82) -> NameMatch:
     elif flat > 0.95:
         score = max(score, flat * 0.95)
     matched = score >= threshold and len(used) >= min(2, len(short))
-    return NameMatch(round(score, 3), matched, len(used),
-                     f"{len(used)} of {len(short)} name parts found")
+    return NameMatch(
+        round(score, 3), matched, len(used), f"{len(used)} of {len(short)} name parts found"
+    )

@@ -70,9 +70,13 @@ class OcrEngine:
         from rapidocr_onnxruntime import RapidOCR
 
         self._ocr = RapidOCR(
-            det_model_path=str(paths["det"]), rec_model_path=str(paths["rec"]),
-            cls_model_path=str(paths["cls"]), intra_op_num_threads=threads,
-            inter_op_num_threads=1, use_cls=False, max_side_len=OCR_MAX_SIDE,
+            det_model_path=str(paths["det"]),
+            rec_model_path=str(paths["rec"]),
+            cls_model_path=str(paths["cls"]),
+            intra_op_num_threads=threads,
+            inter_op_num_threads=1,
+            use_cls=False,
+            max_side_len=OCR_MAX_SIDE,
             print_verbose=False,
         )
         try:
@@ -82,8 +86,7 @@ class OcrEngine:
         except Exception:  # noqa: BLE001
             ver = ""
         self.models = [
-            ModelInfo(name=f"PP-OCRv4 {k} ({paths[k].name})", version=ver,
-                      sha256=_sha256(paths[k]))
+            ModelInfo(name=f"PP-OCRv4 {k} ({paths[k].name})", version=ver, sha256=_sha256(paths[k]))
             for k in ("det", "rec")
         ]
         self._lock = threading.Lock()
@@ -102,9 +105,19 @@ class OcrEngine:
             if not text:
                 continue
             y0, y1 = min(ys) / h, max(ys) / h
-            segs.append(Segment(text=text, x0=min(xs) / w, y0=y0, x1=max(xs) / w, y1=y1,
-                                page=page, source="ocr", conf=float(score),
-                                size=(y1 - y0) * 1000))
+            segs.append(
+                Segment(
+                    text=text,
+                    x0=min(xs) / w,
+                    y0=y0,
+                    x1=max(xs) / w,
+                    y1=y1,
+                    page=page,
+                    source="ocr",
+                    conf=float(score),
+                    size=(y1 - y0) * 1000,
+                )
+            )
         return segs
 
     def _run(self, bgr: np.ndarray) -> list[tuple[list[list[float]], str, float]]:
@@ -115,8 +128,11 @@ class OcrEngine:
         # detection on a reduced copy (its cost grows with pixels), recognition on crops of
         # the full-resolution image (small print needs the pixels)
         s = min(1.0, DET_MAX_SIDE / max(h, w))
-        det_img = cv2.resize(bgr, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA) \
-            if s < 1.0 else bgr
+        det_img = (
+            cv2.resize(bgr, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
+            if s < 1.0
+            else bgr
+        )
         dt_boxes, _ = o.auto_text_det(det_img)
         if dt_boxes is None or len(dt_boxes) == 0:
             return []
@@ -134,6 +150,29 @@ class OcrEngine:
             out.append((box.tolist(), text, score))
         return out
 
+    def recognize_boxes(
+        self, image: np.ndarray, boxes: list[tuple[float, float, float, float]]
+    ) -> list[tuple[str, float]]:
+        """Recognition only, on given page-fraction boxes (x0, y0, x1, y1): what the rendered
+        page shows where the text layer says a line is."""
+        h, w = image.shape[:2]
+        crops = []
+        for x0, y0, x1, y1 in boxes:
+            bh = (y1 - y0) * h
+            a = max(0, int(x0 * w - 0.3 * bh))
+            b = min(w, int(x1 * w + 0.3 * bh) + 1)
+            c = max(0, int(y0 * h - 0.15 * bh))
+            d = min(h, int(y1 * h + 0.15 * bh) + 1)
+            crop = image[c:d, a:b, ::-1]
+            if crop.size == 0 or crop.shape[0] < 4 or crop.shape[1] < 4:
+                crop = np.full((8, 8, 3), 255, np.uint8)
+            crops.append(np.ascontiguousarray(crop))
+        if not crops:
+            return []
+        with self._lock:
+            rec, _ = self._ocr.text_rec(crops, False)
+        return [(respace_latin(str(t)), float(sc)) for t, sc in rec]
+
     def warm_up(self) -> None:
         img = np.full((96, 320, 3), 255, np.uint8)
         cv2.putText(img, "Warm up 2026", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
@@ -141,7 +180,9 @@ class OcrEngine:
 
 
 _L = "A-Za-zÀ-ÖØ-öø-ÿ"
-_HONORIFIC_DOT = re.compile(r"\b(M|Mr|Mrs|Ms|Dr|Mme|Mlle|Dhr|Mevr|Sr|Sra|D|Dña|Hr|Fr)\.(?=[A-ZÀ-Ö])")
+_HONORIFIC_DOT = re.compile(
+    r"\b(M|Mr|Mrs|Ms|Dr|Mme|Mlle|Dhr|Mevr|Sr|Sra|D|Dña|Hr|Fr)\.(?=[A-ZÀ-Ö])"
+)
 _DIGIT_WORD = re.compile(rf"(\d)([{_L}]{{3,}})")
 _WORD_DIGIT = re.compile(rf"([{_L}]{{3,}})(\d)")
 _CAMEL = re.compile(r"(?<![A-Z])(?<!\bMc)(?<!\bMac)([a-zß-öø-ÿ]{2,})([A-ZÀ-Ö][a-zß-öø-ÿ])")
@@ -176,8 +217,11 @@ def _respace(word_info: list) -> str:
     pos = [p for w in cols for p in w]
     if len(chars) < 3:
         return "".join(chars)
-    gaps = [pos[i + 1] - pos[i] for i in range(len(chars) - 1)
-            if chars[i] != " " and chars[i + 1] != " "]
+    gaps = [
+        pos[i + 1] - pos[i]
+        for i in range(len(chars) - 1)
+        if chars[i] != " " and chars[i + 1] != " "
+    ]
     if not gaps:
         return "".join(chars)
     med = float(np.median(gaps))

@@ -24,7 +24,13 @@ MAX_IMAGE_PIXELS = 80_000_000
 
 # names of active content; OpenAction/AA only count when they carry an action (see below)
 _HOSTILE_NAMES = {
-    b"JavaScript", b"JS", b"Launch", b"SubmitForm", b"ImportData", b"RichMedia", b"GoToE",
+    b"JavaScript",
+    b"JS",
+    b"Launch",
+    b"SubmitForm",
+    b"ImportData",
+    b"RichMedia",
+    b"GoToE",
     b"XFA",
 }
 _NAME_RE = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
@@ -97,11 +103,15 @@ class _Inflater:
                 except zlib.error:
                     return None
                 if len(res) > MAX_STREAM_OUT or (d.unconsumed_tail and len(res) >= MAX_STREAM_OUT):
-                    raise PdfRefused(codes.POA_HOSTILE_PDF,
-                                     "a compressed stream inflates beyond the allowed size")
+                    raise PdfRefused(
+                        codes.POA_HOSTILE_PDF,
+                        "a compressed stream inflates beyond the allowed size",
+                    )
                 if len(res) > 1_000_000 and len(res) > MAX_RATIO * max(1, len(out)):
-                    raise PdfRefused(codes.POA_HOSTILE_PDF,
-                                     f"decompression bomb: ratio {len(res) // max(1, len(out))}:1")
+                    raise PdfRefused(
+                        codes.POA_HOSTILE_PDF,
+                        f"decompression bomb: ratio {len(res) // max(1, len(out))}:1",
+                    )
                 out = res
             else:
                 return None  # DCT, LZW, JBIG2...: not inspected here
@@ -174,7 +184,7 @@ def scan_pdf(data: bytes, max_bytes: int) -> PdfScan:
     start = data.find(b"%PDF-")
     if start < 0:
         raise PdfRefused(codes.POA_CORRUPT_FILE, "no PDF header")
-    version = data[start + 5:start + 8].decode("latin-1", "replace")
+    version = data[start + 5 : start + 8].decode("latin-1", "replace")
     if b"%%EOF" not in data[-4096:] and b"startxref" not in data:
         raise PdfRefused(codes.POA_CORRUPT_FILE, "the PDF is truncated (no trailer)")
 
@@ -204,13 +214,13 @@ def scan_pdf(data: bytes, max_bytes: int) -> PdfScan:
     for i, m in enumerate(objects):
         num = int(m.group(1))
         body_end = objects[i + 1].start() if i + 1 < len(objects) else len(data)
-        body = data[m.end():body_end]
+        body = data[m.end() : body_end]
         sm = _STREAM_RE.search(body)
         end_obj = body.find(b"endobj")
         if sm and (end_obj < 0 or sm.start() < end_obj):
-            dict_part = body[:sm.start()]
+            dict_part = body[: sm.start()]
             stream_end = body.find(b"endstream", sm.end())
-            raw = body[sm.end():stream_end if stream_end >= 0 else len(body)]
+            raw = body[sm.end() : stream_end if stream_end >= 0 else len(body)]
         else:
             dict_part = body[:end_obj] if end_obj >= 0 else body
             raw = b""
@@ -234,7 +244,9 @@ def scan_pdf(data: bytes, max_bytes: int) -> PdfScan:
         if raw and kind in ("objstm", "xmp", "content", "other", "form_xobject"):
             nm = re.search(rb"/N\s+(\d+)", dict_part)
             if kind == "objstm" and nm and int(nm.group(1)) > MAX_OBJSTM_N:
-                raise PdfRefused(codes.POA_HOSTILE_PDF, "an object stream declares too many objects")
+                raise PdfRefused(
+                    codes.POA_HOSTILE_PDF, "an object stream declares too many objects"
+                )
             inflated = inflater.inflate(raw, _filters(dict_part))
             if inflated is not None:
                 if kind == "objstm":
@@ -278,6 +290,12 @@ def scan_pdf(data: bytes, max_bytes: int) -> PdfScan:
     revisions = [r for r in revisions if r.kinds or r.index == 0]
     for i, r in enumerate(revisions):
         r.index = i
-    return PdfScan(version=version, revisions=revisions, linearized=linearized, xmp=xmp,
-                   has_signature=has_sig, object_count=len(objects),
-                   inflated_bytes=inflater.total)
+    return PdfScan(
+        version=version,
+        revisions=revisions,
+        linearized=linearized,
+        xmp=xmp,
+        has_signature=has_sig,
+        object_count=len(objects),
+        inflated_bytes=inflater.total,
+    )

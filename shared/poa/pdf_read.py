@@ -80,8 +80,10 @@ def _obj_font(obj) -> str:
 
 
 _KINDS = {
-    pdfium_c.FPDF_PAGEOBJ_TEXT: "text", pdfium_c.FPDF_PAGEOBJ_PATH: "path",
-    pdfium_c.FPDF_PAGEOBJ_IMAGE: "image", pdfium_c.FPDF_PAGEOBJ_SHADING: "shading",
+    pdfium_c.FPDF_PAGEOBJ_TEXT: "text",
+    pdfium_c.FPDF_PAGEOBJ_PATH: "path",
+    pdfium_c.FPDF_PAGEOBJ_IMAGE: "image",
+    pdfium_c.FPDF_PAGEOBJ_SHADING: "shading",
     pdfium_c.FPDF_PAGEOBJ_FORM: "form",
 }
 
@@ -94,7 +96,7 @@ def _page_objects(page, width: float, height: float) -> list[PageObject]:
         kind = _KINDS.get(obj.type, "other")
         try:
             left, bottom, right, top = obj.get_bounds()
-        except Exception:  # noqa: BLE001 - pdfium refuses bounds of some objects
+        except Exception:  # noqa: BLE001, S112 - pdfium refuses bounds of some objects
             continue
         bbox = (left / width, 1 - top / height, right / width, 1 - bottom / height)
         fill = None
@@ -156,8 +158,11 @@ def open_pdf(data: bytes, max_pages: int, render_dpi: int = 150, render: bool = 
                 total_chars += len(chars)
                 segments = split_runs(chars7, pi, w, h)
                 objects = _page_objects(page, w, h)
-                cover = sum(max(0.0, (o.bbox[2] - o.bbox[0])) * max(0.0, (o.bbox[3] - o.bbox[1]))
-                            for o in objects if o.kind == "image")
+                cover = sum(
+                    max(0.0, (o.bbox[2] - o.bbox[0])) * max(0.0, (o.bbox[3] - o.bbox[1]))
+                    for o in objects
+                    if o.kind == "image"
+                )
                 img = None
                 scale = render_dpi / 72
                 if max(w, h) * scale > RENDER_MAX_SIDE:
@@ -166,16 +171,31 @@ def open_pdf(data: bytes, max_pages: int, render_dpi: int = 150, render: bool = 
                     bmp = page.render(scale=scale, may_draw_forms=False)
                     img = bmp.to_numpy().copy()
                     if img.ndim == 3 and img.shape[2] >= 3:
-                        img = img[:, :, 2::-1] if bmp.mode in ("BGRA", "BGRX", "BGR") else img[:, :, :3]
+                        img = (
+                            img[:, :, 2::-1]
+                            if bmp.mode in ("BGRA", "BGRX", "BGR")
+                            else img[:, :, :3]
+                        )
                         img = np.ascontiguousarray(img)
                     bmp.close()
                 tp.close()
-                pages.append(PdfPageData(index=pi, width=w, height=h, segments=segments,
-                                         chars=chars, objects=objects, image=img, scale=scale,
-                                         image_cover=min(1.0, cover)))
+                pages.append(
+                    PdfPageData(
+                        index=pi,
+                        width=w,
+                        height=h,
+                        segments=segments,
+                        chars=chars,
+                        objects=objects,
+                        image=img,
+                        scale=scale,
+                        image_cover=min(1.0, cover),
+                    )
+                )
             finally:
                 page.close()
-        return PdfData(pages=pages, metadata=meta, page_count=n, text_chars=total_chars,
-                       fonts=fonts)
+        return PdfData(
+            pages=pages, metadata=meta, page_count=n, text_chars=total_chars, fonts=fonts
+        )
     finally:
         doc.close()

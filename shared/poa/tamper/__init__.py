@@ -27,8 +27,12 @@ class Signal:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def dump(self) -> dict[str, Any]:
-        return {"code": self.code, "weight": round(self.weight, 3), "message": self.message,
-                "evidence": self.evidence}
+        return {
+            "code": self.code,
+            "weight": round(self.weight, 3),
+            "message": self.message,
+            "evidence": self.evidence,
+        }
 
 
 def combine(signals: list[Signal]) -> float:

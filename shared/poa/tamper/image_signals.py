@@ -17,14 +17,30 @@ from shared.poa.image_read import ImageData
 from shared.poa.tamper import IMAGE_DOUBLE_JPEG, IMAGE_EDITOR_SOFTWARE, Signal
 
 IMAGE_EDITORS = [
-    (r"photoshop", 0.7), (r"\bgimp\b", 0.7), (r"lightroom", 0.3), (r"affinity", 0.6),
-    (r"pixelmator", 0.6), (r"paint\.net|mspaint|microsoft paint", 0.6), (r"snapseed", 0.45),
-    (r"picsart", 0.6), (r"canva", 0.6), (r"photopea", 0.7), (r"fotor", 0.6), (r"krita", 0.6),
-    (r"inkscape", 0.6), (r"pixlr", 0.6), (r"luminar", 0.4), (r"acdsee", 0.4),
+    (r"photoshop", 0.7),
+    (r"\bgimp\b", 0.7),
+    (r"lightroom", 0.3),
+    (r"affinity", 0.6),
+    (r"pixelmator", 0.6),
+    (r"paint\.net|mspaint|microsoft paint", 0.6),
+    (r"snapseed", 0.45),
+    (r"picsart", 0.6),
+    (r"canva", 0.6),
+    (r"photopea", 0.7),
+    (r"fotor", 0.6),
+    (r"krita", 0.6),
+    (r"inkscape", 0.6),
+    (r"pixlr", 0.6),
+    (r"luminar", 0.4),
+    (r"acdsee", 0.4),
 ]
 
-_DCT = np.array([[np.sqrt((1 if k == 0 else 2) / 8) * np.cos((2 * n + 1) * k * np.pi / 16)
-                  for n in range(8)] for k in range(8)])
+_DCT = np.array(
+    [
+        [np.sqrt((1 if k == 0 else 2) / 8) * np.cos((2 * n + 1) * k * np.pi / 16) for n in range(8)]
+        for k in range(8)
+    ]
+)
 _POSITIONS = [(0, 1), (1, 0), (1, 1), (0, 2), (2, 0), (1, 2), (2, 1), (2, 2), (0, 3), (3, 0)]
 
 
@@ -42,9 +58,17 @@ def software_signals(img: ImageData) -> list[Signal]:
                 weight = max(weight, w)
     if not hits:
         return []
-    return [Signal(IMAGE_EDITOR_SOFTWARE, weight, "the image was saved by an image editor",
-                   {"fields": hits, "camera": {k: img.exif[k] for k in ("Make", "Model")
-                                               if k in img.exif}})]
+    return [
+        Signal(
+            IMAGE_EDITOR_SOFTWARE,
+            weight,
+            "the image was saved by an image editor",
+            {
+                "fields": hits,
+                "camera": {k: img.exif[k] for k in ("Make", "Model") if k in img.exif},
+            },
+        )
+    ]
 
 
 def _natural_table(q: list[int]) -> np.ndarray:
@@ -71,7 +95,7 @@ def double_jpeg_score(gray: np.ndarray, qtable: list[int], max_blocks: int = 600
     coef = np.einsum("ij,njk,lk->nil", _DCT, blocks, _DCT)
     q = _natural_table(qtable)
     per_pos = []
-    for (u, v) in _POSITIONS:
+    for u, v in _POSITIONS:
         step = q[u, v]
         if step < 2:
             continue
@@ -95,16 +119,26 @@ def double_jpeg_score(gray: np.ndarray, qtable: list[int], max_blocks: int = 600
         peak = float(spec[2:].max() / (np.median(spec[1:]) + 1e-6))
         # empty bins between populated ones are the strongest evidence
         inner = hist[: max(3, int(0.6 * n))]
-        empty = float(((inner < 0.15 * np.maximum(np.roll(inner, 1), np.roll(inner, -1)))
-                       [1:-1]).mean()) if len(inner) > 3 else 0.0
-        per_pos.append({"pos": [u, v], "step": int(step), "peak": round(peak, 2),
-                        "empty_bins": round(empty, 3)})
+        empty = (
+            float(((inner < 0.15 * np.maximum(np.roll(inner, 1), np.roll(inner, -1)))[1:-1]).mean())
+            if len(inner) > 3
+            else 0.0
+        )
+        per_pos.append(
+            {
+                "pos": [u, v],
+                "step": int(step),
+                "peak": round(peak, 2),
+                "empty_bins": round(empty, 3),
+            }
+        )
     if not per_pos:
         return {"score": 0.0}
     peaks = sorted(p["peak"] for p in per_pos)
     empties = sorted(p["empty_bins"] for p in per_pos)
     score = 0.5 * min(1.0, max(0.0, (float(np.median(peaks)) - 2.5) / 3.0)) + 0.5 * min(
-        1.0, float(np.median(empties)) * 3)
+        1.0, float(np.median(empties)) * 3
+    )
     return {"score": round(score, 3), "positions": per_pos[:6], "blocks": int(len(blocks))}
 
 
@@ -117,6 +151,15 @@ def recompression_signals(img: ImageData, threshold: float = 0.45) -> list[Signa
     res = double_jpeg_score(img.gray_full, q)
     if res.get("score", 0.0) < threshold:
         return []
-    return [Signal(IMAGE_DOUBLE_JPEG, 0.4, "the JPEG shows signs of a second compression",
-                   {"score": res["score"], "quality_table_dc_ac": [q[0], q[1], q[2]],
-                    "positions": res.get("positions", [])})]
+    return [
+        Signal(
+            IMAGE_DOUBLE_JPEG,
+            0.4,
+            "the JPEG shows signs of a second compression",
+            {
+                "score": res["score"],
+                "quality_table_dc_ac": [q[0], q[1], q[2]],
+                "positions": res.get("positions", []),
+            },
+        )
+    ]

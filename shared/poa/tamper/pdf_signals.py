@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
@@ -25,15 +25,34 @@ from shared.poa.tamper import (
 
 # (pattern, weight): editors that change what a page says; converters are not listed
 EDITORS: list[tuple[str, float]] = [
-    (r"photoshop", 0.7), (r"\bgimp\b", 0.7), (r"illustrator", 0.6), (r"inkscape", 0.6),
-    (r"pdfescape", 0.7), (r"sejda", 0.6), (r"pdf-?xchange editor", 0.6), (r"foxit.*editor", 0.6),
-    (r"phantompdf", 0.6), (r"nitro pro", 0.5), (r"pdfelement|wondershare", 0.6),
-    (r"ilovepdf", 0.55), (r"smallpdf", 0.55), (r"pdffiller", 0.7), (r"dochub", 0.7),
-    (r"pdf candy", 0.6), (r"canva", 0.6), (r"pixelmator", 0.6), (r"affinity", 0.6),
-    (r"paint\.net|mspaint", 0.6), (r"pdf expert", 0.5), (r"acrobat pro", 0.3),
-    (r"libreoffice draw|openoffice draw", 0.5), (r"microsoft.*word|writer", 0.25),
+    (r"photoshop", 0.7),
+    (r"\bgimp\b", 0.7),
+    (r"illustrator", 0.6),
+    (r"inkscape", 0.6),
+    (r"pdfescape", 0.7),
+    (r"sejda", 0.6),
+    (r"pdf-?xchange editor", 0.6),
+    (r"foxit.*editor", 0.6),
+    (r"phantompdf", 0.6),
+    (r"nitro pro", 0.5),
+    (r"pdfelement|wondershare", 0.6),
+    (r"ilovepdf", 0.55),
+    (r"smallpdf", 0.55),
+    (r"pdffiller", 0.7),
+    (r"dochub", 0.7),
+    (r"pdf candy", 0.6),
+    (r"canva", 0.6),
+    (r"pixelmator", 0.6),
+    (r"affinity", 0.6),
+    (r"paint\.net|mspaint", 0.6),
+    (r"pdf expert", 0.5),
+    (r"acrobat pro", 0.3),
+    (r"libreoffice draw|openoffice draw", 0.5),
+    (r"microsoft.*word|writer", 0.25),
 ]
-_DATE_RE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
+_DATE_RE = re.compile(
+    r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?"
+)
 
 
 def parse_pdf_date(s: str | None) -> datetime | None:
@@ -42,8 +61,9 @@ def parse_pdf_date(s: str | None) -> datetime | None:
     m = _DATE_RE.search(s)
     if not m:
         return None
-    y, mo, d, h, mi, se = (int(g) if g else dflt for g, dflt in
-                           zip(m.groups()[:6], (0, 1, 1, 0, 0, 0), strict=True))
+    y, mo, d, h, mi, se = (
+        int(g) if g else dflt for g, dflt in zip(m.groups()[:6], (0, 1, 1, 0, 0, 0), strict=True)
+    )
     try:
         dt = datetime(y, mo, d, h, mi, se)
     except ValueError:
@@ -52,26 +72,47 @@ def parse_pdf_date(s: str | None) -> datetime | None:
     off = timedelta(hours=int(oh or 0), minutes=int(om or 0))
     if sign == "-":
         off = -off
-    return dt.replace(tzinfo=timezone(off)) if sign else dt.replace(tzinfo=timezone.utc)
+    return dt.replace(tzinfo=timezone(off)) if sign else dt.replace(tzinfo=UTC)
 
 
 def revision_signals(scan: PdfScan) -> list[Signal]:
     out: list[Signal] = []
     for rev in scan.updates:
         kinds = rev.kinds
-        changes_page = any(k in kinds for k in ("page", "content", "image", "form_xobject",
-                                               "font", "objstm_page", "annotation"))
-        only_sig = set(kinds) <= {"signature", "xref", "catalog", "other", "info", "xmp",
-                                  "annotation"} and "signature" in kinds
+        changes_page = any(
+            k in kinds
+            for k in (
+                "page",
+                "content",
+                "image",
+                "form_xobject",
+                "font",
+                "objstm_page",
+                "annotation",
+            )
+        )
+        only_sig = (
+            set(kinds) <= {"signature", "xref", "catalog", "other", "info", "xmp", "annotation"}
+            and "signature" in kinds
+        )
         ev = {"revision": rev.index, "byte_range": [rev.start, rev.end], "objects": kinds}
         if only_sig:
             continue  # a signature appended by a signing tool
         if changes_page:
-            out.append(Signal(PDF_INCREMENTAL_UPDATE, 0.6,
-                              f"revision {rev.index} changes page content after creation", ev))
+            out.append(
+                Signal(
+                    PDF_INCREMENTAL_UPDATE,
+                    0.6,
+                    f"revision {rev.index} changes page content after creation",
+                    ev,
+                )
+            )
         else:
-            out.append(Signal(PDF_METADATA_UPDATE, 0.1,
-                              f"revision {rev.index} changes document data only", ev))
+            out.append(
+                Signal(
+                    PDF_METADATA_UPDATE, 0.1, f"revision {rev.index} changes document data only", ev
+                )
+            )
     return out
 
 
@@ -90,15 +131,25 @@ def metadata_signals(meta: dict[str, str], scan: PdfScan) -> list[Signal]:
                 hits[field_name] = value[:120]
                 weight = max(weight, w)
     if hits:
-        out.append(Signal(PDF_EDITOR_SOFTWARE, weight, "the file was written by an editing tool",
-                          {"fields": hits}))
+        out.append(
+            Signal(
+                PDF_EDITOR_SOFTWARE,
+                weight,
+                "the file was written by an editing tool",
+                {"fields": hits},
+            )
+        )
     created = parse_pdf_date(meta.get("CreationDate"))
     modified = parse_pdf_date(meta.get("ModDate"))
     if created and modified and modified < created - timedelta(minutes=5):
-        out.append(Signal(PDF_MODIFIED_BEFORE_CREATED, 0.5,
-                          "the modification date is earlier than the creation date",
-                          {"creation_date": created.isoformat(),
-                           "mod_date": modified.isoformat()}))
+        out.append(
+            Signal(
+                PDF_MODIFIED_BEFORE_CREATED,
+                0.5,
+                "the modification date is earlier than the creation date",
+                {"creation_date": created.isoformat(), "mod_date": modified.isoformat()},
+            )
+        )
     return out
 
 
@@ -126,18 +177,34 @@ def overlay_signals(page: PdfPageData) -> list[Signal]:
         covered = [t for t in texts if t.order < o.order and _overlap(o.bbox, t.bbox) > 0.5]
         if not covered:
             continue
-        ev = {"page": page.index, "bbox": [round(v, 4) for v in o.bbox],
-              "covered_text_objects": len(covered), "fonts_below": sorted({t.font for t in covered})}
+        ev = {
+            "page": page.index,
+            "bbox": [round(v, 4) for v in o.bbox],
+            "covered_text_objects": len(covered),
+            "fonts_below": sorted({t.font for t in covered}),
+        }
         if o.kind == "path" and o.fill and o.fill[3] > 200 and min(o.fill[:3]) > 225:
             boxes.append(ev)
         elif o.kind == "image" and page.image_cover < 0.5:
             images.append(ev)
     if boxes:
-        out.append(Signal(PDF_OVERLAY_BOX, 0.55, f"{len(boxes)} light box(es) painted over text",
-                          {"boxes": boxes[:5]}))
+        out.append(
+            Signal(
+                PDF_OVERLAY_BOX,
+                0.55,
+                f"{len(boxes)} light box(es) painted over text",
+                {"boxes": boxes[:5]},
+            )
+        )
     if images:
-        out.append(Signal(PDF_IMAGE_OVER_TEXT, 0.55, f"{len(images)} image(s) painted over text",
-                          {"images": images[:5]}))
+        out.append(
+            Signal(
+                PDF_IMAGE_OVER_TEXT,
+                0.55,
+                f"{len(images)} image(s) painted over text",
+                {"images": images[:5]},
+            )
+        )
     return out
 
 
@@ -176,9 +243,14 @@ def hidden_text_signals(page: PdfPageData) -> list[Signal]:
             cur, box = t, [x0, y0, x1, y1]
     if box:
         runs.append({"text": cur, "bbox": [round(v, 4) for v in box]})
-    return [Signal(PDF_HIDDEN_TEXT, 0.6,
-                   f"{len(hidden)} characters of the text layer are not visible on the page",
-                   {"page": page.index, "runs": runs[:8]})]
+    return [
+        Signal(
+            PDF_HIDDEN_TEXT,
+            0.6,
+            f"{len(hidden)} characters of the text layer are not visible on the page",
+            {"page": page.index, "runs": runs[:8]},
+        )
+    ]
 
 
 def font_signals(segments: list[Segment], key: dict[str, list[Segment]]) -> list[Signal]:
@@ -200,21 +272,39 @@ def font_signals(segments: list[Segment], key: dict[str, list[Segment]]) -> list
                 users = [t for t in text_segs if f in t.fonts]
                 outside = [t for t in users if id(t) not in key_ids]
                 if n >= 2 and len(outside) == 0 and len(usage) > 1:
-                    findings.append({"field": field_name, "text": s.text[:60], "font": f,
-                                     "font_segments": len(users),
-                                     "document_fonts": dict(usage.most_common(6))})
+                    findings.append(
+                        {
+                            "field": field_name,
+                            "text": s.text[:60],
+                            "font": f,
+                            "font_segments": len(users),
+                            "document_fonts": dict(usage.most_common(6)),
+                        }
+                    )
     # mixed fonts inside one line that matters
     for field_name, segs in key.items():
         for s in segs:
             if s.source == "text" and len(s.fonts) > 1:
                 minor = min(s.fonts, key=lambda f: s.fonts[f])
                 if usage[minor] <= 2 and sum(s.fonts.values()) >= 4:
-                    findings.append({"field": field_name, "text": s.text[:60], "font": minor,
-                                     "mixed_in_line": dict(s.fonts)})
+                    findings.append(
+                        {
+                            "field": field_name,
+                            "text": s.text[:60],
+                            "font": minor,
+                            "mixed_in_line": dict(s.fonts),
+                        }
+                    )
     if not findings:
         return []
-    return [Signal(PDF_FONT_ANOMALY, 0.45, "a font is used only on lines that matter",
-                   {"findings": findings[:5]})]
+    return [
+        Signal(
+            PDF_FONT_ANOMALY,
+            0.45,
+            "a font is used only on lines that matter",
+            {"findings": findings[:5]},
+        )
+    ]
 
 
 def ink_ratio(image: np.ndarray) -> float:
@@ -222,5 +312,11 @@ def ink_ratio(image: np.ndarray) -> float:
     return float((g < 128).mean())
 
 
-__all__ = ["font_signals", "hidden_text_signals", "metadata_signals", "overlay_signals",
-           "revision_signals", "PdfData"]
+__all__ = [
+    "font_signals",
+    "hidden_text_signals",
+    "metadata_signals",
+    "overlay_signals",
+    "revision_signals",
+    "PdfData",
+]
