@@ -95,14 +95,26 @@ def tokens(name: str) -> list[str]:
     t = fold(name)
     t = re.sub(r"\b(de heer|c o)\b", " ", t)
     toks = [x for x in re.split(r"[\s-]+", t) if x]
-    while toks and toks[0] in HONORIFICS:
+    while len(toks) > 2 and _is_honorific(toks[0]) or toks and toks[0] in HONORIFICS:
         toks = toks[1:]
     return toks
 
 
+def _is_honorific(tok: str) -> bool:
+    """Exact, or an OCR-damaged long one ("Hern" for "Herrn", "Madam" for "Madame")."""
+    if tok in HONORIFICS:
+        return True
+    return len(tok) >= 4 and any(
+        len(h) >= 4 and JaroWinkler.similarity(tok, h) >= 0.9 for h in HONORIFICS
+    )
+
+
 def strip_honorific(line: str) -> str:
     words = line.split()
-    while words and fold(words[0]).strip(" .") in HONORIFICS:
+    while words and (
+        fold(words[0]).strip(" .") in HONORIFICS
+        or (len(words) > 2 and _is_honorific(fold(words[0]).strip(" .")))
+    ):
         words = words[1:]
     return " ".join(words)
 

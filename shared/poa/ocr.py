@@ -196,7 +196,11 @@ def respace_latin(text: str) -> str:
     t = _DIGIT_WORD.sub(r"\1 \2", t)
     t = _WORD_DIGIT.sub(r"\1 \2", t)
     t = _CAMEL.sub(r"\1 \2", t)
-    t = re.sub(r"\b(Mme|Mlle|Herrn|Frau|Dhr|Mevr)(?=[A-ZÀ-Ö])", r"\1 ", t)
+    t = re.sub(
+        r"\b(Mrs|Mr|Ms|Miss|Dr|Mme|Mlle|Herrn|Herr|Frau|Dhr|Mevr|Sra|Sr)(?=[A-ZÀ-Ö][a-zß-ÿ])",
+        r"\1 ",
+        t,
+    )
     t = _COLON.sub(": ", t)
     return " ".join(t.split())
 
