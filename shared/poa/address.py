@@ -234,7 +234,7 @@ def match_postcode_line(line: str, hint: str | None = None) -> tuple[str, str, s
     if m and m.group("state") in US_STATES:
         return m.group("zip"), m.group("city").strip(" ,"), m.group("state"), "US"
     m = _NL_PC.match(u)
-    if m and hint in (None, "", "NL", "BE"):
+    if m and hint not in ("US", "UK"):
         pc = m.group("pc").replace(" ", "")
         pc = f"{pc[:4]} {pc[4:]}"
         city = s[len(m.group("pc")) :].strip(" ,") if m.group("city") else ""

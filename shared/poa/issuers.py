@@ -141,13 +141,15 @@ class IssuerHit:
 
 
 def _aliases(extra: list[str]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, int]] = []
     for canon, (_, _, aliases) in KNOWN.items():
-        out.append((_norm(canon), canon))
-        out.extend((_norm(a), canon) for a in aliases)
-    out.extend((_norm(x), x) for x in extra)
-    # longest first, so "vodafone espana" wins over "vodafone"
-    return sorted(out, key=lambda t: -len(t[0]))
+        out.append((_norm(canon), canon, 0))
+        out.extend((_norm(a), canon, 1) for a in aliases)
+    out.extend((_norm(x), x, 0) for x in extra)
+    # longest first ("vodafone espana" before "vodafone"); a canonical name before an alias
+    # of the same text ("Vattenfall" NL before the DE company's alias "vattenfall")
+    out.sort(key=lambda t: (-len(t[0]), t[2]))
+    return [(a, c) for a, c, _ in out]
 
 
 def find_issuer(segments: list[Segment], extra: list[str] | None = None) -> IssuerHit:
