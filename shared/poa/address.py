@@ -97,7 +97,7 @@ COUNTRY_NAMES = {
 
 _UK_PC = re.compile(r"\b((?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[A-Z]{2})\b")
 _US_CITY_ZIP = re.compile(
-    r"^(?P<city>[A-Za-z][A-Za-z .'-]*?)[,\s]+(?P<state>[A-Z]{2})\.?[,\s]+(?P<zip>\d{5})(?:-\d{4})?$"
+    r"^(?P<city>[A-Za-z][A-Za-z .'-]*?)[,\s]+(?P<state>[A-Z]{2})\.?[,\s]*(?P<zip>\d{5})(?:-\d{4})?$"
 )
 _NL_PC = re.compile(r"^(?P<pc>\d{4}\s?[A-Z]{2})\b\s*(?P<city>[^\d].*)?$")
 _EU5_PC = re.compile(r"^(?:[A-Z]{1,2}\s?-\s?)?(?P<pc>\d{5})\s*(?P<city>[^\d,].*)$")
@@ -258,7 +258,7 @@ def match_postcode_line(line: str, hint: str | None = None) -> tuple[str, str, s
 
 def parse_street(line: str) -> tuple[str, str, str] | None:
     """(house_number, street, unit) if the line looks like a street line."""
-    s = _clean(line)
+    s = _clean(line).rstrip(" ,;°º.")
     unit = ""
     m = _UNIT_HEAD.match(s)
     if m:

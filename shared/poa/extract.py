@@ -16,7 +16,7 @@ from shared.poa import address as addr_mod
 from shared.poa.classify import classify
 from shared.poa.dates import DateHit, find_dates
 from shared.poa.issuers import IssuerHit, find_issuer
-from shared.poa.layout import Segment, group_blocks, group_rows
+from shared.poa.layout import Segment, group_blocks, group_rows, left_neighbor, right_neighbor
 from shared.poa.names import looks_like_name, strip_honorific
 from shared.poa.params import DocType
 
@@ -283,7 +283,7 @@ def _issue_date(rows, segments: list[Segment], country: str, today: date | None)
     cands: list[tuple[float, DateHit, Segment, str]] = []
     for row in rows:
         segs = row.segments
-        for i, seg in enumerate(segs):
+        for _i, seg in enumerate(segs):
             hits = find_dates(seg.text, country)
             if not hits:
                 continue
@@ -291,8 +291,10 @@ def _issue_date(rows, segments: list[Segment], country: str, today: date | None)
                 norm = anyascii(seg.text).lower()
                 before = compact(norm[: h.start])
                 # label to the left in the same row, or on the line above in the same column
-                if not before and i > 0:
-                    before = compact(segs[i - 1].text)
+                if not before:
+                    ln = left_neighbor(seg, segments)
+                    if ln is not None:
+                        before = compact(ln.text)
                 if not before:
                     above = [
                         s
@@ -339,22 +341,22 @@ def _issue_date(rows, segments: list[Segment], country: str, today: date | None)
     return Field(best[1].value, conf * best[2].conf, best[2].text, best[2].source), seen, best[2]
 
 
-def _holder_from_label(rows) -> tuple[str, Segment] | None:
+def _holder_from_label(rows, segments: list[Segment]) -> tuple[str, Segment] | None:
     for row in rows:
-        for i, seg in enumerate(row.segments):
+        for seg in row.segments:
             norm = anyascii(seg.text)
             m = re.match(r"^\s*([^:]{3,40}):\s*(.+)$", norm)
-            label, value = (
-                (compact(m.group(1)), seg.text.split(":", 1)[1].strip())
-                if m
-                else (compact(norm), row.segments[i + 1].text if i + 1 < len(row.segments) else "")
-            )
+            if m:
+                label, value = compact(m.group(1)), seg.text.split(":", 1)[1].strip()
+            else:
+                nb = right_neighbor(seg, segments)
+                label, value = compact(norm), nb.text if nb is not None else ""
             if label in HOLDER_LABELS and value and looks_like_name(value):
                 return strip_honorific(value), seg
     return None
 
 
-def _account_refs(rows, text: str) -> list[dict[str, str]]:
+def _account_refs(rows, text: str, segments: list[Segment]) -> list[dict[str, str]]:
     refs: list[dict[str, str]] = []
     seen: set[str] = set()
     for m in _IBAN.finditer(text.upper()):
@@ -363,12 +365,13 @@ def _account_refs(rows, text: str) -> list[dict[str, str]]:
             seen.add(raw)
             refs.append({"kind": "iban", "value": raw})
     for row in rows:
-        for i, seg in enumerate(row.segments):
+        for _i, seg in enumerate(row.segments):
             parts = seg.text.split(":", 1)
             label = re.sub(r"^(no|nr|ndeg|num|n)(?=[a-z]{3})", "n", compact(parts[0]))
             value = parts[1].strip() if len(parts) == 2 else ""
-            if not value and i + 1 < len(row.segments):
-                value = row.segments[i + 1].text
+            if not value:
+                nb = right_neighbor(seg, segments)
+                value = nb.text if nb is not None else ""
             if not value or not any(label.endswith(lb) for lb in ACCOUNT_LABELS):
                 continue
             m = _REF_VALUE.search(value)
@@ -427,7 +430,7 @@ def extract(
                 strip_honorific(above.text), 0.85 * above.conf, above.text, above.source
             )
             name_segments = [above]
-    labelled = _holder_from_label(rows)
+    labelled = _holder_from_label(rows, segments)
     if labelled and (name_field is None):
         name_field = Field(
             labelled[0], 0.75 * labelled[1].conf, labelled[1].text, labelled[1].source
@@ -448,7 +451,7 @@ def extract(
         holder_name=name_field,
         address=address,
         address_conf=address_conf,
-        account_refs=_account_refs(rows, text),
+        account_refs=_account_refs(rows, text, segments),
         country=country,
         dates_seen=seen,
         name_segments=name_segments,

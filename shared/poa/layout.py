@@ -60,23 +60,48 @@ def _v_overlap(a: Segment, b: Segment) -> float:
 
 
 def group_rows(segments: list[Segment]) -> list[Row]:
-    """Reading order: rows top to bottom (per page), segments left to right."""
+    """Reading order: rows top to bottom (per page), segments left to right. A segment joins
+    the current row when its centre lies within half a line height of the row's centre."""
     rows: list[Row] = []
     for page in sorted({s.page for s in segments}):
         segs = sorted((s for s in segments if s.page == page), key=lambda s: (s.cy, s.x0))
         current: list[Segment] = []
         for s in segs:
-            if (
-                current
-                and _v_overlap(current[-1], s) < 0.5
-                and all(_v_overlap(c, s) < 0.5 for c in current)
-            ):
-                rows.append(Row(sorted(current, key=lambda x: x.x0)))
-                current = []
+            if current:
+                cy = sum(c.cy for c in current) / len(current)
+                h = sorted(c.h for c in current)[len(current) // 2]
+                if abs(s.cy - cy) > 0.45 * min(h, s.h):
+                    rows.append(Row(sorted(current, key=lambda x: x.x0)))
+                    current = []
             current.append(s)
         if current:
             rows.append(Row(sorted(current, key=lambda x: x.x0)))
     return rows
+
+
+def right_neighbor(seg: Segment, segments: list[Segment], max_gap: float = 0.6) -> Segment | None:
+    """The nearest segment to the right on the same line (a label's value)."""
+    best = None
+    for t in segments:
+        if t is seg or t.page != seg.page or t.x0 < seg.x1 - 0.005 or t.x0 - seg.x1 > max_gap:
+            continue
+        if abs(t.cy - seg.cy) > 0.5 * min(t.h, seg.h):
+            continue
+        if best is None or t.x0 < best.x0:
+            best = t
+    return best
+
+
+def left_neighbor(seg: Segment, segments: list[Segment], max_gap: float = 0.6) -> Segment | None:
+    best = None
+    for t in segments:
+        if t is seg or t.page != seg.page or t.x1 > seg.x0 + 0.005 or seg.x0 - t.x1 > max_gap:
+            continue
+        if abs(t.cy - seg.cy) > 0.5 * min(t.h, seg.h):
+            continue
+        if best is None or t.x1 > best.x1:
+            best = t
+    return best
 
 
 def group_blocks(segments: list[Segment]) -> list[list[Segment]]:
@@ -91,7 +116,7 @@ def group_blocks(segments: list[Segment]) -> list[list[Segment]]:
                 last = b[-1]
                 gap = s.y0 - last.y1
                 lh = max(last.h, s.h)
-                if abs(s.x0 - b[0].x0) < 0.02 and -0.3 * lh < gap < 1.2 * lh:
+                if abs(s.x0 - b[0].x0) < 0.02 and -0.6 * lh < gap < 1.2 * lh:
                     b.append(s)
                     placed = True
                     break

@@ -185,7 +185,8 @@ _HONORIFIC_DOT = re.compile(
 )
 _DIGIT_WORD = re.compile(rf"(\d)([{_L}]{{3,}})")
 _WORD_DIGIT = re.compile(rf"([{_L}]{{3,}})(\d)")
-_CAMEL = re.compile(r"(?<![A-Z])(?<!\bMc)(?<!\bMac)([a-zß-öø-ÿ]{2,})([A-ZÀ-Ö][a-zß-öø-ÿ])")
+_CAMEL = re.compile(r"\b([A-ZÀ-Ö]?[a-zß-öø-ÿ]{2,})(?=[A-ZÀ-Ö][a-zß-öø-ÿ])")
+_NL_PC_GLUED = re.compile(r"\b(\d{4}\s?[A-Z]{2})(?=[A-Z][a-z])")
 _COLON = re.compile(r":(?=\S)(?!//)(?!\d{2}\b)")
 
 
@@ -195,7 +196,14 @@ def respace_latin(text: str) -> str:
     t = _HONORIFIC_DOT.sub(r"\1. ", text)
     t = _DIGIT_WORD.sub(r"\1 \2", t)
     t = _WORD_DIGIT.sub(r"\1 \2", t)
-    t = _CAMEL.sub(r"\1 \2", t)
+    for _ in range(4):  # one split per pass: "MmeJeanMoreau" needs two
+        t2 = _CAMEL.sub(
+            lambda m: m.group(1) if m.group(1) in ("Mac", "Van", "Von") else m.group(1) + " ", t
+        )
+        if t2 == t:
+            break
+        t = t2
+    t = _NL_PC_GLUED.sub(r"\1 ", t)
     t = re.sub(
         r"\b(Mrs|Mr|Ms|Miss|Dr|Mme|Mlle|Herrn|Herr|Frau|Dhr|Mevr|Sra|Sr)(?=[A-ZÀ-Ö][a-zß-ÿ])",
         r"\1 ",

@@ -210,3 +210,11 @@ def test_cli_json(uk_bill, tmp_path, capsys):
     rc = cli_main(["check", "proof_of_address", str(f), "--params", '{"bogus": 1}', "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 2 and out["warnings"][0]["code"] == "POA_INVALID_PARAMS"
+
+
+def test_blank_image_is_unreadable():
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 1100), (250, 250, 250)).save(buf, "PNG")
+    r = run_proof_of_address(buf.getvalue(), ProofOfAddressParams(), Ctx())
+    assert r.status.value == "error"
+    assert r.warning_codes() == ["POA_UNREADABLE"]
