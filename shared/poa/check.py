@@ -282,10 +282,15 @@ def _run(
             sigs, _stats = compare_layers(read.text_segments, read.ocr_segments, key)
             signals += sigs
         elif params.compare_render_with_ocr and first is not None and first.image is not None:
-            eng = _ocr()
-            sigs, _stats = compare_boxes(read.text_segments, first.image, eng, key, first.index)
-            signals += sigs
-            models = eng.models
+            try:
+                eng = _ocr()
+            except _OcrFailed:
+                # a text PDF is still checked; only the render comparison is skipped
+                not_evaluated.append("text_render_comparison (OCR unavailable)")
+            else:
+                sigs, _stats = compare_boxes(read.text_segments, first.image, eng, key, first.index)
+                signals += sigs
+                models = eng.models
         else:
             not_evaluated.append("text_render_comparison (disabled)")
     else:
