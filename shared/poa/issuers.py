@@ -168,8 +168,15 @@ def find_issuer(segments: list[Segment], extra: list[str] | None = None) -> Issu
                     # short acronyms only as the whole segment or its first word
                     if t.strip() != alias and not t.startswith(f" {alias} "):
                         continue
-                elif f" {alias} " not in t and (
-                    len(alias) < 8 or len(t) < len(alias) + 2 or fuzz.partial_ratio(alias, t) < 92
+                elif (
+                    f" {alias} " not in t
+                    # OCR splits or glues words: "Caixa Bank", "BNPParibas"
+                    and not (len(alias) >= 6 and alias.replace(" ", "") in t.replace(" ", ""))
+                    and (
+                        len(alias) < 8
+                        or len(t) < len(alias) + 2
+                        or fuzz.partial_ratio(alias, t) < 92
+                    )
                 ):
                     continue
                 info = KNOWN.get(canon, ("", "", ()))
