@@ -100,6 +100,9 @@ _US_CITY_ZIP = re.compile(
     r"^(?P<city>[A-Za-z][A-Za-z .'-]*?)[,\s]+(?P<state>[A-Z]{2})\.?[,\s]*(?P<zip>\d{5})(?:-\d{4})?$"
 )
 _NL_PC = re.compile(r"^(?P<pc>\d{4}\s?[A-Z]{2})\b\s*(?P<city>[^\d].*)?$")
+_NL_PC_GLUED = re.compile(
+    r"^(?P<pc>\d{4}\s?[A-Z]{2})(?P<city>[A-Z]{3}.*)$"
+)  # OCR: "1016 GVAMSTERDAM"
 _EU5_PC = re.compile(r"^(?:[A-Z]{1,2}\s?-\s?)?(?P<pc>\d{5})\s*(?P<city>[^\d,].*)$")
 _EU4_PC = re.compile(r"^(?:[A-Z]{1,2}\s?-\s?)?(?P<pc>\d{4})\s+(?P<city>[^\d,].*)$")
 
@@ -233,7 +236,7 @@ def match_postcode_line(line: str, hint: str | None = None) -> tuple[str, str, s
     m = _US_CITY_ZIP.match(s)
     if m and m.group("state") in US_STATES:
         return m.group("zip"), m.group("city").strip(" ,"), m.group("state"), "US"
-    m = _NL_PC.match(u)
+    m = _NL_PC.match(u) or (_NL_PC_GLUED.match(u) if hint == "NL" else None)
     if m and hint not in ("US", "UK"):
         pc = m.group("pc").replace(" ", "")
         pc = f"{pc[:4]} {pc[4:]}"
@@ -384,6 +387,9 @@ def norm_street(s: str) -> str:
 
 
 def norm_unit(s: str) -> str:
+    if re.search(r"[ºª°]", s):
+        # Spanish floor/door ordinals: "5º 2ª", read by OCR as "5° 2a"
+        s = re.sub(r"(\d)\s*[ºª°ao](?![a-z])", r"\1", s)
     return _UNIT_STRIP.sub("", anyascii(s).lower()).upper()
 
 

@@ -204,6 +204,7 @@ def respace_latin(text: str) -> str:
             break
         t = t2
     t = _NL_PC_GLUED.sub(r"\1 ", t)
+    t = re.sub(r"\b(\d+)\s?(bis|ter)(?=[a-z]{2})", r"\1 \2 ", t)
     t = re.sub(
         r"\b(Mrs|Mr|Ms|Miss|Dr|Mme|Mlle|Herrn|Herr|Frau|Dhr|Mevr|Sra|Sr)(?=[A-ZÀ-Ö][a-zß-ÿ])",
         r"\1 ",
