@@ -26,11 +26,17 @@ from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
 from shared.documents.hashing import document_hash, number_only_hash
 from shared.documents.imageio import ImageInputError, decode_image
-from shared.documents.mrz import MrzResult, repair_with_reading
+from shared.documents.mrz import MrzError, MrzResult, Repair, parse_mrz, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams
 from shared.documents.quality import Quality, measure
-from shared.documents.reader import PageRead, read_everything, read_other_text, read_page
-from shared.documents.viz import compare, extract_fields, normalise
+from shared.documents.reader import (
+    PageRead,
+    read_everything,
+    read_other_text,
+    read_page,
+    reread_name_line,
+)
+from shared.documents.viz import compare, extract_fields, name_key, normalise
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +130,41 @@ def _process_side(
     )
     side = Side(name, img, fmt, det, page, q, barcodes=barcodes, aamva=aamva)
     return side
+
+
+def _reread_names(
+    mrz: MrzResult, side: Side, viz_surname: str, engine: ocr_mod.OcrEngine
+) -> MrzResult | None:
+    """When the MRZ surname differs from the printed one, read the MRZ name line again on
+    a tighter crop; the new reading is used only if it agrees with the printed surname."""
+    if name_key(mrz.surname, icao=True) == name_key(viz_surname, icao=True):
+        return None
+    line = reread_name_line(side.page, engine)
+    if not line:
+        return None
+    idx = 2 if mrz.format == "TD1" else 0
+    lines = list(mrz.lines)
+    lines[idx] = line
+    try:
+        again = parse_mrz(lines, fmt=mrz.format)
+    except MrzError:
+        return None
+    if name_key(again.surname, icao=True) != name_key(viz_surname, icao=True):
+        return None
+    if sum(c.valid for c in again.checks) < sum(c.valid for c in mrz.checks):
+        return None
+    again.repairs = [
+        *mrz.repairs,
+        *again.repairs,
+        Repair(
+            field="name",
+            before=mrz.lines[idx],
+            after=again.lines[idx],
+            reason="second reading agrees with visual zone",
+        ),
+    ]
+    again.ocr_lines = mrz.ocr_lines
+    return again
 
 
 def _aamva(barcodes: list[Barcode]) -> AamvaRecord | None:
@@ -294,6 +335,10 @@ def _run(
     mrz = mrz_side.mrz if mrz_side else None
     if mrz is not None and mrz_side is not None and "document_number" in fr.viz:
         fixed = repair_with_reading(mrz, "document_number", fr.viz["document_number"][0])
+        if fixed is not None:
+            mrz = mrz_side.page.mrz = fixed
+    if mrz is not None and mrz_side is not None and "surname" in fr.viz:
+        fixed = _reread_names(mrz, mrz_side, fr.viz["surname"][0], engine)
         if fixed is not None:
             mrz = mrz_side.page.mrz = fixed
     if mrz is not None:

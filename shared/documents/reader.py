@@ -153,3 +153,27 @@ def read_other_text(page: PageRead, engine: OcrEngine) -> list[TextBox]:
     if not page.all_read:
         engine.read(page.document, others)
     return others
+
+
+def reread_name_line(page: PageRead, engine: OcrEngine) -> str | None:
+    """Recognise the MRZ name line again, cropped to its names (long filler runs make the
+    recogniser drop letters). Returns the new raw line text, or None."""
+    mrz = page.mrz
+    if mrz is None or not page.mrz_rows:
+        return None
+    idx = 2 if mrz.format == "TD1" else 0
+    target = mrz.ocr_lines[idx] if idx < len(mrz.ocr_lines) else ""
+    row = next((r for r in page.mrz_rows if normalise_line(r.text) == target), None)
+    n = len(mrz.lines[idx])
+    if row is None or not target:
+        return None
+    used = len(target.rstrip("<"))
+    frac = min(1.0, (used + 4) / n)
+    if frac > 0.9:
+        return None
+    b = row.box.copy()
+    b[1] = b[0] + (b[1] - b[0]) * frac
+    b[2] = b[3] + (b[2] - b[3]) * frac
+    text, _ = engine.recognise([engine.crop(page.document, b)])[0]
+    text = normalise_line(text).rstrip("<")
+    return text + "<" * max(0, n - len(text)) if text else None
