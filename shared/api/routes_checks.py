@@ -186,3 +186,19 @@ def _id_document(ctx: Ctx) -> CheckResult:
 
     params = form_params(ctx, IdDocumentParams)
     return run_id_document(_image(ctx, "front"), _image(ctx, "back", required=False), params)
+
+
+@standalone("proof_of_address", multipart=True)
+def _proof_of_address(ctx: Ctx) -> CheckResult:
+    from shared.poa.check import run_proof_of_address
+    from shared.poa.params import ProofOfAddressParams
+
+    params = form_params(ctx, ProofOfAddressParams)
+    form = ctx.request.form
+    return run_proof_of_address(
+        _image(ctx, "file"),
+        params,
+        None,
+        expected_name=form.get("name") or None,
+        expected_address=form.get("address") or None,
+    )

@@ -61,6 +61,11 @@ def add_value(
     session_id: str | None = None,
     engine_hash: str | None = None,
 ) -> str:
+    if kind == "document_number" and engine_hash is None:
+        # Entries by plain number match the document engine's number-only fingerprint.
+        from shared.documents.hashing import number_only_hash
+
+        engine_hash = number_only_hash(normalised)
     row = conn.execute(
         "INSERT INTO blocklist (tenant_id, kind, fingerprint, engine_hash, session_id, hint) "
         "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",

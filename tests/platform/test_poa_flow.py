@@ -1,0 +1,106 @@
+"""Proof of address on the platform: the step with the session's expected name and address,
+a forged bill flagged, and the standalone check."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from shared.local.demo import code_for
+from tests.poa.generator import forge_incremental, make_truth, render_pdf
+
+
+@pytest.fixture(scope="module")
+def bill():
+    rng = random.Random(42)
+    truth = make_truth(rng, country="UK", doc_type="utility", today=date.today())
+    truth.issue_date = date.today() - timedelta(days=12)
+    pdf = render_pdf(truth, rng, "ReportLab PDF Library - www.reportlab.com")
+    forged, _ = forge_incremental(pdf, truth, random.Random(7))
+    return truth, pdf, forged
+
+
+@pytest.fixture()
+def api(stack):
+    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
+        yield c
+
+
+def _tenant(api, pg):
+    email = f"poa-{uuid.uuid4().hex[:8]}@tenant.example"
+    api.post("/v1/register", json={"email": email, "organization": "Bill Co"}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    return {"Authorization": f"Bearer {reg['api_key']}"}
+
+
+def _run(api, key, wf, pdf: bytes, expected: dict) -> dict:
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf, "expected": expected}).json()
+    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+    api.post(
+        f"/v1/sessions/{sid}/artifacts",
+        headers=user,
+        data={"kind": "address_document"},
+        files={"file": ("bill.pdf", pdf, "application/pdf")},
+    ).raise_for_status()
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
+        if got["status"] != "in_progress":
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"not decided: {got}")
+
+
+def test_bill_checked_against_the_session_and_forgery_flagged(api, pg, bill):
+    truth, pdf, forged = bill
+    key = _tenant(api, pg)
+    wf = api.post(
+        "/v1/workflows",
+        headers=key,
+        json={"name": "address", "steps": [{"check": "proof_of_address"}]},
+    ).json()["id"]
+    first, last = truth.name.split(" ", 1)
+    expected = {"first_name": first, "last_name": last, "address": ", ".join(truth.address_lines)}
+    good = _run(api, key, wf, pdf, expected)
+    poa = next(c for c in good["checks"] if c["check"] == "proof_of_address")
+    codes = [w["code"] for w in poa["warnings"]]
+    assert poa["status"] == "passed", codes
+    assert good["status"] == "approved"
+
+    bad = _run(api, key, wf, forged, expected)
+    poa = next(c for c in bad["checks"] if c["check"] == "proof_of_address")
+    assert "POA_SUSPECTED_MANIPULATION" in [w["code"] for w in poa["warnings"]]
+    assert bad["status"] in ("declined", "in_review")
+
+    other = _run(api, key, wf, pdf, {"first_name": "Someone", "last_name": "Else"})
+    poa = next(c for c in other["checks"] if c["check"] == "proof_of_address")
+    assert "POA_NAME_MISMATCH" in [w["code"] for w in poa["warnings"]]
+    assert other["status"] != "approved"
+
+
+def test_standalone_proof_of_address(api, pg, bill):
+    truth, pdf, _ = bill
+    key = _tenant(api, pg)
+    r = api.post(
+        "/v1/checks/proof_of_address",
+        headers=key,
+        data={"name": truth.name},
+        files={"file": ("bill.pdf", pdf, "application/pdf")},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["check"] == "proof_of_address" and r.json()["status"] == "passed"
+    hostile = b"%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (x) >> >>"
+    r = api.post(
+        "/v1/checks/proof_of_address",
+        headers=key,
+        files={"file": ("x.pdf", hostile, "application/pdf")},
+    )
+    assert r.status_code == 200 and r.json()["status"] == "error"
