@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,7 @@ def stack(pg: PgStack):
     s = Stack(
         pg.settings,
         api_port=free_port(),
+        run_name="test-stack",
         extra_env={
             "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
             "IDMESH_WEBHOOK_BACKOFF_SCALE": "0.02",
@@ -141,3 +143,15 @@ def stack(pg: PgStack):
         yield s
     finally:
         s.stop()
+
+
+def tenant_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict[str, str]:
+    """Register a tenant headlessly through `api`; its API key's Authorization header."""
+    from shared.local.demo import code_for
+
+    email = f"t-{uuid.uuid4().hex[:10]}@{org.split()[0].lower()}.example"
+    api.post("/v1/register", json={"email": email, "organization": org}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    return {"Authorization": f"Bearer {reg['api_key']}"}

@@ -54,10 +54,13 @@ class Stack:
     processes: dict[str, FunctionProcess] = field(default_factory=dict)
     broker: FunctionProcess | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
+    run_name: str = "local"
 
     @property
     def root(self) -> Path:
-        return Path(self.settings.data_dir).resolve() / "local"
+        """This stack's run directory (services file, manifests, broker state, logs): two
+        stacks on one database must not share it."""
+        return Path(self.settings.data_dir).resolve() / self.run_name
 
     @property
     def api_url(self) -> str:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from shared.local.demo import code_for
+from tests.conftest import tenant_on
 
 
 @pytest.fixture()
@@ -24,12 +25,7 @@ WORKFLOW = {
 
 
 def _tenant(api, pg):
-    email = f"b-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Block Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    key = tenant_on(api, pg, "Block Co")
     wf = api.post("/v1/workflows", headers=key, json=WORKFLOW).json()["id"]
     return key, wf
 

@@ -4,14 +4,13 @@ the selfie, duplicates across sessions, the document-number blocklist, standalon
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from shared.local.demo import code_for
+from tests.conftest import tenant_on
 from tests.documents.generator import make_sample
 
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
@@ -29,12 +28,7 @@ def api(stack):
 
 
 def _tenant(api, pg):
-    email = f"doc-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Doc Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    return {"Authorization": f"Bearer {reg['api_key']}"}
+    return tenant_on(api, pg, "Doc Co")
 
 
 def _run(api, key, wf, front: bytes) -> dict:

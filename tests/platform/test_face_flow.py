@@ -4,13 +4,12 @@ step, passive liveness as a step, standalone face checks, challenges, erasure.""
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from shared.local.demo import code_for
+from tests.conftest import tenant_on
 
 DATA = Path(__file__).resolve().parents[1] / "faces" / "data"
 
@@ -22,12 +21,7 @@ def api(stack):
 
 
 def _tenant(api, pg):
-    email = f"face-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Face Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    return {"Authorization": f"Bearer {reg['api_key']}"}
+    return tenant_on(api, pg, "Face Co")
 
 
 def _session(api, key, wf, photo: str) -> dict:

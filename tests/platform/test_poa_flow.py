@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from datetime import date, timedelta
 
 import httpx
 import pytest
 
-from shared.local.demo import code_for
+from tests.conftest import tenant_on
 from tests.poa.generator import forge_incremental, make_truth, render_pdf
 
 
@@ -32,12 +31,7 @@ def api(stack):
 
 
 def _tenant(api, pg):
-    email = f"poa-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Bill Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    return {"Authorization": f"Bearer {reg['api_key']}"}
+    return tenant_on(api, pg, "Bill Co")
 
 
 def _run(api, key, wf, pdf: bytes, expected: dict) -> dict:
