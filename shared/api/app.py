@@ -14,6 +14,7 @@ from shared.api import (
     routes_blocklist,
     routes_checks,
     routes_contact,
+    routes_dead_letters,
     routes_sessions,
     routes_tenancy,
     routes_webhooks,
@@ -108,6 +109,7 @@ def create_router(services: Services) -> Router:
         routes_aml,
         routes_contact,
         routes_webhooks,
+        routes_dead_letters,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)

@@ -340,6 +340,8 @@ def test_final_refusal_reaches_the_dead_letter_sink(api, pg, stack):
         time.sleep(0.2)
     assert row is not None, "the refused event never reached the dead-letter sink"
     assert row["tenant_id"] == uuid.UUID(tid) and row["error_code"] == "400"
+    listed = api.get("/v1/dead-letters", headers=key).json()["items"]
+    assert [d["event_id"] for d in listed] == [bad["id"]] and listed[0]["error_code"] == "400"
 
 
 def test_relay_function_publishes_on_a_tick(api, pg, stack):
