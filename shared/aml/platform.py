@@ -44,8 +44,7 @@ class SessionDismissals:
 def query_for_session(inputs: CheckInputs) -> AmlQuery | None:
     """Who to screen: the document's holder when a document was read, else the tenant's
     expected name and date of birth."""
-    doc = inputs.prior_result("id_document")
-    mrz = (doc or {}).get("data", {}).get("mrz") or {}
+    mrz = inputs.document_mrz()
     if mrz.get("surname") or mrz.get("given_names"):
         name = " ".join(p for p in (mrz.get("given_names"), mrz.get("surname")) if p)
         dob = mrz.get("date_of_birth")

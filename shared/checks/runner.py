@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -47,10 +47,14 @@ class CheckInputs:
     params: dict[str, Any]
     expected: Expected | None
     step: str
-    _artifacts: dict[str, list[bytes]] | None = field(default=None, repr=False)
 
     def artifacts(self, *kinds: str) -> dict[str, list[bytes]]:
         return load_artifacts(self.conn, self.cipher, str(self.session.id), list(kinds) or None)
+
+    def latest(self, kind: str) -> bytes | None:
+        """The newest upload of one kind (a re-upload replaces the earlier one)."""
+        blobs = self.artifacts(kind).get(kind) or []
+        return blobs[-1] if blobs else None
 
     def prior_result(self, check: str) -> dict[str, Any] | None:
         from shared.sessions.results import load_results
@@ -59,6 +63,11 @@ class CheckInputs:
             if r["check"] == check and r["status"] != "pending":
                 return r
         return None
+
+    def document_mrz(self) -> dict[str, Any]:
+        """The MRZ fields the session's `id_document` step read ({} when none)."""
+        doc = self.prior_result("id_document")
+        return (doc or {}).get("data", {}).get("mrz") or {}
 
 
 Adapter = Callable[[CheckInputs], CheckResult]

@@ -58,11 +58,10 @@ def fingerprint_of(result: CheckResult) -> str | None:
 
 def id_document_step(inputs: CheckInputs) -> CheckResult:
     params = IdDocumentParams.model_validate(inputs.params)
-    arts = inputs.artifacts("document_front", "document_back")
-    front = (arts.get("document_front") or [None])[-1]
+    front = inputs.latest("document_front")
     if front is None:
         return error_result("id_document", NO_DOCUMENT_IMAGE, "no document_front was uploaded")
-    back = (arts.get("document_back") or [None])[-1]
+    back = inputs.latest("document_back")
     result = run_id_document(front, back, params, SessionDocumentContext(inputs))
     fp = fingerprint_of(result)
     if fp is not None:

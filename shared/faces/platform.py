@@ -136,17 +136,12 @@ class SessionFaceContext:
         return self.inputs.session.created_at.date()
 
 
-def _last(inputs: CheckInputs, kind: str) -> bytes | None:
-    blobs = inputs.artifacts(kind).get(kind) or []
-    return blobs[-1] if blobs else None
-
-
 def face_match_step(inputs: CheckInputs) -> CheckResult:
     params = FaceMatchParams.model_validate(inputs.params)
-    selfie = _last(inputs, "selfie")
+    selfie = inputs.latest("selfie")
     if selfie is None:
         return error_result("face_match", NO_SELFIE, "no selfie was uploaded")
-    reference = _last(inputs, "document_portrait")
+    reference = inputs.latest("document_portrait")
     if reference is None:
         return error_result(
             "face_match",
@@ -158,15 +153,14 @@ def face_match_step(inputs: CheckInputs) -> CheckResult:
 
 def passive_liveness_step(inputs: CheckInputs) -> CheckResult:
     params = PassiveLivenessParams.model_validate(inputs.params)
-    selfie = _last(inputs, "selfie")
+    selfie = inputs.latest("selfie")
     if selfie is None:
         return error_result("passive_liveness", NO_SELFIE, "no selfie was uploaded")
     return run_passive_liveness(selfie, params, SessionFaceContext(inputs))
 
 
 def _document_dob(inputs: CheckInputs) -> dt.date | None:
-    doc = inputs.prior_result("id_document")
-    raw = ((doc or {}).get("data", {}).get("mrz") or {}).get("date_of_birth")
+    raw = inputs.document_mrz().get("date_of_birth")
     if not raw and inputs.expected and inputs.expected.date_of_birth:
         raw = inputs.expected.date_of_birth
     try:
@@ -177,7 +171,7 @@ def _document_dob(inputs: CheckInputs) -> dt.date | None:
 
 def age_estimation_step(inputs: CheckInputs) -> CheckResult:
     params = AgeEstimationParams.model_validate(inputs.params)
-    selfie = _last(inputs, "selfie")
+    selfie = inputs.latest("selfie")
     if selfie is None:
         return error_result("age_estimation", NO_SELFIE, "no selfie was uploaded")
     return run_age_estimation(selfie, params, SessionFaceContext(inputs), _document_dob(inputs))
@@ -238,7 +232,7 @@ def active_liveness_step(inputs: CheckInputs) -> CheckResult:
 
 def face_search(inputs: CheckInputs, params: FaceSearchParams) -> CheckResult | None:
     """The face side of the blocklist step; stores the session's template for later 1:N."""
-    selfie = _last(inputs, "selfie")
+    selfie = inputs.latest("selfie")
     if selfie is None:
         return None
     ctx = SessionFaceContext(inputs)
@@ -250,7 +244,7 @@ def face_search(inputs: CheckInputs, params: FaceSearchParams) -> CheckResult | 
 
 def chip_face_match(inputs: CheckInputs, dg2_jpeg: bytes) -> CheckResult | None:
     """For the NFC step: the chip portrait against the session's selfie."""
-    selfie = _last(inputs, "selfie")
+    selfie = inputs.latest("selfie")
     if selfie is None:
         return None
     return run_face_match(selfie, dg2_jpeg, FaceMatchParams(), SessionFaceContext(inputs))

@@ -47,8 +47,7 @@ class SessionNfcContext:
         return row is not None
 
     def document_mrz(self) -> dict | None:
-        doc = self.inputs.prior_result("id_document")
-        return (doc or {}).get("data", {}).get("mrz") or None
+        return self.inputs.document_mrz() or None
 
     def face_match(self, dg2_jpeg: bytes) -> CheckResult | None:
         return self._face_match(self.inputs, dg2_jpeg) if self._face_match else None

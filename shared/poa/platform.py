@@ -21,8 +21,7 @@ class SessionPoaContext:
         return self.inputs.session.created_at.date()
 
     def document_name(self) -> str | None:
-        doc = self.inputs.prior_result("id_document")
-        mrz = (doc or {}).get("data", {}).get("mrz") or {}
+        mrz = self.inputs.document_mrz()
         parts = [mrz.get("given_names"), mrz.get("surname")]
         name = " ".join(p for p in parts if p)
         return name or None
@@ -30,15 +29,15 @@ class SessionPoaContext:
 
 def proof_of_address_step(inputs: CheckInputs) -> CheckResult:
     params = ProofOfAddressParams.model_validate(inputs.params)
-    docs = inputs.artifacts("address_document").get("address_document") or []
-    if not docs:
+    document = inputs.latest("address_document")
+    if document is None:
         return error_result(
             "proof_of_address", NO_ADDRESS_DOCUMENT, "no address_document was uploaded"
         )
     e = inputs.expected
     name = " ".join(p for p in ((e.first_name, e.last_name) if e else ()) if p) or None
     return run_proof_of_address(
-        docs[-1],
+        document,
         params,
         SessionPoaContext(inputs),
         expected_name=name,
