@@ -155,3 +155,19 @@ def tenant_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict[str,
         "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
     ).json()
     return {"Authorization": f"Bearer {reg['api_key']}"}
+
+
+def wait_decided(
+    api: httpx.Client, key: dict[str, str], session_id: str, timeout: float = 120.0
+) -> dict:
+    """Poll a submitted session until the workflow has decided it; the session."""
+    import time
+
+    deadline = time.time() + timeout
+    while True:
+        got = api.get(f"/v1/sessions/{session_id}", headers=key).json()
+        if got["status"] not in ("not_started", "in_progress"):
+            return got
+        if time.time() > deadline:
+            raise AssertionError(f"session not decided: {got}")
+        time.sleep(0.2)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
@@ -15,6 +14,7 @@ import pytest
 
 from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
+from tests.conftest import wait_decided
 
 
 @pytest.fixture()
@@ -106,12 +106,7 @@ def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
         ).json()
         sid = s["session_id"]
         api.post(f"/v1/sessions/{sid}/submit", headers=key).raise_for_status()
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            got = api.get(f"/v1/sessions/{sid}", headers=key).json()
-            if got["status"] != "in_progress":
-                break
-            time.sleep(0.2)
+        got = wait_decided(api, key, sid, 60)
         assert got["status"] == "approved", got
         aml = next(c for c in got["checks"] if c["check"] == "aml")
         assert aml["status"] == "passed" and aml["data"]["screened_name"] == "Ivan Sidorov"

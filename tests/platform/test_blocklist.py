@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import httpx
 import pytest
 
 from shared.local.demo import code_for
-from tests.conftest import tenant_on
+from tests.conftest import tenant_on, wait_decided
 
 
 @pytest.fixture()
@@ -40,13 +39,7 @@ def _session_with_email(api, pg, key, wf, email):
         json={"code": code_for(pg.urls.admin_db, email)},
     ).raise_for_status()
     api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
-        if got["status"] not in ("in_progress", "not_started"):
-            return got
-        time.sleep(0.1)
-    raise AssertionError("not decided")
+    return wait_decided(api, key, sid, 30)
 
 
 def test_blocklisted_email_declines_and_entries_are_managed(api, pg):

@@ -3,14 +3,13 @@ the selfie, duplicates across sessions, the document-number blocklist, standalon
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import tenant_on
+from tests.conftest import tenant_on, wait_decided
 from tests.documents.generator import make_sample
 
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
@@ -45,13 +44,7 @@ def _run(api, key, wf, front: bytes) -> dict:
             files={"file": (name, data, "image/jpeg")},
         ).raise_for_status()
     api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
-        if got["status"] != "in_progress":
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"not decided: {got}")
+    return wait_decided(api, key, sid, 180)
 
 
 def _check(session, name):

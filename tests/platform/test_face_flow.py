@@ -3,13 +3,12 @@ step, passive liveness as a step, standalone face checks, challenges, erasure.""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import tenant_on
+from tests.conftest import tenant_on, wait_decided
 
 DATA = Path(__file__).resolve().parents[1] / "faces" / "data"
 
@@ -34,13 +33,7 @@ def _session(api, key, wf, photo: str) -> dict:
         files={"file": (photo, (DATA / photo).read_bytes(), "image/jpeg")},
     ).raise_for_status()
     api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
-        if got["status"] != "in_progress":
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"session not decided: {got}")
+    return wait_decided(api, key, sid, 120)
 
 
 def _check(session: dict, name: str) -> dict:
@@ -151,12 +144,7 @@ def test_standalone_face_checks_and_challenge(api, pg):
     assert len(body["nonce"]) >= 16 and 1 <= len(body["steps"]) <= 5
     # Submitting without frames: the step says it cannot run (error), never passed.
     api.post(f"/v1/sessions/{s['session_id']}/submit", headers=user).raise_for_status()
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        got = api.get(f"/v1/sessions/{s['session_id']}", headers=key).json()
-        if got["status"] != "in_progress":
-            break
-        time.sleep(0.3)
+    got = wait_decided(api, key, s["session_id"], 60)
     step = _check(got, "active_liveness")
     assert step["status"] == "error" and step["warnings"][0]["code"] == "LIVENESS_NO_FRAMES"
     assert got["status"] == "in_review"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 from asn1crypto import pem
 
 from shared.local.demo import code_for
+from tests.conftest import wait_decided
 from tests.nfc.generator import ChipSpec, make_chip, make_pki
 
 KIND = {"COM": "nfc_com", "SOD": "nfc_sod"}
@@ -26,13 +26,7 @@ def api(stack):
 
 
 def _wait(api, key, sid):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
-        if got["status"] != "in_progress":
-            return got
-        time.sleep(0.2)
-    raise AssertionError("not decided")
+    return wait_decided(api, key, sid, 60)
 
 
 def test_chip_verified_with_passive_and_active_authentication(api, pg, tmp_path):

@@ -4,13 +4,12 @@ a forged bill flagged, and the standalone check."""
 from __future__ import annotations
 
 import random
-import time
 from datetime import date, timedelta
 
 import httpx
 import pytest
 
-from tests.conftest import tenant_on
+from tests.conftest import tenant_on, wait_decided
 from tests.poa.generator import forge_incremental, make_truth, render_pdf
 
 
@@ -44,13 +43,7 @@ def _run(api, key, wf, pdf: bytes, expected: dict) -> dict:
         files={"file": ("bill.pdf", pdf, "application/pdf")},
     ).raise_for_status()
     api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        got = api.get(f"/v1/sessions/{sid}", headers=key).json()
-        if got["status"] != "in_progress":
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"not decided: {got}")
+    return wait_decided(api, key, sid, 120)
 
 
 def test_bill_checked_against_the_session_and_forgery_flagged(api, pg, bill):
