@@ -6,7 +6,7 @@ model forbids unknown fields so that a producer cannot smuggle extra content thr
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,10 +53,12 @@ class SessionInput(EventData):
 
 
 class CheckRequested(EventData):
+    """A "look at this step" notice (ids only): the check reads the step's params from the
+    session's stored workflow version and runs only for an attempt the orchestrator stored."""
+
     session_id: str = _Id
     check: str = Field(min_length=1, max_length=64)
     step: int = Field(ge=0)
-    params: dict[str, Any] = Field(default_factory=dict)
     attempt: int = Field(default=1, ge=1)
 
 

@@ -25,6 +25,9 @@ class Settings(BaseModel):
     # The application role's connection (NOBYPASSRLS) that every function uses.
     # Empty: derived from the bootstrap (embedded cluster or DATABASE_URL).
     app_database_url: str = ""
+    # The platform jobs' connection (idmesh_jobs: relay, sweeper, webhook retries, AML
+    # monitoring). Empty: derived like the app's.
+    jobs_database_url: str = ""
     # Base64 of 32 bytes: wraps every tenant's data key. Empty: the local key file.
     master_key: str = ""
     # Broker ingress base URL, e.g. http://127.0.0.1:8081 (events go to /tenant-<slug>/default)
@@ -53,6 +56,24 @@ class Settings(BaseModel):
     registration_per_email_per_hour: int = 5
     registration_per_client_per_hour: int = 20
     session_ttl_days: int = 7
+    # Workload identity (docs/security.md). The OIDC issuer whose tokens senders present:
+    # its discovery base URL (`idmesh up`: the local issuer; on a cluster the service-account
+    # issuer, e.g. https://kubernetes.default.svc). Empty: every event is refused (401).
+    oidc_issuer_url: str = ""
+    oidc_ca_file: str = ""  # CA bundle for the issuer (cluster: the service-account CA)
+    oidc_discovery_token_file: str = ""  # bearer for the API server's discovery, if needed
+    # This receiver's audience; empty: serving.knative.dev/service/<namespace>/<function>.
+    oidc_audience: str = ""
+    # Subjects allowed to deliver to this function (comma-separated, `*` at the end matches
+    # a prefix); empty: the Triggers' identities in tenant namespaces.
+    oidc_allowed_senders: str = ""
+    # Senders: the local issuer's bootstrap credential for this workload, or on a cluster
+    # the API server for TokenRequest with this pod's service account and its API token.
+    workload_credential: str = ""
+    token_api_url: str = ""
+    service_account: str = ""
+    service_account_token_file: str = "/var/run/secrets/tokens/kube-api/token"
+    namespace: str = "idmesh"
     log_level: str = "INFO"
     extra: dict[str, str] = Field(default_factory=dict)
 

@@ -27,3 +27,15 @@ class IllegalTransition(DomainError):
         self.action = action
         self.status = status
 
+
+class UnknownSubject(DomainError):
+    """What an event or request names does not exist for its tenant (another tenant's
+    rows are invisible, so they look the same)."""
+
+    code = "unknown-subject"
+
+
+class StateMismatch(DomainError):
+    """An event disagrees with what Postgres recorded: it is not acted on."""
+
+    code = "state-mismatch"

@@ -24,5 +24,12 @@ class Platform:
         url = settings.app_database_url or database_urls(settings, start=False).app
         return cls(settings, Database(url, max_size=pool_size), load_master_key(settings))
 
+    @classmethod
+    def for_jobs(cls, settings: Settings, pool_size: int = 4) -> Platform:
+        """The platform as the jobs' role (idmesh_jobs): the only role that may call the
+        cross-tenant look-ups the relay, the sweeper and AML monitoring start from."""
+        url = settings.jobs_database_url or database_urls(settings, start=False).jobs
+        return cls(settings, Database(url, max_size=pool_size), load_master_key(settings))
+
     def cipher(self, conn: psycopg.Connection, tenant_id: str) -> TenantCipher:
         return tenant_cipher(conn, self.master_key, tenant_id)

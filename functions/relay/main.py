@@ -16,6 +16,8 @@ from shared.eventing.relay import Relay, RelayLoop
 from shared.platform import Platform
 from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
+from shared.workload.verifier import AuthFailure
+from shared.workload.wiring import relay_verifier, token_source
 
 _state: dict = {}
 _lock = threading.Lock()
@@ -25,8 +27,8 @@ def _start() -> Platform:
     with _lock:
         if "platform" not in _state:
             settings = Settings.from_env()
-            platform = Platform.from_settings(settings, pool_size=3)
-            relay = Relay(platform.db, settings.broker_url)
+            platform = Platform.for_jobs(settings, pool_size=3)
+            relay = Relay(platform.db, settings.broker_url, tokens=token_source(settings))
             loop = RelayLoop(
                 [
                     relay.publish_due,
@@ -36,7 +38,9 @@ def _start() -> Platform:
                 listen_url=platform.db.url,
             )
             loop.start()
-            _state.update(platform=platform, relay=relay, loop=loop)
+            _state.update(
+                platform=platform, relay=relay, loop=loop, verifier=relay_verifier(settings)
+            )
     return _state["platform"]
 
 
@@ -48,6 +52,11 @@ def relay(request):
         return Response(status=200 if ok else 503)
     if request.method != "POST":
         return Response(status=405)
+    # The tick's sender: the PingSource's own identity (every delivery is authenticated).
+    try:
+        _state["verifier"].verify(request.headers.get("Authorization"))
+    except AuthFailure as exc:
+        return Response(exc.reason, status=exc.status)
     with httpx.Client(timeout=10) as client:
         published, failed = _state["relay"].publish_due(client)
         webhooks = deliver_due(platform, client)

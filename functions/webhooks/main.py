@@ -1,12 +1,14 @@
 """`webhooks`: delivers session.decided, session.updated and aml.hit to the tenant's
-endpoint, signed (Standard Webhooks); failures are retried by the relay's schedule."""
+endpoint, signed (Standard Webhooks); failures are retried by the relay's schedule. An
+event is delivered only if Postgres recorded it (`shared.webhooks.intake`)."""
 
 import functions_framework
 import httpx
 
 from shared.platform import Platform
 from shared.runtime.function import EventFunction, serve
-from shared.webhooks.delivery import attempt, record_delivery
+from shared.webhooks.delivery import attempt
+from shared.webhooks.intake import record_delivery
 
 
 class WebhooksFunction(EventFunction):

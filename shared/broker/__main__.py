@@ -34,6 +34,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default=env("IDMESH_LOG_LEVEL", "INFO"))
 
 
+def broker_auth():
+    """Sender authentication from the settings (IDMESH_OIDC_ISSUER_URL etc.); None when no
+    issuer is configured (the broker then accepts unauthenticated senders, as Knative does
+    with `authentication-oidc` disabled, and says so in the log)."""
+    from shared.broker.broker import BrokerAuth
+    from shared.config import Settings
+    from shared.workload.wiring import jwks_for, token_source
+
+    settings = Settings.from_env()
+    if not settings.oidc_issuer_url:
+        logging.getLogger(__name__).warning("no OIDC issuer: senders are not authenticated")
+        return None
+    return BrokerAuth(jwks_for(settings), token_source(settings))
+
+
 def serve(args: argparse.Namespace) -> int:
     from shared.broker.broker import LocalBroker
 
@@ -47,6 +62,7 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        auth=broker_auth(),
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -40,6 +40,9 @@ from shared.broker.config import (
 from shared.broker.filters import trigger_matches
 from shared.broker.metrics import Metrics
 from shared.broker.store import DeliveryRow, Store
+from shared.workload.identity import SA_PREFIX, broker_audience, trigger_subject
+from shared.workload.tokens import TokenSource, bearer
+from shared.workload.verifier import AuthFailure, JwksCache, TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,34 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+@dataclass
+class BrokerAuth:
+    """Knative `authentication-oidc` on the local broker: the ingress verifies each POST's
+    token (audience = the broker's, sender allowed by the EventPolicies that apply to it, or
+    by Knative's default `allow-same-namespace` when none does); deliveries to a subscriber
+    (or dead-letter sink) that has an `audience` carry a token for it, with the identity of
+    the Trigger's OIDC service account, as Knative's broker filter sends them."""
+
+    keys: JwksCache
+    tokens: TokenSource | None
+
+    def check_ingress(
+        self, topology: Any, namespace: str, broker: str, authorization: str | None
+    ) -> None:
+        allowed = topology.senders_of(namespace, broker)
+        if allowed is None:
+            allowed = [f"{SA_PREFIX}{namespace}:*"]
+        verifier = TokenVerifier(self.keys, broker_audience(namespace, broker), allowed)
+        verifier.verify(authorization)
+
+    def headers_for(self, dest: Any, trigger_key: str) -> dict[str, str]:
+        audience = dest.get("audience") if isinstance(dest, Mapping) else None
+        if not audience or self.tokens is None:
+            return {}
+        namespace, _, trigger = trigger_key.partition("/")
+        return bearer(self.tokens, str(audience), trigger_subject(namespace, trigger))
+
+
 class LocalBroker:
     """Ingress `POST /<namespace>/<broker>` plus durable, retried per-Trigger delivery."""
 
@@ -114,7 +145,9 @@ class LocalBroker:
         workers: int = 8,
         poll_interval_s: float = 0.5,
         max_body_bytes: int = 4 * 1024 * 1024,
+        auth: BrokerAuth | None = None,
     ) -> None:
+        self.auth = auth
         self.topology = Topology(manifests_dir)
         self.services = Services(services_file)
         self.store = Store(state_dir)
@@ -198,8 +231,11 @@ class LocalBroker:
     def ingest(
         self, namespace: str, broker_name: str, headers: Mapping[str, str], body: bytes
     ) -> IngestResult:
-        """Validate, store durably and fan out an event; the HTTP status to answer."""
-        result = self._ingest(namespace, broker_name, headers, body, db=None)
+        """Authenticate the sender, validate, store durably and fan out an event; the HTTP
+        status to answer (401/403 for a sender without an acceptable token)."""
+        result = self._authenticate(namespace, broker_name, headers)
+        if result is None:
+            result = self._ingest(namespace, broker_name, headers, body, db=None)
         if result.status == 202:
             self.metrics.inc(
                 "idmesh_broker_events_accepted_total", namespace=namespace, broker=broker_name
@@ -213,6 +249,19 @@ class LocalBroker:
                 code=str(result.status),
             )
         return result
+
+    def _authenticate(
+        self, namespace: str, broker_name: str, headers: Mapping[str, str]
+    ) -> IngestResult | None:
+        if self.auth is None or self.topology.broker(namespace, broker_name) is None:
+            return None  # no auth configured (library use), or 404 below
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        try:
+            self.auth.check_ingress(self.topology, namespace, broker_name, auth)
+        except AuthFailure as exc:
+            log.warning("ingress %s/%s refused a sender: %s", namespace, broker_name, exc.reason)
+            return IngestResult(exc.status, exc.reason)
+        return None
 
     def _prepare(
         self, namespace: str, broker_name: str, headers: Mapping[str, str], body: bytes
@@ -363,7 +412,8 @@ class LocalBroker:
             outgoing = CloudEvent(attrs, ev.get_data())
             if "time" not in attrs:
                 del outgoing["time"]
-            outcome = self._send(dest, outgoing, row.headers, delivery.timeout_s, reply=True)
+            headers = {**row.headers, **self._auth_headers(spec["subscriber"], row.trigger_key)}
+            outcome = self._send(dest, outgoing, headers, delivery.timeout_s, reply=True)
         if outcome.ok:
             if outcome.reply is not None:
                 self._accept_reply(row, outcome, ttl, delivery)
@@ -491,7 +541,8 @@ class LocalBroker:
         except Unresolvable as exc:
             outcome = _Outcome(code=None, ok=False, error=str(exc))
         else:
-            outcome = self._send(sink, ev, row.headers, delivery.timeout_s, reply=False)
+            headers = {**row.headers, **self._auth_headers(dls, row.trigger_key)}
+            outcome = self._send(sink, ev, headers, delivery.timeout_s, reply=False)
         if outcome.ok:
             self._record_dead_letter(row, code, dest, body, "delivered")
             return
@@ -509,6 +560,12 @@ class LocalBroker:
             )
             return
         self._record_dead_letter(row, code, dest, body, "sink-failed")
+
+    def _auth_headers(self, dest: Any, trigger_key: str) -> dict[str, str]:
+        """The subscriber's token (no token now raises: `_run_delivery` reschedules)."""
+        if self.auth is None:
+            return {}
+        return self.auth.headers_for(dest, trigger_key)
 
     def _send(
         self,

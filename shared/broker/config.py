@@ -29,6 +29,7 @@ from shared.broker.filters import validate_attributes_filter, validate_filters
 log = logging.getLogger(__name__)
 
 EVENTING_V1 = "eventing.knative.dev/v1"
+EVENTING_V1ALPHA1 = "eventing.knative.dev/v1alpha1"
 TENANT_ID_ANNOTATION = "idmesh.io/tenant-id"
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -137,6 +138,44 @@ class BrokerDef:
 
 
 @dataclass(frozen=True)
+class PolicyDef:
+    """An EventPolicy (eventing.knative.dev/v1alpha1): who may send to which targets.
+    `from[].sub` entries are kept as is; `from[].ref` to a ServiceAccount becomes its subject
+    (other refs are resolved by Knative's controller to their OIDC identities; the local
+    broker has none of those)."""
+
+    namespace: str
+    name: str
+    targets: tuple[tuple[str, str], ...]  # (kind, name); empty: every target in namespace
+    subjects: tuple[str, ...]
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> PolicyDef:
+        meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
+        ns = meta.get("namespace") or "default"
+        targets = tuple(
+            (str(t["ref"].get("kind")), str(t["ref"].get("name")))
+            for t in spec.get("to") or []
+            if isinstance(t, Mapping) and isinstance(t.get("ref"), Mapping)
+        )
+        subjects: list[str] = []
+        for f in spec.get("from") or []:
+            if not isinstance(f, Mapping):
+                continue
+            if f.get("sub"):
+                subjects.append(str(f["sub"]))
+            ref = f.get("ref") or {}
+            if ref.get("kind") == "ServiceAccount" and ref.get("name"):
+                subjects.append(f"system:serviceaccount:{ref.get('namespace') or ns}:{ref['name']}")
+        return cls(ns, str(meta.get("name")), targets, tuple(subjects))
+
+    def applies_to(self, namespace: str, kind: str, name: str) -> bool:
+        if namespace != self.namespace:
+            return False
+        return not self.targets or (kind, name) in self.targets
+
+
+@dataclass(frozen=True)
 class TriggerDef:
     namespace: str
     name: str
@@ -193,6 +232,7 @@ class Topology:
         self._signature: tuple | None = None
         self.brokers: dict[tuple[str, str], BrokerDef] = {}
         self.triggers: dict[str, TriggerDef] = {}
+        self.policies: list[PolicyDef] = []
         self.errors: list[str] = []
         self.refresh()
 
@@ -216,8 +256,12 @@ class Topology:
                 return False
             brokers: dict[tuple[str, str], BrokerDef] = {}
             triggers: dict[str, TriggerDef] = {}
+            policies: list[PolicyDef] = []
             errors: list[str] = []
             for path, doc in iter_documents(self.dir) if self.dir else ():
+                if doc.get("apiVersion") == EVENTING_V1ALPHA1 and doc.get("kind") == "EventPolicy":
+                    policies.append(PolicyDef.from_doc(doc))
+                    continue
                 if doc.get("apiVersion") != EVENTING_V1:
                     continue
                 meta = doc.get("metadata") or {}
@@ -248,6 +292,7 @@ class Topology:
             for err in errors:
                 log.error("manifest refused: %s", err)
             self.brokers, self.triggers, self.errors = brokers, triggers, errors
+            self.policies = policies
             self._signature = sig
             log.info("loaded %d broker(s), %d trigger(s)", len(brokers), len(triggers))
             return True
@@ -255,6 +300,15 @@ class Topology:
     def broker(self, namespace: str, name: str) -> BrokerDef | None:
         self.refresh()
         return self.brokers.get((namespace, name))
+
+    def senders_of(self, namespace: str, broker: str) -> list[str] | None:
+        """The subjects the EventPolicies applying to a broker allow; None when no policy
+        applies (Knative then uses its default authorization mode)."""
+        self.refresh()
+        applying = [p for p in self.policies if p.applies_to(namespace, "Broker", broker)]
+        if not applying:
+            return None
+        return [sub for p in applying for sub in p.subjects]
 
     def triggers_of(self, namespace: str, broker: str) -> list[TriggerDef]:
         self.refresh()

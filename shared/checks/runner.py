@@ -1,7 +1,9 @@
 """Runs one check for a `check.requested` event and answers with `check.completed`.
 
 The same runner serves every check function: it loads what the check needs inside the
-tenant's transaction (RLS: another tenant's session is invisible, so its event is refused),
+tenant's transaction (RLS: another tenant's session is invisible, so its event is refused).
+The event only says "look": the step runs only if the orchestrator stored an open attempt
+for this event id, with the params of the session's stored workflow version,
 calls the check's adapter, stores the result and records the event id in the same
 transaction. A redelivered event is answered again from the stored result, unchanged.
 """
@@ -26,6 +28,7 @@ from shared.eventing.outbox import make_event
 from shared.platform import Platform
 from shared.runtime.function import Refused
 from shared.sessions.artifacts import load_artifacts
+from shared.sessions.attempts import complete_attempt, find_attempt
 from shared.sessions.results import save_result
 from shared.sessions.store import Expected, SessionRow, expected_of, get_session
 from shared.workflows.store import get_workflow
@@ -93,9 +96,13 @@ class CheckRunner:
                 or wf.definition.steps[req.step].check != self.check
             ):
                 raise Refused(400, "no such step in the session's workflow")
-            step_id = wf.definition.steps[req.step].step_id
+            step = wf.definition.steps[req.step]
             if not first_delivery(conn, ev.tenant_id, self.check, ev.id):
-                return self._replay(conn, ev, step_id)
+                return self._replay(conn, ev, step.step_id)
+            # Only a step the orchestrator made due runs: its request is a stored attempt.
+            attempt = find_attempt(conn, ev.id, str(session.id), req.step)
+            if attempt is None or attempt.completed or attempt.step != step.step_id:
+                raise Refused(409, "no open attempt of this step was requested")
             if session.deleted_at is not None or session.status != "in_progress":
                 return None
             cipher = self.platform.cipher(conn, ev.tenant_id)
@@ -105,12 +112,13 @@ class CheckRunner:
                 cipher=cipher,
                 tenant_id=ev.tenant_id,
                 session=session,
-                params=req.params,
+                params=dict(step.params),  # the stored workflow's, never the event's
                 expected=expected_of(cipher, session),
-                step=step_id,
+                step=step.step_id,
             )
             result = self._run(inputs)
-            check_id = save_result(conn, cipher, str(session.id), step_id, result, ev.id)
+            check_id = save_result(conn, cipher, str(session.id), step.step_id, result, ev.id)
+            complete_attempt(conn, ev.id)
         return self._reply(ev, check_id, result.status.value, result.score, result.warning_codes())
 
     def _run(self, inputs: CheckInputs) -> CheckResult:

@@ -1,8 +1,11 @@
 """Roles, database and migrations.
 
-Three roles:
+Four roles:
 - `idmesh_owner` owns the schema and runs migrations;
 - `idmesh_app` is what every function connects as: not superuser, not owner, NOBYPASSRLS;
+- `idmesh_jobs` (login, NOBYPASSRLS, member of idmesh_app) is the platform jobs' role: the
+  outbox relay, webhook retries, the session sweeper and AML monitoring. Only it may call the
+  cross-tenant look-ups those jobs start from (docs/security.md);
 - `idmesh_auth` (NOLOGIN, BYPASSRLS) owns only the SECURITY DEFINER look-ups that must
   run before a tenant is known (API key and session token authentication, registration).
 """
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 OWNER = "idmesh_owner"
 APP = "idmesh_app"
 AUTH = "idmesh_auth"
+JOBS = "idmesh_jobs"
 MIGRATION_LOCK = 72_176_001
 
 
@@ -38,6 +42,7 @@ class DatabaseUrls:
     admin: str  # superuser / bootstrap role, on the maintenance database
     owner: str
     app: str
+    jobs: str = ""  # the platform jobs' role (relay, sweeper, webhook retries, monitoring)
 
     @property
     def admin_db(self) -> str:
@@ -56,7 +61,11 @@ def _external_passwords(settings: Settings) -> dict[str, str]:
     path = Path(settings.data_dir) / "db-external.json"
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     changed = False
-    for role, env in ((OWNER, "IDMESH_OWNER_PASSWORD"), (APP, "IDMESH_APP_PASSWORD")):
+    for role, env in (
+        (OWNER, "IDMESH_OWNER_PASSWORD"),
+        (APP, "IDMESH_APP_PASSWORD"),
+        (JOBS, "IDMESH_JOBS_PASSWORD"),
+    ):
         if os.environ.get(env):
             stored[role] = os.environ[env]
         elif role not in stored:
@@ -79,15 +88,18 @@ def database_urls(settings: Settings, start: bool = True) -> DatabaseUrls:
             admin=admin,
             owner=_with_user(admin, OWNER, pw[OWNER], dbname),
             app=settings.app_database_url or _with_user(admin, APP, pw[APP], dbname),
+            jobs=settings.jobs_database_url or _with_user(admin, JOBS, pw[JOBS], dbname),
         )
     cluster = EmbeddedPostgres(settings.data_dir)
     state = cluster.start() if start else cluster.load_state()
     if state is None:
         raise RuntimeError("the embedded database was never started (idmesh db start)")
+    state = cluster.ensure_password(state, JOBS)
     return DatabaseUrls(
         admin=state.url(SUPERUSER, "postgres"),
         owner=state.url(OWNER),
         app=settings.app_database_url or state.url(APP),
+        jobs=settings.jobs_database_url or state.url(JOBS),
     )
 
 
@@ -114,6 +126,11 @@ def bootstrap(urls: DatabaseUrls) -> None:
             "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT",
         )
         _ensure_role(cur, AUTH, None, "NOLOGIN NOSUPERUSER BYPASSRLS")
+        jobs_pw = conninfo_to_dict(urls.jobs).get("password") if urls.jobs else None
+        _ensure_role(
+            cur, JOBS, jobs_pw, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT"
+        )
+        cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP), sql.Identifier(JOBS)))
         cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(AUTH), sql.Identifier(OWNER)))
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
         if not cur.fetchone():
@@ -124,7 +141,7 @@ def bootstrap(urls: DatabaseUrls) -> None:
             )
     with psycopg.connect(_with_db(urls.admin, dbname), autocommit=True) as conn:
         conn.execute("REVOKE ALL ON DATABASE " + _q(dbname) + " FROM PUBLIC")
-        conn.execute(f"GRANT CONNECT ON DATABASE {_q(dbname)} TO {APP}, {OWNER}")
+        conn.execute(f"GRANT CONNECT ON DATABASE {_q(dbname)} TO {APP}, {JOBS}, {OWNER}")
         conn.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {AUTH}, {OWNER}")
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {APP}")
         conn.execute(f"REVOKE CREATE ON SCHEMA public FROM {APP}")

@@ -109,6 +109,13 @@ class EmbeddedPostgres:
         raw = json.loads(self.state_file.read_text())
         return ClusterState(port=int(raw["port"]), passwords=dict(raw["passwords"]))
 
+    def ensure_password(self, state: ClusterState, role: str) -> ClusterState:
+        """A generated password for a role added after the cluster was made (kept in state)."""
+        if role not in state.passwords:
+            state.passwords[role] = secrets.token_urlsafe(24)
+            self._save_state(state)
+        return state
+
     def _save_state(self, state: ClusterState) -> None:
         self.state_file.write_text(json.dumps({"port": state.port, "passwords": state.passwords}))
         os.chmod(self.state_file, 0o600)

@@ -51,13 +51,18 @@ def row_to_event(row: Mapping[str, Any]) -> CloudEvent:
 def enqueue(conn: psycopg.Connection, ev: CloudEvent) -> str:
     """Add an event to the outbox in the caller's transaction."""
     event_id = ev["id"]
-    row_id = event_id if _is_uuid(event_id) else str(uuid.uuid5(uuid.NAMESPACE_URL, event_id))
+    row_id = outbox_row_id(event_id)
     conn.execute(
         "INSERT INTO outbox (id, tenant_id, event_type, event) VALUES (%s, %s, %s, %s) "
         "ON CONFLICT (id) DO NOTHING",
         (row_id, ev["tenantid"], ev["type"], json.dumps(event_to_row(ev), default=str)),
     )
     return event_id
+
+
+def outbox_row_id(event_id: str) -> str:
+    """The outbox row id of an event id (a UUID as is, any other id hashed to one)."""
+    return event_id if _is_uuid(event_id) else str(uuid.uuid5(uuid.NAMESPACE_URL, event_id))
 
 
 def _is_uuid(value: str) -> bool:

@@ -15,6 +15,8 @@ import httpx
 from events import to_binary_http
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import row_to_event
+from shared.workload.identity import broker_audience
+from shared.workload.tokens import TokenSource, bearer
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class Relay:
     broker_url: str
     batch: int = 100
     timeout: float = 5.0
+    tokens: TokenSource | None = None  # the relay's identity towards each tenant broker
 
     def publish_due(self, client: httpx.Client | None = None) -> tuple[int, int]:
         """One pass: (published, failed)."""
@@ -42,6 +45,8 @@ class Relay:
                 error = None
                 try:
                     headers, body = to_binary_http(row_to_event(row["event"]))
+                    namespace = f"tenant-{row['tenant_slug']}"
+                    headers.update(bearer(self.tokens, broker_audience(namespace)))
                     resp = client.post(
                         self.broker_url.rstrip("/") + broker_path(row["tenant_slug"]),
                         headers=headers,
@@ -49,7 +54,7 @@ class Relay:
                     )
                     if not 200 <= resp.status_code < 300:
                         error = f"broker answered {resp.status_code}"
-                except httpx.HTTPError as exc:
+                except (httpx.HTTPError, OSError, PermissionError) as exc:
                     error = f"{type(exc).__name__}: {exc}"
                 with self.db.platform() as conn:
                     conn.execute(

@@ -26,6 +26,15 @@ from shared.manifests.catalog import FUNCTIONS, service_name
 from shared.platform import Platform
 from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
+from shared.workload.identity import (
+    SA_PREFIX,
+    broker_audience,
+    service_audience,
+    subject,
+    trigger_subject,
+)
+from shared.workload.issuer import LocalIssuer, Workload
+from shared.workload.tokens import IssuerTokens
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,7 @@ class Stack:
     broker: FunctionProcess | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
     run_name: str = "local"
+    issuer: LocalIssuer | None = None
 
     @property
     def root(self) -> Path:
@@ -71,8 +81,9 @@ class Stack:
         return f"http://127.0.0.1:{self.broker_port}"
 
     def env(self) -> dict[str, str]:
-        assert self.urls is not None
+        assert self.urls is not None and self.issuer is not None
         return {
+            "IDMESH_OIDC_ISSUER_URL": self.issuer.issuer_url,
             "IDMESH_DATA_DIR": str(Path(self.settings.data_dir).resolve()),
             "IDMESH_APP_DATABASE_URL": self.urls.app,
             "IDMESH_BROKER_URL": self.broker_url,
@@ -85,6 +96,8 @@ class Stack:
     # -- start ----------------------------------------------------------------------------
     def start(self) -> None:
         t0 = time.perf_counter()
+        # The local OIDC issuer: its signing key under the data dir, JWKS over HTTP.
+        self.issuer = LocalIssuer(self.settings.data_dir).serve()
         self.urls = prepare_database(self.settings)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
@@ -110,12 +123,17 @@ class Stack:
             self.processes[n].start()
         for n, proc in self.processes.items():
             self.ready_seconds[n] = proc.wait_ready(180)
-        platform = Platform.from_settings(
+        # The relay, webhook retries and the sweeper run as the jobs' role.
+        platform = Platform.for_jobs(
             self.settings.model_copy(
-                update={"app_database_url": self.urls.app, "webhook_allow_private": True}
+                update={"jobs_database_url": self.urls.jobs, "webhook_allow_private": True}
             )
         )
-        relay = Relay(platform.db, self.broker_url)
+        relay = Relay(
+            platform.db,
+            self.broker_url,
+            tokens=IssuerTokens(self.issuer, Workload(self.settings.namespace, "relay")),
+        )
         self.relay = RelayLoop(
             [relay.publish_due, lambda c: deliver_due(platform, c), SessionSweeper(platform.db)],
             listen_url=self.urls.app,
@@ -127,7 +145,19 @@ class Stack:
 
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
-        proc = _BrokerProcess(spec, {}, self.root / "logs", self.root)
+        assert self.issuer is not None
+        # The broker asks the issuer for its Triggers' identities (Knative's filter requests
+        # tokens for each Trigger's OIDC service account in the tenant namespaces).
+        credential = self.issuer.credential(
+            Workload(
+                "knative-eventing", "mt-broker-filter", may_issue_for=(f"{SA_PREFIX}tenant-*",)
+            )
+        )
+        env = {
+            "IDMESH_OIDC_ISSUER_URL": self.issuer.issuer_url,
+            "IDMESH_WORKLOAD_CREDENTIAL": credential,
+        }
+        proc = _BrokerProcess(spec, env, self.root / "logs", self.root)
         proc.start()
         proc.wait_ready(30)
         self.broker = proc
@@ -138,6 +168,40 @@ class Stack:
             for t in conn.execute("SELECT id, slug FROM tenants").fetchall():
                 write_tenant_manifests(self.root / "manifests", t["slug"], str(t["id"]))
 
+    # -- workload identity (tests and tools act as a workload would) ------------------------
+    def audience_of(self, url: str) -> str:
+        """The audience of a local receiver: a tenant broker's ingress or a function."""
+        base = url.rstrip("/")
+        if base.startswith(self.broker_url):
+            namespace, broker = base[len(self.broker_url) :].strip("/").split("/")[:2]
+            return broker_audience(namespace, broker)
+        for name, proc in self.processes.items():
+            if proc.spec.url.rstrip("/") == base:
+                return service_audience(self.settings.namespace, service_name(name))
+        raise ValueError(f"no local receiver at {url}")
+
+    def auth_headers(
+        self, sender: str, url: str, seconds: int | None = None, audience: str | None = None
+    ) -> dict[str, str]:
+        """A bearer token as `sender` would present it to `url`: "relay" (the outbox relay),
+        "broker-filter" (a Trigger of tenant `x`), or a full `system:serviceaccount:` subject."""
+        assert self.issuer is not None
+        if sender == "relay":
+            sub = subject(self.settings.namespace, "relay")
+        elif sender == "broker-filter":
+            sub = trigger_subject("tenant-x", "any-trigger")
+        else:
+            sub = sender
+        namespace, name = sub[len(SA_PREFIX) :].split(":", 1)
+        workload = Workload(namespace, name)
+        aud = audience or self.audience_of(url)
+        token = (
+            self.issuer.mint(workload, aud)
+            if seconds is None
+            else self.issuer.mint(workload, aud, seconds=seconds)
+        )
+        return {"Authorization": f"Bearer {token}"}
+
     # -- stop -----------------------------------------------------------------------------
     def stop(self, stop_database: bool = False) -> None:
         for attr in ("supervisor", "relay"):
@@ -147,6 +211,8 @@ class Stack:
             proc.stop()
         if self.broker:
             self.broker.stop()
+        if self.issuer is not None:
+            self.issuer.stop()
         if stop_database and not self.settings.database_url:
             EmbeddedPostgres(self.settings.data_dir).stop()
 

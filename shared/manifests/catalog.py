@@ -16,12 +16,7 @@ from events.types import (
 
 PLATFORM_NAMESPACE = "idmesh"
 BROKER_INGRESS = "http://broker-ingress.knative-eventing.svc.cluster.local"
-# Principals (SPIFFE ids as Istio writes them) of the callers in a Knative + Istio cluster.
-BROKER_FILTER_PRINCIPAL = "cluster.local/ns/knative-eventing/sa/mt-broker-filter"
-CHANNEL_DISPATCHER_PRINCIPAL = "cluster.local/ns/knative-eventing/sa/imc-dispatcher"
-PINGSOURCE_PRINCIPAL = "cluster.local/ns/knative-eventing/sa/pingsource-mt-adapter"
-ACTIVATOR_PRINCIPAL = "cluster.local/ns/knative-serving/sa/controller"
-INGRESS_GATEWAY_PRINCIPAL = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+# The mesh principals of Knative's components are configuration: shared/manifests/mesh.py.
 
 CHECKS = (
     "id_document",

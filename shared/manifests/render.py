@@ -22,22 +22,18 @@ from typing import Any
 import yaml
 
 from shared.manifests.catalog import (
-    ACTIVATOR_PRINCIPAL,
-    BROKER_FILTER_PRINCIPAL,
     BROKER_INGRESS,
-    CHANNEL_DISPATCHER_PRINCIPAL,
     FUNCTIONS,
-    INGRESS_GATEWAY_PRINCIPAL,
-    PINGSOURCE_PRINCIPAL,
     PLATFORM_NAMESPACE,
     ROUTES,
     FunctionSpec,
     service_name,
 )
+from shared.manifests.mesh import MeshProfile
+from shared.workload.identity import SA_PREFIX, service_audience, subject
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 _SLUG = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-ISTIO_ROOT_NAMESPACE = "istio-system"
 
 
 def templates_root() -> Path:
@@ -99,58 +95,75 @@ def render_tenant(
     image_registry: str = "ghcr.io/idmesh",
     tag: str = "latest",
 ) -> list[dict[str, Any]]:
-    """A tenant's set: Namespace, Broker, Triggers, Istio STRICT mTLS + deny-by-default, and
-    for each function in `dedicated` a tenant-dedicated Service plus the VirtualService that
-    routes this tenant's events (`ce-tenantid`) to it."""
+    """A tenant's set: Namespace, Broker (with the EventPolicy saying who may post to it),
+    Triggers (filtering on the tenant's id as well as type/checktype, each subscriber with its
+    OIDC audience), Istio STRICT mTLS + deny-by-default, and for each function in `dedicated`
+    a tenant-dedicated Service that this tenant's own Triggers point at."""
     _check_tenant(slug, tenant_id)
     tenant_id = tenant_id.lower()
     ns = tenant_namespace(slug)
+    dedicated = tuple(dedicated)
+    for function in dedicated:
+        if function not in FUNCTIONS:
+            raise ValueError(f"unknown function {function!r}")
+        if len(f"{FUNCTIONS[function].service}-{slug}") > 63:
+            raise ValueError(
+                f"dedicated service name {FUNCTIONS[function].service}-{slug} exceeds 63 chars"
+            )
     dls = service_url("dead_letters", platform_namespace)
     docs: list[dict[str, Any]] = [
         render_template("knative/namespace.yaml", namespace=ns, slug=slug),
         render_template(
             "knative/broker.yaml", namespace=ns, slug=slug, tenant_id=tenant_id, dead_letter_uri=dls
         ),
+        render_template(
+            "knative/event-policy-broker.yaml",
+            namespace=ns,
+            slug=slug,
+            relay_subject=subject(platform_namespace, FUNCTIONS["relay"].service),
+            trigger_subjects=f"{SA_PREFIX}{ns}:*",
+        ),
     ]
     for route in ROUTES:
         spec = FUNCTIONS[route.function]
+        # A dedicated tenant's Triggers point at its own Services: routing stays in Knative
+        # (a VirtualService on ce-tenantid cannot: net-istio owns the host's VirtualService).
+        service = f"{spec.service}-{slug}" if route.function in dedicated else spec.service
         docs.append(
             render_template(
                 "knative/trigger.yaml",
                 name=route.name,
                 namespace=ns,
                 slug=slug,
-                attributes=dict(route.attributes),
-                subscriber_uri=service_url(route.function, platform_namespace),
+                attributes={**route.attributes, "tenantid": tenant_id},
+                subscriber_uri=f"http://{service}.{platform_namespace}.svc.cluster.local",
+                subscriber_audience=service_audience(platform_namespace, service),
                 timeout=spec.trigger_timeout,
                 dead_letter_uri=dls,
+                dead_letter_audience=service_audience(
+                    platform_namespace, FUNCTIONS["dead_letters"].service
+                ),
             )
         )
     docs.append(render_template("istio/peer-authentication.yaml", name="default", namespace=ns))
     docs.append(render_template("istio/authorization-deny-all.yaml", namespace=ns))
     for function in dedicated:
-        if function not in FUNCTIONS:
-            raise ValueError(f"unknown function {function!r}")
         spec = FUNCTIONS[function]
-        if len(f"{spec.service}-{slug}") > 63:
-            raise ValueError(f"dedicated service name {spec.service}-{slug} exceeds 63 chars")
-        svc = _service(
-            spec,
-            platform_namespace,
-            image_registry,
-            tag,
-            name=f"{spec.service}-{slug}",
-            tenant_id=tenant_id,
-        )
-        docs.append(svc)
         docs.append(
-            render_template(
-                "istio/virtual-service-tenant.yaml",
-                name=spec.service,
-                slug=slug,
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": f"{spec.service}-{slug}", "namespace": platform_namespace},
+            }
+        )
+        docs.append(
+            _service(
+                spec,
+                platform_namespace,
+                image_registry,
+                tag,
+                name=f"{spec.service}-{slug}",
                 tenant_id=tenant_id,
-                platform_namespace=platform_namespace,
-                timeout=f"{spec.timeout_seconds}s",
             )
         )
     return docs
@@ -174,7 +187,7 @@ def _service(
         target=str(spec.container_concurrency),
         min_scale=str(spec.min_scale),
         max_scale=str(spec.max_scale),
-        service_account=spec.service,
+        service_account=name,
         container_concurrency=spec.container_concurrency,
         timeout_seconds=spec.timeout_seconds,
         image=f"{image_registry.rstrip('/')}/{spec.service}:{tag}",
@@ -189,8 +202,10 @@ def _service(
     )
     if spec.name in SHARED_DATA_FUNCTIONS:
         _mount_shared_data(doc)
+    _workload_identity(doc, spec, platform_namespace)
     if name != spec.service:
-        # A tenant-dedicated revision keeps the function's identity (labels, principal).
+        # A tenant-dedicated Service has its own identity (service account, principal,
+        # OIDC subject); it keeps the function's labels.
         doc["metadata"]["labels"]["idmesh.io/dedicated-tenant-id"] = tenant_id
     return doc
 
@@ -200,6 +215,62 @@ def _service(
 # `idmesh nfc trust import` run as Jobs; Knative needs its persistent-volume-claim features.
 SHARED_DATA_FUNCTIONS = frozenset({"aml", "nfc"})
 SHARED_DATA_CLAIM = "idmesh-platform-data"
+
+
+# Every pod's only API credential: a short-lived projected token for the API server, used to
+# read the service-account issuer's discovery/JWKS (and by the relay for TokenRequest).
+KUBE_API_AUDIENCE = "https://kubernetes.default.svc.cluster.local"
+KUBE_API = "https://kubernetes.default.svc"
+TOKEN_DIR = "/var/run/secrets/tokens/kube-api"
+
+
+def _workload_identity(doc: dict[str, Any], spec: FunctionSpec, platform_namespace: str) -> None:
+    """No automounted API token (`automountServiceAccountToken: false`); a projected token
+    with the API server's audience instead, and the OIDC settings the functions verify
+    senders with (the cluster's service-account issuer)."""
+    pod = doc["spec"]["template"]["spec"]
+    pod["automountServiceAccountToken"] = False
+    pod.setdefault("volumes", []).append(
+        {
+            "name": "kube-api-token",
+            "projected": {
+                "sources": [
+                    {
+                        "serviceAccountToken": {
+                            "audience": KUBE_API_AUDIENCE,
+                            "expirationSeconds": 3600,
+                            "path": "token",
+                        }
+                    },
+                    {
+                        "configMap": {
+                            "name": "kube-root-ca.crt",
+                            "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                        }
+                    },
+                ]
+            },
+        }
+    )
+    container = pod["containers"][0]
+    container.setdefault("volumeMounts", []).append(
+        {"name": "kube-api-token", "mountPath": TOKEN_DIR, "readOnly": True}
+    )
+    env = {
+        "IDMESH_NAMESPACE": platform_namespace,
+        "IDMESH_OIDC_ISSUER_URL": KUBE_API,
+        "IDMESH_OIDC_CA_FILE": f"{TOKEN_DIR}/ca.crt",
+        "IDMESH_OIDC_DISCOVERY_TOKEN_FILE": f"{TOKEN_DIR}/token",
+    }
+    if spec.name == "relay":  # publishes to every tenant broker: a token per audience
+        env.update(
+            {
+                "IDMESH_TOKEN_API_URL": KUBE_API,
+                "IDMESH_SERVICE_ACCOUNT": pod["serviceAccountName"],
+                "IDMESH_SERVICE_ACCOUNT_TOKEN_FILE": f"{TOKEN_DIR}/token",
+            }
+        )
+    container["env"].extend({"name": k, "value": v} for k, v in env.items())
 
 
 def _mount_shared_data(doc: dict[str, Any]) -> None:
@@ -215,26 +286,28 @@ def _mount_shared_data(doc: dict[str, Any]) -> None:
     container["env"].append({"name": "IDMESH_DATA_DIR", "value": "/data"})
 
 
-def _allow_rules(spec: FunctionSpec) -> list[dict[str, Any]]:
+def _allow_rules(
+    spec: FunctionSpec, platform_namespace: str, mesh: MeshProfile
+) -> list[dict[str, Any]]:
     system_paths = {
-        "from": [{"source": {"namespaces": ["knative-serving"]}}],
+        "from": [{"source": {"namespaces": [mesh.serving_namespace]}}],
         "to": [{"operation": {"methods": ["GET"], "paths": ["/healthz", "/readyz", "/metrics"]}}],
     }
     if spec.name == "api":
-        callers = [INGRESS_GATEWAY_PRINCIPAL, ACTIVATOR_PRINCIPAL]
+        callers = [mesh.ingress, mesh.activator]
         ops = {"methods": ["GET", "POST", "PUT", "PATCH", "DELETE"], "paths": ["/v1/*"]}
     elif spec.name == "relay":
         callers = [
-            PINGSOURCE_PRINCIPAL,
-            ACTIVATOR_PRINCIPAL,
-            f"cluster.local/ns/{PLATFORM_NAMESPACE}/sa/api",
+            mesh.pingsource,
+            mesh.activator,
+            mesh.principal(platform_namespace, FUNCTIONS["api"].service),
         ]
         ops = {"methods": ["POST"], "paths": ["/"]}
     elif spec.name == "dead_letters":
-        callers = [BROKER_FILTER_PRINCIPAL, CHANNEL_DISPATCHER_PRINCIPAL, ACTIVATOR_PRINCIPAL]
+        callers = [mesh.broker_filter, mesh.channel_dispatcher, mesh.activator]
         ops = {"methods": ["POST"], "paths": ["/"]}
     else:  # orchestrator, webhooks and the checks: only the broker delivers to them
-        callers = [BROKER_FILTER_PRINCIPAL, ACTIVATOR_PRINCIPAL]
+        callers = [mesh.broker_filter, mesh.activator]
         ops = {"methods": ["POST"], "paths": ["/"]}
     return [
         {"from": [{"source": {"principals": callers}}], "to": [{"operation": ops}]},
@@ -246,10 +319,14 @@ def render_platform(
     image_registry: str = "ghcr.io/idmesh",
     tag: str = "latest",
     platform_namespace: str = PLATFORM_NAMESPACE,
+    mesh: MeshProfile | None = None,
 ) -> list[dict[str, Any]]:
     """The shared platform: namespace, one Knative Service (and ServiceAccount) per function,
-    the relay PingSource, and the Istio baseline (STRICT mTLS mesh-wide and per namespace,
-    deny-by-default + allow-lists, ISTIO_MUTUAL DestinationRule)."""
+    the relay PingSource, and the Istio baseline for idmesh's own namespace (STRICT mTLS,
+    deny-by-default + allow-lists with the principals of `mesh`, ISTIO_MUTUAL
+    DestinationRule). Never a mesh-wide policy in the Istio root namespace: that is the
+    cluster operator's (docs/security.md lists the prerequisites)."""
+    mesh = mesh or MeshProfile()
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
@@ -272,11 +349,6 @@ def render_platform(
     docs.append(render_template("knative/pingsource.yaml", platform_namespace=platform_namespace))
     docs.append(
         render_template(
-            "istio/peer-authentication.yaml", name="default", namespace=ISTIO_ROOT_NAMESPACE
-        )
-    )
-    docs.append(
-        render_template(
             "istio/peer-authentication.yaml", name="default", namespace=platform_namespace
         )
     )
@@ -287,7 +359,7 @@ def render_platform(
                 "istio/authorization-allow.yaml",
                 name=spec.service,
                 platform_namespace=platform_namespace,
-                rules=_allow_rules(spec),
+                rules=_allow_rules(spec, platform_namespace, mesh),
             )
         )
     docs.append(

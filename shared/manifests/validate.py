@@ -10,6 +10,10 @@
    (min-scale <= max-scale, class/metric combinations, target, window, scale-down-delay...),
    revision timeoutSeconds and containerConcurrency bounds, and a Trigger's timeout not above
    the subscriber revision's timeoutSeconds.
+4. Security rules (`shared/manifests/security.py`): no mesh-wide PeerAuthentication, no
+   tenant VirtualService, the activator's real principal, principals in the rendered
+   namespace, Triggers filtering on the tenant id with OIDC audiences, an EventPolicy per
+   broker, no automounted API token.
 
 `crds_dir()` is `../shared/crds` relative to the project root (`IDMESH_CRDS_DIR` overrides).
 """
@@ -30,6 +34,7 @@ import yaml
 
 from shared.broker.config import validate_trigger
 from shared.broker.durations import parse_go_duration, parse_iso8601_duration
+from shared.manifests.security import security_errors
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -423,4 +428,5 @@ def validate_documents(docs: Iterable[Mapping[str, Any]]) -> Report:
         report.errors += cel_errors(doc, report)
         report.errors += knative_errors(doc)
     report.errors += cross_errors(docs)
+    report.errors += security_errors(docs)
     return report

@@ -7,7 +7,9 @@ one event out) and optionally `stop()`. `serve(fn)` turns it into the functions-
 
 - `GET /healthz` (alive), `GET /readyz` (ready only after `start` finished: models loaded and
   warmed), `GET /metrics` (Prometheus text);
-- `POST /` with a CloudEvent in binary or structured mode: 400 for an event that can never be
+- `POST /` with a CloudEvent in binary or structured mode, with a bearer token of an allowed
+  sender for this function (401 without a valid one, 403 from another sender; counted as
+  `unauthenticated` / `forbidden`): 400 for an event that can never be
   processed (malformed, missing tenantid, unknown type, invalid data — the broker does not
   retry it), 403 for an event whose tenant does not own the session it names, 202 when handled
   with no reply, 200 with a binary-mode CloudEvent when there is a reply, 5xx for a transient
@@ -29,8 +31,25 @@ from werkzeug.wrappers import Request, Response
 
 from events import EventRejected, ParsedEvent, parse_http, to_binary_http
 from shared.config import Settings
+from shared.errors import DomainError, IllegalTransition, StateMismatch, UnknownSubject
+from shared.workload.verifier import AuthFailure
 
 log = logging.getLogger(__name__)
+
+
+# Domain errors as final event refusals (4xx: the broker does not retry, it dead-letters).
+EVENT_REFUSALS: dict[type[DomainError], int] = {
+    UnknownSubject: 403,
+    StateMismatch: 409,
+    IllegalTransition: 409,
+}
+
+
+def refusal_status(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in EVENT_REFUSALS:
+            return EVENT_REFUSALS[cls]
+    return 400
 
 
 class Refused(Exception):
@@ -100,6 +119,7 @@ class FunctionHost:
         self._starting = False
         self._start_error: str | None = None
         self._start_seconds: float | None = None
+        self.verifier: Any = None  # TokenVerifier | NoIssuer, set by start
 
     # -- lifecycle ------------------------------------------------------------------------
     def ensure_starting(self) -> None:
@@ -114,6 +134,10 @@ class FunctionHost:
         try:
             settings = self.settings or Settings.from_env()
             logging.basicConfig(level=settings.log_level.upper())
+            from shared.workload.wiring import verifier_for
+
+            # The Knative Service's name: the function's with `_` as `-`.
+            self.verifier = verifier_for(settings, self.fn.name.replace("_", "-"))
             self.fn.start(settings)
             self._start_seconds = time.perf_counter() - t0
             self._started.set()
@@ -146,11 +170,25 @@ class FunctionHost:
             return _problem(404 if request.method in ("GET", "POST") else 405, "no such endpoint")
         return self._event(request)
 
+    def _authenticate(self, request: Request) -> None:
+        """Every delivery's sender: a valid token for this function from an allowed sender
+        (401 without one, 403 from another sender; Knative does not retry either)."""
+        if self.verifier is None:  # not started: wait_started() came first, so a failed start
+            raise AuthFailure(503, "function not started")
+        self.verifier.verify(request.headers.get("Authorization"))
+
     def _event(self, request: Request) -> Response:
         t0 = time.perf_counter()
         if not self.wait_started(120):
             self.metrics.inc("not_ready")
             return _problem(503, self._start_error or "function not ready")
+        try:
+            self._authenticate(request)
+        except AuthFailure as exc:
+            outcome = {401: "unauthenticated", 403: "forbidden"}.get(exc.status, "auth_error")
+            self.metrics.inc(outcome)
+            log.warning("%s refused a delivery (%d): %s", self.fn.name, exc.status, exc.reason)
+            return _problem(exc.status, exc.reason)
         try:
             parsed = parse_http(dict(request.headers), request.get_data())
         except EventRejected as exc:
@@ -162,6 +200,10 @@ class FunctionHost:
             self.metrics.inc("refused", time.perf_counter() - t0)
             log.warning("%s refused event %s: %s", self.fn.name, parsed.id, exc.reason)
             return _problem(exc.status, exc.reason)
+        except DomainError as exc:
+            self.metrics.inc("refused", time.perf_counter() - t0)
+            log.warning("%s refused event %s (%s): %s", self.fn.name, parsed.id, exc.code, exc)
+            return _problem(refusal_status(exc), exc.detail)
         except Transient as exc:
             self.metrics.inc("transient", time.perf_counter() - t0)
             log.warning("%s transient failure on %s: %s", self.fn.name, parsed.id, exc)

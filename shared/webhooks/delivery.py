@@ -8,11 +8,9 @@ import logging
 import os
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
-from events import ParsedEvent
 from shared.platform import Platform
 from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint, url_problem
 from shared.webhooks.signing import signature_header
@@ -26,47 +24,6 @@ SHORT_NAMES = {v: k for k, v in EVENT_NAMES.items()}
 
 def backoff_scale() -> float:
     return float(os.environ.get("IDMESH_WEBHOOK_BACKOFF_SCALE", "1.0"))
-
-
-def payload_for(ev: ParsedEvent, vendor_data: str | None) -> dict[str, Any]:
-    """Thin payload: event type, ids, status, reason codes (details are fetched by API)."""
-    data = ev.data.model_dump(mode="json")
-    if vendor_data is not None:
-        data["vendor_data"] = vendor_data
-    return {
-        "type": SHORT_NAMES.get(ev.type, ev.type),
-        "timestamp": datetime.now(UTC).isoformat(),
-        "data": data,
-    }
-
-
-def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
-    """Record the delivery of an event to the tenant's endpoint (once per event)."""
-    with platform.db.tenant(ev.tenant_id) as conn:
-        cipher = platform.cipher(conn, ev.tenant_id)
-        endpoint = get_endpoint(conn, cipher)
-        if endpoint is None or SHORT_NAMES.get(ev.type) not in endpoint.events:
-            return None
-        vendor = None
-        if ev.session_id:
-            row = conn.execute(
-                "SELECT vendor_data FROM sessions WHERE id = %s", (ev.session_id,)
-            ).fetchone()
-            vendor = row["vendor_data"] if row else None
-        row = conn.execute(
-            "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, session_id, "
-            "payload, url) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (tenant_id, webhook_id, url) DO NOTHING RETURNING id",
-            (
-                ev.tenant_id,
-                ev.id,
-                ev.type,
-                ev.session_id,
-                json.dumps(payload_for(ev, vendor)),
-                endpoint.url,
-            ),
-        ).fetchone()
-    return str(row["id"]) if row else None
 
 
 def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.Client) -> str:

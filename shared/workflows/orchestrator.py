@@ -3,8 +3,9 @@
 On `session.submitted` it requests the steps that are due (all whose `after` steps are
 done, in parallel). On `check.completed` it requests what became due and, when every
 required step has a final result, applies the decision rules. On `session.input` (a code
-entered, a file uploaded) it asks the waiting steps again. Its events go through the outbox,
-in the same transaction as the state they follow from.
+entered, a file uploaded) it asks the waiting steps again, if their stored input changed.
+Events only say "look": every decision is re-derived from the rows in Postgres. Its
+events go through the outbox, in the same transaction as the state they follow from.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shared.eventing.outbox import enqueue, make_event
 from shared.platform import Platform
 from shared.runtime.function import Refused
 from shared.sessions import lifecycle
+from shared.sessions.attempts import input_marks, latest_marks, mark_for, record_attempt
 from shared.sessions.store import SessionRow, get_session
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
@@ -56,9 +58,10 @@ class Orchestrator:
                 return  # decided, reviewed or erased meanwhile: nothing to do
             wf = get_workflow(conn, session.workflow_id, session.workflow_version)
             steps = self._results(conn, str(session.id))
+            marks = input_marks(conn, str(session.id))
             if ev.type == SESSION_INPUT:
-                self._rerequest_waiting(conn, ev, session, wf.definition, steps)
-            self._advance(conn, ev.tenant_id, session, wf.definition, steps)
+                self._rerequest_waiting(conn, ev.tenant_id, session, wf.definition, steps, marks)
+            self._advance(conn, ev.tenant_id, session, wf.definition, steps, marks)
 
     @staticmethod
     def _results(conn: psycopg.Connection, session_id: str) -> dict[str, dict]:
@@ -76,47 +79,50 @@ class Orchestrator:
         wf: WorkflowDefinition,
         index: int,
         attempt: int,
+        marks: dict[str, str],
     ) -> None:
+        """Make a step due: its pending row, its stored attempt and its `check.requested`
+        (ids only: the check reads the step's params from the stored workflow)."""
         step = wf.steps[index]
+        sid = str(session.id)
         conn.execute(
             "INSERT INTO checks (tenant_id, session_id, step, check_name, status) "
             "VALUES (%s, %s, %s, %s, 'pending') ON CONFLICT (session_id, step) DO UPDATE "
             "SET status = 'pending', updated_at = now()",
-            (tenant_id, str(session.id), step.step_id, step.check),
+            (tenant_id, sid, step.step_id, step.check),
         )
-        enqueue(
+        event_id = enqueue(
             conn,
             make_event(
                 tenant_id,
                 CHECK_REQUESTED,
-                {
-                    "session_id": str(session.id),
-                    "check": step.check,
-                    "step": index,
-                    "params": step.params,
-                    "attempt": attempt,
-                },
+                {"session_id": sid, "check": step.check, "step": index, "attempt": attempt},
                 SOURCE,
-                str(session.id),
+                sid,
             ),
         )
+        mark = mark_for(marks, step.check)
+        record_attempt(conn, tenant_id, event_id, sid, step.step_id, index, attempt, mark)
 
     def _rerequest_waiting(
         self,
         conn: psycopg.Connection,
-        ev: ParsedEvent,
+        tenant_id: str,
         session: SessionRow,
         wf: WorkflowDefinition,
         steps: dict[str, dict],
+        marks: dict[str, str],
     ) -> None:
-        wanted = ev.data.check
+        """`session.input` only says "look": a step waiting for the end user runs again
+        only when the input it waits for changed in Postgres since its last attempt."""
+        last = latest_marks(conn, str(session.id))
         for i, step in enumerate(wf.steps):
             r = steps.get(step.step_id)
             if r is None or r["status"] != "pending" or not _waiting(r):
                 continue
-            if ev.data.input != "artifact_uploaded" and wanted and step.check != wanted:
+            if last.get(step.step_id) == mark_for(marks, step.check):
                 continue
-            self._request(conn, ev.tenant_id, session, wf, i, attempt=2)
+            self._request(conn, tenant_id, session, wf, i, attempt=2, marks=marks)
             r["warnings"] = []  # requested again: no longer waiting
 
     def _advance(
@@ -126,13 +132,14 @@ class Orchestrator:
         session: SessionRow,
         wf: WorkflowDefinition,
         steps: dict[str, dict],
+        marks: dict[str, str],
     ) -> None:
         for i, step in enumerate(wf.steps):
             if step.step_id in steps:
                 continue
             deps = [steps.get(d) for d in step.after]
             if all(d is not None and d["status"] != "pending" for d in deps):
-                self._request(conn, tenant_id, session, wf, i, attempt=1)
+                self._request(conn, tenant_id, session, wf, i, attempt=1, marks=marks)
                 steps[step.step_id] = {"status": "pending", "warnings": []}
 
         def blocks(step) -> bool:

@@ -25,7 +25,7 @@ TENANT = str(uuid.uuid4())
 SAMPLES = {
     SESSION_SUBMITTED: {"session_id": "s1", "workflow_id": "w1", "workflow_version": 2},
     SESSION_INPUT: {"session_id": "s1", "input": "email_verified", "check": "email"},
-    CHECK_REQUESTED: {"session_id": "s1", "check": "email", "step": 0, "params": {"a": 1}},
+    CHECK_REQUESTED: {"session_id": "s1", "check": "email", "step": 0, "attempt": 1},
     CHECK_COMPLETED: {
         "session_id": "s1",
         "check": "email",

@@ -74,16 +74,24 @@ def test_tenant_set_shape(tenant_docs):
         assert t["spec"]["filter"]["attributes"] == {
             "type": "io.idmesh.check.requested.v1",
             "checktype": check,
+            "tenantid": TENANT_ID,
         }
-        assert t["spec"]["subscriber"]["uri"] == (
-            f"http://{service_name(check)}.idmesh.svc.cluster.local"
-        )
+        # face_match is dedicated to this tenant: its Trigger points at the tenant's Service.
+        svc = f"{service_name(check)}-acme" if check == "face_match" else service_name(check)
+        assert t["spec"]["subscriber"]["uri"] == f"http://{svc}.idmesh.svc.cluster.local"
+        assert t["spec"]["subscriber"]["audience"] == f"serving.knative.dev/service/idmesh/{svc}"
         assert t["spec"]["delivery"]["timeout"] == ("PT60S" if check in IMAGE_CHECKS else "PT10S")
     routes = {
         t["spec"]["filter"]["attributes"]["type"]: t["spec"]["subscriber"]["uri"]
         for t in triggers
         if "checktype" not in t["spec"]["filter"]["attributes"]
     }
+    assert all(t["spec"]["filter"]["attributes"]["tenantid"] == TENANT_ID for t in triggers)
+    assert all(
+        t["spec"]["delivery"]["deadLetterSink"]["audience"]
+        == "serving.knative.dev/service/idmesh/dead-letters"
+        for t in triggers
+    )
     assert routes == {
         "io.idmesh.session.submitted.v1": "http://orchestrator.idmesh.svc.cluster.local",
         "io.idmesh.session.input.v1": "http://orchestrator.idmesh.svc.cluster.local",
@@ -94,11 +102,17 @@ def test_tenant_set_shape(tenant_docs):
     }
     (pa,) = _by(tenant_docs, "PeerAuthentication")
     assert pa["spec"]["mtls"]["mode"] == "STRICT"
-    (vs,) = _by(tenant_docs, "VirtualService")
-    match = vs["spec"]["http"][0]["match"][0]["headers"]["ce-tenantid"]
-    assert match == {"exact": TENANT_ID}
-    assert vs["spec"]["http"][0]["route"][0]["destination"]["host"].startswith("face-match-acme.")
-    assert all(r["retries"]["attempts"] == 0 for r in vs["spec"]["http"])
+    assert _by(tenant_docs, "VirtualService") == []
+    (svc,) = [d for d in _by(tenant_docs, "Service") if d["apiVersion"].startswith("serving")]
+    assert svc["metadata"]["name"] == "face-match-acme"
+    (policy,) = _by(tenant_docs, "EventPolicy")
+    assert policy["spec"]["to"] == [
+        {"ref": {"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "name": "default"}}
+    ]
+    assert policy["spec"]["from"] == [
+        {"sub": "system:serviceaccount:idmesh:relay"},
+        {"sub": "system:serviceaccount:tenant-acme:*"},
+    ]
 
 
 def test_platform_set_shape(platform_docs):
@@ -139,13 +153,25 @@ def test_platform_set_shape(platform_docs):
     (ping,) = _by(platform_docs, "PingSource")
     assert ping["spec"]["schedule"] == "* * * * *"
     assert ping["spec"]["sink"]["ref"]["name"] == "relay"
-    (mesh,) = _by(platform_docs, "PeerAuthentication", namespace="istio-system")
-    assert mesh["spec"]["mtls"]["mode"] == "STRICT"
+    # STRICT on idmesh's own namespace only; never a mesh-wide policy in istio-system.
+    assert _by(platform_docs, "PeerAuthentication", namespace="istio-system") == []
+    (own,) = _by(platform_docs, "PeerAuthentication", namespace="idmesh")
+    assert own["spec"]["mtls"]["mode"] == "STRICT"
+    for svc in services.values():
+        pod = svc["spec"]["template"]["spec"]
+        assert pod["automountServiceAccountToken"] is False
+        (vol,) = [v for v in pod["volumes"] if v["name"] == "kube-api-token"]
+        token = vol["projected"]["sources"][0]["serviceAccountToken"]
+        assert token["audience"] == "https://kubernetes.default.svc.cluster.local"
+        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+        assert env["IDMESH_OIDC_ISSUER_URL"] == "https://kubernetes.default.svc"
+        assert ("IDMESH_TOKEN_API_URL" in env) == (svc["metadata"]["name"] == "relay")
     (deny,) = _by(platform_docs, "AuthorizationPolicy", "deny-by-default")
     assert deny["spec"] == {}
     (orch,) = _by(platform_docs, "AuthorizationPolicy", "allow-orchestrator")
     principals = orch["spec"]["rules"][0]["from"][0]["source"]["principals"]
     assert "cluster.local/ns/knative-eventing/sa/mt-broker-filter" in principals
+    assert "cluster.local/ns/knative-serving/sa/activator" in principals
     assert not any("istio-ingressgateway" in p for p in principals)
     (api,) = _by(platform_docs, "AuthorizationPolicy", "allow-api")
     assert any(
@@ -360,9 +386,6 @@ def test_cel_duration_rules(platform_docs, tenant_docs):
     dr = copy.deepcopy(_by(platform_docs, "DestinationRule")[0])
     dr["spec"]["trafficPolicy"]["connectionPool"]["tcp"]["connectTimeout"] = "0s"
     assert _cel(dr)
-    vs = copy.deepcopy(_by(tenant_docs, "VirtualService")[0])
-    vs["spec"]["http"][0]["timeout"] = "0s"
-    assert _cel(vs)
 
 
 def test_cli_writes_and_checks(tmp_path, capsys):
@@ -387,3 +410,93 @@ def test_cli_writes_and_checks(tmp_path, capsys):
     assert "kind: PingSource" in capsys.readouterr().out
     assert cli(["manifests", "--tenant", "acme"]) == 2
     assert cli(["manifests", "--tenant", "Bad!", "--tenant-id", TENANT_ID]) == 2
+
+
+# -- security rules (issue 12): each is shown able to fail ---------------------------------
+def _errors(docs):
+    return validate_documents(docs).errors
+
+
+def test_activator_principal_follows_the_serving_version():
+    from shared.manifests.mesh import MeshProfile
+
+    assert MeshProfile().activator == "cluster.local/ns/knative-serving/sa/activator"
+    old = MeshProfile(knative_serving_version="1.10")
+    assert old.activator == "cluster.local/ns/knative-serving/sa/controller"
+    docs = render_platform(mesh=old)
+    assert any("activator's principal since Serving 1.11" in e for e in _errors(docs))
+
+
+def test_mesh_wide_peer_authentication_fails(platform_docs):
+    pa = copy.deepcopy(_by(platform_docs, "PeerAuthentication", namespace="idmesh")[0])
+    pa["metadata"]["namespace"] = "istio-system"
+    assert any("mesh-wide PeerAuthentication" in e for e in _errors([pa]))
+
+
+def test_tenant_virtual_service_fails():
+    vs = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "face-match", "namespace": "idmesh"},
+        "spec": {
+            "hosts": ["face-match.idmesh.svc.cluster.local"],
+            "http": [
+                {
+                    "match": [{"headers": {"ce-tenantid": {"exact": TENANT_ID}}}],
+                    "route": [
+                        {"destination": {"host": "face-match-acme.idmesh.svc.cluster.local"}}
+                    ],
+                }
+            ],
+        },
+    }
+    assert any("routes on ce-tenantid" in e for e in _errors([vs]))
+
+
+def test_namespace_moves_every_principal_and_subject():
+    docs = render_tenant("acme", TENANT_ID, platform_namespace="kyc") + render_platform(
+        platform_namespace="kyc"
+    )
+    assert _errors(docs) == []
+    text = yaml.safe_dump_all(docs)
+    assert "ns/idmesh/" not in text and "serviceaccount:idmesh:" not in text
+    # A principal left in the old namespace is caught.
+    bad = copy.deepcopy(docs)
+    (relay,) = _by(bad, "AuthorizationPolicy", "allow-relay")
+    relay["spec"]["rules"][0]["from"][0]["source"]["principals"].append(
+        "cluster.local/ns/idmesh/sa/api"
+    )
+    assert any("is not in namespace kyc" in e for e in _errors(bad))
+    (policy,) = _by(bad, "EventPolicy")
+    policy["spec"]["from"][0]["sub"] = "system:serviceaccount:idmesh:relay"
+    assert any("EventPolicy" in e and "not in namespace kyc" in e for e in _errors(bad))
+
+
+def test_trigger_without_tenant_filter_or_audience_fails(tenant_docs):
+    docs = copy.deepcopy(tenant_docs)
+    t = _by(docs, "Trigger")[0]
+    del t["spec"]["filter"]["attributes"]["tenantid"]
+    del t["spec"]["subscriber"]["audience"]
+    del t["spec"]["delivery"]["deadLetterSink"]["audience"]
+    errors = _errors(docs)
+    assert any("tenantid must be" in e for e in errors)
+    assert any("subscriber.audience missing" in e for e in errors)
+    assert any("deadLetterSink.audience missing" in e for e in errors)
+
+
+def test_broker_without_event_policy_fails(tenant_docs):
+    docs = [d for d in copy.deepcopy(tenant_docs) if d["kind"] != "EventPolicy"]
+    assert any("no EventPolicy" in e for e in _errors(docs))
+
+
+def test_automounted_token_fails(platform_docs):
+    svc = copy.deepcopy(_by(platform_docs, "Service", "webhooks")[0])
+    svc["spec"]["template"]["spec"]["automountServiceAccountToken"] = True
+    assert any("automountServiceAccountToken" in e for e in _errors([svc]))
+
+
+def test_dedicated_service_has_its_own_identity(tenant_docs):
+    (sa,) = _by(tenant_docs, "ServiceAccount", "face-match-acme")
+    assert sa["metadata"]["namespace"] == "idmesh"
+    (svc,) = _by(tenant_docs, "Service", "face-match-acme")
+    assert svc["spec"]["template"]["spec"]["serviceAccountName"] == "face-match-acme"

@@ -43,3 +43,51 @@ def row_counts(pg: PgStack) -> dict[str, int]:
             t: conn.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"]
             for t in (*TENANT_TABLES, "tenants", "registrations", "messages")
         }
+
+
+def stack_tenant(api, pg: PgStack, workflow: dict, receiver=None) -> tuple[str, dict, str, str]:
+    """A tenant registered through the stack's API with one workflow (and its webhook on
+    `receiver`): (tenant id, API key header, workflow id, slug)."""
+    import uuid
+
+    from shared.local.demo import code_for
+
+    email = f"t-{uuid.uuid4().hex[:8]}@tenant.example"
+    api.post("/v1/register", json={"email": email, "organization": "Flow Co"}).raise_for_status()
+    reg = api.post(
+        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
+    ).json()
+    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    if receiver is not None:
+        hook = api.put(
+            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["session.decided"]}
+        ).json()
+        receiver.secret = hook["secret"]
+    wf = api.post("/v1/workflows", headers=key, json=workflow).json()["id"]
+    with pg.admin() as conn:
+        slug = conn.execute(
+            "SELECT slug FROM tenants WHERE id = %s", (reg["tenant_id"],)
+        ).fetchone()["slug"]
+    return reg["tenant_id"], key, wf, slug
+
+
+def wait_quiet(pg, tid: str, sid: str, steps: int, timeout: float = 30.0) -> None:
+    """Wait until the workflow has answered `steps` steps and the outbox is drained."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with pg.admin() as conn:
+            answered = conn.execute(
+                "SELECT count(*) AS n FROM checks WHERE session_id = %s AND event_id IS NOT NULL",
+                (sid,),
+            ).fetchone()["n"]
+            unpublished = conn.execute(
+                "SELECT count(*) AS n FROM outbox WHERE tenant_id = %s AND published_at IS NULL",
+                (tid,),
+            ).fetchone()["n"]
+        if answered >= steps and unpublished == 0:
+            time.sleep(0.5)
+            return
+        time.sleep(0.1)
+    raise AssertionError("the workflow never went quiet")

@@ -12,38 +12,17 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from events import CHECK_REQUESTED, SESSION_SUBMITTED, build_event, to_binary_http
+from shared.eventing.outbox import row_to_event
 from shared.local.demo import WORKFLOW, code_for, run_verification
 from shared.local.webhook_receiver import WebhookReceiver
 from shared.webhooks.signing import sign
-
-
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=30) as c:
-        yield c
-
-
-@pytest.fixture()
-def receiver():
-    r = WebhookReceiver().start()
-    yield r
-    r.stop()
+from shared.workload.identity import pingsource_subject, service_audience
+from tests.platform.helpers import stack_tenant, wait_quiet
 
 
 def _tenant(api, pg, receiver=None):
-    email = f"t-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Flow Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    key = {"Authorization": f"Bearer {reg['api_key']}"}
-    if receiver is not None:
-        hook = api.put(
-            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["session.decided"]}
-        ).json()
-        receiver.secret = hook["secret"]
-    wf = api.post("/v1/workflows", headers=key, json=WORKFLOW).json()
-    return reg["tenant_id"], key, wf["id"]
+    tid, key, wf, _ = stack_tenant(api, pg, WORKFLOW, receiver)
+    return tid, key, wf
 
 
 def _wait_status(api, key, sid, statuses, timeout=30.0) -> dict:
@@ -134,8 +113,13 @@ def test_wrong_codes_then_lockout_declines(api, pg):
     assert code not in stored["code_hash"]
 
 
-def _post_event(url, ev):
+def _post_event(url, ev, stack=None, sender="broker-filter"):
+    """POST an event to a receiver; with `stack`, as the workload `sender` would (a valid
+    token for that receiver: the broker's Trigger identity for functions, the relay for a
+    broker ingress)."""
     headers, body = to_binary_http(ev)
+    if stack is not None:
+        headers.update(stack.auth_headers(sender, url))
     return httpx.post(url, headers=headers, content=body, timeout=30)
 
 
@@ -146,21 +130,7 @@ def test_event_delivered_twice_changes_nothing(api, pg, stack):
     user = {"Authorization": f"Bearer {s['session_token']}"}
     api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
     # Wait until the flow is quiet: both steps answered (waiting for codes), outbox drained.
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        with pg.admin() as conn:
-            answered = conn.execute(
-                "SELECT count(*) AS n FROM checks WHERE session_id = %s AND event_id IS NOT NULL",
-                (sid,),
-            ).fetchone()["n"]
-            unpublished = conn.execute(
-                "SELECT count(*) AS n FROM outbox WHERE tenant_id = %s AND published_at IS NULL",
-                (tid,),
-            ).fetchone()["n"]
-        if answered == 2 and unpublished == 0:
-            break
-        time.sleep(0.1)
-    time.sleep(0.5)  # replies of the last answers reach the orchestrator
+    wait_quiet(pg, tid, sid, 2)
 
     def snapshot():
         with pg.admin() as conn:
@@ -179,18 +149,22 @@ def test_event_delivered_twice_changes_nothing(api, pg, stack):
         SESSION_SUBMITTED, {"session_id": sid, "workflow_id": wf, "workflow_version": 1}, tid, "api"
     )
     orch = stack.processes["orchestrator"].spec.url
-    assert _post_event(orch, ev).status_code == 202
+    assert _post_event(orch, ev, stack).status_code == 202
     before = snapshot()
-    assert _post_event(orch, ev).status_code == 202
+    assert _post_event(orch, ev, stack).status_code == 202
     assert snapshot() == before
     # A check function answers a redelivered request with the same reply, and writes nothing.
-    req = build_event(
-        CHECK_REQUESTED, {"session_id": sid, "check": "email", "step": 0}, tid, "orchestrator"
-    )
+    with pg.admin() as conn:
+        stored = conn.execute(
+            "SELECT event FROM outbox WHERE tenant_id = %s AND event_type = %s "
+            "AND event->'data'->>'session_id' = %s AND event->'data'->>'check' = 'email'",
+            (tid, CHECK_REQUESTED, sid),
+        ).fetchone()
+    req = row_to_event(stored["event"])
     email_fn = stack.processes["email"].spec.url
-    r1 = _post_event(email_fn, req)
+    r1 = _post_event(email_fn, req, stack)
     mid = snapshot()
-    r2 = _post_event(email_fn, req)
+    r2 = _post_event(email_fn, req, stack)
     assert r1.status_code == r2.status_code == 200
     assert r1.headers["ce-id"] == r2.headers["ce-id"] and r1.content == r2.content
     assert json.loads(r2.content)["status"] == "pending"
@@ -208,17 +182,22 @@ def test_event_of_another_tenant_is_refused(api, pg, stack):
         tid_b,
         "api",
     )
-    r = _post_event(stack.processes["orchestrator"].spec.url, forged)
+    r = _post_event(stack.processes["orchestrator"].spec.url, forged, stack)
     assert r.status_code == 403
     forged_check = build_event(
         CHECK_REQUESTED, {"session_id": sid, "check": "phone", "step": 1}, tid_b, "orchestrator"
     )
-    assert _post_event(stack.processes["phone"].spec.url, forged_check).status_code == 403
+    phone_url = stack.processes["phone"].spec.url
+    assert _post_event(phone_url, forged_check, stack).status_code == 403
     # Malformed events are refused with 400 (never retried).
+    orch_url = stack.processes["orchestrator"].spec.url
     bad = httpx.post(
-        stack.processes["orchestrator"].spec.url,
+        orch_url,
         content=b"{}",
-        headers={"content-type": "application/json"},
+        headers={
+            "content-type": "application/json",
+            **stack.auth_headers("broker-filter", orch_url),
+        },
     )
     assert bad.status_code == 400
     # The broker of tenant B refuses tenant A's events.
@@ -230,7 +209,7 @@ def test_event_of_another_tenant_is_refused(api, pg, stack):
         tid_a,
         "api",
     )
-    r = _post_event(f"{stack.broker_url}/tenant-{slug_b}/default", mine)
+    r = _post_event(f"{stack.broker_url}/tenant-{slug_b}/default", mine, stack, "relay")
     assert r.status_code == 400
     assert api.get(f"/v1/sessions/{sid}", headers=key_a).json()["status"] == "not_started"
 
@@ -328,7 +307,7 @@ def test_final_refusal_reaches_the_dead_letter_sink(api, pg, stack):
         tid,
         "orchestrator",
     )
-    r = _post_event(f"{stack.broker_url}/tenant-{slug}/default", bad)
+    r = _post_event(f"{stack.broker_url}/tenant-{slug}/default", bad, stack, "relay")
     assert r.status_code == 202
     deadline = time.time() + 30
     row = None
@@ -356,16 +335,22 @@ def test_relay_function_publishes_on_a_tick(api, pg, stack):
     proc.start()
     try:
         proc.wait_ready(60)
-        r = httpx.post(
-            proc.spec.url,
-            json={"reason": "tick"},
-            headers={
-                "ce-type": "dev.knative.sources.ping",
-                "ce-id": "1",
-                "ce-source": "/ping",
-                "ce-specversion": "1.0",
-            },
+        tick = {
+            "ce-type": "dev.knative.sources.ping",
+            "ce-id": "1",
+            "ce-source": "/ping",
+            "ce-specversion": "1.0",
+        }
+        # Only the relay's PingSource may tick it (its own OIDC identity and audience).
+        aud = service_audience("idmesh", "relay")
+        other = stack.auth_headers("broker-filter", proc.spec.url, audience=aud)
+        r = httpx.post(proc.spec.url, json={"reason": "tick"}, headers={**tick, **other})
+        assert r.status_code == 403
+        assert httpx.post(proc.spec.url, json={"reason": "tick"}, headers=tick).status_code == 401
+        ping = stack.auth_headers(
+            pingsource_subject("idmesh", "relay-tick"), proc.spec.url, audience=aud
         )
+        r = httpx.post(proc.spec.url, json={"reason": "tick"}, headers={**tick, **ping})
         assert r.status_code == 202
         assert int(r.headers["x-idmesh-failed"]) == 0
     finally:

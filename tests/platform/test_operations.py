@@ -212,7 +212,7 @@ def test_sweeper_expires_and_abandons_with_events(pg, client, register):
             "UPDATE sessions SET updated_at = now() - interval '8 days' WHERE id = %s",
             (b["session_id"],),
         )
-    db = Database(pg.urls.app)
+    db = Database(pg.urls.jobs)  # the sweeper runs as the jobs' role
     try:
         assert SessionSweeper(db, idle=timedelta(days=7)).sweep() >= 2
     finally:

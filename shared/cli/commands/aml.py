@@ -85,10 +85,11 @@ def _monitor(store, version, previous_id: str | None) -> dict:
     except RuntimeError:
         return {"skipped": "no database (idmesh db start)"}
     try:
-        psycopg.connect(urls.app, connect_timeout=2).close()
+        psycopg.connect(urls.jobs, connect_timeout=2).close()
     except psycopg.OperationalError:
         return {"skipped": "database not running"}
-    platform = Platform.from_settings(settings.model_copy(update={"app_database_url": urls.app}))
+    # Monitoring starts from a cross-tenant look-up only the jobs' role may call.
+    platform = Platform.for_jobs(settings.model_copy(update={"jobs_database_url": urls.jobs}))
     try:
         diff = store.diff(version.list, previous_id, version.id)
         out = monitor_diff(platform, diff)

@@ -33,7 +33,9 @@ def _db(args) -> int:
         print("running" if running else "stopped")
         return 0 if running else 3
     urls = database_urls(settings, start=action != "url" or not settings.database_url)
-    role_url = {"app": urls.app, "owner": urls.owner, "admin": urls.admin}[args.role]
+    role_url = {"app": urls.app, "jobs": urls.jobs, "owner": urls.owner, "admin": urls.admin}[
+        args.role
+    ]
     if action == "url":
         print(role_url)
         return 0
@@ -64,7 +66,7 @@ def register(sub) -> None:
     p.add_argument("action", choices=["start", "stop", "status", "url", "psql"])
     p.add_argument(
         "--role",
-        choices=["app", "owner", "admin"],
+        choices=["app", "jobs", "owner", "admin"],
         default="app",
         help="which role's URL (url/psql); default: the application role",
     )

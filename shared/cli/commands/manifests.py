@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tag", default="latest")
     parser.add_argument("--namespace", default="idmesh", help="namespace of the functions")
     parser.add_argument(
+        "--knative-serving-version",
+        default="1.15",
+        help="installed Knative Serving (the activator's principal depends on it)",
+    )
+    parser.add_argument("--trust-domain", default="cluster.local", help="Istio trust domain")
+    parser.add_argument(
         "--check",
         action="store_true",
         help="validate against ../shared/crds and Knative's webhook rules",
@@ -38,7 +44,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.platform:
-            docs = render_platform(args.image_registry, args.tag, args.namespace)
+            from shared.manifests.mesh import MeshProfile
+
+            mesh = MeshProfile(
+                knative_serving_version=args.knative_serving_version,
+                trust_domain=args.trust_domain,
+            )
+            docs = render_platform(args.image_registry, args.tag, args.namespace, mesh)
             filename = "platform.yaml"
         else:
             if not args.tenant_id:
