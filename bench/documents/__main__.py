@@ -31,7 +31,7 @@ from shared.documents import codes
 from shared.documents.check import run_id_document, warm_up
 from shared.documents.params import IdDocumentParams
 from shared.documents.viz import name_key
-from tests.documents import generator2
+from tests.documents import forgeries, generator2
 from tests.documents.generator import CONDITIONS, KINDS, make_sample
 
 FIELDS = (
@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.documents")
     ap.add_argument("--n", type=int, default=300, help="documents from generator A")
     ap.add_argument("--n2", type=int, default=220, help="documents from generator B")
+    ap.add_argument("--forgeries", type=int, default=10, help="forged documents per kind")
     ap.add_argument("--latency-n", type=int, default=40, help="TD3 fronts timed front-only")
     ap.add_argument("--seed", type=int, default=5000)
     ap.add_argument("--json", type=Path, help="write all figures to this JSON file")
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     rss_loaded = _rss_mb()
 
     a_cond, a_kind, b_cond, b_kind = _table(), _table(), _table(), _table()
+    genuine: dict[str, dict[str, list[float]]] = {"A": defaultdict(list), "B": defaultdict(list)}
     b_codes: dict[str, int] = defaultdict(int)
     lat_fb: list[float] = []
     stage: dict[str, list[float]] = defaultdict(list)
@@ -202,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         if s.back is not None:
             lat_fb.append(r.duration_ms)
         _add([a_cond, a_kind, a_cond], [cond, kind, "ALL"], evaluate(kind, s.truth, r))
+        _cues(r, genuine["A"])
         if (i + 1) % 30 == 0:
             print(f"  A {i + 1}/{args.n} documents", flush=True)
     for i in range(args.n2):
@@ -209,10 +212,20 @@ def main(argv: list[str] | None = None) -> int:
         r = run_id_document(s2.front, s2.back, IdDocumentParams(), Ctx())
         m = evaluate(s2.kind, s2.truth, r)
         _add([b_cond, b_kind, b_cond], [s2.condition, s2.kind, "ALL"], m)
+        _cues(r, genuine["B"])
         for c in r.warning_codes():
             b_codes[c] += 1
         if (i + 1) % 30 == 0:
             print(f"  B {i + 1}/{args.n2} documents", flush=True)
+
+    # visual fraud cues: forgeries made by tests/documents/forgeries.py
+    forged: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for kind in forgeries.KINDS:
+        for i in range(args.forgeries):
+            data, _ = forgeries.make_forgery(kind, args.seed + i)
+            _cues(
+                run_id_document(data, None, IdDocumentParams(check_viz=False), Ctx()), forged[kind]
+            )
 
     # latency, front only, 1280x800 TD3 photos (the target: <= 600 ms p50)
     lat_front: list[float] = []
@@ -255,6 +268,20 @@ def main(argv: list[str] | None = None) -> int:
         cells.append(f"{worst:.3f}")
         print(name.ljust(12) + "".join(c.rjust(18) for c in cells))
 
+    print("\nVisual fraud cues: share of documents on which each cue fires")
+    cue_names = [CUE[k] for k in forgeries.KINDS]
+    print("set".ljust(28) + "".join(c[:26].rjust(34) for c in cue_names) + "any".rjust(8))
+    for name, got in [
+        *((f"genuine, generator {g} (FPR)", genuine[g]) for g in ("A", "B")),
+        *((f"forged: {k} (TPR)", forged[k]) for k in forgeries.KINDS),
+    ]:
+        cells = "".join(
+            (f"{np.mean(got[c]):.3f}" if got.get(c) else "-").rjust(34) for c in cue_names
+        )
+        anyc = f"{np.mean(got['any']):.3f}" if got.get("any") else "-"
+        print(name.ljust(28) + cells + anyc.rjust(8))
+    print("  (portrait cue only where a portrait was found; values per cue in data.forensics)")
+
     print("\nLatency (ms, models loaded once, this machine)")
     print(
         f"  front only, TD3 1280x800: p50 {_pct(lat_front, 50)}  p95 {_pct(lat_front, 95)}"
@@ -284,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
                 "by_kind": _means(b_kind),
                 "codes": b_codes,
             },
+            "forensics": {
+                "genuine_a": {k: float(np.mean(v)) for k, v in genuine["A"].items()},
+                "genuine_b": {k: float(np.mean(v)) for k, v in genuine["B"].items()},
+                **{k: {c: float(np.mean(v)) for c, v in forged[k].items()} for k in forged},
+            },
             "latency_front_ms": {"p50": _pct(lat_front, 50), "p95": _pct(lat_front, 95)},
             "latency_front_no_viz_ms": {
                 "p50": _pct(lat_front_noviz, 50),
@@ -296,6 +328,22 @@ def main(argv: list[str] | None = None) -> int:
         }
         args.json.write_text(json.dumps(out, indent=1))
     return 0
+
+
+CUE = {
+    "portrait_swap": codes.PORTRAIT_SUBSTITUTION_SUSPECTED,
+    "photocopy": codes.PHOTOCOPY_SUSPECTED,
+    "screen": codes.SCREEN_RECAPTURE_SUSPECTED,
+}
+
+
+def _cues(r: Any, into: dict[str, list[float]]) -> None:
+    """Record which visual fraud cues fired on one result."""
+    cues = (r.data.get("forensics") or {}).get("cues", [])
+    for c in cues:
+        into[c["code"]].append(float(c["fired"]))
+    if cues:
+        into["any"].append(float(any(c["fired"] for c in cues)))
 
 
 SUMMARY = (

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, ModelInfo, error_result
-from shared.documents import codes
+from shared.documents import codes, forensics
 from shared.documents import ocr as ocr_mod
 from shared.documents import portrait as portrait_mod
 from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
@@ -337,6 +337,14 @@ def _run(
     elif params.require_portrait:
         warnings.append(_warn(codes.PORTRAIT_NOT_DETECTED, "no portrait found on the document"))
 
+    # visual fraud cues on the side with the portrait (evidence kept whether or not they fire)
+    t = time.perf_counter()
+    findings = forensics.examine(face_side.page.document, face_side.face)
+    for f in findings:
+        if f.fired:
+            warnings.append(_warn(f.code, f"{face_side.name}: {f.evidence}"))
+    timings["forensics"] = _ms(t)
+
     # visual zone (front)
     if params.check_viz:
         t = time.perf_counter()
@@ -503,6 +511,7 @@ def _run(
         "viz": {k: v[0] for k, v in fr.viz.items()},
         "quality": {s.name: s.quality.model_dump() for s in sides},
         "portrait": portrait_data,
+        "forensics": {"side": face_side.name, "cues": [f.model_dump() for f in findings]},
         "age": age,
         "document_number_hash": number_hash,
         "document_number_hash_loose": number_only_hash(number) if number else None,

@@ -456,6 +456,7 @@ def date_text(d: date, style: int) -> str:
 class Page:
     image: Image.Image
     mrz_box: tuple[int, int, int, int] | None  # x0, y0, x1, y1 on the page
+    portrait_box: tuple[int, int, int, int] | None = None  # x, y, w, h on the page
 
 
 def _viz_values(p: Person, rng: random.Random) -> dict[str, str]:
@@ -483,6 +484,7 @@ def layout_page(kind: str, p: Person, rng: random.Random, side: str) -> Page:
     d = ImageDraw.Draw(img)
     lang, state = STATES[p.issuer]
     mrz_box = None
+    portrait_box = None
     ink = tuple(rng.randint(0, 45) for _ in range(3))
     # header band
     hdr = font(rng.choice(("bold", "serif")), int(ppm * rng.uniform(2.6, 3.6)))
@@ -512,6 +514,7 @@ def layout_page(kind: str, p: Person, rng: random.Random, side: str) -> Page:
         right_side = rng.random() < 0.3
         px = w - pw - int(ppm * rng.uniform(3, 8)) if right_side else int(ppm * rng.uniform(3, 8))
         img.paste(portrait_image(rng, pw, ph, grey=rng.random() < 0.4), (px, top))
+        portrait_box = (px, top, pw, ph)
         # fields in a column next to the portrait
         fx0 = int(ppm * 4) if right_side else px + pw + int(ppm * rng.uniform(4, 9))
         fx1 = px - int(ppm * 3) if right_side else w - int(ppm * 3)
@@ -572,7 +575,7 @@ def layout_page(kind: str, p: Person, rng: random.Random, side: str) -> Page:
             d.text((left, y0 + k * line_h), line, font=mf, fill=(10, 10, 10))
         mrz_box = (left, y0, left + int(mf.getlength(lines[0])), y0 + nlines * line_h)
     # rounded corners: cut to transparent later by the capture (mask)
-    return Page(img, mrz_box)
+    return Page(img, mrz_box, portrait_box)
 
 
 # ---------------------------------------------------------------------------------------
