@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from events.types import AML_HIT, SESSION_DECIDED, SESSION_UPDATED
+from events.contract import PUBLIC_EVENT_TYPES
+from events.types import SESSION_DECIDED
 from shared.manifests.render import check_slug, render_template, tenant_namespace
-
-PUBLIC_EVENT_TYPES = (SESSION_DECIDED, SESSION_UPDATED, AML_HIT)
 
 
 def render_subscriber(
