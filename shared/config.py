@@ -54,6 +54,12 @@ class Settings(BaseModel):
     registration_per_client_per_hour: int = 20
     session_ttl_days: int = 7
     log_level: str = "INFO"
+    # Log lines: "json" (one object a line, the default) or "text" (a terminal).
+    log_format: str = "json"
+    # OpenTelemetry traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; see span_dir).
+    tracing: bool = True
+    # Where finished spans are also written as JSON lines (`idmesh up` sets it; empty: none).
+    span_dir: str = ""
     extra: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

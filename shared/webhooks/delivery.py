@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from events import ParsedEvent
+from shared.observability.tracing import A_TENANT, end_span, start_span
 from shared.platform import Platform
 from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint, url_problem
 from shared.webhooks.signing import signature_header
@@ -82,6 +83,8 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
         ts = int(time.time())
         code, error = None, None
         t0 = time.perf_counter()
+        sp = start_span("webhook POST", session_id=d["session_id"] and str(d["session_id"]),
+                        attributes={"idmesh.delivery_id": str(delivery_id), A_TENANT: tenant_id})
         problem = url_problem(d["url"], platform.settings.webhook_allow_private)
         if endpoint is None:
             error = "no webhook endpoint configured"
@@ -109,6 +112,7 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
             except httpx.HTTPError as exc:
                 error = type(exc).__name__
         ms = (time.perf_counter() - t0) * 1000
+        end_span(sp, code, error)
         conn.execute(
             "INSERT INTO webhook_attempts (tenant_id, delivery_id, status_code, error, duration_ms)"
             " VALUES (%s, %s, %s, %s, %s)",
