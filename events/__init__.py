@@ -30,6 +30,7 @@ from events.types import (
     EventData,
     SessionDecided,
     SessionInput,
+    SessionStatus,
     SessionSubmitted,
     SessionUpdated,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "ParsedEvent",
     "SessionDecided",
     "SessionInput",
+    "SessionStatus",
     "SessionSubmitted",
     "SessionUpdated",
     "build_event",
