@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -25,6 +26,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+if TYPE_CHECKING:
+    from shared.checks.result import CheckResult
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -112,14 +116,25 @@ def timed(histogram: Histogram, *labels: str) -> Iterator[None]:
         (histogram.labels(*labels) if labels else histogram).observe(time.perf_counter() - t0)
 
 
-def observe_check(
-    check: str, status: str, codes: Iterable[tuple[str, str]], seconds: float
-) -> None:
-    """One finished check: its duration, status and (severity, code) pairs."""
+def observe_result(check: str, result: CheckResult, seconds: float) -> None:
+    """One finished check: its duration, status and codes (by severity)."""
     CHECK_DURATION.labels(check).observe(seconds)
-    CHECK_RESULTS.labels(check, status).inc()
-    for severity, code in codes:
-        CHECK_CODES.labels(check, severity, code).inc()
+    CHECK_RESULTS.labels(check, result.status.value).inc()
+    for w in result.warnings:
+        CHECK_CODES.labels(check, w.severity.value, w.code).inc()
+
+
+def refresh_operations(conn: Any) -> None:
+    """Set the platform-wide gauges from Postgres (a connection with no tenant)."""
+    row = conn.execute("SELECT * FROM idmesh_operations_stats()").fetchone()
+    if row:
+        for name in (
+            "outbox_pending",
+            "outbox_oldest_seconds",
+            "review_queue_depth",
+            "review_oldest_seconds",
+        ):
+            OPERATIONS.labels(name).set(float(row[name]))
 
 
 def render() -> bytes:

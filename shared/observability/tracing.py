@@ -165,11 +165,13 @@ def start_span(
     *,
     kind: SpanKind = SpanKind.CLIENT,
     session_id: str | None = None,
+    incoming: SpanContext | None = None,
     attributes: Mapping[str, Any] | None = None,
 ) -> Span:
-    """A span that the caller ends itself (`end_span`), for a call inside a larger block."""
+    """A span that the caller ends itself (`end_span`), for a call inside a larger block:
+    a child of the current span, else of `incoming` (e.g. a stored traceparent)."""
     current = trace.get_current_span().get_span_context()
-    parent, links = parent_for(session_id, current if current.is_valid else None)
+    parent, links = parent_for(session_id, current if current.is_valid else incoming)
     attrs = {k: v for k, v in (attributes or {}).items() if v is not None}
     if session_id:
         attrs[A_SESSION] = str(session_id)

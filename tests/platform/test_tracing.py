@@ -21,15 +21,26 @@ def api(stack):
         yield c
 
 
-def _wait_tree(span_dir, session_id: str, services: set[str], timeout: float = 15.0):
+def _trace(span_dir, session_id: str) -> list[dict]:
+    trace_id = f"{uuid.UUID(session_id).int:032x}"
+    return [r for r in read_spans(span_dir) if r["trace_id"] == trace_id]
+
+
+def _complete(spans: list[dict], root_id: str, services: set[str]) -> bool:
+    """Every wanted service is in the trace and every span's parent has been exported."""
+    ids = {r["span_id"] for r in spans}
+    return services <= {r["service"] for r in spans} and all(
+        r["parent_id"] in ids or r["parent_id"] == root_id for r in spans
+    )
+
+
+def _wait_trace(span_dir, session_id: str, services: set[str], timeout: float = 20.0):
+    root_id = f"{uuid.UUID(session_id).int & 0xFFFF_FFFF_FFFF_FFFF:016x}"
     deadline = time.time() + timeout
     while True:
-        spans = [
-            r for r in read_spans(span_dir) if r["trace_id"] == f"{uuid.UUID(session_id).int:032x}"
-        ]
-        seen = {r["service"] for r in spans}
-        if services <= seen or time.time() > deadline:
-            return spans, seen
+        spans = _trace(span_dir, session_id)
+        if _complete(spans, root_id, services) or time.time() > deadline:
+            return spans, root_id
         time.sleep(0.2)
 
 
@@ -50,10 +61,10 @@ def test_one_trace_per_session_across_every_event(api, pg, stack, capsys, monkey
     sid = out["session"]["session_id"]
     span_dir = stack.root / "spans"
     wanted = {"api", "relay", "orchestrator", "email", "phone", "webhooks"}
-    spans, seen = _wait_tree(span_dir, sid, wanted)
+    spans, root_id = _wait_trace(span_dir, sid, wanted)
+    seen = {r["service"] for r in spans}
     assert wanted <= seen, f"services in the trace: {seen}"
     by_id = {r["span_id"]: r for r in spans}
-    root_id = f"{uuid.UUID(sid).int & 0xFFFF_FFFF_FFFF_FFFF:016x}"
     # Every span hangs under the session's root: its parent is a span of the trace or the root.
     orphans = [
         r["name"] for r in spans if r["parent_id"] not in by_id and r["parent_id"] != root_id
@@ -66,14 +77,22 @@ def test_one_trace_per_session_across_every_event(api, pg, stack, capsys, monkey
             r = by_id[r["parent_id"]]
             yield r
 
-    webhook_call = next(r for r in spans if r["name"] == "webhook POST")
+    # The first attempt is the webhooks function's or the relay's (whichever locks the
+    # delivery first); either way it continues the trace of the decision's event.
+    calls = [r for r in spans if r["name"] == "webhook POST"]
+    ok = [r for r in calls if 200 <= r["attributes"].get("http.response.status_code", 0) < 300]
+    assert ok, [(r["service"], r["attributes"], r["status"]) for r in calls] or sorted(
+        (r["service"], r["name"]) for r in spans
+    )
+    webhook_call = ok[0]
     names = [a["name"] for a in ancestors(webhook_call)]
     assert any(n.startswith("webhooks io.idmesh.session.decided") for n in names), names
     assert any(n.startswith("orchestrator ") for n in names), names
     assert any(n.startswith("relay publish") for n in names), names
-    assert webhook_call["attributes"]["http.response.status_code"] == 200
     # Check functions ran as children of check.requested events from the orchestrator.
-    email_span = next(r for r in spans if r["service"] == "email")
+    email_span = next(r for r in spans if r["name"].startswith("email io.idmesh."))
+    check_span = next(r for r in spans if r["name"] == "check email")
+    assert by_id[check_span["parent_id"]]["service"] == "email"
     assert email_span["attributes"]["cloudevents.event_type"].endswith("check.requested.v1")
     assert email_span["attributes"]["idmesh.session_id"] == sid
 
