@@ -59,6 +59,8 @@ class Transient(Exception):
 
 class EventFunction:
     name = "function"
+    # What `start` does, as /readyz reports it while it runs.
+    start_waits_for = "database pool and models (loading, warm-up)"
 
     def start(self, settings: Settings) -> None:  # noqa: B027 - optional hook
         """Read configuration, load models, warm up."""
@@ -80,6 +82,7 @@ class FunctionHost:
         self._started = threading.Event()
         self._starting = False
         self._start_error: str | None = None
+        self._waiting_for = "process start"  # what /readyz says it waits for
         self._start_seconds: float | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -93,12 +96,15 @@ class FunctionHost:
     def _start(self) -> None:
         t0 = time.perf_counter()
         try:
+            self._waiting_for = "configuration"
             settings = self.settings or Settings.from_env()
             setup_observability(self.fn.name, settings)
             if settings.require_schema:
                 from shared.db.schema_level import wait_for_schema
 
+                self._waiting_for = "database schema (the migration Job)"
                 wait_for_schema(settings.app_database_url)
+            self._waiting_for = self.fn.start_waits_for
             self.fn.start(settings)
             self._start_seconds = time.perf_counter() - t0
             metrics.START_SECONDS.labels(self.fn.name).set(self._start_seconds)
@@ -123,7 +129,9 @@ class FunctionHost:
             self.ensure_starting()
             if self._started.is_set():
                 return _json(200, {"status": "ready", "start_seconds": self._start_seconds})
-            return _json(503, {"status": self._start_error or "starting"})
+            if self._start_error:
+                return _json(503, {"status": "failed", "error": self._start_error})
+            return _json(503, {"status": "starting", "waiting_for": self._waiting_for})
         if request.method == "GET" and path == "/metrics":
             return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
         if request.method != "POST" or path != "/":
