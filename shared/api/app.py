@@ -24,6 +24,7 @@ from shared.api.services import Services
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Principal, Reply, Router
+from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 
@@ -151,7 +152,7 @@ def create_router(services: Services) -> Router:
         "GET", "/metrics", auth="none", tags=("operations",), summary="Prometheus metrics"
     )
     def metrics(ctx: Ctx) -> Reply:
-        return Reply(200, text=metrics.render().decode(), mimetype=metrics.CONTENT_TYPE)
+        return Reply(200, text=obs_metrics.render().decode(), mimetype=obs_metrics.CONTENT_TYPE)
 
     return router
 
