@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import replace
 
 import psycopg
 
 from shared.crypto.envelope import TenantCipher
 from shared.http.problem import Problem
-from shared.sessions.sniff import ARTIFACT_KINDS, sniff
+from shared.imaging.guard import ImageLimits, ImageRefused, inspect
+from shared.sessions.sniff import ARTIFACT_KINDS, IMAGES, sniff
+
+# The most any engine accepts (proof of address: 60 Mpx, multi-page scans); each engine
+# applies its own, tighter limits again before decoding.
+UPLOAD_LIMITS = ImageLimits(
+    max_pixels=60_000_000, max_decoded_bytes=384 * 1024 * 1024, max_frames=20
+)
+IMAGE_TYPES = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "TIFF": "image/tiff",
+}
 
 
 def validate_upload(kind: str, data: bytes, max_bytes: int) -> str:
@@ -38,7 +53,40 @@ def validate_upload(kind: str, data: bytes, max_bytes: int) -> str:
             f"{detected or 'not a recognised format'}",
             code="unsupported-media-type",
         )
+    if detected in IMAGES:
+        _check_image(kind, data, detected, max_bytes)
     return detected
+
+
+_IMAGE_PROBLEMS = {
+    "too_many_pixels": (413, "Content Too Large", "image-too-large"),
+    "too_large_decoded": (413, "Content Too Large", "image-too-large"),
+    "too_many_bytes": (413, "Content Too Large", "image-too-large"),
+    "too_many_frames": (422, "Unprocessable Content", "too-many-frames"),
+}
+
+
+def _check_image(kind: str, data: bytes, detected: str, max_bytes: int) -> None:
+    """Decode the header (and walk the structure) of an image upload; pixels stay encoded.
+
+    A PNG signature followed by HTML is not an image/png; a 30000x30000 bomb is refused here,
+    before it is stored and long before any engine would decode it.
+    """
+    limits = UPLOAD_LIMITS if kind == "address_document" else replace(UPLOAD_LIMITS, max_frames=1)
+    try:
+        header = inspect(data, replace(limits, max_bytes=max_bytes), verify=True)
+    except ImageRefused as exc:
+        status, title, code = _IMAGE_PROBLEMS.get(
+            exc.reason, (422, "Unprocessable Content", "invalid-image")
+        )
+        raise Problem(status, title, f"{kind}: {exc.message}", code=code) from exc
+    if IMAGE_TYPES.get(header.format) != detected:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"{kind}: the file starts like {detected} but decodes as {header.name}",
+            code="invalid-image",
+        )
 
 
 def store_artifact(
