@@ -24,6 +24,7 @@ from shared.api.services import Services
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
 from shared.http.router import REQUEST_METRICS, Ctx, Principal, Reply, Router
+from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 
 VERSION = "0.1.0"
@@ -37,13 +38,16 @@ def _authenticator(services: Services):
         digest = secret_hash(token)
         with services.db.platform() as conn:
             if token.startswith(API_KEY_PREFIX):
-                row = conn.execute("SELECT * FROM idmesh_auth_api_key(%s)", (digest,)).fetchone()
+                row = conn.execute("SELECT * FROM idmesh_auth_api_key_v2(%s)", (digest,)).fetchone()
                 if row:
                     return Principal(
                         str(row["tenant_id"]),
                         row["tenant_slug"],
                         "api_key",
                         key_id=str(row["key_id"]),
+                        key_name=row["key_name"],
+                        scopes=None if row["scopes"] is None else frozenset(row["scopes"]),
+                        expired=row["expired"],
                     )
             elif token.startswith(SESSION_TOKEN_PREFIX):
                 row = conn.execute(
@@ -94,12 +98,27 @@ def _rate_limiter(services: Services):
     return check
 
 
+class _TenantReplaySealer:
+    """Idempotent answers sealed with the tenant's data key, bound to the Idempotency-Key:
+    `idempotency_keys` never holds a new API key or session token in plaintext."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def seal(self, conn: psycopg.Connection, tenant_id: str, key: str, answer: str) -> bytes:
+        return self.services.cipher(conn, tenant_id).seal("idempotency", key, answer.encode())
+
+    def open(self, conn: psycopg.Connection, tenant_id: str, key: str, blob: bytes) -> str:
+        return self.services.cipher(conn, tenant_id).open("idempotency", key, blob).decode()
+
+
 def create_router(services: Services) -> Router:
     s = services.settings
     router = Router(max_json_bytes=s.max_json_bytes, max_upload_bytes=s.max_upload_bytes)
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
     router.rate_limit = _rate_limiter(services)
+    router.replay_sealer = _TenantReplaySealer(services)
     for module in (
         routes_tenancy,
         routes_workflows,
@@ -113,6 +132,10 @@ def create_router(services: Services) -> Router:
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)
+
+    for route in router.routes:  # every tenant route's scope, from its declaration or the table
+        if route.auth != "none" and route.scope is None:
+            route.scope = ROUTE_SCOPES.get((route.method, route.path))
 
     openapi_cache: dict = {}
 
