@@ -11,6 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.api import (
     routes_aml,
+    routes_audit,
     routes_blocklist,
     routes_checks,
     routes_contact,
@@ -129,6 +130,7 @@ def create_router(services: Services) -> Router:
         routes_contact,
         routes_webhooks,
         routes_dead_letters,
+        routes_audit,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)

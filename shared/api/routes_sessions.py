@@ -354,7 +354,12 @@ def register_routes(router: Router, services: Services) -> None:
         body: ReviewRequest = ctx.body
         decision = dict(s.decision or {})
         decision.update(
-            {"status": body.decision, "reviewed_by": ctx.principal.actor, "rule": "manual_review"}
+            {
+                "status": body.decision,
+                "reviewed_by": ctx.principal.actor,
+                "reviewer": ctx.principal.actor_ref(),
+                "rule": "manual_review",
+            }
         )
         set_status(ctx.conn, str(s.id), body.decision, decision)
         audit(

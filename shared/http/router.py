@@ -47,6 +47,11 @@ class Principal:
         """Who, for people reading the audit trail (today a key's name; later a person)."""
         return self.key_name if self.kind == "api_key" else None
 
+    def actor_ref(self) -> dict[str, str | None]:
+        """The actor as the audit trail shows it: type, id and a name people recognise."""
+        kind, _, ident = self.actor.partition(":")
+        return {"type": kind, "id": ident, "name": self.actor_name}
+
     def may(self, scope: str) -> bool:
         return self.kind != "api_key" or self.scopes is None or scope in self.scopes
 
