@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import random
 from datetime import UTC, datetime
@@ -172,9 +173,18 @@ def create_router(services: Services) -> Router:
         return Reply(200, {"status": "ready"})
 
     @router.route(
-        "GET", "/metrics", auth="none", tags=("operations",), summary="Prometheus metrics"
+        "GET",
+        "/internal/metrics",
+        auth="none",
+        tags=("operations",),
+        summary="Prometheus metrics, for the scraper only (Bearer IDMESH_METRICS_TOKEN)",
     )
     def metrics(ctx: Ctx) -> Reply:
+        # Platform-wide counts are not for tenants: not on /v1, not without the scrape token.
+        token = s.metrics_token
+        given = ctx.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise Problem(404, "Not Found", "no such endpoint", code="not-found")
         return Reply(
             200, text=REQUEST_METRICS.render("idmesh_api"), mimetype="text/plain; version=0.0.4"
         )
