@@ -17,6 +17,7 @@ from shared.api import (
     routes_checks,
     routes_contact,
     routes_dead_letters,
+    routes_privacy,
     routes_sessions,
     routes_tenancy,
     routes_webhooks,
@@ -132,6 +133,7 @@ def create_router(services: Services) -> Router:
         routes_webhooks,
         routes_dead_letters,
         routes_audit,
+        routes_privacy,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)

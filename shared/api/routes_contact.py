@@ -18,7 +18,7 @@ from shared.contact.phone_facts import phone_facts
 from shared.eventing.outbox import enqueue, make_event
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Reply, Router
-from shared.messaging.delivery import provider_for, record_message, send_external
+from shared.messaging.delivery import SealedFor, provider_for, record_message, send_external
 
 
 class EmailSend(Strict):
@@ -73,6 +73,7 @@ def register_routes(router: Router, services: Services) -> None:
             body,
             ctx.principal.tenant_id,
             delivered=provider,
+            session=SealedFor(str(s.id), cipher, services.master_key),
         )
         if provider != "outbox":
             ctx.after_commit.append(

@@ -1,5 +1,7 @@
 """Timing sessions out: unsubmitted ones expire, idle submitted ones are abandoned; each
-change is announced as `session.updated` (so tenants' webhooks hear of it)."""
+change is announced as `session.updated` (so tenants' webhooks hear of it). Retention: a
+tenant's decided sessions are erased `retention_days` after their decision, and their
+artifacts after `artifact_retention_days` (audited as the sweeper's)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from events import SESSION_UPDATED
 from shared.audit import audit
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import enqueue, make_event
+from shared.sessions.erasure import erase_session, purge_artifacts
 
 IDLE = timedelta(days=7)
 
@@ -28,6 +31,30 @@ class SessionSweeper:
         return self.sweep()
 
     def sweep(self) -> int:
+        return self.sweep_status() + self.sweep_retention()
+
+    def sweep_retention(self, batch: int = 100) -> int:
+        with self.db.platform() as conn:
+            due = conn.execute("SELECT * FROM idmesh_retention_due(%s)", (batch,)).fetchall()
+        for row in due:
+            tid, sid = str(row["tenant_id"]), str(row["session_id"])
+            with self.db.tenant(tid) as conn:
+                if row["action"] == "erase":
+                    erase_session(conn, sid)
+                    audit(conn, tid, "sweeper", "session.erased", sid, {"reason": "retention"})
+                else:
+                    n = purge_artifacts(conn, sid)
+                    audit(
+                        conn,
+                        tid,
+                        "sweeper",
+                        "artifacts.purged",
+                        sid,
+                        {"reason": "artifact_retention", "artifacts": n},
+                    )
+        return len(due)
+
+    def sweep_status(self) -> int:
         with self.db.platform() as conn:
             changed = conn.execute(
                 "SELECT * FROM idmesh_sweep_sessions(%s)", (self.idle,)

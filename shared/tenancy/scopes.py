@@ -26,6 +26,8 @@ FALLBACK_SCOPE = "admin"
 _S = "/v1/sessions/<uuid:session_id>"
 ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/v1/tenant"): "admin",
+    ("GET", "/v1/tenant/retention"): "admin",
+    ("PUT", "/v1/tenant/retention"): "admin",
     ("POST", "/v1/api-keys"): "admin",
     ("GET", "/v1/api-keys"): "admin",
     ("DELETE", "/v1/api-keys/<uuid:key_id>"): "admin",
