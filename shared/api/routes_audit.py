@@ -37,8 +37,8 @@ def register_routes(router: Router, services: Services) -> None:
             limit = int(args.get("limit", "500"))
         except ValueError as exc:
             raise Problem(400, "Bad Request", "after and limit must be integers") from exc
-        if not 1 <= limit <= 1000 or after < 0:
-            raise Problem(400, "Bad Request", "limit must be 1..1000 and after >= 0")
+        if not 1 <= limit <= 1000 or not 0 <= after < 2**63:
+            raise Problem(400, "Bad Request", "limit must be 1..1000 and after a sequence number")
         items, nxt = tenant_audit_page(ctx.conn, after, limit)
         seq, head = audit_head(ctx.conn)
         return Reply(

@@ -69,6 +69,9 @@ def test_session_trail_and_tenant_export_through_the_api(client, pg):
     for prev, cur in zip(everything, everything[1:], strict=False):
         assert cur["prev_hash"] == prev["hash"]
     assert rest["head"] == {"seq": everything[-1]["seq"], "hash": everything[-1]["hash"]}
+    for bad in ("after=-1", f"after={10**30}", "after=x", "limit=0", "limit=1001"):
+        r = client.get(f"/v1/audit?{bad}", headers=key)
+        assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem")
 
 
 def test_concurrent_writers_keep_one_unbroken_chain(client, pg):
