@@ -108,11 +108,9 @@ def _open(data: bytes) -> Image.Image:
 
 
 def _frames(img: Image.Image, limit: int) -> int:
-    """Frames, counted no further than limit + 1 (a GIF of 10^6 frames is not walked)."""
-    declared = getattr(img, "_n_frames", None)
-    if isinstance(declared, int):
-        return declared
-    if img.format in ("GIF", "TIFF", "MPO") or getattr(img, "is_animated", False):
+    """Frames, from the header where the format declares them (PNG acTL, WebP, MPO index);
+    GIF and TIFF are walked no further than limit + 1 (their IFDs/blocks, not pixels)."""
+    if img.format in ("GIF", "TIFF"):
         n = 1
         try:
             while n <= limit:

@@ -133,9 +133,10 @@ def test_animated_and_multi_page_images_are_refused_where_one_frame_is_expected(
     from PIL import Image
 
     frames = [Image.new("RGB", (300, 300), (i * 40, 0, 0)) for i in range(3)]
-    buf = io.BytesIO()
-    frames[0].save(buf, format="PNG", save_all=True, append_images=frames[1:])
-    with pytest.raises(ImageRefused) as exc:
-        inspect(buf.getvalue())
-    assert exc.value.reason == "too_many_frames"
-    assert inspect(buf.getvalue(), ImageLimits(max_frames=3)).frames == 3
+    for fmt in ("PNG", "WEBP", "TIFF"):
+        buf = io.BytesIO()
+        frames[0].save(buf, format=fmt, save_all=True, append_images=frames[1:])
+        with pytest.raises(ImageRefused) as exc:
+            inspect(buf.getvalue())
+        assert exc.value.reason == "too_many_frames", fmt
+        assert inspect(buf.getvalue(), ImageLimits(max_frames=3)).frames == 3
