@@ -140,3 +140,41 @@ def test_animated_and_multi_page_images_are_refused_where_one_frame_is_expected(
             inspect(buf.getvalue())
         assert exc.value.reason == "too_many_frames", fmt
         assert inspect(buf.getvalue(), ImageLimits(max_frames=3)).frames == 3
+
+
+_VIDEO_PROBE = """
+import json, resource, sys, time
+from shared.faces.image_io import BadImage
+from shared.faces.video import frames_from_video
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+try:
+    frames_from_video(data)
+    outcome = "accepted"
+except BadImage as exc:
+    outcome = str(exc)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"grew_kb": after - before, "outcome": outcome}))
+"""
+
+
+def test_a_long_video_is_refused_without_decoding_it_whole(tmp_path):
+    """1000 static 640x480 frames: a few hundred KB that decode to ~920 MB if all are held."""
+    import cv2
+    import numpy as np
+
+    path = tmp_path / "long.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, (640, 480))
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    for _ in range(1000):
+        writer.write(frame)
+    writer.release()
+    assert path.stat().st_size < 2_000_000
+    out = subprocess.run(
+        [sys.executable, "-c", _VIDEO_PROBE, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "frame limit" in figures["outcome"] or "longer than" in figures["outcome"], figures
+    assert figures["grew_kb"] < 150 * 1024, figures
