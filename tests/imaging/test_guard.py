@@ -89,7 +89,7 @@ def test_bombs_cost_neither_memory_nor_time():
     assert out.returncode == 0, out.stderr[-2000:]
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["grew_kb"] < 64 * 1024, figures
-    assert figures["seconds"] < 3.0, figures
+    assert figures["seconds"] < 5.0, figures
 
 
 def test_a_png_signature_followed_by_html_is_not_an_image():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,8 @@ from shared.db.cluster import free_port
 from shared.local.process import FunctionProcess, FunctionSpec
 from tests.conftest import tenant_on
 from tests.imaging.bombs import BOMBS, png_bomb, png_header_then_html, png_then_html
+
+FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +65,12 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
             data={"kind": "selfie"},
             files={"file": ("ok.jpg", _jpeg(), "image/jpeg")},
         ).raise_for_status()
+        warm = api.post(  # the face models load here, not during the bombs
+            "/v1/checks/passive_liveness",
+            headers=key,
+            files={"image": ("obama.jpg", (FACES / "obama.jpg").read_bytes(), "image/jpeg")},
+        )
+        assert warm.status_code == 200 and warm.json()["status"] != "error", warm.text
         baseline = _hwm_mb(pid)
 
         def upload(fmt: str) -> httpx.Response:
