@@ -7,6 +7,7 @@ import uuid
 from dataclasses import replace
 
 import psycopg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.crypto.envelope import TenantCipher
 from shared.http.problem import Problem
@@ -89,6 +90,25 @@ def _check_image(kind: str, data: bytes, detected: str, max_bytes: int) -> None:
         )
 
 
+def session_cipher(conn: psycopg.Connection, cipher: TenantCipher, session_id: str) -> TenantCipher:
+    """The session's own data key (made on first use, stored sealed with the tenant key).
+
+    Erasure deletes it (crypto-shredding): artifact ciphertext left anywhere no longer opens.
+    """
+    fresh = cipher.seal("session-key", session_id, AESGCM.generate_key(bit_length=256))
+    conn.execute(
+        "INSERT INTO session_keys (tenant_id, session_id, wrapped_key) VALUES (%s, %s, %s) "
+        "ON CONFLICT (session_id) DO NOTHING",
+        (cipher.tenant_id, session_id, fresh),
+    )
+    row = conn.execute(
+        "SELECT wrapped_key FROM session_keys WHERE session_id = %s", (session_id,)
+    ).fetchone()
+    return TenantCipher(
+        cipher.tenant_id, cipher.open("session-key", session_id, row["wrapped_key"])
+    )
+
+
 def store_artifact(
     conn: psycopg.Connection,
     cipher: TenantCipher,
@@ -100,7 +120,7 @@ def store_artifact(
     artifact_id = str(uuid.uuid4())
     conn.execute(
         "INSERT INTO artifacts (id, tenant_id, session_id, kind, content_type, size_bytes, sha256,"
-        " ciphertext) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        " ciphertext, sealed_with) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'session')",
         (
             artifact_id,
             cipher.tenant_id,
@@ -109,10 +129,25 @@ def store_artifact(
             content_type,
             len(data),
             hashlib.sha256(data).hexdigest(),
-            cipher.seal("artifact", artifact_id, data),
+            session_cipher(conn, cipher, session_id).seal("artifact", artifact_id, data),
         ),
     )
     return artifact_id
+
+
+def open_artifacts(
+    conn: psycopg.Connection, cipher: TenantCipher, session_id: str, rows: list[dict]
+) -> list[bytes]:
+    """The plaintext of artifact rows (id, ciphertext, sealed_with) of one session."""
+    own = None
+    out = []
+    for r in rows:
+        if r["sealed_with"] == "session":
+            own = own or session_cipher(conn, cipher, session_id)
+            out.append(own.open("artifact", str(r["id"]), r["ciphertext"]))
+        else:
+            out.append(cipher.open("artifact", str(r["id"]), r["ciphertext"]))
+    return out
 
 
 def load_artifacts(
@@ -120,13 +155,13 @@ def load_artifacts(
 ) -> dict[str, list[bytes]]:
     """Decrypted artifacts of a session, by kind, in upload order."""
     rows = conn.execute(
-        "SELECT id, kind, ciphertext FROM artifacts WHERE session_id = %s "
+        "SELECT id, kind, ciphertext, sealed_with FROM artifacts WHERE session_id = %s "
         "AND (%s::text[] IS NULL OR kind = ANY(%s::text[])) ORDER BY created_at, id",
         (session_id, kinds, kinds),
     ).fetchall()
     out: dict[str, list[bytes]] = {}
-    for r in rows:
-        out.setdefault(r["kind"], []).append(cipher.open("artifact", str(r["id"]), r["ciphertext"]))
+    for r, data in zip(rows, open_artifacts(conn, cipher, session_id, rows), strict=True):
+        out.setdefault(r["kind"], []).append(data)
     return out
 
 

@@ -1,12 +1,14 @@
 """Erasure that erases: everything personal that is reachable from a session goes with it.
 
-Destroyed: artifacts, check results, one-time codes and their targets, face templates,
-document uses, liveness frame hashes, challenges, the messages sent to the person (sealed,
-linked by session_id), the AML monitoring enrolment and its hits (monitoring stops). Webhook
-deliveries keep only ids and status (`vendor_data` removed). The session row stays as a
-tombstone (ids, status, times) and the hash-chained audit trail stays (it holds ids, codes
-and actors, never personal values). Tenant blocklist entries made from the session stay:
-they are the tenant's fraud list (keyed fingerprints, a masked hint, a sealed template).
+Destroyed: artifacts and the session's own data key they were sealed with (crypto-shredding:
+any copy of their ciphertext left in pages or WAL no longer opens), check results, one-time
+codes and their targets, face templates, document uses, liveness frame hashes, challenges,
+the messages sent to the person (sealed, linked by session_id), the AML monitoring
+enrolment and its hits (monitoring stops). Webhook deliveries keep only ids and status
+(`vendor_data` removed). The session row stays as a tombstone (ids, status, times) and the
+hash-chained audit trail stays (it holds ids, codes and actors, never personal values).
+Tenant blocklist entries made from the session stay: they are the tenant's fraud list
+(keyed fingerprints, a masked hint, a sealed template).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _PER_SESSION = (
     "challenges",
     "aml_hits",
     "aml_subjects",
+    "session_keys",  # crypto-shredding: leftover artifact ciphertext no longer opens
 )
 
 
@@ -65,7 +68,7 @@ def erase_session(conn: psycopg.Connection, session_id: str) -> Erased:
 def purge_artifacts(conn: psycopg.Connection, session_id: str) -> int:
     """Artifact retention: the files go, results and the decision stay."""
     n = conn.execute("DELETE FROM artifacts WHERE session_id = %s", (session_id,)).rowcount
-    for table in ("face_templates", "frame_hashes"):
+    for table in ("face_templates", "frame_hashes", "session_keys"):
         conn.execute(f"DELETE FROM {table} WHERE session_id = %s", (session_id,))
     conn.execute("UPDATE sessions SET artifacts_purged_at = now() WHERE id = %s", (session_id,))
     return n

@@ -18,6 +18,7 @@ import psycopg
 from shared.audit import session_audit_trail
 from shared.crypto.envelope import TenantCipher
 from shared.messaging.delivery import open_message
+from shared.sessions.artifacts import open_artifacts
 from shared.sessions.results import load_results
 
 EXPORT_FORMAT = "idmesh.session-export.v1"
@@ -25,10 +26,11 @@ EXPORT_FORMAT = "idmesh.session-export.v1"
 
 def _artifacts(conn: psycopg.Connection, cipher: TenantCipher, sid: str) -> list[dict]:
     rows = conn.execute(
-        "SELECT id, kind, content_type, size_bytes, sha256, created_at, ciphertext "
+        "SELECT id, kind, content_type, size_bytes, sha256, created_at, ciphertext, sealed_with "
         "FROM artifacts WHERE session_id = %s ORDER BY created_at, id",
         (sid,),
     ).fetchall()
+    contents = open_artifacts(conn, cipher, sid, rows)
     return [
         {
             "artifact_id": str(r["id"]),
@@ -37,11 +39,9 @@ def _artifacts(conn: psycopg.Connection, cipher: TenantCipher, sid: str) -> list
             "size_bytes": r["size_bytes"],
             "sha256": r["sha256"],
             "created_at": r["created_at"],
-            "content_base64": base64.b64encode(
-                cipher.open("artifact", str(r["id"]), r["ciphertext"])
-            ).decode(),
+            "content_base64": base64.b64encode(data).decode(),
         }
-        for r in rows
+        for r, data in zip(rows, contents, strict=True)
     ]
 
 

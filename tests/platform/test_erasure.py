@@ -230,3 +230,44 @@ def test_retention_erases_decided_sessions_and_purges_artifacts_sooner(client, p
     trail = client.get(f"/v1/sessions/{old}/audit", headers=key).json()["items"]
     assert trail[-1]["action"] == "session.erased" and trail[-1]["actor"]["type"] == "sweeper"
     assert trail[-1]["details"] == {"reason": "retention"}
+
+
+def test_erasure_shreds_the_session_key_so_leftover_ciphertext_never_opens(client, pg):
+    """A copy of an artifact's ciphertext taken before erasure (as a dead tuple, a WAL segment
+    or a page copy would hold it) opens with the session key before, and with nothing after,
+    not even with the tenant's key."""
+    from shared.crypto.envelope import DecryptionError, TenantCipher
+
+    key = tenant_on(client, pg, "Shred Co")
+    tenant_id = client.get("/v1/tenant", headers=key).json()["tenant_id"]
+    wf = client.post(
+        "/v1/workflows", headers=key, json={"name": "c", "steps": [{"check": "email"}]}
+    ).json()["id"]
+    sid = client.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()["session_id"]
+    photo = _selfie_with_marker(f"shred-{uuid.uuid4().hex}")
+    art = client.post(
+        f"/v1/sessions/{sid}/artifacts",
+        headers=key,
+        data={"kind": "selfie"},
+        files={"file": ("me.jpg", photo, "image/jpeg")},
+    ).json()["artifact_id"]
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT a.ciphertext, a.sealed_with, k.wrapped_key, t.wrapped_dek FROM artifacts a "
+            "JOIN session_keys k ON k.session_id = a.session_id "
+            "JOIN tenants t ON t.id = a.tenant_id WHERE a.id = %s",
+            (art,),
+        ).fetchone()
+    tenant = TenantCipher.unwrap(load_master_key(pg.settings), tenant_id, row["wrapped_dek"])
+    own = TenantCipher(tenant_id, tenant.open("session-key", sid, row["wrapped_key"]))
+    assert row["sealed_with"] == "session"
+    assert own.open("artifact", art, row["ciphertext"]) == photo
+
+    assert client.delete(f"/v1/sessions/{sid}", headers=key).status_code == 204
+    with pg.admin() as conn:
+        left = conn.execute(
+            "SELECT count(*) AS n FROM session_keys WHERE session_id = %s", (sid,)
+        ).fetchone()["n"]
+    assert left == 0
+    with pytest.raises(DecryptionError):
+        tenant.open("artifact", art, row["ciphertext"])
