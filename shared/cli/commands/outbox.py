@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
@@ -13,6 +15,17 @@ from shared.db.bootstrap import database_urls
 from shared.messaging.delivery import open_message, recipient_hash
 
 
+def _embedded_master_key(conn: psycopg.Connection) -> bytes | None:
+    """The local master key of idmesh's embedded cluster (DATA_DIR/pg/data ->
+    DATA_DIR/master.key), when this operator can read it; None elsewhere."""
+    try:
+        pgdata = Path(conn.execute("SHOW data_directory").fetchone()["data_directory"])
+        key_file = pgdata.parent.parent / "master.key"
+        return base64.b64decode(key_file.read_bytes()) if key_file.is_file() else None
+    except (psycopg.Error, OSError, ValueError):
+        return None
+
+
 def read_messages(
     admin_url: str, to: str | None = None, limit: int = 20, master_key: bytes | None = None
 ) -> list[dict]:
@@ -21,8 +34,9 @@ def read_messages(
     Messages about a session are sealed with their tenant's key: with the master key they
     are opened (and `to` also finds them by their keyed recipient hash), else shown sealed.
     """
-    digest = recipient_hash(master_key, to) if (master_key and to) else None
     with psycopg.connect(admin_url, row_factory=dict_row) as conn:
+        master_key = master_key or _embedded_master_key(conn)
+        digest = recipient_hash(master_key, to) if (master_key and to) else None
         rows = conn.execute(
             "SELECT m.id, m.tenant_id, m.session_id, m.channel, m.recipient, m.subject, m.body,"
             " m.sealed, m.delivered, m.created_at, t.wrapped_dek FROM messages m "
