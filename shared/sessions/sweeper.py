@@ -1,25 +1,33 @@
-"""Timing sessions out: unsubmitted ones expire, idle submitted ones are abandoned; each
-change is announced as `session.updated` (so tenants' webhooks hear of it). Retention: a
-tenant's decided sessions are erased `retention_days` after their decision, and their
-artifacts after `artifact_retention_days` (audited as the sweeper's)."""
+"""Timing sessions out: unsubmitted ones expire, idle submitted ones are abandoned.
+
+A look-up across tenants finds the candidates (ids only); each change is then made by the
+lifecycle (`expire` / `abandon`) in that tenant's transaction, after re-reading the row under
+lock, so it has its audit entry and its `session.updated` like every other transition.
+
+Retention: a tenant's final sessions are erased (`lifecycle.erase`) `retention_days` after
+their decision, and their artifacts purged after `artifact_retention_days`, audited as the
+sweeper's with the reason."""
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from events import SESSION_UPDATED
 from shared.audit import audit
 from shared.db.tenant_tx import Database
-from shared.eventing.outbox import enqueue, make_event
-from shared.sessions.erasure import erase_session, purge_artifacts
+from shared.sessions import lifecycle
+from shared.sessions.erasure import purge_artifacts
+from shared.sessions.store import get_session
 
 IDLE = timedelta(days=7)
+ACTOR = "sweeper"
 
 
 class SessionSweeper:
-    def __init__(self, db: Database, every_seconds: float = 60.0, idle: timedelta = IDLE) -> None:
-        self.db, self.every, self.idle = db, every_seconds, idle
+    def __init__(
+        self, db: Database, every_seconds: float = 60.0, idle: timedelta = IDLE, batch: int = 500
+    ) -> None:
+        self.db, self.every, self.idle, self.batch = db, every_seconds, idle, batch
         self._last = 0.0
 
     def __call__(self, _client=None) -> int:
@@ -33,48 +41,49 @@ class SessionSweeper:
     def sweep(self) -> int:
         return self.sweep_status() + self.sweep_retention()
 
-    def sweep_retention(self, batch: int = 100) -> int:
+    def sweep_retention(self) -> int:
         with self.db.platform() as conn:
-            due = conn.execute("SELECT * FROM idmesh_retention_due(%s)", (batch,)).fetchall()
+            due = conn.execute("SELECT * FROM idmesh_retention_due(%s)", (self.batch,)).fetchall()
+        done = 0
         for row in due:
-            tid, sid = str(row["tenant_id"]), str(row["session_id"])
+            tid = str(row["tenant_id"])
             with self.db.tenant(tid) as conn:
+                s = get_session(conn, row["session_id"], for_update=True)
+                if s is None or s.deleted_at is not None:
+                    continue
                 if row["action"] == "erase":
-                    erase_session(conn, sid)
-                    audit(conn, tid, "sweeper", "session.erased", sid, {"reason": "retention"})
+                    lifecycle.erase(conn, tid, ACTOR, s, {"reason": "retention"})
                 else:
-                    n = purge_artifacts(conn, sid)
+                    n = purge_artifacts(conn, str(s.id))
                     audit(
                         conn,
                         tid,
-                        "sweeper",
+                        ACTOR,
                         "artifacts.purged",
-                        sid,
+                        str(s.id),
                         {"reason": "artifact_retention", "artifacts": n},
                     )
-        return len(due)
+                done += 1
+        return done
 
     def sweep_status(self) -> int:
         with self.db.platform() as conn:
-            changed = conn.execute(
-                "SELECT * FROM idmesh_sweep_sessions(%s)", (self.idle,)
+            due = conn.execute(
+                "SELECT * FROM idmesh_sessions_due(%s, %s)", (self.idle, self.batch)
             ).fetchall()
-        for row in changed:
-            tid, sid = str(row["tenant_id"]), str(row["session_id"])
+        changed = 0
+        for row in due:
+            tid = str(row["tenant_id"])
             with self.db.tenant(tid) as conn:
-                audit(conn, tid, "sweeper", f"session.{row['status']}", sid)
-                enqueue(
-                    conn,
-                    make_event(
-                        tid,
-                        SESSION_UPDATED,
-                        {
-                            "session_id": sid,
-                            "status": row["status"],
-                            "previous_status": row["previous_status"],
-                        },
-                        "/idmesh/api",
-                        sid,
-                    ),
-                )
-        return len(changed)
+                s = get_session(conn, row["session_id"], for_update=True)
+                if s is None or s.deleted_at is not None:
+                    continue
+                now = datetime.now(UTC)
+                if s.status == "not_started" and s.expires_at <= now:
+                    lifecycle.expire(conn, tid, ACTOR, s)
+                elif s.status == "in_progress" and s.updated_at <= now - self.idle:
+                    lifecycle.abandon(conn, tid, ACTOR, s)
+                else:
+                    continue  # changed since it was found
+                changed += 1
+        return changed
