@@ -14,7 +14,9 @@ from shared.imaging.guard import ImageLimits, ImageRefused, decode_bgr
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-MIN_SIDE = 200
+# Below this the MRZ characters of even a TD1 card filling the frame are under 4 px: nothing
+# can read them. Larger small captures are enlarged before reading, not refused.
+MIN_SIDE = 120
 LIMITS = ImageLimits(max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS, min_side=MIN_SIDE)
 _CODES = {
     "empty": codes.INVALID_IMAGE,
@@ -42,5 +44,8 @@ def decode_image(data: bytes, side: str = "front") -> tuple[np.ndarray, str]:
     try:
         bgr, header = decode_bgr(bytes(data), LIMITS)
     except ImageRefused as exc:
-        raise ImageInputError(_CODES[exc.reason], f"{side}: {exc.message}") from exc
+        message = exc.message
+        if exc.reason == "too_small":
+            message += ": characters would be under 4 px"
+        raise ImageInputError(_CODES[exc.reason], f"{side}: {message}") from exc
     return bgr, header.name
