@@ -53,6 +53,8 @@ class Settings(BaseModel):
     registration_per_email_per_hour: int = 5
     registration_per_client_per_hour: int = 20
     session_ttl_days: int = 7
+    # The scraper's bearer token for GET /internal/metrics on the API (empty: not served).
+    metrics_token: str = ""
     log_level: str = "INFO"
     # Cluster installs: readiness waits until the migration Job applied every migration of
     # this image (shared/db/schema_level.py).

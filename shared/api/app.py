@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import random
 from datetime import UTC, datetime
@@ -11,10 +12,12 @@ from werkzeug.wrappers import Request, Response
 
 from shared.api import (
     routes_aml,
+    routes_audit,
     routes_blocklist,
     routes_checks,
     routes_contact,
     routes_dead_letters,
+    routes_privacy,
     routes_sessions,
     routes_tenancy,
     routes_webhooks,
@@ -26,6 +29,7 @@ from shared.http.problem import Problem
 from shared.http.router import Ctx, Principal, Reply, Router
 from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
+from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 
 VERSION = "0.1.0"
@@ -39,13 +43,16 @@ def _authenticator(services: Services):
         digest = secret_hash(token)
         with services.db.platform() as conn:
             if token.startswith(API_KEY_PREFIX):
-                row = conn.execute("SELECT * FROM idmesh_auth_api_key(%s)", (digest,)).fetchone()
+                row = conn.execute("SELECT * FROM idmesh_auth_api_key_v2(%s)", (digest,)).fetchone()
                 if row:
                     return Principal(
                         str(row["tenant_id"]),
                         row["tenant_slug"],
                         "api_key",
                         key_id=str(row["key_id"]),
+                        key_name=row["key_name"],
+                        scopes=None if row["scopes"] is None else frozenset(row["scopes"]),
+                        expired=row["expired"],
                     )
             elif token.startswith(SESSION_TOKEN_PREFIX):
                 row = conn.execute(
@@ -96,12 +103,27 @@ def _rate_limiter(services: Services):
     return check
 
 
+class _TenantReplaySealer:
+    """Idempotent answers sealed with the tenant's data key, bound to the Idempotency-Key:
+    `idempotency_keys` never holds a new API key or session token in plaintext."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def seal(self, conn: psycopg.Connection, tenant_id: str, key: str, answer: str) -> bytes:
+        return self.services.cipher(conn, tenant_id).seal("idempotency", key, answer.encode())
+
+    def open(self, conn: psycopg.Connection, tenant_id: str, key: str, blob: bytes) -> str:
+        return self.services.cipher(conn, tenant_id).open("idempotency", key, blob).decode()
+
+
 def create_router(services: Services) -> Router:
     s = services.settings
     router = Router(max_json_bytes=s.max_json_bytes, max_upload_bytes=s.max_upload_bytes)
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
     router.rate_limit = _rate_limiter(services)
+    router.replay_sealer = _TenantReplaySealer(services)
     for module in (
         routes_tenancy,
         routes_workflows,
@@ -112,9 +134,15 @@ def create_router(services: Services) -> Router:
         routes_contact,
         routes_webhooks,
         routes_dead_letters,
+        routes_audit,
+        routes_privacy,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)
+
+    for route in router.routes:  # every tenant route's scope, from its declaration or the table
+        if route.auth != "none" and route.scope is None:
+            route.scope = ROUTE_SCOPES.get((route.method, route.path))
 
     openapi_cache: dict = {}
 
@@ -149,9 +177,18 @@ def create_router(services: Services) -> Router:
         return Reply(200, {"status": "ready"})
 
     @router.route(
-        "GET", "/metrics", auth="none", tags=("operations",), summary="Prometheus metrics"
+        "GET",
+        "/internal/metrics",
+        auth="none",
+        tags=("operations",),
+        summary="Prometheus metrics, for the scraper only (Bearer IDMESH_METRICS_TOKEN)",
     )
     def metrics(ctx: Ctx) -> Reply:
+        # Platform-wide counts are not for tenants: not on /v1, not without the scrape token.
+        token = s.metrics_token
+        given = ctx.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise Problem(404, "Not Found", "no such endpoint", code="not-found")
         return Reply(200, text=obs_metrics.render().decode(), mimetype=obs_metrics.CONTENT_TYPE)
 
     return router

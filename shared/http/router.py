@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import psycopg
 from pydantic import BaseModel, ValidationError
@@ -38,10 +38,26 @@ class Principal:
     kind: Literal["api_key", "session_token"]
     key_id: str | None = None
     session_id: str | None = None
+    key_name: str | None = None
+    scopes: frozenset[str] | None = None  # an API key's scopes; None: every scope
+    expired: bool = False
 
     @property
     def actor(self) -> str:
         return f"api_key:{self.key_id}" if self.kind == "api_key" else f"session:{self.session_id}"
+
+    @property
+    def actor_name(self) -> str | None:
+        """Who, for people reading the audit trail (today a key's name; later a person)."""
+        return self.key_name if self.kind == "api_key" else None
+
+    def actor_ref(self) -> dict[str, str | None]:
+        """The actor as the audit trail shows it: type, id and a name people recognise."""
+        kind, _, ident = self.actor.partition(":")
+        return {"type": kind, "id": ident, "name": self.actor_name}
+
+    def may(self, scope: str) -> bool:
+        return self.kind != "api_key" or self.scopes is None or scope in self.scopes
 
 
 @dataclass
@@ -83,6 +99,14 @@ class Ctx:
 Handler = Callable[..., Reply]
 
 
+class ReplaySealer(Protocol):
+    """Seals the stored answer of an idempotent request: it may hold a new secret."""
+
+    def seal(self, conn: psycopg.Connection, tenant_id: str, key: str, answer: str) -> bytes: ...
+
+    def open(self, conn: psycopg.Connection, tenant_id: str, key: str, blob: bytes) -> str: ...
+
+
 @dataclass
 class Route:
     method: str
@@ -96,6 +120,7 @@ class Route:
     idempotent: bool
     multipart: bool
     tags: tuple[str, ...]
+    scope: str | None = None  # the API key scope the route needs (see shared/tenancy/scopes)
 
 
 class Router:
@@ -109,6 +134,9 @@ class Router:
         self.authenticate: Callable[[str], Principal | None] = lambda token: None
         self.tenant_tx: Callable[[str], Any] | None = None
         self.rate_limit: Callable[[psycopg.Connection, Principal], dict[str, str]] | None = None
+        # Seals/opens idempotent replay records (they may carry secrets): set by the app.
+        self.replay_sealer: ReplaySealer | None = None
+        self.fallback_scope = "admin"  # a tenant route that declares no scope (fail closed)
 
     def route(
         self,
@@ -123,6 +151,7 @@ class Router:
         idempotent: bool = False,
         multipart: bool = False,
         tags: tuple[str, ...] = (),
+        scope: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
             r = Route(
@@ -137,6 +166,7 @@ class Router:
                 idempotent,
                 multipart,
                 tags,
+                scope,
             )
             self.routes.append(r)
             self._map.add(Rule(path, methods=[method], endpoint=len(self.routes) - 1))
@@ -249,7 +279,8 @@ class Router:
             "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{ctx.principal.tenant_id}:{key}",)
         )
         row = conn.execute(
-            "SELECT method, path, request_hash, status, response FROM idempotency_keys "
+            "SELECT method, path, request_hash, status, response_enc AS response "
+            "FROM idempotency_keys "
             "WHERE tenant_id = %s AND key = %s",
             (ctx.principal.tenant_id, key),
         ).fetchone()
@@ -265,7 +296,8 @@ class Router:
                     "this Idempotency-Key was used with a different request",
                     code="idempotency-key-reused",
                 )
-            resp = Reply(row["status"], row["response"]).to_response()
+            stored = self._replay_sealer().open(conn, ctx.principal.tenant_id, key, row["response"])
+            resp = Reply(row["status"], json.loads(stored)).to_response()
             resp.headers["Idempotent-Replayed"] = "true"
             return resp
         reply = route.handler(ctx, **params)
@@ -274,7 +306,7 @@ class Router:
         )
         conn.execute(
             "INSERT INTO idempotency_keys (tenant_id, key, method, path, request_hash, status, "
-            "response) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "response_enc) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (
                 ctx.principal.tenant_id,
                 key,
@@ -282,10 +314,17 @@ class Router:
                 ctx.request.path,
                 fingerprint,
                 reply.status,
-                json.dumps(payload, default=str),
+                self._replay_sealer().seal(
+                    conn, ctx.principal.tenant_id, key, json.dumps(payload, default=str)
+                ),
             ),
         )
         return reply.to_response()
+
+    def _replay_sealer(self) -> ReplaySealer:
+        if self.replay_sealer is None:
+            raise RuntimeError("idempotent routes need a replay sealer")
+        return self.replay_sealer
 
     def _auth(self, request: Request, route: Route) -> Principal | None:
         if route.auth == "none":
@@ -309,9 +348,26 @@ class Router:
                 code="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if principal.expired:
+            raise Problem(
+                401,
+                "Unauthorized",
+                "the key has expired",
+                code="key-expired",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         if principal.kind == "session_token" and route.auth != "tenant_or_session":
             raise Problem(
                 403, "Forbidden", "a session token cannot call this endpoint", code="forbidden"
+            )
+        scope = route.scope or self.fallback_scope
+        if not principal.may(scope):
+            raise Problem(
+                403,
+                "Forbidden",
+                f"this API key lacks the `{scope}` scope",
+                code="insufficient-scope",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{scope}"'},
             )
         return principal
 
