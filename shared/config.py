@@ -47,8 +47,14 @@ class Settings(BaseModel):
     sms_webhook_secret: str = ""
     # Webhooks may target loopback/private addresses (local development only).
     webhook_allow_private: bool = False
-    # Per-tenant rate limit: requests per minute.
+    # Rate limits, requests per minute: per API key; per session token and per client
+    # address for end users (who must not be able to exhaust the tenant's own budget).
     rate_limit_per_minute: int = 600
+    session_rate_limit_per_minute: int = 120
+    client_rate_limit_per_minute: int = 300
+    # Proxies in front of the API that append to X-Forwarded-For (the Istio ingress gateway:
+    # 1). 0: the peer address is the client's; a client-written header is never believed.
+    trusted_proxy_count: int = 0
     # Registration limits.
     registration_per_email_per_hour: int = 5
     registration_per_client_per_hour: int = 20
