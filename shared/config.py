@@ -34,6 +34,8 @@ class Settings(BaseModel):
     # Public base URL of the API, used for session URLs.
     public_url: str = "http://127.0.0.1:8080"
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Seconds a request waits for a database connection before answering 503.
+    db_acquire_timeout: float = 10.0
     max_json_bytes: int = 256 * 1024
     # SMTP delivery of codes (empty host: local outbox only).
     smtp_host: str = ""

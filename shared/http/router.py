@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import psycopg
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -160,6 +161,15 @@ class Router:
             resp = p.response()
         except HTTPException as exc:  # werkzeug's own (e.g. bad multipart, too large)
             resp = Problem(exc.code or 400, exc.name, exc.description or "").response()
+        except (psycopg.OperationalError, PoolTimeout):
+            log.warning("database unavailable on %s %s", request.method, request.path)
+            resp = Problem(
+                503,
+                "Service Unavailable",
+                "the database is not reachable; retry shortly",
+                code="database-unavailable",
+                headers={"Retry-After": "2"},
+            ).response()
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             resp = Problem(
