@@ -17,7 +17,10 @@ def decode_image(data: bytes, max_side: int = MAX_SIDE) -> np.ndarray:
     if not data:
         raise BadImage("empty image")
     buf = np.frombuffer(data, dtype=np.uint8)
-    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    except cv2.error as exc:  # e.g. a header claiming more pixels than OpenCV's limit
+        raise BadImage("not a decodable image (JPEG/PNG/WebP...)") from exc
     if img is None or img.size == 0:
         raise BadImage("not a decodable image (JPEG/PNG/WebP...)")
     h, w = img.shape[:2]
