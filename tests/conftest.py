@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,16 +59,27 @@ def pg() -> Iterator[PgStack]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def api_url(pg: PgStack) -> Iterator[str]:
-    spec = FunctionSpec(name="api", target="api", folder="api", port=free_port())
-    proc = FunctionProcess(spec, pg.env(), pg.data_dir / "logs")
+@contextmanager
+def function_process(
+    pg: PgStack, target: str = "api", name: str | None = None, **env: str
+) -> Iterator[str]:
+    """One function (default: the API) in its own process on `pg`, with extra IDMESH_*
+    settings (`rate_limit_per_minute="5"` sets IDMESH_RATE_LIMIT_PER_MINUTE); its URL."""
+    spec = FunctionSpec(name=name or target, target=target, folder=target, port=free_port())
+    extra = {f"IDMESH_{k.upper()}": v for k, v in env.items()}
+    proc = FunctionProcess(spec, {**pg.env(), **extra}, pg.data_dir / "logs")
     proc.start()
     try:
         proc.wait_ready(60)
         yield spec.url
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def api_url(pg: PgStack) -> Iterator[str]:
+    with function_process(pg) as url:
+        yield url
 
 
 @pytest.fixture()

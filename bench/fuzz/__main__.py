@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             "-q",
             "-p",
             "no:cacheprovider",
+            "--timeout=0",
             "tests/platform/test_fuzz_api.py",
             "tests/test_fuzz_parsers.py",
         ]

@@ -13,21 +13,19 @@ import httpx
 
 from shared.config import Settings
 from shared.db.bootstrap import prepare_database
-from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.local.process import FunctionProcess, FunctionSpec
-from tests.conftest import PgStack, make_data_dir, tenant_on
+from shared.db.cluster import EmbeddedPostgres
+from tests.conftest import PgStack, function_process, make_data_dir, tenant_on
 
 
 def test_no_dead_connections_after_postgres_restart():
     data_dir = make_data_dir()
     settings = Settings(data_dir=data_dir)
     pg = PgStack(settings, prepare_database(settings), data_dir)
-    spec = FunctionSpec(name="api-restart", target="api", folder="api", port=free_port())
-    proc = FunctionProcess(spec, {**pg.env(), "IDMESH_DB_ACQUIRE_TIMEOUT": "3"}, data_dir / "logs")
-    proc.start()
     try:
-        proc.wait_ready(60)
-        with httpx.Client(base_url=spec.url, timeout=30) as api:
+        with (
+            function_process(pg, name="api-restart", db_acquire_timeout="3") as url,
+            httpx.Client(base_url=url, timeout=30) as api,
+        ):
             key = tenant_on(api, pg, "Restart Co")
             # Fill the pool with several open connections.
             with ThreadPoolExecutor(8) as pool:
@@ -48,6 +46,5 @@ def test_no_dead_connections_after_postgres_restart():
             statuses = [r.status_code for r in after]
             assert statuses == [200] * 40, statuses
     finally:
-        proc.stop()
         EmbeddedPostgres(data_dir).stop()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from shared.db.cluster import free_port
 from shared.http.client_addr import client_addr
-from shared.local.process import FunctionProcess, FunctionSpec
-from tests.conftest import SIMPLE_WORKFLOW, PgStack, latest_code
+from tests.conftest import SIMPLE_WORKFLOW, PgStack, function_process, latest_code
 
 KEY_LIMIT, SESSION_LIMIT, SIGNUPS_PER_ADDR = 40, 15, 3
 
@@ -26,31 +25,26 @@ KEY_LIMIT, SESSION_LIMIT, SIGNUPS_PER_ADDR = 40, 15, 3
 @pytest.fixture(scope="module")
 def replicas(pg: PgStack) -> Iterator[list[httpx.Client]]:
     """Two API processes (replicas) on one database, one trusted proxy in front."""
-    env = {
-        **pg.env(),
-        "IDMESH_RATE_LIMIT_PER_MINUTE": str(KEY_LIMIT),
-        "IDMESH_SESSION_RATE_LIMIT_PER_MINUTE": str(SESSION_LIMIT),
-        "IDMESH_CLIENT_RATE_LIMIT_PER_MINUTE": "1000",
-        "IDMESH_TRUSTED_PROXY_COUNT": "1",
-        "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": str(SIGNUPS_PER_ADDR),
-        "IDMESH_REGISTRATION_PER_EMAIL_PER_HOUR": "5",
+    limits = {
+        "rate_limit_per_minute": str(KEY_LIMIT),
+        "session_rate_limit_per_minute": str(SESSION_LIMIT),
+        "client_rate_limit_per_minute": "1000",
+        "trusted_proxy_count": "1",
+        "registration_per_client_per_hour": str(SIGNUPS_PER_ADDR),
+        "registration_per_email_per_hour": "5",
     }
-    procs = []
-    for i in range(2):
-        spec = FunctionSpec(name=f"api-fair-{i}", target="api", folder="api", port=free_port())
-        procs.append(FunctionProcess(spec, env, pg.data_dir / "logs"))
-        procs[-1].start()
-    clients = []
-    try:
-        for p in procs:
-            p.wait_ready(60)
-            clients.append(httpx.Client(base_url=p.spec.url, timeout=30))
-        yield clients
-    finally:
-        for c in clients:
-            c.close()
-        for p in procs:
-            p.stop()
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                httpx.Client(
+                    base_url=stack.enter_context(
+                        function_process(pg, name=f"api-fair-{i}", **limits)
+                    ),
+                    timeout=30,
+                )
+            )
+            for i in range(2)
+        ]
 
 
 def _addr() -> str:

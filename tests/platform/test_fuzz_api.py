@@ -17,9 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
-from shared.db.cluster import free_port
-from shared.local.process import FunctionProcess, FunctionSpec
-from tests.conftest import PgStack, tenant_on
+from tests.conftest import PgStack, function_process, tenant_on
 
 EXAMPLES = int(os.environ.get("IDMESH_FUZZ_EXAMPLES", "8"))
 SERVER_ERRORS: list[str] = []  # every 5xx seen, for the bench's summary
@@ -28,20 +26,15 @@ STATUSES: dict[int, int] = {}  # answers by status code, for the bench's summary
 
 @pytest.fixture(scope="module")
 def fuzz_api(pg: PgStack) -> Iterator[str]:
-    spec = FunctionSpec(name="api-fuzz", target="api", folder="api", port=free_port())
-    env = {
-        **pg.env(),
-        "IDMESH_RATE_LIMIT_PER_MINUTE": "1000000",
-        "IDMESH_SESSION_RATE_LIMIT_PER_MINUTE": "1000000",
-        "IDMESH_CLIENT_RATE_LIMIT_PER_MINUTE": "1000000",
-    }
-    proc = FunctionProcess(spec, env, pg.data_dir / "logs")
-    proc.start()
-    try:
-        proc.wait_ready(60)
-        yield spec.url
-    finally:
-        proc.stop()
+    unlimited = "1000000"
+    with function_process(
+        pg,
+        name="api-fuzz",
+        rate_limit_per_minute=unlimited,
+        session_rate_limit_per_minute=unlimited,
+        client_rate_limit_per_minute=unlimited,
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

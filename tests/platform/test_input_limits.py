@@ -153,8 +153,7 @@ def test_event_with_non_uuid_session_id_is_400_not_500(pg):
 
     from events import SESSION_SUBMITTED, build_event, to_binary_http
     from events.types import SessionSubmitted
-    from shared.db.cluster import free_port
-    from shared.local.process import FunctionProcess, FunctionSpec
+    from tests.conftest import function_process
 
     with pytest.raises(ValueError):
         SessionSubmitted(session_id="not-a-uuid", workflow_id=str(uuid.uuid4()), workflow_version=1)
@@ -169,14 +168,6 @@ def test_event_with_non_uuid_session_id_is_400_not_500(pg):
     )
     headers, body = to_binary_http(ev)
     body = body.replace(ev.data["session_id"].encode(), b"not-a-uuid")
-    spec = FunctionSpec(
-        name="orchestrator-t", target="orchestrator", folder="orchestrator", port=free_port()
-    )
-    proc = FunctionProcess(spec, pg.env(), pg.data_dir / "logs")
-    proc.start()
-    try:
-        proc.wait_ready(60)
-        r = httpx.post(spec.url + "/", headers=headers, content=body, timeout=30)
-    finally:
-        proc.stop()
+    with function_process(pg, "orchestrator", name="orchestrator-t") as url:
+        r = httpx.post(url + "/", headers=headers, content=body, timeout=30)
     assert r.status_code == 400, r.text

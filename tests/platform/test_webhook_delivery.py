@@ -20,13 +20,11 @@ from standardwebhooks import Webhook
 
 from events import SESSION_DECIDED, build_event, to_binary_http
 from events.codec import parse_http
-from shared.db.cluster import free_port
-from shared.local.process import FunctionProcess, FunctionSpec
 from shared.platform import Platform
 from shared.webhooks.address_policy import address_problem
 from shared.webhooks.delivery import attempt, record_delivery
 from shared.webhooks.endpoint import set_endpoint, url_problem
-from tests.conftest import PgStack, tenant_on
+from tests.conftest import PgStack, function_process, tenant_on
 
 
 class Receiver:
@@ -76,17 +74,11 @@ def receivers() -> Iterator:
 @pytest.fixture(scope="module")
 def dev_api(pg: PgStack) -> Iterator[httpx.Client]:
     """An API that lets webhooks target loopback (local development mode)."""
-    spec = FunctionSpec(name="api-webhooks", target="api", folder="api", port=free_port())
-    proc = FunctionProcess(
-        spec, {**pg.env(), "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true"}, pg.data_dir / "logs"
-    )
-    proc.start()
-    try:
-        proc.wait_ready(60)
-        with httpx.Client(base_url=spec.url, timeout=30) as c:
-            yield c
-    finally:
-        proc.stop()
+    with (
+        function_process(pg, name="api-webhooks", webhook_allow_private="true") as url,
+        httpx.Client(base_url=url, timeout=30) as c,
+    ):
+        yield c
 
 
 def _platform(pg: PgStack, allow_private: bool) -> Platform:
