@@ -21,13 +21,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from shared.errors import DomainError
 from shared.http.client_addr import client_addr
 from shared.http.input_guard import (
     has_control_characters,
     load_json,
     refuse_control_characters,
 )
-from shared.http.problem import Problem, validation_problem
+from shared.http.problem import Problem, problem_for, validation_problem
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,8 @@ class Router:
             resp = self._dispatch(request)
         except Problem as p:
             resp = p.response()
+        except DomainError as exc:
+            resp = problem_for(exc).response()
         except HTTPException as exc:  # werkzeug's own (e.g. bad multipart, too large)
             resp = Problem(exc.code or 400, exc.name, exc.description or "").response()
         except (psycopg.OperationalError, PoolTimeout):
