@@ -127,12 +127,8 @@ class Stack:
                 update={"app_database_url": self.urls.app, "webhook_allow_private": True}
             )
         )
-        relay = Relay(platform.db, self.broker_url)
-        self.relay = RelayLoop(
-            [relay.publish_due, lambda c: deliver_due(platform, c), SessionSweeper(platform.db)],
-            listen_url=self.urls.app,
-        )
-        self.relay.start()
+        self._platform = platform
+        self._start_relay()
         supervised = [*self.processes.values(), *([self.broker] if self.broker else [])]
         self.run_lock.record([p.proc.pid for p in supervised if p.proc])
         self.supervisor = Supervisor(
@@ -141,6 +137,26 @@ class Stack:
         )
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
+
+    def _start_relay(self) -> None:
+        """The relay, the webhook retries and the session sweeper, in a thread of ours."""
+        assert self.urls is not None
+        relay = Relay(self._platform.db, self.broker_url)
+        self.relay = RelayLoop(
+            [
+                relay.publish_due,
+                lambda c: deliver_due(self._platform, c),
+                SessionSweeper(self._platform.db),
+            ],
+            listen_url=self.urls.app,
+        )
+        self.relay.start()
+
+    def restart_relay(self) -> None:
+        """Drop the relay thread mid-work and start a new one (a crash and its restart:
+        the outbox is transactional, so nothing published is lost or sent twice)."""
+        self.relay.stop()
+        self._start_relay()
 
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
