@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from shared.config import Settings
 
@@ -15,7 +16,12 @@ def _up(args) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     functions = args.functions.split(",") if args.functions else None
-    stack = Stack(Settings.from_env(), api_port=args.port, functions=functions)
+    stack = Stack(
+        Settings.from_env(),
+        api_port=args.port,
+        functions=functions,
+        trigger_files=args.triggers,
+    )
     # SIGTERM while starting stops what was started, as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -54,6 +60,14 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8080, help="the API's port")
     p.add_argument("--keep-db", action="store_true", help="leave Postgres running on exit")
     p.add_argument("--functions", default="", help="comma-separated subset (default: all)")
+    p.add_argument(
+        "--triggers",
+        nargs="*",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="extra Trigger files (a tenant's own subscribers: idmesh manifests --subscriber)",
+    )
     p.set_defaults(func=_up)
     d = sub.add_parser("demo", help="a whole verification end to end on this machine")
     d.add_argument("--keep-running", action="store_true")
