@@ -48,6 +48,7 @@ _SDK_ERRORS: tuple[type[BaseException], ...] = (
     AttributeError,
     UnicodeDecodeError,
     json.JSONDecodeError,
+    RecursionError,  # a deeply nested structured-mode body
 )
 
 
@@ -194,7 +195,7 @@ def _has_time(headers: Mapping[str, str], body: bytes) -> bool:
     if headers.get("content-type", "").startswith("application/cloudevents"):
         try:
             doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return False
         return isinstance(doc, dict) and "time" in doc
     return False
@@ -222,7 +223,7 @@ def validate_event(ev: CloudEvent) -> ParsedEvent:
     if isinstance(raw, bytes | bytearray | str):
         try:
             raw = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise EventRejected(400, "data is not JSON") from None
     if not isinstance(raw, dict):
         raise EventRejected(400, "data must be a JSON object")

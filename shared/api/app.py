@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import random
-from datetime import UTC, datetime
 
 import psycopg
 from werkzeug.wrappers import Request, Response
@@ -23,6 +21,7 @@ from shared.api import (
     routes_webhooks,
     routes_workflows,
 )
+from shared.api.rate_limits import rate_limiter
 from shared.api.services import Services
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
@@ -70,39 +69,6 @@ def _authenticator(services: Services):
     return authenticate
 
 
-def _rate_limiter(services: Services):
-    limit = services.settings.rate_limit_per_minute
-
-    def check(conn: psycopg.Connection, principal: Principal) -> dict[str, str]:
-        with services.db.tenant(principal.tenant_id) as c:
-            row = c.execute(
-                "INSERT INTO rate_limits (tenant_id, window_start, count) "
-                "VALUES (%s, date_trunc('minute', now()), 1) "
-                "ON CONFLICT (tenant_id, window_start) DO UPDATE "
-                "SET count = rate_limits.count + 1 RETURNING count, window_start",
-                (principal.tenant_id,),
-            ).fetchone()
-            if random.random() < 0.01:
-                c.execute("DELETE FROM rate_limits WHERE window_start < now() - interval '1 hour'")
-        reset = max(1, 60 - int((datetime.now(UTC) - row["window_start"]).total_seconds()))
-        headers = {
-            "RateLimit-Limit": str(limit),
-            "RateLimit-Remaining": str(max(0, limit - row["count"])),
-            "RateLimit-Reset": str(reset),
-        }
-        if row["count"] > limit:
-            raise Problem(
-                429,
-                "Too Many Requests",
-                "the tenant's rate limit is exceeded",
-                code="rate-limited",
-                headers={**headers, "Retry-After": str(reset)},
-            )
-        return headers
-
-    return check
-
-
 class _TenantReplaySealer:
     """Idempotent answers sealed with the tenant's data key, bound to the Idempotency-Key:
     `idempotency_keys` never holds a new API key or session token in plaintext."""
@@ -119,10 +85,14 @@ class _TenantReplaySealer:
 
 def create_router(services: Services) -> Router:
     s = services.settings
-    router = Router(max_json_bytes=s.max_json_bytes, max_upload_bytes=s.max_upload_bytes)
+    router = Router(
+        max_json_bytes=s.max_json_bytes,
+        max_upload_bytes=s.max_upload_bytes,
+        trusted_proxies=s.trusted_proxy_count,
+    )
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
-    router.rate_limit = _rate_limiter(services)
+    router.rate_limit = rate_limiter(s, services.db.tenant)
     router.replay_sealer = _TenantReplaySealer(services)
     for module in (
         routes_tenancy,

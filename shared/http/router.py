@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import psycopg
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import DomainError
+from shared.http.client_addr import client_addr
+from shared.http.input_guard import (
+    has_control_characters,
+    load_json,
+    refuse_control_characters,
+)
 from shared.http.problem import Problem, problem_for, validation_problem
 from shared.observability import metrics
 from shared.observability.logs import log_context
@@ -124,16 +131,26 @@ class Route:
 
 
 class Router:
-    def __init__(self, max_json_bytes: int, max_upload_bytes: int, name: str = "api") -> None:
+    def __init__(
+        self,
+        max_json_bytes: int,
+        max_upload_bytes: int,
+        trusted_proxies: int = 0,
+        name: str = "api",
+    ) -> None:
         self.name = name  # the function serving these routes (a metrics label)
         self.routes: list[Route] = []
         self._map = Map(strict_slashes=False)
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.trusted_proxies = trusted_proxies
         # Set by the app: authenticate(token) -> Principal | None; tenant_tx(tid) ctx manager.
         self.authenticate: Callable[[str], Principal | None] = lambda token: None
         self.tenant_tx: Callable[[str], Any] | None = None
-        self.rate_limit: Callable[[psycopg.Connection, Principal], dict[str, str]] | None = None
+        # rate_limit(conn, principal, client_addr) -> RateLimit-* headers (or raises 429).
+        self.rate_limit: Callable[[psycopg.Connection, Principal, str], dict[str, str]] | None = (
+            None
+        )
         # Seals/opens idempotent replay records (they may carry secrets): set by the app.
         self.replay_sealer: ReplaySealer | None = None
         self.fallback_scope = "admin"  # a tenant route that declares no scope (fail closed)
@@ -214,6 +231,15 @@ class Router:
             resp = problem_for(exc).response()
         except HTTPException as exc:  # werkzeug's own (e.g. bad multipart, too large)
             resp = Problem(exc.code or 400, exc.name, exc.description or "").response()
+        except (psycopg.OperationalError, PoolTimeout):
+            log.warning("database unavailable on %s %s", request.method, request.path)
+            resp = Problem(
+                503,
+                "Service Unavailable",
+                "the database is not reachable; retry shortly",
+                code="database-unavailable",
+                headers={"Retry-After": "2"},
+            ).response()
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             resp = Problem(
@@ -240,6 +266,7 @@ class Router:
 
     def _dispatch(self, request: Request) -> Response:
         route, params = self._match(request)
+        _refuse_control_in_query(request)
         principal = self._auth(request, route)
         body = self._body(request, route)
         ctx = Ctx(
@@ -247,7 +274,7 @@ class Router:
             principal=principal,
             body=body,
             conn=None,
-            client_addr=_client_addr(request),
+            client_addr=client_addr(request, self.trusted_proxies),
         )
         if principal is None or self.tenant_tx is None:
             reply = route.handler(ctx, **params)
@@ -255,7 +282,9 @@ class Router:
         else:
             with self.tenant_tx(principal.tenant_id) as conn:
                 ctx.conn = conn
-                headers = self.rate_limit(conn, principal) if self.rate_limit else {}
+                headers = (
+                    self.rate_limit(conn, principal, ctx.client_addr) if self.rate_limit else {}
+                )
                 resp = self._run_tenant(route, ctx, params, conn)
                 for k, v in headers.items():
                     resp.headers[k] = v
@@ -385,6 +414,7 @@ class Router:
                     "Content Too Large",
                     f"uploads are limited to {self.max_upload_bytes} bytes",
                 )
+            refuse_control_characters(request.form.to_dict(flat=False), where="form")
             return None
         if route.body is None:
             return None
@@ -400,16 +430,31 @@ class Router:
             raise Problem(
                 413, "Content Too Large", f"bodies are limited to {self.max_json_bytes} bytes"
             )
-        try:
-            data = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Problem(
-                400, "Bad Request", f"malformed JSON: {exc}", code="malformed-json"
-            ) from exc
+        data = load_json(raw)
         try:
             return route.body.model_validate(data)
         except ValidationError as exc:
             raise validation_problem(exc) from exc
+
+
+def _refuse_control_in_query(request: Request) -> None:
+    bad = [
+        {
+            "pointer": f"?{name!r}"[:80],
+            "detail": "control characters (NUL included) are not allowed",
+            "type": "control_character",
+        }
+        for name, value in request.args.items(multi=True)
+        if has_control_characters(name) or has_control_characters(value)
+    ]
+    if bad:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "the query string holds control characters",
+            code="validation-error",
+            errors=bad,
+        )
 
 
 def _fingerprint(request: Request) -> str:
@@ -418,5 +463,3 @@ def _fingerprint(request: Request) -> str:
     return h.hexdigest()
 
 
-def _client_addr(request: Request) -> str:
-    return request.remote_addr or ""
