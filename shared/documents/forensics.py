@@ -30,7 +30,7 @@ class Thresholds(BaseModel):
     min_colourfulness: float = 2.5
     halftone_peak: float = 140.0
     moire_peak: float = 200.0
-    portrait_noise_ratio: float = 12.0
+    portrait_noise_ratio: float = 30.0
 
 
 class Finding(BaseModel):

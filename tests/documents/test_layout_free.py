@@ -76,6 +76,10 @@ def test_padding_keeps_edge_colour_and_size() -> None:
 
 def test_blurred_fillers_read_as_k_are_restored_but_names_are_not() -> None:
     assert _fillers("PPD<<ABARA<<SOERINAKKKKKKKKK") == "PPD<<ABARA<<SOERINA<<<<<<<<<"
+    assert _fillers("V<PRTLOPEZ<<MATTEO<<<<<<") == "V<PRTLOPEZ<<MATTEO<<<<<<"
+    assert _fillers("61969923<5PRT8609281F3502170477853411111") == (
+        "61969923<5PRT8609281F3502170477853411111"
+    )
     assert _fillers("P<FRAKOKKOLA<<ANNA<<<<") == "P<FRAKOKKOLA<<ANNA<<<<"
 
 
