@@ -92,3 +92,12 @@ def test_grow_extends_a_line_cut_short_along_its_ink() -> None:
     assert grown.x0 <= 22 and grown.x1 >= 840
     tilted = _Line(angle=math.radians(0.5), x0=20, x1=300, yc=40, height=22)
     assert grow(img, tilted).x1 >= 800
+
+
+@pytest.mark.parametrize("lang", sorted(g2.LABELS))
+def test_visual_zone_labels_in_every_language_of_the_second_generator(lang: str) -> None:
+    from shared.documents.viz import _label_of
+
+    for label, key in zip(g2.LABELS[lang], g2.KEYS, strict=True):
+        assert _label_of(label) == key, (lang, label)
+        assert _label_of(f"{label} / {g2.LABELS['en'][g2.KEYS.index(key)]}") == key
