@@ -357,7 +357,7 @@ def read_group(
 
 
 def find_mrz(
-    img: np.ndarray, engine: OcrEngine, today: date | None = None, det_limit: int = 1280
+    img: np.ndarray, engine: OcrEngine, today: date | None = None, det_limit: int = 960
 ) -> tuple[np.ndarray, Found] | None:
     """Look for an MRZ anywhere in `img` (BGR). Returns (padded image, reading) or None."""
     padded, _ = pad_image(img)

@@ -187,7 +187,9 @@ def parse_date(text: str) -> str | None:
         m = re.search(r"(\d{2})[./-](\d{2})[./-](\d{4})", t)
         if m:
             a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            if "/" in t:  # US style MM/DD/YYYY
+            # slashes: US MM/DD/YYYY unless the first number cannot be a month (the rest of
+            # the world writes DD/MM/YYYY); `compare` accepts either reading when both fit
+            if "/" in t and a <= 12:
                 return date(y, a, b).isoformat()
             return date(y, b, a).isoformat()
         m = re.search(r"(\d{4})-(\d{2})-(\d{2})", t)
@@ -250,4 +252,15 @@ def compare(field: str, viz_value: str, other: str) -> bool:
         return numbers_match(viz_value, other)
     if field == "nationality":
         return not viz_value or not other or viz_value.startswith(other) or other in viz_value
+    if field in ("date_of_birth", "expiry_date"):
+        # 01/09/1995 is 1 September or 9 January depending on the issuing state's order
+        return not viz_value or not other or other in (viz_value, _day_month_swapped(viz_value))
     return not viz_value or not other or viz_value == other
+
+
+def _day_month_swapped(iso: str) -> str:
+    try:
+        d = date.fromisoformat(iso)
+        return date(d.year, d.day, d.month).isoformat()
+    except ValueError:
+        return iso

@@ -101,3 +101,14 @@ def test_visual_zone_labels_in_every_language_of_the_second_generator(lang: str)
     for label, key in zip(g2.LABELS[lang], g2.KEYS, strict=True):
         assert _label_of(label) == key, (lang, label)
         assert _label_of(f"{label} / {g2.LABELS['en'][g2.KEYS.index(key)]}") == key
+
+
+def test_slash_dates_are_compared_in_either_day_month_order() -> None:
+    from shared.documents.viz import compare, normalise
+
+    assert normalise("date_of_birth", "25/12/1990") == "1990-12-25"  # DD/MM (Europe)
+    assert normalise("date_of_birth", "12/25/1990") == "1990-12-25"  # MM/DD (US)
+    ambiguous = normalise("date_of_birth", "09/01/1995")
+    assert compare("date_of_birth", ambiguous, "1995-01-09")
+    assert compare("date_of_birth", ambiguous, "1995-09-01")
+    assert not compare("date_of_birth", ambiguous, "1995-02-09")
