@@ -34,7 +34,7 @@ class Thresholds(BaseModel):
     halftone_peak: float = 140.0
     moire_peak: float = 200.0
     portrait_noise_ratio: float = 30.0
-    font_stroke_deviation: float = 0.45  # |stroke/height - row median| / row median
+    font_stroke_deviation: float = 0.6  # |stroke/height - row median| / row median
 
 
 class Finding(BaseModel):
