@@ -22,7 +22,12 @@ class Platform:
     @classmethod
     def from_settings(cls, settings: Settings, pool_size: int = 4) -> Platform:
         url = settings.app_database_url or database_urls(settings, start=False).app
-        return cls(settings, Database(url, max_size=pool_size), load_master_key(settings))
+        size = settings.db_pool_size or pool_size
+        return cls(
+            settings,
+            Database(url, max_size=size, acquire_timeout=settings.db_acquire_timeout),
+            load_master_key(settings),
+        )
 
     @classmethod
     def for_jobs(cls, settings: Settings, pool_size: int = 4) -> Platform:

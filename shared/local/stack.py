@@ -18,14 +18,11 @@ from psycopg.rows import dict_row
 
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
-from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.eventing.relay import Relay, RelayLoop
+from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
+from shared.local.run_lock import RunLock
 from shared.manifests.catalog import FUNCTIONS, service_name
-from shared.platform import Platform
-from shared.sessions.sweeper import SessionSweeper
-from shared.webhooks.delivery import deliver_due
 from shared.workload.identity import (
     SA_PREFIX,
     broker_audience,
@@ -34,13 +31,17 @@ from shared.workload.identity import (
     trigger_subject,
 )
 from shared.workload.issuer import LocalIssuer, Workload
-from shared.workload.tokens import IssuerTokens
 
 log = logging.getLogger(__name__)
 
 
-# Locally the relay runs inside `idmesh up` itself (in a cluster a PingSource wakes it).
-NOT_LOCAL = {"relay"}
+# Every function of the catalogue runs locally, the relay included (its loop wakes on NOTIFY;
+# in a cluster a PingSource wakes it as well).
+NOT_LOCAL: set[str] = set()
+
+
+class PortInUse(RuntimeError):
+    pass
 
 
 def available_functions() -> list[str]:
@@ -65,6 +66,8 @@ class Stack:
     ready_seconds: dict[str, float] = field(default_factory=dict)
     run_name: str = "local"
     issuer: LocalIssuer | None = None
+    # Extra Trigger files (a tenant's own subscribers, `idmesh manifests --subscriber`).
+    trigger_files: list[Path] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -90,18 +93,27 @@ class Stack:
             "IDMESH_PUBLIC_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
+            "IDMESH_SPAN_DIR": str(self.root / "spans"),
             **self.extra_env,
         }
 
     # -- start ----------------------------------------------------------------------------
     def start(self) -> None:
         t0 = time.perf_counter()
+        self.run_lock = RunLock(self.root)
+        orphans = self.run_lock.acquire()  # raises AlreadyRunning
+        if orphans:
+            log.warning("stopped %d processes left by a previous run: %s", len(orphans), orphans)
+        if not _port_is_free(self.api_port):
+            self.run_lock.release()
+            raise PortInUse(f"port {self.api_port} is in use by another program")
         # The local OIDC issuer: its signing key under the data dir, JWKS over HTTP.
         self.issuer = LocalIssuer(self.settings.data_dir).serve()
         self.urls = prepare_database(self.settings)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
         self._render_existing_tenants()
+        self.add_trigger_files(self.trigger_files)
         if not self.broker_port:
             self.broker_port = free_port()
         names = self.functions or available_functions()
@@ -119,29 +131,35 @@ class Stack:
         self._start_broker()
         env = self.env()
         for n, spec in specs.items():
-            self.processes[n] = FunctionProcess(spec, env, self.root / "logs")
+            proc_env = {**env, **self._relay_env()} if n == "relay" else env
+            self.processes[n] = FunctionProcess(spec, proc_env, self.root / "logs")
             self.processes[n].start()
         for n, proc in self.processes.items():
             self.ready_seconds[n] = proc.wait_ready(180)
-        # The relay, webhook retries and the sweeper run as the jobs' role.
-        platform = Platform.for_jobs(
-            self.settings.model_copy(
-                update={"jobs_database_url": self.urls.jobs, "webhook_allow_private": True}
-            )
+        supervised = [*self.processes.values(), *([self.broker] if self.broker else [])]
+        self.run_lock.record([p.proc.pid for p in supervised if p.proc])
+        self.supervisor = Supervisor(
+            supervised,
+            on_restart=lambda _: self.run_lock.record([p.proc.pid for p in supervised if p.proc]),
         )
-        relay = Relay(
-            platform.db,
-            self.broker_url,
-            tokens=IssuerTokens(self.issuer, Workload(self.settings.namespace, "relay")),
-        )
-        self.relay = RelayLoop(
-            [relay.publish_due, lambda c: deliver_due(platform, c), SessionSweeper(platform.db)],
-            listen_url=self.urls.app,
-        )
-        self.relay.start()
-        self.supervisor = Supervisor(list(self.processes.values()))
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
+
+    def restart_relay(self) -> None:
+        """SIGKILL the relay mid-work (the supervisor restarts it: the outbox is
+        transactional, so nothing published is lost or sent twice)."""
+        self.processes["relay"].kill()
+
+    def _relay_env(self) -> dict[str, str]:
+        """The relay's own settings: the jobs' role (the cross-tenant look-ups answer only
+        to it) and its issuer credential (a token per tenant broker, as the `relay`)."""
+        assert self.urls is not None and self.issuer is not None
+        return {
+            "IDMESH_JOBS_DATABASE_URL": self.urls.jobs,
+            "IDMESH_WORKLOAD_CREDENTIAL": self.issuer.credential(
+                Workload(self.settings.namespace, "relay")
+            ),
+        }
 
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
@@ -202,11 +220,17 @@ class Stack:
         )
         return {"Authorization": f"Bearer {token}"}
 
+    def add_trigger_files(self, paths: list[Path]) -> list[Path]:
+        """Load Trigger files into the local broker (it re-reads its manifests directory),
+        after checking them the way Knative's webhook would."""
+        from shared.local.provision import add_trigger_file
+
+        return [add_trigger_file(self.root / "manifests", Path(p)) for p in paths]
+
     # -- stop -----------------------------------------------------------------------------
     def stop(self, stop_database: bool = False) -> None:
-        for attr in ("supervisor", "relay"):
-            if hasattr(self, attr):
-                getattr(self, attr).stop()
+        if hasattr(self, "supervisor"):
+            self.supervisor.stop()
         for proc in self.processes.values():
             proc.stop()
         if self.broker:
@@ -215,6 +239,8 @@ class Stack:
             self.issuer.stop()
         if stop_database and not self.settings.database_url:
             EmbeddedPostgres(self.settings.data_dir).stop()
+        if hasattr(self, "run_lock"):
+            self.run_lock.release()
 
     def wait_forever(self) -> None:
         done = threading.Event()

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from shared.manifests import install
+from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
 from shared.manifests.catalog import (
     BROKER_INGRESS,
     FUNCTIONS,
@@ -30,6 +32,7 @@ from shared.manifests.catalog import (
     service_name,
 )
 from shared.manifests.mesh import MeshProfile
+from shared.manifests.values import ClusterValues
 from shared.workload.identity import SA_PREFIX, service_audience, subject
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
@@ -77,9 +80,13 @@ def service_url(function: str, platform_namespace: str = PLATFORM_NAMESPACE) -> 
     return f"http://{service_name(function)}.{platform_namespace}.svc.cluster.local"
 
 
-def _check_tenant(slug: str, tenant_id: str) -> None:
+def check_slug(slug: str) -> None:
     if not _SLUG.match(slug) or len(tenant_namespace(slug)) > 63:
         raise ValueError(f"tenant slug must be a DNS label (a-z, 0-9, '-'), got {slug!r}")
+
+
+def _check_tenant(slug: str, tenant_id: str) -> None:
+    check_slug(slug)
     try:
         if str(uuid.UUID(tenant_id)) != tenant_id.lower():
             raise ValueError
@@ -94,11 +101,16 @@ def render_tenant(
     dedicated: Iterable[str] = (),
     image_registry: str = "ghcr.io/idmesh",
     tag: str = "latest",
+    values: ClusterValues | None = None,
 ) -> list[dict[str, Any]]:
     """A tenant's set: Namespace, Broker (with the EventPolicy saying who may post to it),
     Triggers (filtering on the tenant's id as well as type/checktype, each subscriber with its
     OIDC audience), Istio STRICT mTLS + deny-by-default, and for each function in `dedicated`
-    a tenant-dedicated Service that this tenant's own Triggers point at."""
+    a tenant-dedicated Service that this tenant's own Triggers point at. `values` chooses the
+    Broker's backing (a durable channel or the Kafka broker class) and the image."""
+    values = values_or_defaults(values, image_registry, tag, platform_namespace)
+    platform_namespace = values.platform_namespace
+    broker_class, broker_config = install.broker_backing(values)
     _check_tenant(slug, tenant_id)
     tenant_id = tenant_id.lower()
     ns = tenant_namespace(slug)
@@ -114,7 +126,13 @@ def render_tenant(
     docs: list[dict[str, Any]] = [
         render_template("knative/namespace.yaml", namespace=ns, slug=slug),
         render_template(
-            "knative/broker.yaml", namespace=ns, slug=slug, tenant_id=tenant_id, dead_letter_uri=dls
+            "knative/broker.yaml",
+            namespace=ns,
+            slug=slug,
+            tenant_id=tenant_id,
+            dead_letter_uri=dls,
+            broker_class=broker_class,
+            broker_config=broker_config,
         ),
         render_template(
             "knative/event-policy-broker.yaml",
@@ -156,28 +174,34 @@ def render_tenant(
                 "metadata": {"name": f"{spec.service}-{slug}", "namespace": platform_namespace},
             }
         )
-        docs.append(
-            _service(
-                spec,
-                platform_namespace,
-                image_registry,
-                tag,
-                name=f"{spec.service}-{slug}",
-                tenant_id=tenant_id,
-            )
-        )
+        docs.append(_service(spec, values, name=f"{spec.service}-{slug}", tenant_id=tenant_id))
     return docs
+
+
+def values_or_defaults(
+    values: ClusterValues | None, image_registry: str, tag: str, platform_namespace: str
+) -> ClusterValues:
+    """The cluster values; without a values file, the legacy arguments fill them."""
+    if values is not None:
+        return values
+    base = ClusterValues()
+    return base.model_copy(
+        update={
+            "platform_namespace": platform_namespace,
+            "images": base.images.model_copy(update={"registry": image_registry, "tag": tag}),
+        }
+    )
 
 
 def _service(
     spec: FunctionSpec,
-    platform_namespace: str,
-    image_registry: str,
-    tag: str,
+    values: ClusterValues,
     name: str | None = None,
     tenant_id: str | None = None,
 ) -> dict[str, Any]:
     name = name or spec.service
+    platform_namespace = values.platform_namespace
+    pooled = values.database.pgbouncer
     doc = render_template(
         "knative/service.yaml",
         name=name,
@@ -190,7 +214,7 @@ def _service(
         service_account=name,
         container_concurrency=spec.container_concurrency,
         timeout_seconds=spec.timeout_seconds,
-        image=f"{image_registry.rstrip('/')}/{spec.service}:{tag}",
+        image=values.images.reference(),
         function_target=spec.name,
         function_source=f"functions/{spec.name}/main.py",
         k_sink=BROKER_INGRESS,
@@ -199,10 +223,13 @@ def _service(
         cpu_limit=spec.cpu[1],
         memory_request=spec.memory[0],
         memory_limit=spec.memory[1],
+        db_pool=str(spec.db_pool),
+        # The relay LISTENs: a session (PgBouncer's session pool), never the transaction pool.
+        database_key="session-url" if spec.name in SESSION_FUNCTIONS and pooled else "app-url",
     )
+    _workload_identity(doc, spec, platform_namespace)
     if spec.name in SHARED_DATA_FUNCTIONS:
         _mount_shared_data(doc)
-    _workload_identity(doc, spec, platform_namespace)
     if name != spec.service:
         # A tenant-dedicated Service has its own identity (service account, principal,
         # OIDC subject); it keeps the function's labels.
@@ -214,7 +241,7 @@ def _service(
 # CSCA/CRL trust store) lives on one shared volume, written by `idmesh aml load` and
 # `idmesh nfc trust import` run as Jobs; Knative needs its persistent-volume-claim features.
 SHARED_DATA_FUNCTIONS = frozenset({"aml", "nfc"})
-SHARED_DATA_CLAIM = "idmesh-platform-data"
+SHARED_DATA_CLAIM = install.PLATFORM_DATA_CLAIM
 
 
 # Every pod's only API credential: a short-lived projected token for the API server, used to
@@ -275,14 +302,16 @@ def _workload_identity(doc: dict[str, Any], spec: FunctionSpec, platform_namespa
 
 def _mount_shared_data(doc: dict[str, Any]) -> None:
     pod = doc["spec"]["template"]["spec"]
-    pod["volumes"] = [
+    pod["volumes"].append(
         {
             "name": "platform-data",
             "persistentVolumeClaim": {"claimName": SHARED_DATA_CLAIM, "readOnly": True},
         }
-    ]
+    )
     container = pod["containers"][0]
-    container["volumeMounts"] = [{"name": "platform-data", "mountPath": "/data", "readOnly": True}]
+    container["volumeMounts"].append(
+        {"name": "platform-data", "mountPath": "/data", "readOnly": True}
+    )
     container["env"].append({"name": "IDMESH_DATA_DIR", "value": "/data"})
 
 
@@ -291,7 +320,14 @@ def _allow_rules(
 ) -> list[dict[str, Any]]:
     system_paths = {
         "from": [{"source": {"namespaces": [mesh.serving_namespace]}}],
-        "to": [{"operation": {"methods": ["GET"], "paths": ["/healthz", "/readyz", "/metrics"]}}],
+        "to": [
+            {
+                "operation": {
+                    "methods": ["GET"],
+                    "paths": ["/healthz", "/readyz", "/metrics", "/internal/metrics"],
+                }
+            }
+        ],
     }
     if spec.name == "api":
         callers = [mesh.ingress, mesh.activator]
@@ -319,14 +355,28 @@ def render_platform(
     image_registry: str = "ghcr.io/idmesh",
     tag: str = "latest",
     platform_namespace: str = PLATFORM_NAMESPACE,
+    values: ClusterValues | None = None,
     mesh: MeshProfile | None = None,
 ) -> list[dict[str, Any]]:
-    """The shared platform: namespace, one Knative Service (and ServiceAccount) per function,
-    the relay PingSource, and the Istio baseline for idmesh's own namespace (STRICT mTLS,
-    deny-by-default + allow-lists with the principals of `mesh`, ISTIO_MUTUAL
-    DestinationRule). Never a mesh-wide policy in the Istio root namespace: that is the
-    cluster operator's (docs/security.md lists the prerequisites)."""
-    mesh = mesh or MeshProfile()
+    """The shared platform: namespace, the settings ConfigMap, the migration Job, one
+    Knative Service (and ServiceAccount) per function, PgBouncer (when enabled; else max
+    scales cut to the server's connections), the Broker backing's ConfigMap, the relay
+    PingSource, and the Istio baseline for idmesh's own namespace (STRICT mTLS,
+    deny-by-default + allow-lists with the principals of `mesh`, by default from the values'
+    Knative version and trust domain; ISTIO_MUTUAL DestinationRule). Never a mesh-wide
+    policy in the Istio root namespace: that is the cluster operator's (docs/security.md
+    lists the prerequisites)."""
+    values = values_or_defaults(values, image_registry, tag, platform_namespace)
+    platform_namespace = values.platform_namespace
+    mesh = mesh or MeshProfile(
+        knative_serving_version=values.knative_version, trust_domain=values.trust_domain
+    )
+    if values.database.pgbouncer:
+        specs = list(FUNCTIONS.values())
+        extras = install.pgbouncer(values, pgbouncer_budget(specs, values.database))
+    else:
+        specs = fit_direct(FUNCTIONS.values(), values.database)
+        extras = []
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
@@ -335,9 +385,14 @@ def render_platform(
                 "name": platform_namespace,
                 "labels": {"istio-injection": "enabled", "app.kubernetes.io/part-of": "idmesh"},
             },
-        }
+        },
+        install.config_map(values),
+        *install.migration_job(values),
+        *extras,
+        *install.eventing_config(values),
+        *install.platform_data(values),
     ]
-    for spec in FUNCTIONS.values():
+    for spec in specs:
         docs.append(
             {
                 "apiVersion": "v1",
@@ -345,7 +400,7 @@ def render_platform(
                 "metadata": {"name": spec.service, "namespace": platform_namespace},
             }
         )
-        docs.append(_service(spec, platform_namespace, image_registry, tag))
+        docs.append(_service(spec, values))
     docs.append(render_template("knative/pingsource.yaml", platform_namespace=platform_namespace))
     docs.append(
         render_template(

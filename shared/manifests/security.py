@@ -94,7 +94,9 @@ def trigger_errors(docs: list[Mapping[str, Any]]) -> list[str]:
     # eventing broker filter): filtering on `tenantid` too means an event of tenant B on
     # tenant A's broker is never delivered. With `authentication-oidc` the filter sends a
     # token only to subscribers with an audience (knative eventing docs, sender-identity):
-    # without one the function would refuse every delivery.
+    # without one the function would refuse every delivery. A tenant's own subscriber
+    # (`idmesh manifests --subscriber`, labelled idmesh.io/subscriber) verifies no idmesh
+    # workload token, so it needs no audience.
     tenants = {
         (d.get("metadata") or {}).get("namespace"): (
             ((d.get("metadata") or {}).get("annotations") or {}).get("idmesh.io/tenant-id")
@@ -112,6 +114,8 @@ def trigger_errors(docs: list[Mapping[str, Any]]) -> list[str]:
         got = ((spec.get("filter") or {}).get("attributes") or {}).get("tenantid")
         if want and got != want:
             errors.append(f"{_name(d)}: filter.attributes.tenantid must be {want}")
+        if "idmesh.io/subscriber" in ((d.get("metadata") or {}).get("labels") or {}):
+            continue
         if not (spec.get("subscriber") or {}).get("audience"):
             errors.append(f"{_name(d)}: spec.subscriber.audience missing (OIDC)")
         dls = (spec.get("delivery") or {}).get("deadLetterSink")

@@ -10,7 +10,11 @@
    (min-scale <= max-scale, class/metric combinations, target, window, scale-down-delay...),
    revision timeoutSeconds and containerConcurrency bounds, and a Trigger's timeout not above
    the subscriber revision's timeoutSeconds.
-4. Security rules (`shared/manifests/security.py`): no mesh-wide PeerAuthentication, no
+4. The install findings of issue 15 (`shared/manifests/findings.py`, each with its source):
+   documented Secrets, the migration Job, durable Broker backing, PVC feature flags,
+   aggressive readiness probing, per-attempt timeouts, min-scale, Postgres connections,
+   settings from the ConfigMap, non-root read-only containers; built-in kinds' basics.
+5. Security rules (`shared/manifests/security.py`): no mesh-wide PeerAuthentication, no
    tenant VirtualService, the activator's real principal, principals in the rendered
    namespace, Triggers filtering on the tenant id with OIDC audiences, an EventPolicy per
    broker, no automounted API token.
@@ -34,7 +38,10 @@ import yaml
 
 from shared.broker.config import validate_trigger
 from shared.broker.durations import parse_go_duration, parse_iso8601_duration
+from shared.manifests.findings import builtin_errors, install_errors
 from shared.manifests.security import security_errors
+
+BUILTIN_GROUPS = frozenset({"apps", "batch", "rbac.authorization.k8s.io"})
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -84,6 +91,8 @@ def schema_errors(doc: Mapping[str, Any]) -> list[str]:
     kind = str(doc.get("kind", ""))
     if "/" not in api:
         return _core_errors(doc)
+    if api.split("/")[0] in BUILTIN_GROUPS:
+        return builtin_errors(doc)
     group, version = api.split("/", 1)
     schema = _schema(group, kind, version)
     if schema is None:
@@ -137,7 +146,7 @@ def _core_errors(doc: Mapping[str, Any]) -> list[str]:
     """Core v1 kinds have no CRD schema here; check what the API server would."""
     errors = []
     if doc.get("apiVersion") != "v1" or doc.get("kind") not in ("Namespace", "ServiceAccount"):
-        return [f"{_name(doc)}: unexpected core kind {doc.get('apiVersion')} {doc.get('kind')}"]
+        return builtin_errors(doc)
     meta = doc.get("metadata") or {}
     name = str(meta.get("name", ""))
     if not _DNS1123_LABEL.match(name) or len(name) > 63:
@@ -420,7 +429,9 @@ def cross_errors(docs: list[Mapping[str, Any]]) -> list[str]:
     return errors
 
 
-def validate_documents(docs: Iterable[Mapping[str, Any]]) -> Report:
+def validate_documents(docs: Iterable[Mapping[str, Any]], production: bool = False) -> Report:
+    """Every check over a set; `production` adds the install findings only production must
+    satisfy (durable Broker backing, PgBouncer, https public URL, SMTP)."""
     docs = list(docs)
     report = Report()
     for doc in docs:
@@ -428,5 +439,6 @@ def validate_documents(docs: Iterable[Mapping[str, Any]]) -> Report:
         report.errors += cel_errors(doc, report)
         report.errors += knative_errors(doc)
     report.errors += cross_errors(docs)
+    report.errors += install_errors(docs, production)
     report.errors += security_errors(docs)
     return report

@@ -23,6 +23,7 @@ import psycopg
 from events import EVENT_MODELS, ParsedEvent
 from shared.errors import StateMismatch, UnknownSubject
 from shared.eventing.outbox import outbox_row_id
+from shared.observability.tracing import current_traceparent
 from shared.platform import Platform
 from shared.sessions.store import get_session
 from shared.webhooks.delivery import SHORT_NAMES
@@ -73,7 +74,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
             return None
         row = conn.execute(
             "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, session_id, "
-            "payload, url) VALUES (%s, %s, %s, %s, %s, %s) "
+            "payload, url, traceparent) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (tenant_id, webhook_id, url) DO NOTHING RETURNING id",
             (
                 ev.tenant_id,
@@ -82,6 +83,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
                 session_id,
                 json.dumps(payload_for(ev.type, data, vendor)),
                 endpoint.url,
+                current_traceparent(session_id)[0],
             ),
         ).fetchone()
     return str(row["id"]) if row else None

@@ -4,6 +4,8 @@ the subscriber's audience with the Trigger's identity (what the functions verify
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import jwt
 
@@ -35,7 +37,7 @@ def test_ingress_and_delivery_are_authenticated(tmp_path, subscribers, start_bro
         ingress = broker.ingress_url("tenant-acme")
         ev = build_event(
             CHECK_REQUESTED,
-            {"session_id": "s-1", "check": "email", "step": 0},
+            {"session_id": str(uuid.uuid4()), "check": "email", "step": 0},
             TENANT_A,
             "orchestrator",
             checktype="email",

@@ -61,7 +61,9 @@ def _verify(api, pg, sid, user, channel: str, target: str) -> None:
     r.raise_for_status()
 
 
-def _dead_letter(pg, event_id: str, timeout: float = 30.0) -> dict | None:
+def _dead_letter(pg, event_id: str, timeout: float = 60.0) -> dict | None:
+    # A 409 refusal is retried first (Knative's SelectiveRetry retries 409): 5 retries with
+    # exponential backoff from 0.5 s take about 31 s before the dead-letter sink gets it.
     deadline = time.time() + timeout
     while time.time() < deadline:
         with pg.admin() as conn:
