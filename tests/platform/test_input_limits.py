@@ -147,13 +147,12 @@ def test_query_strings_and_paths(client, tenant):
         _problem(r, 404)
 
 
-def test_event_with_non_uuid_session_id_is_400_not_500(pg):
+def test_event_with_non_uuid_session_id_is_400_not_500(stack):
     """The orchestrator used to answer 500 (the broker then retried and dead-lettered)."""
     import httpx
 
     from events import SESSION_SUBMITTED, build_event, to_binary_http
     from events.types import SessionSubmitted
-    from tests.conftest import function_process
 
     with pytest.raises(ValueError):
         SessionSubmitted(session_id="not-a-uuid", workflow_id=str(uuid.uuid4()), workflow_version=1)
@@ -168,6 +167,8 @@ def test_event_with_non_uuid_session_id_is_400_not_500(pg):
     )
     headers, body = to_binary_http(ev)
     body = body.replace(ev.data["session_id"].encode(), b"not-a-uuid")
-    with function_process(pg, "orchestrator", name="orchestrator-t") as url:
-        r = httpx.post(url + "/", headers=headers, content=body, timeout=30)
+    # From an authenticated sender (a Trigger's identity): the body is what is malformed.
+    url = stack.processes["orchestrator"].spec.url
+    headers.update(stack.auth_headers("broker-filter", url))
+    r = httpx.post(url + "/", headers=headers, content=body, timeout=30)
     assert r.status_code == 400, r.text
