@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from events import to_binary_http
+from events.types import PLATFORM_EVENT_TYPES
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import row_to_event
 
@@ -21,6 +22,17 @@ log = logging.getLogger(__name__)
 
 def broker_path(tenant_slug: str, broker: str = "default") -> str:
     return f"/tenant-{tenant_slug}/{broker}"
+
+
+# Platform events (a tenant's registration) go to the platform Broker: the tenant's own
+# Broker does not exist yet.
+PLATFORM_BROKER_PATH = "/idmesh/platform"
+
+
+def destination_path(row) -> str:
+    if (row["event"] or {}).get("type") in PLATFORM_EVENT_TYPES:
+        return PLATFORM_BROKER_PATH
+    return broker_path(row["tenant_slug"])
 
 
 @dataclass
@@ -43,7 +55,7 @@ class Relay:
                 try:
                     headers, body = to_binary_http(row_to_event(row["event"]))
                     resp = client.post(
-                        self.broker_url.rstrip("/") + broker_path(row["tenant_slug"]),
+                        self.broker_url.rstrip("/") + destination_path(row),
                         headers=headers,
                         content=body,
                     )

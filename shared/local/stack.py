@@ -23,6 +23,7 @@ from shared.eventing.relay import Relay, RelayLoop
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.manifests.catalog import FUNCTIONS, service_name
+from shared.manifests.render import render_platform_eventing, write
 from shared.platform import Platform
 from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
@@ -91,6 +92,8 @@ class Stack:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
         self._render_existing_tenants()
+        # The platform Broker: `tenant.registered` reaches the provisioner function.
+        write(render_platform_eventing(), self.root / "manifests", "platform.yaml")
         self.add_trigger_files(self.trigger_files)
         if not self.broker_port:
             self.broker_port = free_port()

@@ -72,7 +72,7 @@ def test_production_overlay_is_the_production_render(tree):
     report = validate_documents(built, production=True)
     assert report.errors == []
     brokers = [d for d in built if d["kind"] == "Broker"]
-    assert len(brokers) == 2
+    assert len(brokers) == 3  # two tenants and the platform Broker
     for b in brokers:
         assert b["metadata"]["annotations"]["eventing.knative.dev/broker.class"] == "Kafka"
         assert b["spec"]["config"]["name"] == "kafka-broker-config"

@@ -109,6 +109,7 @@ def test_platform_set_shape(platform_docs):
         "webhooks",
         "relay",
         "dead-letters",
+        "provisioner",
         *(service_name(c) for c in CHECKS),
     }
     assert set(services) == expected
