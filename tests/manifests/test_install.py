@@ -178,6 +178,19 @@ def test_findings_each_fail():
     _svc(docs, "api")["spec"]["template"]["spec"]["containers"][0]["envFrom"] = []
     _fails(docs, "idmesh-config")
 
+    docs = [d for d in copy.deepcopy(base) if d["kind"] != "ClusterRole"]
+    _fails(docs, "no provisioner")
+
+    docs = copy.deepcopy(base)
+    _svc(docs, "email")["spec"]["template"]["spec"]["containers"][0]["image"] = "x/email:1"
+    _fails(docs, "one image")
+
+    _fails(
+        render_platform(values=production_values(ClusterValues())),
+        "pins the image",
+        production=True,
+    )
+
     prod = production_values(VALUES)
     docs = _platform(prod)
     cm = next(d for d in docs if d["metadata"]["name"] == "idmesh-pgbouncer")

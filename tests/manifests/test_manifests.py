@@ -25,7 +25,13 @@ TENANT_ID = "5f0c6a7e-0d4e-4a51-9d1e-3c1c2f0e9a11"
 
 @pytest.fixture(scope="module")
 def tenant_docs():
-    return render_tenant("acme", TENANT_ID, dedicated=["face_match"])
+    return render_tenant(
+        "acme",
+        TENANT_ID,
+        dedicated=["face_match"],
+        image_registry="registry.example/idmesh",
+        tag="1.0.0",
+    )
 
 
 @pytest.fixture(scope="module")
