@@ -124,10 +124,11 @@ def broker_backing(values: ClusterValues) -> tuple[str, dict[str, Any] | None]:
     ev = values.eventing
     if ev.backing == "in-memory":
         return "MTChannelBasedBroker", None
+    # Our own ConfigMaps, never Knative's cluster-wide defaults of the same purpose.
     name = {
-        "kafka-channel": "kafka-channel",
-        "kafka-broker": "kafka-broker-config",
-        "nats-jetstream": "nats-jetstream-channel",
+        "kafka-channel": "idmesh-kafka-channel",
+        "kafka-broker": "idmesh-kafka-broker-config",
+        "nats-jetstream": "idmesh-nats-jetstream-channel",
     }[ev.backing]
     ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": name, "namespace": ev.system_namespace}
     return ("Kafka" if ev.backing == "kafka-broker" else "MTChannelBasedBroker"), ref

@@ -75,7 +75,7 @@ def test_production_overlay_is_the_production_render(tree):
     assert len(brokers) == 3  # two tenants and the platform Broker
     for b in brokers:
         assert b["metadata"]["annotations"]["eventing.knative.dev/broker.class"] == "Kafka"
-        assert b["spec"]["config"]["name"] == "kafka-broker-config"
+        assert b["spec"]["config"]["name"] == "idmesh-kafka-broker-config"
     kinds = {(d["kind"], d["metadata"]["name"]) for d in built}
     assert ("Deployment", "idmesh-pgbouncer") in kinds and ("Job", "idmesh-migrate") in kinds
 
