@@ -134,6 +134,15 @@ def broker_backing(values: ClusterValues) -> tuple[str, dict[str, Any] | None]:
     return ("Kafka" if ev.backing == "kafka-broker" else "MTChannelBasedBroker"), ref
 
 
+def broker_ingress(values: ClusterValues) -> str:
+    """Where the relay and the functions post events (`/<namespace>/<broker>` is appended):
+    the Kafka broker class has its own ingress (eventing-kafka-broker's receiver)."""
+    ns = values.eventing.system_namespace
+    if values.eventing.backing == "kafka-broker":
+        return f"http://kafka-broker-ingress.{ns}.svc.cluster.local"
+    return f"http://broker-ingress.{ns}.svc.cluster.local"
+
+
 def eventing_config(values: ClusterValues) -> list[dict[str, Any]]:
     """The ConfigMap the Broker's spec.config names (in Knative Eventing's namespace)."""
     ev = values.eventing

@@ -26,7 +26,6 @@ from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_b
 from shared.manifests.catalog import (
     ACTIVATOR_PRINCIPAL,
     BROKER_FILTER_PRINCIPAL,
-    BROKER_INGRESS,
     CHANNEL_DISPATCHER_PRINCIPAL,
     FUNCTIONS,
     INGRESS_GATEWAY_PRINCIPAL,
@@ -208,8 +207,8 @@ def _service(
         image=values.images.reference(),
         function_target=spec.name,
         function_source=f"functions/{spec.name}/main.py",
-        k_sink=BROKER_INGRESS,
-        broker_url=BROKER_INGRESS,
+        k_sink=install.broker_ingress(values),
+        broker_url=install.broker_ingress(values),
         cpu_request=spec.cpu[0],
         cpu_limit=spec.cpu[1],
         memory_request=spec.memory[0],

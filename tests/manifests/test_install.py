@@ -76,6 +76,13 @@ def test_production_overlay_is_the_production_render(tree):
     for b in brokers:
         assert b["metadata"]["annotations"]["eventing.knative.dev/broker.class"] == "Kafka"
         assert b["spec"]["config"]["name"] == "idmesh-kafka-broker-config"
+    relay = next(d for d in built if d["kind"] == "Service" and d["metadata"]["name"] == "relay")
+    env = {
+        e["name"]: e.get("value") for e in relay["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert (
+        env["IDMESH_BROKER_URL"] == "http://kafka-broker-ingress.knative-eventing.svc.cluster.local"
+    )
     kinds = {(d["kind"], d["metadata"]["name"]) for d in built}
     assert ("Deployment", "idmesh-pgbouncer") in kinds and ("Job", "idmesh-migrate") in kinds
 
