@@ -42,10 +42,14 @@ class LocalApplier:
         self.manifests_dir = Path(manifests_dir)
 
     def apply(self, docs: Iterable[Mapping[str, Any]]) -> None:
-        from shared.manifests.render import write
+        from shared.manifests.render import to_yaml, write
 
         docs = list(docs)
         ns = next(d["metadata"]["name"] for d in docs if d["kind"] == "Namespace")
+        path = self.manifests_dir / f"{ns}.yaml"
+        # Unchanged: leave the file alone, or the broker would re-read its whole directory.
+        if path.is_file() and path.read_text(encoding="utf-8") == to_yaml(docs):
+            return
         write(docs, self.manifests_dir, f"{ns}.yaml")
 
     def broker_ready(self, namespace: str, name: str = "default") -> bool:

@@ -42,7 +42,12 @@ def apiserver(tmp_path, monkeypatch):
 
 def _register(pg, provisioner: str) -> tuple[str, str, str]:
     settings = pg.settings.model_copy(
-        update={"app_database_url": pg.urls.app, "provisioner": provisioner}
+        update={
+            "app_database_url": pg.urls.app,
+            "provisioner": provisioner,
+            # The whole suite registers many tenants from 127.0.0.1.
+            "registration_per_client_per_hour": 100000,
+        }
     )
     regs = Registrations(Database(pg.urls.app), settings, load_master_key(settings))
     email = f"p-{uuid.uuid4().hex[:8]}@prov.example"
