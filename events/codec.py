@@ -28,6 +28,7 @@ from events.types import (
     EXT_SESSION_ID,
     EXT_TENANT_ID,
     EXT_TRACEPARENT,
+    EXT_TRACESTATE,
     EventData,
 )
 
@@ -47,6 +48,7 @@ _SDK_ERRORS: tuple[type[BaseException], ...] = (
     AttributeError,
     UnicodeDecodeError,
     json.JSONDecodeError,
+    RecursionError,  # a deeply nested structured-mode body
 )
 
 
@@ -95,6 +97,7 @@ def build_event(
     checktype: str | None = None,
     id: str | None = None,  # noqa: A002
     traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> CloudEvent:
     """Build a validated idmesh CloudEvent (raises ValueError on a bad argument).
 
@@ -139,6 +142,8 @@ def build_event(
         if not _TRACEPARENT.match(traceparent):
             raise ValueError("traceparent is not a W3C trace-context value")
         attributes[EXT_TRACEPARENT] = traceparent
+        if tracestate:
+            attributes[EXT_TRACESTATE] = tracestate
     return CloudEvent(attributes, payload.model_dump(mode="json"))
 
 
@@ -190,7 +195,7 @@ def _has_time(headers: Mapping[str, str], body: bytes) -> bool:
     if headers.get("content-type", "").startswith("application/cloudevents"):
         try:
             doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return False
         return isinstance(doc, dict) and "time" in doc
     return False
@@ -218,7 +223,7 @@ def validate_event(ev: CloudEvent) -> ParsedEvent:
     if isinstance(raw, bytes | bytearray | str):
         try:
             raw = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise EventRejected(400, "data is not JSON") from None
     if not isinstance(raw, dict):
         raise EventRejected(400, "data must be a JSON object")

@@ -15,6 +15,7 @@ EXT_TENANT_ID = "tenantid"
 EXT_SESSION_ID = "sessionid"
 EXT_CHECK_TYPE = "checktype"
 EXT_TRACEPARENT = "traceparent"
+EXT_TRACESTATE = "tracestate"
 
 SESSION_SUBMITTED = "io.idmesh.session.submitted.v1"
 SESSION_INPUT = "io.idmesh.session.input.v1"
@@ -35,6 +36,11 @@ SessionStatus = Literal[
 UserInput = Literal["email_verified", "phone_verified", "artifact_uploaded", "challenge_answered"]
 
 _Id = Field(min_length=1, max_length=128)
+# Ids of rows (sessions, workflows, checks) are UUIDs: anything else is refused at parse
+# time (a 400 the broker does not retry), never left to fail in SQL (a 500, retried).
+_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_Uuid = Field(pattern=_UUID_PATTERN)
+_OptUuid = Field(default=None, pattern=_UUID_PATTERN)
 
 
 class EventData(BaseModel):
@@ -42,21 +48,21 @@ class EventData(BaseModel):
 
 
 class SessionSubmitted(EventData):
-    session_id: str = _Id
-    workflow_id: str = _Id
+    session_id: str = _Uuid
+    workflow_id: str = _Uuid
     workflow_version: int = Field(ge=1)
 
 
 class SessionInput(EventData):
     """An end-user action that may unblock a waiting workflow step."""
 
-    session_id: str = _Id
+    session_id: str = _Uuid
     input: UserInput
     check: str | None = None
 
 
 class CheckRequested(EventData):
-    session_id: str = _Id
+    session_id: str = _Uuid
     check: str = Field(min_length=1, max_length=64)
     step: int = Field(ge=0)
     params: dict[str, Any] = Field(default_factory=dict)
@@ -64,31 +70,31 @@ class CheckRequested(EventData):
 
 
 class CheckCompleted(EventData):
-    session_id: str = _Id
+    session_id: str = _Uuid
     check: str = Field(min_length=1, max_length=64)
     step: int = Field(ge=0)
-    check_id: str = _Id
+    check_id: str = _Uuid
     status: CheckStatus
     score: float | None = None
     warning_codes: list[str] = Field(default_factory=list)
 
 
 class SessionDecided(EventData):
-    session_id: str = _Id
+    session_id: str = _Uuid
     status: DecisionStatus
     rule: str | None = None
     reason_codes: list[str] = Field(default_factory=list)
 
 
 class SessionUpdated(EventData):
-    session_id: str = _Id
+    session_id: str = _Uuid
     status: SessionStatus
     previous_status: SessionStatus | None = None
 
 
 class AmlHit(EventData):
     subject_id: str = _Id
-    session_id: str | None = None
+    session_id: str | None = _OptUuid
     entity_id: str = _Id
     list: str = Field(min_length=1, max_length=128)
     list_version: str = Field(min_length=1, max_length=128)

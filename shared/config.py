@@ -34,6 +34,8 @@ class Settings(BaseModel):
     # Public base URL of the API, used for session URLs.
     public_url: str = "http://127.0.0.1:8080"
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Seconds a request waits for a database connection before answering 503.
+    db_acquire_timeout: float = 10.0
     max_json_bytes: int = 256 * 1024
     # SMTP delivery of codes (empty host: local outbox only).
     smtp_host: str = ""
@@ -47,12 +49,20 @@ class Settings(BaseModel):
     sms_webhook_secret: str = ""
     # Webhooks may target loopback/private addresses (local development only).
     webhook_allow_private: bool = False
-    # Per-tenant rate limit: requests per minute.
+    # Rate limits, requests per minute: per API key; per session token and per client
+    # address for end users (who must not be able to exhaust the tenant's own budget).
     rate_limit_per_minute: int = 600
+    session_rate_limit_per_minute: int = 120
+    client_rate_limit_per_minute: int = 300
+    # Proxies in front of the API that append to X-Forwarded-For (the Istio ingress gateway:
+    # 1). 0: the peer address is the client's; a client-written header is never believed.
+    trusted_proxy_count: int = 0
     # Registration limits.
     registration_per_email_per_hour: int = 5
     registration_per_client_per_hour: int = 20
     session_ttl_days: int = 7
+    # The scraper's bearer token for GET /internal/metrics on the API (empty: not served).
+    metrics_token: str = ""
     log_level: str = "INFO"
     # Cluster installs: readiness waits until the migration Job applied every migration of
     # this image (shared/db/schema_level.py).
@@ -69,6 +79,12 @@ class Settings(BaseModel):
     cluster_values: str = ""
     # The schema owner's URL for `idmesh migrate --owner-only` (the migration Job).
     owner_database_url: str = ""
+    # Log lines: "json" (one object a line, the default) or "text" (a terminal).
+    log_format: str = "json"
+    # OpenTelemetry traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; see span_dir).
+    tracing: bool = True
+    # Where finished spans are also written as JSON lines (`idmesh up` sets it; empty: none).
+    span_dir: str = ""
     extra: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

@@ -26,4 +26,3 @@ class IllegalTransition(DomainError):
         self.session_id = session_id
         self.action = action
         self.status = status
-

@@ -23,7 +23,11 @@ class Platform:
     def from_settings(cls, settings: Settings, pool_size: int = 4) -> Platform:
         url = settings.app_database_url or database_urls(settings, start=False).app
         size = settings.db_pool_size or pool_size
-        return cls(settings, Database(url, max_size=size), load_master_key(settings))
+        return cls(
+            settings,
+            Database(url, max_size=size, acquire_timeout=settings.db_acquire_timeout),
+            load_master_key(settings),
+        )
 
     def cipher(self, conn: psycopg.Connection, tenant_id: str) -> TenantCipher:
         return tenant_cipher(conn, self.master_key, tenant_id)

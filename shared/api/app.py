@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import hmac
 import json
-import random
-from datetime import UTC, datetime
 
 import psycopg
 from werkzeug.wrappers import Request, Response
 
 from shared.api import (
     routes_aml,
+    routes_audit,
     routes_blocklist,
     routes_checks,
     routes_contact,
     routes_dead_letters,
+    routes_privacy,
     routes_sessions,
     routes_tenancy,
     routes_webhooks,
     routes_workflows,
 )
+from shared.api.rate_limits import rate_limiter
 from shared.api.services import Services
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
-from shared.http.router import REQUEST_METRICS, Ctx, Principal, Reply, Router
+from shared.http.router import Ctx, Principal, Reply, Router
+from shared.observability import metrics as obs_metrics
+from shared.observability import setup_observability
+from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 
 VERSION = "0.1.0"
@@ -37,13 +42,16 @@ def _authenticator(services: Services):
         digest = secret_hash(token)
         with services.db.platform() as conn:
             if token.startswith(API_KEY_PREFIX):
-                row = conn.execute("SELECT * FROM idmesh_auth_api_key(%s)", (digest,)).fetchone()
+                row = conn.execute("SELECT * FROM idmesh_auth_api_key_v2(%s)", (digest,)).fetchone()
                 if row:
                     return Principal(
                         str(row["tenant_id"]),
                         row["tenant_slug"],
                         "api_key",
                         key_id=str(row["key_id"]),
+                        key_name=row["key_name"],
+                        scopes=None if row["scopes"] is None else frozenset(row["scopes"]),
+                        expired=row["expired"],
                     )
             elif token.startswith(SESSION_TOKEN_PREFIX):
                 row = conn.execute(
@@ -61,45 +69,31 @@ def _authenticator(services: Services):
     return authenticate
 
 
-def _rate_limiter(services: Services):
-    limit = services.settings.rate_limit_per_minute
+class _TenantReplaySealer:
+    """Idempotent answers sealed with the tenant's data key, bound to the Idempotency-Key:
+    `idempotency_keys` never holds a new API key or session token in plaintext."""
 
-    def check(conn: psycopg.Connection, principal: Principal) -> dict[str, str]:
-        with services.db.tenant(principal.tenant_id) as c:
-            row = c.execute(
-                "INSERT INTO rate_limits (tenant_id, window_start, count) "
-                "VALUES (%s, date_trunc('minute', now()), 1) "
-                "ON CONFLICT (tenant_id, window_start) DO UPDATE "
-                "SET count = rate_limits.count + 1 RETURNING count, window_start",
-                (principal.tenant_id,),
-            ).fetchone()
-            if random.random() < 0.01:
-                c.execute("DELETE FROM rate_limits WHERE window_start < now() - interval '1 hour'")
-        reset = max(1, 60 - int((datetime.now(UTC) - row["window_start"]).total_seconds()))
-        headers = {
-            "RateLimit-Limit": str(limit),
-            "RateLimit-Remaining": str(max(0, limit - row["count"])),
-            "RateLimit-Reset": str(reset),
-        }
-        if row["count"] > limit:
-            raise Problem(
-                429,
-                "Too Many Requests",
-                "the tenant's rate limit is exceeded",
-                code="rate-limited",
-                headers={**headers, "Retry-After": str(reset)},
-            )
-        return headers
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
-    return check
+    def seal(self, conn: psycopg.Connection, tenant_id: str, key: str, answer: str) -> bytes:
+        return self.services.cipher(conn, tenant_id).seal("idempotency", key, answer.encode())
+
+    def open(self, conn: psycopg.Connection, tenant_id: str, key: str, blob: bytes) -> str:
+        return self.services.cipher(conn, tenant_id).open("idempotency", key, blob).decode()
 
 
 def create_router(services: Services) -> Router:
     s = services.settings
-    router = Router(max_json_bytes=s.max_json_bytes, max_upload_bytes=s.max_upload_bytes)
+    router = Router(
+        max_json_bytes=s.max_json_bytes,
+        max_upload_bytes=s.max_upload_bytes,
+        trusted_proxies=s.trusted_proxy_count,
+    )
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
-    router.rate_limit = _rate_limiter(services)
+    router.rate_limit = rate_limiter(s, services.db.tenant)
+    router.replay_sealer = _TenantReplaySealer(services)
     for module in (
         routes_tenancy,
         routes_workflows,
@@ -110,9 +104,15 @@ def create_router(services: Services) -> Router:
         routes_contact,
         routes_webhooks,
         routes_dead_letters,
+        routes_audit,
+        routes_privacy,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)
+
+    for route in router.routes:  # every tenant route's scope, from its declaration or the table
+        if route.auth != "none" and route.scope is None:
+            route.scope = ROUTE_SCOPES.get((route.method, route.path))
 
     openapi_cache: dict = {}
 
@@ -147,12 +147,19 @@ def create_router(services: Services) -> Router:
         return Reply(200, {"status": "ready"})
 
     @router.route(
-        "GET", "/metrics", auth="none", tags=("operations",), summary="Prometheus metrics"
+        "GET",
+        "/internal/metrics",
+        auth="none",
+        tags=("operations",),
+        summary="Prometheus metrics, for the scraper only (Bearer IDMESH_METRICS_TOKEN)",
     )
     def metrics(ctx: Ctx) -> Reply:
-        return Reply(
-            200, text=REQUEST_METRICS.render("idmesh_api"), mimetype="text/plain; version=0.0.4"
-        )
+        # Platform-wide counts are not for tenants: not on /v1, not without the scrape token.
+        token = s.metrics_token
+        given = ctx.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise Problem(404, "Not Found", "no such endpoint", code="not-found")
+        return Reply(200, text=obs_metrics.render().decode(), mimetype=obs_metrics.CONTENT_TYPE)
 
     return router
 
@@ -161,6 +168,7 @@ class ApiApp:
     """A WSGI-style entry: one instance per process, built on first request (post-fork)."""
 
     def __init__(self, services: Services) -> None:
+        setup_observability("api", services.settings)
         self.services = services
         self.router = create_router(services)
 

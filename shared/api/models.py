@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from shared.sessions.store import Expected
+from shared.tenancy.scopes import normalise
 
 
 class Strict(BaseModel):
@@ -36,6 +37,26 @@ class Registered(BaseModel):
 
 class ApiKeyCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
+    # None: every scope (the default, as keys had before scopes existed)
+    scopes: list[str] | None = Field(default=None, max_length=20)
+    expires_at: datetime | None = None
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, v: list[str] | None) -> list[str] | None:
+        return normalise(v)
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, v: datetime | None) -> datetime | None:
+        if v is not None and (v.tzinfo is None or v <= datetime.now(UTC)):
+            raise ValueError("expires_at must be a future time with a time zone")
+        return v
+
+
+class ApiKeyRotate(Strict):
+    # How long the old key keeps working (0: it stops at once); at most 7 days.
+    grace_seconds: int = Field(default=0, ge=0, le=7 * 24 * 3600)
 
 
 class SessionCreate(Strict):

@@ -6,7 +6,6 @@ API process, on first use.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from shared.api.services import Services
 from shared.audit import audit
 from shared.checks.result import CheckResult
+from shared.http.input_guard import load_json
 from shared.http.problem import Problem, validation_problem
 from shared.http.router import Ctx, Reply, Router
 
@@ -52,12 +52,11 @@ def read_file(ctx: Ctx, field: str, max_bytes: int, required: bool = True) -> by
 
 def form_params(ctx: Ctx, model: type[BaseModel]) -> BaseModel:
     raw = ctx.request.form.get("params") or "{}"
+    data = load_json(raw.encode(), "params")
     try:
-        return model.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as exc:
-        if isinstance(exc, ValidationError):
-            raise validation_problem(exc, "params") from exc
-        raise Problem(400, "Bad Request", "params must be a JSON object") from exc
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc, "params") from exc
 
 
 class AmlRequest(BaseModel):
@@ -117,11 +116,7 @@ def register_routes(router: Router, services: Services) -> None:
         if length is not None and length > max_bytes * 2 + 65536:
             raise Problem(413, "Content Too Large", "the upload is too large")
         if not multipart:
-            raw = ctx.request.get_data(cache=True)
-            try:
-                json.loads(raw or b"null")
-            except ValueError as exc:
-                raise Problem(400, "Bad Request", "malformed JSON", code="malformed-json") from exc
+            load_json(ctx.request.get_data(cache=True))
         result = runner(ctx)
         audit(
             ctx.conn,

@@ -16,7 +16,7 @@ from shared.contact.otp import OtpError, check_code, issue_code
 from shared.contact.phone_facts import phone_facts
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Reply, Router
-from shared.messaging.delivery import provider_for, record_message, send_external
+from shared.messaging.delivery import SealedFor, provider_for, record_message, send_external
 from shared.sessions import lifecycle
 
 
@@ -72,6 +72,7 @@ def register_routes(router: Router, services: Services) -> None:
             body,
             ctx.principal.tenant_id,
             delivered=provider,
+            session=SealedFor(str(s.id), cipher, services.master_key),
         )
         if provider != "outbox":
             ctx.after_commit.append(

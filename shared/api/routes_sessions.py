@@ -281,7 +281,13 @@ def register_routes(router: Router, services: Services) -> None:
         s = load_session(ctx, session_id, for_update=True)
         body: ReviewRequest = ctx.body
         s = lifecycle.review(
-            ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, s, body.decision, body.note
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            s,
+            body.decision,
+            body.note,
+            reviewer=ctx.principal.actor_ref(),
         )
         return Reply(200, session_view(services, ctx, s))
 

@@ -6,6 +6,7 @@ import uuid
 
 from shared.api.models import (
     ApiKeyCreate,
+    ApiKeyRotate,
     RegisterAccepted,
     Registered,
     RegisterRequest,
@@ -21,6 +22,7 @@ from shared.tenancy.api_keys import (
     create_api_key,
     list_api_keys,
     revoke_api_key,
+    rotate_api_key,
 )
 from shared.tenancy.tenants import Tenant, get_tenant
 
@@ -83,13 +85,39 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Create an API key (shown once)",
     )
     def create_key(ctx: Ctx) -> Reply:
-        key = create_api_key(ctx.conn, ctx.principal.tenant_id, ctx.body.name)
+        body: ApiKeyCreate = ctx.body
+        key = create_api_key(
+            ctx.conn, ctx.principal.tenant_id, body.name, body.scopes, body.expires_at
+        )
         audit(
             ctx.conn,
             ctx.principal.tenant_id,
             ctx.principal.actor,
             "api_key.created",
-            details={"key_id": str(key.id), "name": key.name},
+            details={"key_id": str(key.id), "name": key.name, "scopes": key.scopes},
+        )
+        return Reply(201, key)
+
+    @router.route(
+        "POST",
+        "/v1/api-keys/<uuid:key_id>/rotate",
+        body=ApiKeyRotate,
+        response=NewApiKey,
+        status=201,
+        tags=("api-keys",),
+        summary="Rotate an API key: a new key (shown once); the old one ends after the grace",
+    )
+    def rotate_key(ctx: Ctx, key_id: uuid.UUID) -> Reply:
+        body: ApiKeyRotate = ctx.body
+        key = rotate_api_key(ctx.conn, ctx.principal.tenant_id, key_id, body.grace_seconds)
+        if key is None:
+            raise not_found("api key")
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "api_key.rotated",
+            details={"key_id": str(key_id), "new_key_id": str(key.id), "grace": body.grace_seconds},
         )
         return Reply(201, key)
 

@@ -13,6 +13,7 @@ from shared.audit import audit
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.webhooks.endpoint import get_endpoint, set_endpoint, url_problem
+from shared.webhooks.redact import redact_url
 
 
 class WebhookPut(Strict):
@@ -47,7 +48,7 @@ def register_routes(router: Router, services: Services) -> None:
             ctx.principal.tenant_id,
             ctx.principal.actor,
             "webhook.updated",
-            details={"url": ctx.body.url, "events": ctx.body.events},
+            details={"url": redact_url(ctx.body.url), "events": ctx.body.events},
         )
         return Reply(
             200, {"url": ctx.body.url, "events": sorted(set(ctx.body.events)), "secret": secret}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from shared.api.models import WorkflowCreated
 from shared.api.services import Services
 from shared.audit import audit
-from shared.http.problem import not_found
+from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import (
@@ -57,7 +58,13 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def get(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
         version = ctx.request.args.get("version")
-        v = int(version) if version and version.isdigit() else None
+        v = None
+        if version:
+            if not re.fullmatch(r"[0-9]{1,9}", version):
+                raise Problem(
+                    400, "Bad Request", "version must be a positive integer", code="bad-query"
+                )
+            v = int(version)
         wf = get_workflow(ctx.conn, workflow_id, v)
         if wf is None:
             raise not_found("workflow")

@@ -35,7 +35,7 @@ _services: Services | None = None
 
 def build_services(settings: Settings) -> Services:
     url = settings.app_database_url or database_urls(settings, start=False).app
-    db = Database(url)
+    db = Database(url, acquire_timeout=settings.db_acquire_timeout)
     master = load_master_key(settings)
     services = Services(
         settings=settings,

@@ -59,7 +59,11 @@ def free_port() -> int:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether Postgres could listen on `port`. Like Postgres, SO_REUSEADDR: connections of
+    the previous run in TIME_WAIT must not move a restarted cluster to another port (every
+    running function would keep the old one)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -2,6 +2,11 @@
 
 The tenant is set with `set_config('idmesh.tenant_id', ..., true)`, i.e. for this
 transaction only, so a pooled connection never carries one tenant into another's request.
+
+Pooled connections are checked before they are handed out, and a connection error on the
+transaction's first statement is retried once on a fresh connection: after a Postgres
+restart no request gets a dead connection. While the database is down, acquiring a
+connection fails with `psycopg_pool.PoolTimeout` after `acquire_timeout` seconds.
 """
 
 from __future__ import annotations
@@ -9,20 +14,23 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 
 class Database:
     """A connection pool for the application role, created lazily (after any fork)."""
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self, url: str, min_size: int = 1, max_size: int = 10, acquire_timeout: float = 10.0
+    ) -> None:
         self.url = url
         self._min = min_size
         self._max = max_size
+        self.acquire_timeout = acquire_timeout
         self._pool: ConnectionPool | None = None
         self._lock = threading.Lock()
 
@@ -36,6 +44,12 @@ class Database:
                         min_size=self._min,
                         max_size=self._max,
                         kwargs={"row_factory": dict_row, "autocommit": False},
+                        check=ConnectionPool.check_connection,
+                        timeout=self.acquire_timeout,
+                        # Give up re-adding a lost connection quickly: the pool then opens
+                        # a new one on demand at once, instead of after a backoff grown
+                        # during the outage (which kept answering 503 long after a restart).
+                        reconnect_timeout=2.0,
                         open=False,
                     )
                     pool.open(wait=True, timeout=30)
@@ -46,15 +60,36 @@ class Database:
     def tenant(self, tenant_id: uuid.UUID | str) -> Iterator[psycopg.Connection]:
         """A transaction in which only `tenant_id`'s rows exist."""
         tid = str(uuid.UUID(str(tenant_id)))
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT set_config('idmesh.tenant_id', %s, true)", (tid,))
+        with self._transaction(tid) as conn:
             yield conn
 
     @contextmanager
     def platform(self) -> Iterator[psycopg.Connection]:
         """A transaction with no tenant: sees no tenant rows; for the auth look-ups."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._transaction(None) as conn:
             yield conn
+
+    @contextmanager
+    def _transaction(self, tid: str | None) -> Iterator[psycopg.Connection]:
+        for attempt in range(2):
+            stack = ExitStack()
+            try:
+                conn = stack.enter_context(self.pool.connection())
+                stack.enter_context(conn.transaction())
+                conn.execute("SELECT set_config('idmesh.tenant_id', %s, true)", (tid or "",))
+            except PoolTimeout:
+                raise  # no connection to be had: retrying would only double the wait
+            except psycopg.OperationalError:
+                # The server closed this connection (e.g. it restarted after the check):
+                # hand it back (the pool discards a broken one) and retry once.
+                with suppress(psycopg.Error):
+                    stack.close()
+                if attempt:
+                    raise
+                continue
+            with stack:
+                yield conn
+            return
 
     def ping(self) -> bool:
         try:

@@ -61,6 +61,11 @@ def _date(raw: str, version: int, country: str) -> str | None:
     return None
 
 
+def _digits(s: str) -> bool:
+    """ASCII digits only: `str.isdigit()` also accepts '¹²³', which `int()` refuses."""
+    return s.isascii() and s.isdigit()
+
+
 def parse_aamva(data: bytes) -> AamvaRecord:
     text = data.decode("latin-1")
     start = text.find("@")
@@ -74,14 +79,14 @@ def parse_aamva(data: bytes) -> AamvaRecord:
     pos = m.end()
     jversion: int | None = None
     if version >= 2:
-        jversion = int(text[pos : pos + 2]) if text[pos : pos + 2].isdigit() else None
+        jversion = int(text[pos : pos + 2]) if _digits(text[pos : pos + 2]) else None
         pos += 2
-    entries = int(text[pos : pos + 2]) if text[pos : pos + 2].isdigit() else 1
+    entries = int(text[pos : pos + 2]) if _digits(text[pos : pos + 2]) else 1
     pos += 2
     designators = []
     for i in range(entries):
         d = text[pos + 10 * i : pos + 10 * i + 10]
-        if len(d) == 10 and d[2:].isdigit():
+        if len(d) == 10 and _digits(d[2:]):
             designators.append((d[:2], int(d[2:6]), int(d[6:10])))
     body = None
     sub_type = ""

@@ -39,7 +39,7 @@ from shared.documents.reader import (
     read_page,
     reread_name_line,
 )
-from shared.documents.viz import compare, extract_fields, name_key, normalise
+from shared.documents.viz import compare, field_boxes, name_key, normalise
 
 log = logging.getLogger(__name__)
 
@@ -348,8 +348,16 @@ def _run(
     # visual zone (front)
     if params.check_viz:
         t = time.perf_counter()
-        fr.viz = extract_fields(read_other_text(fr.page, engine))
+        vboxes = field_boxes(read_other_text(fr.page, engine))
+        fr.viz = {k: (b.text.strip(), b.score) for k, b in vboxes.items()}
         timings["ocr_viz"] = _ms(t)
+        font = forensics.font_consistency(
+            fr.page.document, {k: b.box for k, b in vboxes.items() if len(b.text.strip()) >= 3}
+        )
+        if font is not None:
+            findings.append(font)
+            if font.fired:
+                warnings.append(_warn(font.code, f"{fr.name}: {font.evidence}"))
 
     # MRZ
     # the side with the best MRZ reading (a card's printed labels can pass for a poor one)

@@ -52,6 +52,7 @@ QR_CODE_FOUND = "QR_CODE_FOUND"  # a QR code was decoded (reported in data.qr_co
 PHOTOCOPY_SUSPECTED = "PHOTOCOPY_SUSPECTED"  # no colour on the page, or a halftone screen
 SCREEN_RECAPTURE_SUSPECTED = "SCREEN_RECAPTURE_SUSPECTED"  # colour moire of a screen's grid
 PORTRAIT_SUBSTITUTION_SUSPECTED = "PORTRAIT_SUBSTITUTION_SUSPECTED"  # portrait noise differs
+FONT_INCONSISTENT = "FONT_INCONSISTENT"  # one printed value's stroke differs from the others
 
 SEVERITY: dict[str, Severity] = {
     IMAGE_BLURRY: Severity.warning,
@@ -80,6 +81,7 @@ SEVERITY: dict[str, Severity] = {
     PHOTOCOPY_SUSPECTED: Severity.warning,
     SCREEN_RECAPTURE_SUSPECTED: Severity.warning,
     PORTRAIT_SUBSTITUTION_SUSPECTED: Severity.warning,
+    FONT_INCONSISTENT: Severity.warning,
 }
 
 # Codes that make the check fail (the workflow's rules may still override the decision).

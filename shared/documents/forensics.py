@@ -9,7 +9,10 @@ its threshold), whether it fires or not, so a reviewer sees why:
 - screen recapture: a photo of a screen shows the screen's sub-pixel grid as colour moire,
   a periodic pattern in the chroma channels far stronger than in genuine print;
 - portrait substitution: a pasted photo brings its own noise and compression; the noise
-  level inside the portrait differs from the page around it by a large factor.
+  level inside the portrait differs from the page around it by a large factor;
+- font inconsistency: one printed value whose stroke width (relative to its height)
+  stands out from the other values of the visual zone (an edited field re-typed in
+  another font or weight).
 
 Thresholds are set in `Thresholds` and measured in `python -m bench.documents` (TPR on
 forgeries made by `tests/documents/forgeries.py`, FPR on genuine documents of both
@@ -30,7 +33,8 @@ class Thresholds(BaseModel):
     min_colourfulness: float = 2.5
     halftone_peak: float = 140.0
     moire_peak: float = 200.0
-    portrait_noise_ratio: float = 12.0
+    portrait_noise_ratio: float = 30.0
+    font_stroke_deviation: float = 0.6  # |stroke/height - row median| / row median
 
 
 class Finding(BaseModel):
@@ -147,3 +151,50 @@ def examine(
             )
         )
     return out
+
+
+def stroke_ratio(grey: np.ndarray, box: np.ndarray) -> float | None:
+    """Median stroke width over text height of the value in `box` (4x2, page pixels)."""
+    x0, y0 = np.floor(box.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(box.max(axis=0)).astype(int)
+    crop = grey[max(0, y0) : y1, max(0, x0) : x1]
+    if crop.size == 0 or crop.shape[0] < 8 or crop.shape[1] < 3 * crop.shape[0]:
+        return None
+    scale = 48.0 / crop.shape[0]
+    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = np.flatnonzero(ink.sum(axis=1) > 0)
+    if len(rows) < 4:
+        return None
+    height = float(rows[-1] - rows[0] + 1)
+    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)
+    if ridge.sum() < 10:
+        return None
+    return float(2.0 * np.median(dist[ridge]) / height)
+
+
+def font_consistency(
+    doc: np.ndarray, values: dict[str, np.ndarray], t: Thresholds | None = None
+) -> Finding | None:
+    """The printed value whose stroke/height ratio deviates most from the other values."""
+    t = t or Thresholds()
+    grey = cv2.cvtColor(doc, cv2.COLOR_BGR2GRAY)
+    ratios = {k: r for k, b in values.items() if (r := stroke_ratio(grey, b)) is not None}
+    if len(ratios) < 4:
+        return None
+    worst, dev, med = "", 0.0, 0.0
+    for k, r in ratios.items():
+        others = [v for j, v in ratios.items() if j != k]
+        m = float(np.median(others))
+        d = abs(r - m) / max(m, 1e-6)
+        if d > dev:
+            worst, dev, med = k, d, m
+    return Finding(
+        code=codes.FONT_INCONSISTENT,
+        fired=dev > t.font_stroke_deviation,
+        value=round(dev, 3),
+        threshold=t.font_stroke_deviation,
+        evidence=f"{worst}: stroke/height {ratios[worst]:.3f} vs {med:.3f} for the other "
+        f"{len(ratios) - 1} values (deviation {dev:.2f}, max {t.font_stroke_deviation})",
+    )

@@ -3,7 +3,10 @@
 The platform never needs the plain number: lookups use
 HMAC-SHA256(key, issuing_country | type class | number), normalised (upper case, only A-Z
 and 0-9, MRZ `<` removed). The key comes from `IDMESH_DOCUMENT_HASH_KEY` (hex or text);
-without it a plain SHA-256 is used (still stable, weaker against guessing).
+without it, a per-installation key is derived from the master key (HMAC-SHA256(master key,
+"idmesh document-number fingerprints v1")), so fingerprints are never a plain, guessable
+SHA-256 of a number. Fingerprints made before this (prefix `sha256:`) no longer match:
+blocklist entries by document number are re-added after upgrading.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 import hmac
 import os
 import re
+from functools import lru_cache
 
 
 def type_class(document_type: str) -> str:
@@ -28,18 +32,32 @@ def _norm(s: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", (s or "").upper())
 
 
+@lru_cache(maxsize=4)
+def _derived_key(configured: str, master_source: tuple[str, str]) -> bytes:
+    if configured:
+        return configured.encode()
+    from shared.config import Settings
+    from shared.crypto.envelope import load_master_key
+
+    master = load_master_key(Settings.from_env())
+    return hmac.new(master, b"idmesh document-number fingerprints v1", hashlib.sha256).digest()
+
+
+def _fingerprint(msg: bytes) -> str:
+    env = os.environ
+    key = _derived_key(
+        env.get("IDMESH_DOCUMENT_HASH_KEY", ""),
+        (env.get("IDMESH_MASTER_KEY", ""), env.get("IDMESH_DATA_DIR", "")),
+    )
+    return "hmac-sha256:" + hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
 def document_hash(issuing_country: str, document_type: str, number: str) -> str:
-    msg = f"{_norm(issuing_country)}|{type_class(document_type)}|{_norm(number)}".encode()
-    key = os.environ.get("IDMESH_DOCUMENT_HASH_KEY", "")
-    if key:
-        return "hmac-sha256:" + hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
-    return "sha256:" + hashlib.sha256(msg).hexdigest()
+    return _fingerprint(
+        f"{_norm(issuing_country)}|{type_class(document_type)}|{_norm(number)}".encode()
+    )
 
 
 def number_only_hash(number: str) -> str:
     """Fingerprint of the number alone, for blocklist entries given without country/type."""
-    msg = f"*|*|{_norm(number)}".encode()
-    key = os.environ.get("IDMESH_DOCUMENT_HASH_KEY", "")
-    if key:
-        return "hmac-sha256:" + hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
-    return "sha256:" + hashlib.sha256(msg).hexdigest()
+    return _fingerprint(f"*|*|{_norm(number)}".encode())

@@ -253,7 +253,7 @@ def candidate_groups(lines: list[_Line]) -> list[list[_Line]]:
                 gap = b.yc - a.yc
                 if gap > 3.2 * hmax:
                     break
-                if gap < 0.9 * min(a.height, b.height):
+                if gap < 0.5 * min(a.height, b.height):
                     continue
                 if not 0.6 < b.height / a.height < 1.6:
                     continue
@@ -295,12 +295,14 @@ class Found:
     scores: list[float]
 
 
+_LOOKALIKE_RUN = re.compile(r"[<K]*K{3}[<K]*")
+
+
 def _fillers(text: str) -> str:
-    """Blur turns `<` into `K`: a line with a run of three or more K (no name has one)
-    gets its K runs of two or more read as fillers; check digits judge the result."""
-    if "KKK" not in text:
-        return text
-    return re.sub(r"K{2,}", lambda m: "<" * len(m.group(0)), text)
+    """Blur turns `<` into K: a run holding three K in a row (no name has one) is read as
+    fillers; check digits judge the result. (Digits and other letters are never touched:
+    they may be data.)"""
+    return _LOOKALIKE_RUN.sub(lambda m: "<" * len(m.group(0)), text)
 
 
 def _sharpen(crop: np.ndarray) -> np.ndarray:
@@ -355,7 +357,7 @@ def read_group(
 
 
 def find_mrz(
-    img: np.ndarray, engine: OcrEngine, today: date | None = None, det_limit: int = 1280
+    img: np.ndarray, engine: OcrEngine, today: date | None = None, det_limit: int = 960
 ) -> tuple[np.ndarray, Found] | None:
     """Look for an MRZ anywhere in `img` (BGR). Returns (padded image, reading) or None."""
     padded, _ = pad_image(img)

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from shared.checks.result import ModelInfo
+from shared.observability.inference import inference
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,10 @@ class OcrEngine:
             # Small batches: fewer boxes padded to the widest one (measured: 2 is fastest here).
             rec_batch_num=int(os.environ.get("IDMESH_OCR_REC_BATCH", "2")),
         )
+        self._sha = {k: _sha256(p) for k, p in paths.items()}
         self.models = [
-            ModelInfo(name=_FILES[k][2], version="rapidocr-onnxruntime", sha256=_sha256(p))
-            for k, p in paths.items()
+            ModelInfo(name=_FILES[k][2], version="rapidocr-onnxruntime", sha256=self._sha[k])
+            for k in paths
         ]
         self._lock = threading.Lock()
 
@@ -117,7 +119,7 @@ class OcrEngine:
             if scale == 1.0
             else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
-        with self._lock:
+        with self._lock, inference("ppocr-det", self._sha["det"]):
             boxes, _ = self._rapid.text_det(small)
         if boxes is None or len(boxes) == 0:
             return []
@@ -138,7 +140,7 @@ class OcrEngine:
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         if not crops:
             return []
-        with self._lock:
+        with self._lock, inference("ppocr-rec", self._sha["rec"]):
             res, _ = self._rapid.text_rec(crops)
         return [(str(t), float(s)) for t, s in res]
 
@@ -146,7 +148,7 @@ class OcrEngine:
         """'0' or '180' per crop (text upright or upside down)."""
         if not crops:
             return []
-        with self._lock:
+        with self._lock, inference("ppocr-cls", self._sha["cls"]):
             _, cls_res, _ = self._rapid.text_cls(list(crops))
         return [(str(label), float(score)) for label, score in cls_res]
 

@@ -16,14 +16,108 @@ from rapidfuzz import fuzz
 
 from shared.documents.ocr import TextBox
 
+# Labels in the languages of the issuing states we support (English, French, German,
+# Spanish, Italian, Dutch, Polish, Portuguese, Swedish, Finnish), as letter-only keys.
 LABELS: dict[str, tuple[str, ...]] = {
-    "surname": ("surname", "nom", "ln", "apellidos", "name"),
-    "given_names": ("givenname", "prenom", "fn", "firstname", "vorname"),
-    "date_of_birth": ("dateofbirth", "dob", "birth", "geburtstag"),
-    "expiry_date": ("dateofexpiry", "exp", "expiry", "expires", "validuntil"),
-    "document_number": ("passportno", "documentno", "docno", "dl", "cardno", "number"),
-    "sex": ("sex", "sexe"),
-    "nationality": ("nationality", "nationalite"),
+    "surname": (
+        "surname",
+        "nom",
+        "ln",
+        "apellidos",
+        "name",
+        "nachname",
+        "familienname",
+        "cognome",
+        "naam",
+        "achternaam",
+        "nazwisko",
+        "apelido",
+        "apelidos",
+        "sobrenome",
+        "efternamn",
+        "sukunimi",
+        "lastname",
+    ),
+    "given_names": (
+        "givenname",
+        "prenom",
+        "fn",
+        "firstname",
+        "vorname",
+        "nombre",
+        "nome",
+        "voornamen",
+        "voornaam",
+        "imiona",
+        "imie",
+        "prenomi",
+        "fornamn",
+        "etunimet",
+    ),
+    "date_of_birth": (
+        "dateofbirth",
+        "dob",
+        "birth",
+        "geburtstag",
+        "geburtsdatum",
+        "datedenaissance",
+        "fechadenacimiento",
+        "datadinascita",
+        "geboortedatum",
+        "dataurodzenia",
+        "datadenascimento",
+        "fodelsedatum",
+        "syntymaaika",
+    ),
+    "expiry_date": (
+        "dateofexpiry",
+        "exp",
+        "expiry",
+        "expires",
+        "validuntil",
+        "gultigbis",
+        "datedexpiration",
+        "fechadecaducidad",
+        "scadenza",
+        "geldigtot",
+        "datawaznosci",
+        "validoate",
+        "validade",
+        "giltigtill",
+        "voimassa",
+    ),
+    "document_number": (
+        "passportno",
+        "documentno",
+        "docno",
+        "dl",
+        "cardno",
+        "number",
+        "dokumentennummer",
+        "passnummer",
+        "ndegdudocument",
+        "nodudocument",
+        "numdocumento",
+        "ndocumento",
+        "nodocumento",
+        "numerodocumento",
+        "documentnummer",
+        "nrdokumentu",
+        "numerdokumentu",
+    ),
+    "sex": ("sex", "sexe", "geschlecht", "sexo", "sesso", "geslacht", "plec", "kon", "sukupuoli"),
+    "nationality": (
+        "nationality",
+        "nationalite",
+        "staatsangehorigkeit",
+        "nacionalidad",
+        "cittadinanza",
+        "nationaliteit",
+        "obywatelstwo",
+        "nacionalidade",
+        "medborgarskap",
+        "kansalaisuus",
+    ),
 }
 _NOT_LABELS = ("dateofissue", "iss", "issue", "authority", "eyes", "type", "code")
 MONTHS = {
@@ -40,21 +134,23 @@ def _key(text: str) -> str:
 
 
 def _label_of(text: str) -> str | None:
-    k = _key(text)
-    if not k or any(k.startswith(n) for n in _NOT_LABELS):
-        return None
-    for field, names in LABELS.items():
-        for n in names:
-            if k == n or (len(n) > 3 and k.startswith(n)):
-                return field
+    """The field a label names; bilingual labels ("Nom / Surname") match on either part."""
+    for part in (text, *text.split("/")):
+        k = _key(part)
+        if not k or any(k.startswith(n) for n in _NOT_LABELS):
+            continue
+        for field, names in LABELS.items():
+            for n in names:
+                if k == n or (len(n) > 3 and k.startswith(n)):
+                    return field
     return None
 
 
-def extract_fields(boxes: list[TextBox], min_score: float = 0.6) -> dict[str, tuple[str, float]]:
-    """{field: (raw value text, OCR confidence)} from recognised boxes of one side."""
+def field_boxes(boxes: list[TextBox], min_score: float = 0.6) -> dict[str, TextBox]:
+    """{field: the value's text box}: the box just below (or right of) each label."""
     labels = [(b, _label_of(b.text)) for b in boxes]
     values = [b for b, lab in labels if lab is None and b.text.strip() and b.score >= min_score]
-    out: dict[str, tuple[str, float]] = {}
+    out: dict[str, TextBox] = {}
     for lb, field in labels:
         if field is None or field in out:
             continue
@@ -74,7 +170,7 @@ def extract_fields(boxes: list[TextBox], min_score: float = 0.6) -> dict[str, tu
                 if d < best_d:
                     best, best_d = v, d
         if best is not None:
-            out[field] = (best.text.strip(), best.score)
+            out[field] = best
     return out
 
 
@@ -91,7 +187,9 @@ def parse_date(text: str) -> str | None:
         m = re.search(r"(\d{2})[./-](\d{2})[./-](\d{4})", t)
         if m:
             a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            if "/" in t:  # US style MM/DD/YYYY
+            # slashes: US MM/DD/YYYY unless the first number cannot be a month (the rest of
+            # the world writes DD/MM/YYYY); `compare` accepts either reading when both fit
+            if "/" in t and a <= 12:
                 return date(y, a, b).isoformat()
             return date(y, b, a).isoformat()
         m = re.search(r"(\d{4})-(\d{2})-(\d{2})", t)
@@ -154,4 +252,15 @@ def compare(field: str, viz_value: str, other: str) -> bool:
         return numbers_match(viz_value, other)
     if field == "nationality":
         return not viz_value or not other or viz_value.startswith(other) or other in viz_value
+    if field in ("date_of_birth", "expiry_date"):
+        # 01/09/1995 is 1 September or 9 January depending on the issuing state's order
+        return not viz_value or not other or other in (viz_value, _day_month_swapped(viz_value))
     return not viz_value or not other or viz_value == other
+
+
+def _day_month_swapped(iso: str) -> str:
+    try:
+        d = date.fromisoformat(iso)
+        return date(d.year, d.day, d.month).isoformat()
+    except ValueError:
+        return iso

@@ -11,11 +11,22 @@ import threading
 from dataclasses import dataclass
 
 import httpx
+from cloudevents.http import CloudEvent
+from opentelemetry.trace import StatusCode
 
 from events import to_binary_http
 from events.types import PLATFORM_EVENT_TYPES
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import row_to_event
+from shared.observability.tracing import (
+    A_EVENT_ID,
+    A_EVENT_TYPE,
+    A_TENANT,
+    SpanKind,
+    current_traceparent,
+    extract,
+    span,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +38,6 @@ def broker_path(tenant_slug: str, broker: str = "default") -> str:
 # Platform events (a tenant's registration) go to the platform Broker: the tenant's own
 # Broker does not exist yet.
 PLATFORM_BROKER_PATH = "/idmesh/platform"
-
-
-def destination_path(row) -> str:
-    if (row["event"] or {}).get("type") in PLATFORM_EVENT_TYPES:
-        return PLATFORM_BROKER_PATH
-    return broker_path(row["tenant_slug"])
 
 
 @dataclass
@@ -52,17 +57,21 @@ class Relay:
                 rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
             for row in rows:
                 error = None
-                try:
-                    headers, body = to_binary_http(row_to_event(row["event"]))
-                    resp = client.post(
-                        self.broker_url.rstrip("/") + destination_path(row),
-                        headers=headers,
-                        content=body,
-                    )
-                    if not 200 <= resp.status_code < 300:
-                        error = f"broker answered {resp.status_code}"
-                except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
+                ev = row_to_event(row["event"])
+                with span(
+                    f"relay publish {ev['type']}",
+                    kind=SpanKind.PRODUCER,
+                    session_id=ev.get("sessionid"),
+                    incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
+                    attributes={
+                        A_TENANT: ev["tenantid"],
+                        A_EVENT_ID: ev["id"],
+                        A_EVENT_TYPE: ev["type"],
+                    },
+                ) as sp:
+                    error = self._post(client, row["tenant_slug"], ev)
+                    if error:
+                        sp.set_status(StatusCode.ERROR)
                 with self.db.platform() as conn:
                     conn.execute(
                         "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)
@@ -76,6 +85,28 @@ class Relay:
             if own:
                 client.close()
         return ok, failed
+
+    def _post(self, client: httpx.Client, tenant_slug: str, ev: CloudEvent) -> str | None:
+        """Publish one event (its traceparent now names the relay's span); an error or None."""
+        traceparent, tracestate = current_traceparent(ev.get("sessionid"))
+        if traceparent:
+            ev["traceparent"] = traceparent
+            if tracestate:
+                ev["tracestate"] = tracestate
+        try:
+            headers, body = to_binary_http(ev)
+            path = (
+                PLATFORM_BROKER_PATH
+                if ev["type"] in PLATFORM_EVENT_TYPES
+                else broker_path(tenant_slug)
+            )
+            url = self.broker_url.rstrip("/") + path
+            resp = client.post(url, headers=headers, content=body)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if not 200 <= resp.status_code < 300:
+            return f"broker answered {resp.status_code}"
+        return None
 
 
 class RelayLoop:

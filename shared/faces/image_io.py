@@ -1,31 +1,30 @@
-"""Decoding image bytes into BGR pixel arrays, with clear errors for bad input."""
+"""Decoding image bytes into BGR pixel arrays, with clear errors for bad input.
+
+Every image goes through the shared guard (`shared/imaging/guard.py`): the header's size,
+frame count and decoded-size budget are checked before a single pixel is decoded.
+"""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from shared.imaging.guard import ImageLimits, ImageRefused, decode_bgr
+
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 1600  # larger photos are downscaled: faces stay well above the size threshold
+LIMITS = ImageLimits(max_bytes=20 * 1024 * 1024, max_pixels=MAX_PIXELS)
 
 
 class BadImage(ValueError):
-    """The bytes are not a decodable image."""
+    """The bytes are not a decodable image, or are refused by the image guard."""
 
 
 def decode_image(data: bytes, max_side: int = MAX_SIDE) -> np.ndarray:
-    if not data:
-        raise BadImage("empty image")
-    buf = np.frombuffer(data, dtype=np.uint8)
-    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    if img is None or img.size == 0:
-        raise BadImage("not a decodable image (JPEG/PNG/WebP...)")
-    h, w = img.shape[:2]
-    if h * w > MAX_PIXELS:
-        raise BadImage(f"image too large ({w}x{h})")
-    scale = max_side / max(h, w)
-    if scale < 1.0:
-        img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    try:
+        img, _ = decode_bgr(data, LIMITS, max_side)
+    except ImageRefused as exc:
+        raise BadImage(exc.message) from exc
     return img
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.checks.result import ModelInfo
+from shared.observability.inference import ObservedSession
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def session(key: str):
                 )
             except Exception as exc:  # corrupt or incompatible operator file
                 raise ModelUnavailable(f"cannot load {key} model {path}: {exc}") from exc
-            file_sha256(path)
+            sess = ObservedSession(sess, SPECS[key].name, file_sha256(path))
             _sessions[key] = sess
             log.info("loaded face model %s from %s", key, path)
     return sess

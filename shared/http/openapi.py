@@ -66,6 +66,7 @@ def build_openapi(router: Router, title: str, version: str) -> dict[str, Any]:
             ]
         if r.auth != "none":
             op["security"] = [{"bearer": []}]
+            op["x-idmesh-scope"] = r.scope or router.fallback_scope
         if r.idempotent:
             op.setdefault("parameters", []).append(
                 {

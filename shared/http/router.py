@@ -12,16 +12,26 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import psycopg
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import DomainError
+from shared.http.client_addr import client_addr
+from shared.http.input_guard import (
+    has_control_characters,
+    load_json,
+    refuse_control_characters,
+)
 from shared.http.problem import Problem, problem_for, validation_problem
+from shared.observability import metrics
+from shared.observability.logs import log_context
+from shared.observability.tracing import SpanKind, extract, span
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +45,26 @@ class Principal:
     kind: Literal["api_key", "session_token"]
     key_id: str | None = None
     session_id: str | None = None
+    key_name: str | None = None
+    scopes: frozenset[str] | None = None  # an API key's scopes; None: every scope
+    expired: bool = False
 
     @property
     def actor(self) -> str:
         return f"api_key:{self.key_id}" if self.kind == "api_key" else f"session:{self.session_id}"
+
+    @property
+    def actor_name(self) -> str | None:
+        """Who, for people reading the audit trail (today a key's name; later a person)."""
+        return self.key_name if self.kind == "api_key" else None
+
+    def actor_ref(self) -> dict[str, str | None]:
+        """The actor as the audit trail shows it: type, id and a name people recognise."""
+        kind, _, ident = self.actor.partition(":")
+        return {"type": kind, "id": ident, "name": self.actor_name}
+
+    def may(self, scope: str) -> bool:
+        return self.kind != "api_key" or self.scopes is None or scope in self.scopes
 
 
 @dataclass
@@ -80,6 +106,14 @@ class Ctx:
 Handler = Callable[..., Reply]
 
 
+class ReplaySealer(Protocol):
+    """Seals the stored answer of an idempotent request: it may hold a new secret."""
+
+    def seal(self, conn: psycopg.Connection, tenant_id: str, key: str, answer: str) -> bytes: ...
+
+    def open(self, conn: psycopg.Connection, tenant_id: str, key: str, blob: bytes) -> str: ...
+
+
 @dataclass
 class Route:
     method: str
@@ -93,18 +127,33 @@ class Route:
     idempotent: bool
     multipart: bool
     tags: tuple[str, ...]
+    scope: str | None = None  # the API key scope the route needs (see shared/tenancy/scopes)
 
 
 class Router:
-    def __init__(self, max_json_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        max_json_bytes: int,
+        max_upload_bytes: int,
+        trusted_proxies: int = 0,
+        name: str = "api",
+    ) -> None:
+        self.name = name  # the function serving these routes (a metrics label)
         self.routes: list[Route] = []
         self._map = Map(strict_slashes=False)
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.trusted_proxies = trusted_proxies
         # Set by the app: authenticate(token) -> Principal | None; tenant_tx(tid) ctx manager.
         self.authenticate: Callable[[str], Principal | None] = lambda token: None
         self.tenant_tx: Callable[[str], Any] | None = None
-        self.rate_limit: Callable[[psycopg.Connection, Principal], dict[str, str]] | None = None
+        # rate_limit(conn, principal, client_addr) -> RateLimit-* headers (or raises 429).
+        self.rate_limit: Callable[[psycopg.Connection, Principal, str], dict[str, str]] | None = (
+            None
+        )
+        # Seals/opens idempotent replay records (they may carry secrets): set by the app.
+        self.replay_sealer: ReplaySealer | None = None
+        self.fallback_scope = "admin"  # a tenant route that declares no scope (fail closed)
 
     def route(
         self,
@@ -119,6 +168,7 @@ class Router:
         idempotent: bool = False,
         multipart: bool = False,
         tags: tuple[str, ...] = (),
+        scope: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
             r = Route(
@@ -133,6 +183,7 @@ class Router:
                 idempotent,
                 multipart,
                 tags,
+                scope,
             )
             self.routes.append(r)
             self._map.add(Rule(path, methods=[method], endpoint=len(self.routes) - 1))
@@ -142,6 +193,35 @@ class Router:
 
     # -- request handling ----------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
+        route_path, session_id = self._peek(request)
+        request.environ["idmesh.route"] = route_path
+        name = f"{request.method} {route_path or 'unmatched'}"
+        incoming = extract(request.headers.get("traceparent"), request.headers.get("tracestate"))
+        attrs = {"http.request.method": request.method, "http.route": route_path}
+        with (
+            span(
+                name,
+                kind=SpanKind.SERVER,
+                session_id=session_id,
+                incoming=incoming,
+                attributes=attrs,
+            ) as sp,
+            log_context(session_id=session_id, method=request.method, route=route_path),
+        ):
+            resp = self._dispatch_measured(request)
+            sp.set_attribute("http.response.status_code", resp.status_code)
+            return resp
+
+    def _peek(self, request: Request) -> tuple[str | None, str | None]:
+        """The matched route's template and session id (for the span), if any."""
+        try:
+            route, params = self._match(request)
+        except Problem:
+            return None, None
+        session_id = params.get("session_id")
+        return route.path, str(session_id) if session_id is not None else None
+
+    def _dispatch_measured(self, request: Request) -> Response:
         started = time.perf_counter()
         try:
             resp = self._dispatch(request)
@@ -151,12 +231,24 @@ class Router:
             resp = problem_for(exc).response()
         except HTTPException as exc:  # werkzeug's own (e.g. bad multipart, too large)
             resp = Problem(exc.code or 400, exc.name, exc.description or "").response()
+        except (psycopg.OperationalError, PoolTimeout):
+            log.warning("database unavailable on %s %s", request.method, request.path)
+            resp = Problem(
+                503,
+                "Service Unavailable",
+                "the database is not reachable; retry shortly",
+                code="database-unavailable",
+                headers={"Retry-After": "2"},
+            ).response()
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             resp = Problem(
                 500, "Internal Server Error", "an unexpected error occurred", code="internal"
             ).response()
-        REQUEST_METRICS.observe(request.method, resp.status_code, time.perf_counter() - started)
+        route = request.environ.get("idmesh.route") or "unmatched"
+        seconds = time.perf_counter() - started
+        metrics.HTTP_REQUESTS.labels(self.name, request.method, route, resp.status_code).inc()
+        metrics.HTTP_DURATION.labels(self.name, request.method, route).observe(seconds)
         return resp
 
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
@@ -174,6 +266,7 @@ class Router:
 
     def _dispatch(self, request: Request) -> Response:
         route, params = self._match(request)
+        _refuse_control_in_query(request)
         principal = self._auth(request, route)
         body = self._body(request, route)
         ctx = Ctx(
@@ -181,7 +274,7 @@ class Router:
             principal=principal,
             body=body,
             conn=None,
-            client_addr=_client_addr(request),
+            client_addr=client_addr(request, self.trusted_proxies),
         )
         if principal is None or self.tenant_tx is None:
             reply = route.handler(ctx, **params)
@@ -189,7 +282,9 @@ class Router:
         else:
             with self.tenant_tx(principal.tenant_id) as conn:
                 ctx.conn = conn
-                headers = self.rate_limit(conn, principal) if self.rate_limit else {}
+                headers = (
+                    self.rate_limit(conn, principal, ctx.client_addr) if self.rate_limit else {}
+                )
                 resp = self._run_tenant(route, ctx, params, conn)
                 for k, v in headers.items():
                     resp.headers[k] = v
@@ -213,7 +308,8 @@ class Router:
             "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{ctx.principal.tenant_id}:{key}",)
         )
         row = conn.execute(
-            "SELECT method, path, request_hash, status, response FROM idempotency_keys "
+            "SELECT method, path, request_hash, status, response_enc AS response "
+            "FROM idempotency_keys "
             "WHERE tenant_id = %s AND key = %s",
             (ctx.principal.tenant_id, key),
         ).fetchone()
@@ -229,7 +325,8 @@ class Router:
                     "this Idempotency-Key was used with a different request",
                     code="idempotency-key-reused",
                 )
-            resp = Reply(row["status"], row["response"]).to_response()
+            stored = self._replay_sealer().open(conn, ctx.principal.tenant_id, key, row["response"])
+            resp = Reply(row["status"], json.loads(stored)).to_response()
             resp.headers["Idempotent-Replayed"] = "true"
             return resp
         reply = route.handler(ctx, **params)
@@ -238,7 +335,7 @@ class Router:
         )
         conn.execute(
             "INSERT INTO idempotency_keys (tenant_id, key, method, path, request_hash, status, "
-            "response) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "response_enc) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (
                 ctx.principal.tenant_id,
                 key,
@@ -246,10 +343,17 @@ class Router:
                 ctx.request.path,
                 fingerprint,
                 reply.status,
-                json.dumps(payload, default=str),
+                self._replay_sealer().seal(
+                    conn, ctx.principal.tenant_id, key, json.dumps(payload, default=str)
+                ),
             ),
         )
         return reply.to_response()
+
+    def _replay_sealer(self) -> ReplaySealer:
+        if self.replay_sealer is None:
+            raise RuntimeError("idempotent routes need a replay sealer")
+        return self.replay_sealer
 
     def _auth(self, request: Request, route: Route) -> Principal | None:
         if route.auth == "none":
@@ -273,9 +377,26 @@ class Router:
                 code="unauthorized",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if principal.expired:
+            raise Problem(
+                401,
+                "Unauthorized",
+                "the key has expired",
+                code="key-expired",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         if principal.kind == "session_token" and route.auth != "tenant_or_session":
             raise Problem(
                 403, "Forbidden", "a session token cannot call this endpoint", code="forbidden"
+            )
+        scope = route.scope or self.fallback_scope
+        if not principal.may(scope):
+            raise Problem(
+                403,
+                "Forbidden",
+                f"this API key lacks the `{scope}` scope",
+                code="insufficient-scope",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{scope}"'},
             )
         return principal
 
@@ -293,6 +414,7 @@ class Router:
                     "Content Too Large",
                     f"uploads are limited to {self.max_upload_bytes} bytes",
                 )
+            refuse_control_characters(request.form.to_dict(flat=False), where="form")
             return None
         if route.body is None:
             return None
@@ -308,16 +430,31 @@ class Router:
             raise Problem(
                 413, "Content Too Large", f"bodies are limited to {self.max_json_bytes} bytes"
             )
-        try:
-            data = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Problem(
-                400, "Bad Request", f"malformed JSON: {exc}", code="malformed-json"
-            ) from exc
+        data = load_json(raw)
         try:
             return route.body.model_validate(data)
         except ValidationError as exc:
             raise validation_problem(exc) from exc
+
+
+def _refuse_control_in_query(request: Request) -> None:
+    bad = [
+        {
+            "pointer": f"?{name!r}"[:80],
+            "detail": "control characters (NUL included) are not allowed",
+            "type": "control_character",
+        }
+        for name, value in request.args.items(multi=True)
+        if has_control_characters(name) or has_control_characters(value)
+    ]
+    if bad:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "the query string holds control characters",
+            code="validation-error",
+            errors=bad,
+        )
 
 
 def _fingerprint(request: Request) -> str:
@@ -326,30 +463,3 @@ def _fingerprint(request: Request) -> str:
     return h.hexdigest()
 
 
-def _client_addr(request: Request) -> str:
-    return request.remote_addr or ""
-
-
-class _RequestMetrics:
-    """Prometheus counters/histogram sums kept in-process."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, int], int] = {}
-        self.seconds: dict[tuple[str, int], float] = {}
-
-    def observe(self, method: str, status: int, seconds: float) -> None:
-        key = (method, status)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        self.seconds[key] = self.seconds.get(key, 0.0) + seconds
-
-    def render(self, prefix: str) -> str:
-        lines = [f"# TYPE {prefix}_requests_total counter"]
-        for (m, s), n in sorted(self.counts.items()):
-            lines.append(f'{prefix}_requests_total{{method="{m}",status="{s}"}} {n}')
-        lines.append(f"# TYPE {prefix}_request_seconds_sum counter")
-        for (m, s), v in sorted(self.seconds.items()):
-            lines.append(f'{prefix}_request_seconds_sum{{method="{m}",status="{s}"}} {v:.6f}')
-        return "\n".join(lines) + "\n"
-
-
-REQUEST_METRICS = _RequestMetrics()

@@ -19,6 +19,7 @@ import httpx
 
 from shared.cli.commands.outbox import read_messages
 from shared.config import Settings
+from shared.crypto.envelope import load_master_key
 from shared.local.stack import Stack
 from shared.local.webhook_receiver import WebhookReceiver
 
@@ -55,10 +56,13 @@ def _say(msg: str) -> None:
     print(f"==> {msg}", flush=True)
 
 
-def code_for(admin_url: str, recipient: str, timeout: float = 10.0) -> str:
+def code_for(
+    admin_url: str, recipient: str, timeout: float = 10.0, master_key: bytes | None = None
+) -> str:
+    """The newest code sent to `recipient` (session codes are sealed: pass the master key)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for m in read_messages(admin_url, recipient, 1):
+        for m in read_messages(admin_url, recipient, 1, master_key):
             found = re.search(r"\b(\d{6})\b", m["body"])
             if found:
                 return found.group(1)
@@ -75,6 +79,7 @@ def run_verification(
     phone: str,
     timeout: float = 60.0,
     say: Callable[[str], None] | None = None,
+    master_key: bytes | None = None,
 ) -> dict:
     """Registration → workflow → session → codes → decision → webhook. Returns figures."""
     _say = say or _quiet
@@ -112,8 +117,8 @@ def run_verification(
         f"/v1/sessions/{sid}/email", headers=user, json={"email": user_email}
     ).raise_for_status()
     client.post(f"/v1/sessions/{sid}/phone", headers=user, json={"phone": phone}).raise_for_status()
-    email_code = code_for(admin_url, user_email)
-    phone_code = code_for(admin_url, phone)
+    email_code = code_for(admin_url, user_email, master_key=master_key)
+    phone_code = code_for(admin_url, phone, master_key=master_key)
     _say("the end user read both codes and enters them")
     client.post(
         f"/v1/sessions/{sid}/email/check", headers=user, json={"code": email_code}
@@ -150,6 +155,7 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
                 f"ada-{tag}@example.org",
                 "+14155552671",
                 say=_say,
+                master_key=load_master_key(settings),
             )
         s, hook = out["session"], out["webhook"]
         _say(

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +79,7 @@ class FunctionProcess:
             stderr=subprocess.STDOUT,
             cwd=str(PROJECT_ROOT),
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, async-signal-safe
         )
         out.close()
 
@@ -120,29 +122,85 @@ class FunctionProcess:
             self.proc.wait(timeout=5)
 
 
-class Supervisor:
-    """Restarts crashed function processes (as Knative replaces a failed pod)."""
+def _die_with_parent() -> None:
+    """In the child: be killed when the process that started us dies, even by SIGKILL, so
+    a `kill -9` of `idmesh up` leaves no function holding its port (Linux; elsewhere the
+    run lock's orphan clean-up covers it)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
 
-    def __init__(self, processes: list[FunctionProcess], interval: float = 0.5) -> None:
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+class Supervisor:
+    """Restarts crashed processes (as Knative replaces a failed pod), with backoff: a
+    process that dies within `healthy_after` seconds of its start waits 0.5 s, 1 s, 2 s ...
+    (at most `max_delay`) before the next start; one that ran longer restarts at once."""
+
+    def __init__(
+        self,
+        processes: list[FunctionProcess],
+        interval: float = 0.5,
+        healthy_after: float = 10.0,
+        max_delay: float = 30.0,
+        on_restart: Callable[[FunctionProcess], None] | None = None,
+    ) -> None:
         self.processes = processes
         self.interval = interval
+        self.healthy_after = healthy_after
+        self.max_delay = max_delay
+        self.on_restart = on_restart
+        self._failures: dict[str, int] = {}
+        self._due: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="supervisor", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
+    def delay_for(self, p: FunctionProcess, died_at: float) -> float:
+        if died_at - p.started_at >= self.healthy_after:
+            self._failures[p.spec.name] = 0
+            return 0.0
+        n = self._failures.get(p.spec.name, 0) + 1
+        self._failures[p.spec.name] = n
+        return min(self.max_delay, 0.5 * 2 ** (n - 1))
+
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
+            now = time.monotonic()
             for p in self.processes:
-                if not p.alive() and not self._stop.is_set():
+                if p.alive() or self._stop.is_set():
+                    continue
+                name = p.spec.name
+                if name not in self._due:
+                    delay = self.delay_for(p, now)
+                    self._due[name] = now + delay
                     log.warning(
-                        "function %s exited (code %s); restarting",
-                        p.spec.name,
+                        "%s exited (code %s); restarting in %.1fs",
+                        name,
                         p.proc.returncode if p.proc else None,
+                        delay,
                     )
+                if now >= self._due[name]:
+                    del self._due[name]
                     p.restarts += 1
                     p.start()
+                    # Probe readiness as Knative does: a function starts its work (models,
+                    # the relay's loop) when its readiness probe first reaches it.
+                    threading.Thread(
+                        target=self._probe, args=(p,), name=f"probe-{name}", daemon=True
+                    ).start()
+                    if self.on_restart:
+                        self.on_restart(p)
+
+    @staticmethod
+    def _probe(p: FunctionProcess) -> None:
+        try:
+            p.wait_ready(180)
+        except (RuntimeError, TimeoutError) as exc:  # it died again: the loop restarts it
+            log.warning("%s not ready after restart: %s", p.spec.name, exc)
 
     def stop(self) -> None:
         self._stop.set()

@@ -18,21 +18,23 @@ from psycopg.rows import dict_row
 
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
-from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.eventing.relay import Relay, RelayLoop
+from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
+from shared.local.run_lock import RunLock
 from shared.manifests.catalog import FUNCTIONS, service_name
 from shared.manifests.render import render_platform_eventing, write
-from shared.platform import Platform
-from shared.sessions.sweeper import SessionSweeper
-from shared.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 
 
-# Locally the relay runs inside `idmesh up` itself (in a cluster a PingSource wakes it).
-NOT_LOCAL = {"relay"}
+# Every function of the catalogue runs locally, the relay included (its loop wakes on NOTIFY;
+# in a cluster a PingSource wakes it as well).
+NOT_LOCAL: set[str] = set()
+
+
+class PortInUse(RuntimeError):
+    pass
 
 
 def available_functions() -> list[str]:
@@ -82,12 +84,20 @@ class Stack:
             "IDMESH_PUBLIC_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
+            "IDMESH_SPAN_DIR": str(self.root / "spans"),
             **self.extra_env,
         }
 
     # -- start ----------------------------------------------------------------------------
     def start(self) -> None:
         t0 = time.perf_counter()
+        self.run_lock = RunLock(self.root)
+        orphans = self.run_lock.acquire()  # raises AlreadyRunning
+        if orphans:
+            log.warning("stopped %d processes left by a previous run: %s", len(orphans), orphans)
+        if not _port_is_free(self.api_port):
+            self.run_lock.release()
+            raise PortInUse(f"port {self.api_port} is in use by another program")
         self.urls = prepare_database(self.settings)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
@@ -116,20 +126,19 @@ class Stack:
             self.processes[n].start()
         for n, proc in self.processes.items():
             self.ready_seconds[n] = proc.wait_ready(180)
-        platform = Platform.from_settings(
-            self.settings.model_copy(
-                update={"app_database_url": self.urls.app, "webhook_allow_private": True}
-            )
+        supervised = [*self.processes.values(), *([self.broker] if self.broker else [])]
+        self.run_lock.record([p.proc.pid for p in supervised if p.proc])
+        self.supervisor = Supervisor(
+            supervised,
+            on_restart=lambda _: self.run_lock.record([p.proc.pid for p in supervised if p.proc]),
         )
-        relay = Relay(platform.db, self.broker_url)
-        self.relay = RelayLoop(
-            [relay.publish_due, lambda c: deliver_due(platform, c), SessionSweeper(platform.db)],
-            listen_url=self.urls.app,
-        )
-        self.relay.start()
-        self.supervisor = Supervisor(list(self.processes.values()))
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
+
+    def restart_relay(self) -> None:
+        """SIGKILL the relay mid-work (the supervisor restarts it: the outbox is
+        transactional, so nothing published is lost or sent twice)."""
+        self.processes["relay"].kill()
 
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
@@ -153,15 +162,16 @@ class Stack:
 
     # -- stop -----------------------------------------------------------------------------
     def stop(self, stop_database: bool = False) -> None:
-        for attr in ("supervisor", "relay"):
-            if hasattr(self, attr):
-                getattr(self, attr).stop()
+        if hasattr(self, "supervisor"):
+            self.supervisor.stop()
         for proc in self.processes.values():
             proc.stop()
         if self.broker:
             self.broker.stop()
         if stop_database and not self.settings.database_url:
             EmbeddedPostgres(self.settings.data_dir).stop()
+        if hasattr(self, "run_lock"):
+            self.run_lock.release()
 
     def wait_forever(self) -> None:
         done = threading.Event()

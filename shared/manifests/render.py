@@ -250,7 +250,14 @@ def _mount_shared_data(doc: dict[str, Any]) -> None:
 def _allow_rules(spec: FunctionSpec) -> list[dict[str, Any]]:
     system_paths = {
         "from": [{"source": {"namespaces": ["knative-serving"]}}],
-        "to": [{"operation": {"methods": ["GET"], "paths": ["/healthz", "/readyz", "/metrics"]}}],
+        "to": [
+            {
+                "operation": {
+                    "methods": ["GET"],
+                    "paths": ["/healthz", "/readyz", "/metrics", "/internal/metrics"],
+                }
+            }
+        ],
     }
     if spec.name == "api":
         callers = [INGRESS_GATEWAY_PRINCIPAL, ACTIVATOR_PRINCIPAL]

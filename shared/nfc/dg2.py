@@ -23,6 +23,14 @@ NFC_FACE_IMAGE_UNDECODABLE = "NFC_FACE_IMAGE_UNDECODABLE"
 MAX_PIXELS = 16_000_000  # refuse decompression bombs; ICAO portraits are far smaller
 
 
+def _guard_limits():
+    from shared.imaging.guard import ImageLimits
+
+    return ImageLimits(
+        max_bytes=2 * 1024 * 1024, max_pixels=MAX_PIXELS, formats=frozenset({"JPEG", "JPEG2000"})
+    )
+
+
 @dataclass
 class FaceImage:
     image_type: str  # jpeg / jpeg2000 (from the record, checked against the magic bytes)
@@ -103,18 +111,22 @@ def parse_dg2(data: bytes) -> list[FaceImage]:
 
 
 def decode_image(face: FaceImage):
-    """Decode the face image to an RGB Pillow image (OpenCV as a fallback decoder)."""
+    """Decode the face image to an RGB Pillow image (OpenCV as a fallback decoder).
+
+    The shared image guard checks the header first (JPEG or JPEG 2000, one frame, a chip
+    portrait's size at most), so nothing implausible is ever decoded.
+    """
     from PIL import Image
 
+    from shared.imaging.guard import ImageRefused, inspect, open_image
+
     try:
-        img = Image.open(io.BytesIO(face.data))
-        if img.width * img.height > MAX_PIXELS:
-            # Checked from the header before decoding: a chip portrait is ~0.5 Mpx at most.
-            raise NfcError(NFC_FACE_IMAGE_UNDECODABLE, f"face image of {img.size} is implausible")
-        img.load()
+        inspect(face.data, _guard_limits())
+    except ImageRefused as exc:
+        raise NfcError(NFC_FACE_IMAGE_UNDECODABLE, f"face image: {exc.message}") from exc
+    try:
+        img, _ = open_image(face.data, _guard_limits())
         return img.convert("RGB")
-    except NfcError:
-        raise
     except Exception as pil_exc:  # noqa: BLE001 - any decoder failure means undecodable
         import cv2
         import numpy as np

@@ -287,6 +287,7 @@ def _compact(s: str) -> str:
 COMPACT_MIN = 7  # keywords this long (letters only) are also found inside glued OCR words
 TITLE_WEIGHT = 2.0  # wording in the document's big print (its title) counts double
 ISSUER_PRIOR = 1.5  # the known issuer's type: a tie-breaker, never the decider
+CARD_SPECIFIC = 2.0
 
 
 @dataclass
@@ -335,6 +336,10 @@ def decide(text: str, issuer_type: str = "", title: str = "") -> TypeDecision:
             found = list(dict.fromkeys(tfound + found))
         scores[dt.value] = s
         evidence[dt.value] = found
+    if scores["card"] >= 1.5:
+        # credit-card wording is specific: a bank statement hardly ever carries it, while a
+        # card statement always carries bank words too (balances, IBAN for the payment)
+        scores["card"] *= CARD_SPECIFIC
     if issuer_type and issuer_type in scores:
         scores[issuer_type] += ISSUER_PRIOR
     best = max(scores, key=lambda k: scores[k])

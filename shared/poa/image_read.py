@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from shared.imaging.guard import ImageLimits, ImageRefused
+from shared.imaging.guard import open_image as guarded_open
 from shared.poa import codes
 from shared.poa.pdf_guard import PdfRefused
 
@@ -16,8 +17,27 @@ MAX_PIXELS = 60_000_000
 WORK_MAX_SIDE = 2000  # the page is read at most at this size
 
 
-class ImageRefused(PdfRefused):
+class PoaImageRefused(PdfRefused):
     """Same shape as PdfRefused: a POA_* code and a message."""
+
+
+# Photos and scans through the shared image guard; multi-page TIFF scans are allowed (the
+# first page is read, the count is a reported fact).
+LIMITS = ImageLimits(
+    max_bytes=64 * 1024 * 1024,
+    max_pixels=MAX_PIXELS,
+    max_decoded_bytes=384 * 1024 * 1024,
+    max_frames=20,
+    min_side=32,
+)
+_CODES = {
+    "too_many_bytes": codes.POA_FILE_TOO_LARGE,
+    "too_many_pixels": codes.POA_IMAGE_TOO_LARGE,
+    "too_large_decoded": codes.POA_IMAGE_TOO_LARGE,
+    "too_many_frames": codes.POA_UNSUPPORTED_FORMAT,
+    "unsupported_format": codes.POA_UNSUPPORTED_FORMAT,
+    "too_small": codes.POA_UNREADABLE,
+}
 
 
 @dataclass
@@ -45,19 +65,13 @@ _EXIF_TAGS = {
 
 
 def open_image(data: bytes) -> ImageData:
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
+        im, header = guarded_open(data, LIMITS)
+        w, h = header.width, header.height
+        fmt = header.name
+        frames = header.frames
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
-            w, h = im.size
-            if w * h > MAX_PIXELS or w < 32 or h < 32:
-                raise ImageRefused(
-                    codes.POA_IMAGE_TOO_LARGE if w * h > MAX_PIXELS else codes.POA_UNREADABLE,
-                    f"image of {w}x{h} pixels is out of range",
-                )
-            fmt = (im.format or "").lower()
-            frames = getattr(im, "n_frames", 1)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             exif_raw = im.getexif()
             exif: dict[str, str] = {}
             for tag, name in _EXIF_TAGS.items():
@@ -74,7 +88,6 @@ def open_image(data: bytes) -> ImageData:
                 q = getattr(im, "quantization", None)
                 if q:
                     quant = {k: list(v) for k, v in q.items()}
-            im.load()
             gray_full = None
             if fmt == "jpeg" and im.mode in ("RGB", "L", "YCbCr"):
                 # before any rotation: the 8x8 JPEG grid must stay where the encoder put it
@@ -82,12 +95,11 @@ def open_image(data: bytes) -> ImageData:
                     np.asarray(im) if im.mode == "L" else np.asarray(im.convert("YCbCr"))[:, :, 0]
                 )
             im = ImageOps.exif_transpose(im)
-    except ImageRefused:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageRefused(codes.POA_IMAGE_TOO_LARGE, "image exceeds the pixel limit") from e
+    except ImageRefused as e:
+        code = _CODES.get(e.reason, codes.POA_CORRUPT_FILE)
+        raise PoaImageRefused(code, f"image refused: {e.message}") from e
     except Exception as e:  # noqa: BLE001 - any decoder failure is a corrupt upload
-        raise ImageRefused(codes.POA_CORRUPT_FILE, "the image cannot be decoded") from e
+        raise PoaImageRefused(codes.POA_CORRUPT_FILE, "the image cannot be decoded") from e
     rgb = im.convert("RGB")
     scale = min(1.0, WORK_MAX_SIDE / max(rgb.size))
     if scale < 1.0:

@@ -35,6 +35,7 @@ from shared.audit import audit
 from shared.crypto.envelope import TenantCipher
 from shared.errors import IllegalTransition
 from shared.eventing.outbox import enqueue, make_event
+from shared.observability import metrics
 from shared.sessions.store import (
     Expected,
     SessionRow,
@@ -270,6 +271,7 @@ def decide(
     )
     _announce_decision(conn, tenant_id, after)
     _announce_update(conn, tenant_id, session, after)
+    metrics.DECISIONS.labels("rules", status).inc()
     return after
 
 
@@ -280,8 +282,9 @@ def review(
     session: SessionRow,
     status: str,
     note: str | None = None,
+    reviewer: dict[str, str | None] | None = None,
 ) -> SessionRow:
-    """A person's decision on a session in review."""
+    """A person's decision on a session in review (`reviewer`: the actor's type, id, name)."""
     _require(session, "review", status)
     decision = {
         **(session.decision or {}),
@@ -289,6 +292,8 @@ def review(
         "reviewed_by": actor,
         "rule": "manual_review",
     }
+    if reviewer is not None:
+        decision["reviewer"] = reviewer
     after = _transition(conn, session, status, decision=decision)
     audit(
         conn,
@@ -300,6 +305,7 @@ def review(
     )
     _announce_decision(conn, tenant_id, after)
     _announce_update(conn, tenant_id, session, after)
+    metrics.DECISIONS.labels("review", status).inc()
     return after
 
 
@@ -339,9 +345,16 @@ def expire_if_due(
     return session
 
 
-def erase(conn: psycopg.Connection, tenant_id: str, actor: str, session: SessionRow) -> None:
-    """Erasure: artifacts and personal data gone; a tombstone row and the audit trail stay."""
+def erase(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    session: SessionRow,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Erasure (shared/sessions/erasure.py): everything personal goes; a tombstone row and
+    the audit trail stay. `details` says why when it is not a request (e.g. retention)."""
     if session.deleted_at is not None:
         raise IllegalTransition(str(session.id), "erase", "erased")
     erase_session(conn, str(session.id))
-    audit(conn, tenant_id, actor, "session.erased", str(session.id))
+    audit(conn, tenant_id, actor, "session.erased", str(session.id), details)

@@ -142,13 +142,8 @@ def list_sessions(
 
 
 def erase_session(conn: psycopg.Connection, session_id: str) -> None:
-    """Erasure: artifacts and personal data gone; a tombstone row and the audit trail stay."""
-    conn.execute("DELETE FROM artifacts WHERE session_id = %s", (session_id,))
-    conn.execute("DELETE FROM checks WHERE session_id = %s", (session_id,))
-    for table in ("otp_codes", "face_templates", "document_uses", "frame_hashes", "challenges"):
-        conn.execute(f"DELETE FROM {table} WHERE session_id = %s", (session_id,))
-    conn.execute(
-        "UPDATE sessions SET expected_enc = NULL, vendor_data = NULL, callback_url = NULL, "
-        "decision = NULL, deleted_at = now(), updated_at = now() WHERE id = %s",
-        (session_id,),
-    )
+    """Erasure: everything personal goes (shared/sessions/erasure.py); a tombstone row and
+    the audit trail stay."""
+    from shared.sessions.erasure import erase_session as erase
+
+    erase(conn, session_id)

@@ -2,15 +2,21 @@
 
 A look-up across tenants finds the candidates (ids only); each change is then made by the
 lifecycle (`expire` / `abandon`) in that tenant's transaction, after re-reading the row under
-lock, so it has its audit entry and its `session.updated` like every other transition."""
+lock, so it has its audit entry and its `session.updated` like every other transition.
+
+Retention: a tenant's final sessions are erased (`lifecycle.erase`) `retention_days` after
+their decision, and their artifacts purged after `artifact_retention_days`, audited as the
+sweeper's with the reason."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
 
+from shared.audit import audit
 from shared.db.tenant_tx import Database
 from shared.sessions import lifecycle
+from shared.sessions.erasure import purge_artifacts
 from shared.sessions.store import get_session
 
 IDLE = timedelta(days=7)
@@ -33,6 +39,34 @@ class SessionSweeper:
         return self.sweep()
 
     def sweep(self) -> int:
+        return self.sweep_status() + self.sweep_retention()
+
+    def sweep_retention(self) -> int:
+        with self.db.platform() as conn:
+            due = conn.execute("SELECT * FROM idmesh_retention_due(%s)", (self.batch,)).fetchall()
+        done = 0
+        for row in due:
+            tid = str(row["tenant_id"])
+            with self.db.tenant(tid) as conn:
+                s = get_session(conn, row["session_id"], for_update=True)
+                if s is None or s.deleted_at is not None:
+                    continue
+                if row["action"] == "erase":
+                    lifecycle.erase(conn, tid, ACTOR, s, {"reason": "retention"})
+                else:
+                    n = purge_artifacts(conn, str(s.id))
+                    audit(
+                        conn,
+                        tid,
+                        ACTOR,
+                        "artifacts.purged",
+                        str(s.id),
+                        {"reason": "artifact_retention", "artifacts": n},
+                    )
+                done += 1
+        return done
+
+    def sweep_status(self) -> int:
         with self.db.platform() as conn:
             due = conn.execute(
                 "SELECT * FROM idmesh_sessions_due(%s, %s)", (self.idle, self.batch)

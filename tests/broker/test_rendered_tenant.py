@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from events import (
@@ -15,6 +17,8 @@ from events import (
 from shared.manifests.render import render_tenant, write
 from tests.broker.helpers import TENANT_A, TENANT_B, wait_until, write_services
 
+S1, S2, W = (str(uuid.uuid4()) for _ in range(3))
+
 
 def test_check_request_reply_and_dead_letter_through_rendered_manifests(
     tmp_path, subscribers, start_broker
@@ -27,7 +31,7 @@ def test_check_request_reply_and_dead_letter_through_rendered_manifests(
                 "session_id": parsed.session_id,
                 "check": "email",
                 "step": parsed.data.step,
-                "check_id": f"chk-{n}",
+                "check_id": str(uuid.uuid5(uuid.NAMESPACE_OID, f"chk-{n}")),
                 "status": "passed",
                 "score": 1.0,
                 "warning_codes": [],
@@ -58,7 +62,7 @@ def test_check_request_reply_and_dead_letter_through_rendered_manifests(
 
     ev = build_event(
         CHECK_REQUESTED,
-        {"session_id": "s-1", "check": "email", "step": 0},
+        {"session_id": S1, "check": "email", "step": 0},
         TENANT_A,
         "orchestrator",
     )
@@ -67,7 +71,8 @@ def test_check_request_reply_and_dead_letter_through_rendered_manifests(
     (completed,) = orchestrator.wait_for(1)
     parsed = parse_http(completed.headers, completed.body)
     assert parsed.type == CHECK_COMPLETED and parsed.checktype == "email"
-    assert parsed.tenant_id == TENANT_A and parsed.data.check_id == "chk-0"
+    assert parsed.tenant_id == TENANT_A
+    assert parsed.data.check_id == str(uuid.uuid5(uuid.NAMESPACE_OID, "chk-0"))
 
     # The same event on the other tenant's broker is refused (tenant guard).
     assert (
@@ -84,7 +89,7 @@ def test_check_request_reply_and_dead_letter_through_rendered_manifests(
     wait_until(lambda: broker.topology.refresh() or True)
     ev = build_event(
         CHECK_REQUESTED,
-        {"session_id": "s-1", "check": "phone", "step": 1},
+        {"session_id": S1, "check": "phone", "step": 1},
         TENANT_A,
         "orchestrator",
     )
@@ -106,7 +111,7 @@ def test_publish_client(tmp_path, subscribers, start_broker):
     broker = start_broker()
     ev = build_event(
         "io.idmesh.session.submitted.v1",
-        {"session_id": "s-2", "workflow_id": "w", "workflow_version": 1},
+        {"session_id": S2, "workflow_id": W, "workflow_version": 1},
         TENANT_A,
         "api",
     )

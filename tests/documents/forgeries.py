@@ -8,7 +8,9 @@ then photographs it with that generator's capture:
   noisier or softer than the page (it went through another camera and printer);
 - `photocopy`: the page turned grey with toner contrast, often through a halftone screen;
 - `screen`: the page shown on a screen (RGB sub-pixel stripes, dark gaps between pixels)
-  and photographed from it.
+  and photographed from it;
+- `font_swap`: one printed value (birth date, number, surname or expiry) painted over with
+  the background and re-typed in another font or weight.
 
 `make_forgery(kind, seed)` -> (image bytes, truth); `KINDS` lists the forgeries.
 """
@@ -20,11 +22,11 @@ import random
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from tests.documents import generator2 as g2
 
-KINDS = ("portrait_swap", "photocopy", "screen")
+KINDS = ("portrait_swap", "photocopy", "screen", "font_swap")
 
 
 def _swap_portrait(page: g2.Page, rng: random.Random) -> g2.Page:
@@ -82,6 +84,33 @@ def _screen(page: g2.Page, rng: random.Random) -> g2.Page:
     )
 
 
+def _font_swap(page: g2.Page, rng: random.Random) -> g2.Page:
+    key = rng.choice(
+        [
+            k
+            for k in ("date_of_birth", "document_number", "surname", "expiry_date")
+            if k in page.values
+        ]
+    )
+    x, y, text, size = page.values[key]
+    img = page.image.copy()
+    arr = np.asarray(img)
+    d = ImageDraw.Draw(img)
+    patch = arr[max(0, y - size) : y, max(0, x - size) : x + size].reshape(-1, 3)
+    bg = tuple(int(v) for v in np.median(patch, axis=0)) if patch.size else (230, 230, 230)
+    d.rectangle((x - 1, y - 1, x + int(size * 0.75 * len(text)) + 4, y + int(size * 1.25)), fill=bg)
+    font = ImageFont.truetype(rng.choice(_OTHER_FONTS), int(size * rng.uniform(0.9, 1.1)))
+    d.text((x, y), text, font=font, fill=(rng.randint(0, 40),) * 3)
+    return g2.Page(img, page.mrz_box, page.portrait_box, page.values)
+
+
+_OTHER_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+)
+
+
 def _scaled(box: tuple[int, int, int, int] | None, s: float) -> tuple[int, int, int, int] | None:
     return None if box is None else tuple(int(v * s) for v in box)  # type: ignore[return-value]
 
@@ -91,9 +120,13 @@ def make_forgery(kind: str, seed: int) -> tuple[bytes, dict]:
     doc_kind = rng.choice(("td3", "td3", "td2", "mrva"))
     person = g2.draw_person(rng, doc_kind)
     page = g2.layout_page(doc_kind, person, rng, "data")
-    forged = {"portrait_swap": _swap_portrait, "photocopy": _photocopy, "screen": _screen}[kind](
-        page, rng
-    )
+    forge = {
+        "portrait_swap": _swap_portrait,
+        "photocopy": _photocopy,
+        "screen": _screen,
+        "font_swap": _font_swap,
+    }[kind]
+    forged = forge(page, rng)
     condition = rng.choice(("clean", "clean", "textured_bg", "jpeg20"))
     data = g2.to_bytes(g2.capture(forged, condition, rng), condition, rng)
     return data, {"forgery": kind, "kind": doc_kind, "condition": condition}

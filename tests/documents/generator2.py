@@ -457,6 +457,7 @@ class Page:
     image: Image.Image
     mrz_box: tuple[int, int, int, int] | None  # x0, y0, x1, y1 on the page
     portrait_box: tuple[int, int, int, int] | None = None  # x, y, w, h on the page
+    values: dict[str, tuple[int, int, str, int]] = field(default_factory=dict)  # x, y, text, size
 
 
 def _viz_values(p: Person, rng: random.Random) -> dict[str, str]:
@@ -485,6 +486,7 @@ def layout_page(kind: str, p: Person, rng: random.Random, side: str) -> Page:
     lang, state = STATES[p.issuer]
     mrz_box = None
     portrait_box = None
+    values: dict[str, tuple[int, int, str, int]] = {}
     ink = tuple(rng.randint(0, 45) for _ in range(3))
     # header band
     hdr = font(rng.choice(("bold", "serif")), int(ppm * rng.uniform(2.6, 3.6)))
@@ -546,6 +548,7 @@ def layout_page(kind: str, p: Person, rng: random.Random, side: str) -> Page:
             while vfont.getlength(value) > (fx1 - x) and len(value) > 3:
                 value = value[:-1]
             d.text((x, y), value, font=vfont, fill=ink)
+            values[key] = (x, y, value, vsize)
         if has_mrz:
             lines = encode_mrz(kind, p)
             for k, line in enumerate(lines):
@@ -575,7 +578,7 @@ def layout_page(kind: str, p: Person, rng: random.Random, side: str) -> Page:
             d.text((left, y0 + k * line_h), line, font=mf, fill=(10, 10, 10))
         mrz_box = (left, y0, left + int(mf.getlength(lines[0])), y0 + nlines * line_h)
     # rounded corners: cut to transparent later by the capture (mask)
-    return Page(img, mrz_box, portrait_box)
+    return Page(img, mrz_box, portrait_box, values)
 
 
 # ---------------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ def test_padding_keeps_edge_colour_and_size() -> None:
 
 def test_blurred_fillers_read_as_k_are_restored_but_names_are_not() -> None:
     assert _fillers("PPD<<ABARA<<SOERINAKKKKKKKKK") == "PPD<<ABARA<<SOERINA<<<<<<<<<"
+    assert _fillers("V<PRTLOPEZ<<MATTEO<<<<<<") == "V<PRTLOPEZ<<MATTEO<<<<<<"
+    assert _fillers("61969923<5PRT8609281F3502170477853411111") == (
+        "61969923<5PRT8609281F3502170477853411111"
+    )
     assert _fillers("P<FRAKOKKOLA<<ANNA<<<<") == "P<FRAKOKKOLA<<ANNA<<<<"
 
 
@@ -88,3 +92,23 @@ def test_grow_extends_a_line_cut_short_along_its_ink() -> None:
     assert grown.x0 <= 22 and grown.x1 >= 840
     tilted = _Line(angle=math.radians(0.5), x0=20, x1=300, yc=40, height=22)
     assert grow(img, tilted).x1 >= 800
+
+
+@pytest.mark.parametrize("lang", sorted(g2.LABELS))
+def test_visual_zone_labels_in_every_language_of_the_second_generator(lang: str) -> None:
+    from shared.documents.viz import _label_of
+
+    for label, key in zip(g2.LABELS[lang], g2.KEYS, strict=True):
+        assert _label_of(label) == key, (lang, label)
+        assert _label_of(f"{label} / {g2.LABELS['en'][g2.KEYS.index(key)]}") == key
+
+
+def test_slash_dates_are_compared_in_either_day_month_order() -> None:
+    from shared.documents.viz import compare, normalise
+
+    assert normalise("date_of_birth", "25/12/1990") == "1990-12-25"  # DD/MM (Europe)
+    assert normalise("date_of_birth", "12/25/1990") == "1990-12-25"  # MM/DD (US)
+    ambiguous = normalise("date_of_birth", "09/01/1995")
+    assert compare("date_of_birth", ambiguous, "1995-01-09")
+    assert compare("date_of_birth", ambiguous, "1995-09-01")
+    assert not compare("date_of_birth", ambiguous, "1995-02-09")

@@ -22,29 +22,30 @@ from events import (
 from events.types import TENANT_REGISTERED
 
 TENANT = str(uuid.uuid4())
+S1, W1, C1 = (str(uuid.uuid4()) for _ in range(3))
 
 SAMPLES = {
-    SESSION_SUBMITTED: {"session_id": "s1", "workflow_id": "w1", "workflow_version": 2},
-    SESSION_INPUT: {"session_id": "s1", "input": "email_verified", "check": "email"},
-    CHECK_REQUESTED: {"session_id": "s1", "check": "email", "step": 0, "params": {"a": 1}},
+    SESSION_SUBMITTED: {"session_id": S1, "workflow_id": W1, "workflow_version": 2},
+    SESSION_INPUT: {"session_id": S1, "input": "email_verified", "check": "email"},
+    CHECK_REQUESTED: {"session_id": S1, "check": "email", "step": 0, "params": {"a": 1}},
     CHECK_COMPLETED: {
-        "session_id": "s1",
+        "session_id": S1,
         "check": "email",
         "step": 0,
-        "check_id": "c1",
+        "check_id": C1,
         "status": "passed",
         "score": 0.9,
         "warning_codes": [],
     },
-    SESSION_DECIDED: {"session_id": "s1", "status": "approved", "rule": "all_passed"},
+    SESSION_DECIDED: {"session_id": S1, "status": "approved", "rule": "all_passed"},
     SESSION_UPDATED: {
-        "session_id": "s1",
+        "session_id": S1,
         "status": "in_progress",
         "previous_status": "not_started",
     },
     AML_HIT: {
         "subject_id": "p1",
-        "session_id": "s1",
+        "session_id": S1,
         "entity_id": "Q1",
         "list": "un_sc",
         "list_version": "2026-11-01",
@@ -64,7 +65,7 @@ def test_round_trip(ev_type, mode):
     ev = build_event(ev_type, SAMPLES[ev_type], TENANT, "orchestrator")
     assert ev["source"] == "/idmesh/orchestrator"
     about_session = "session_id" in SAMPLES[ev_type]  # tenant.registered is not
-    assert ev.get("subject") == ("s1" if about_session else None)
+    assert ev.get("subject") == (S1 if about_session else None)
     uuid.UUID(ev["id"])
     encode = to_binary_http if mode == "binary" else to_structured_http
     headers, body = encode(ev)
@@ -72,7 +73,7 @@ def test_round_trip(ev_type, mode):
     assert parsed.type == ev_type
     assert parsed.tenant_id == TENANT
     assert parsed.id == ev["id"]
-    assert parsed.session_id == ("s1" if about_session else None)
+    assert parsed.session_id == (S1 if about_session else None)
     assert parsed.data == EVENT_MODELS[ev_type].model_validate(SAMPLES[ev_type])
     if ev_type in (CHECK_REQUESTED, CHECK_COMPLETED):
         assert parsed.checktype == "email"
@@ -153,9 +154,10 @@ def test_unknown_type_refused():
 @pytest.mark.parametrize(
     "data",
     [
-        {"session_id": "s1", "workflow_id": "w1"},  # missing field
-        {"session_id": "s1", "workflow_id": "w1", "workflow_version": "two"},  # wrong type
-        {"session_id": "s1", "workflow_id": "w1", "workflow_version": 1, "name": "Ann"},  # extra
+        {"session_id": S1, "workflow_id": W1},  # missing field
+        {"session_id": S1, "workflow_id": W1, "workflow_version": "two"},  # wrong type
+        {"session_id": S1, "workflow_id": W1, "workflow_version": 1, "name": "Ann"},  # extra
+        {"session_id": "not-a-uuid", "workflow_id": W1, "workflow_version": 1},  # not an id
         [1, 2],
     ],
 )

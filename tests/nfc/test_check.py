@@ -123,7 +123,7 @@ def test_context_cross_checks(rsa_chip):
     photo = {
         "document_number": "C01X00T47",
         "date_of_birth": "1984-08-12",
-        "expiry_date": "2031-10-31",
+        "expiry_date": rsa_chip.spec.expiry.isoformat(),
         "issuing_country": "D",
     }
     ctx = g.TestContext([resp.nonce], mrz=photo, face=face)

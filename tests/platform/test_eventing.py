@@ -12,6 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from events import CHECK_REQUESTED, SESSION_SUBMITTED, build_event, to_binary_http
+from shared.crypto.envelope import load_master_key
 from shared.local.demo import WORKFLOW, code_for, run_verification
 from shared.local.webhook_receiver import WebhookReceiver
 from shared.webhooks.signing import sign
@@ -60,7 +61,7 @@ def _verify_contact(api, pg, sid, user, email, phone="+14155552671"):
     api.post(f"/v1/sessions/{sid}/email", headers=user, json={"email": email}).raise_for_status()
     api.post(f"/v1/sessions/{sid}/phone", headers=user, json={"phone": phone}).raise_for_status()
     for ch, target in (("email", email), ("phone", phone)):
-        code = code_for(pg.urls.admin_db, target)
+        code = code_for(pg.urls.admin_db, target, master_key=load_master_key(pg.settings))
         api.post(
             f"/v1/sessions/{sid}/{ch}/check", headers=user, json={"code": code}
         ).raise_for_status()
@@ -75,6 +76,7 @@ def test_demo_path(api, pg, receiver):
         f"f-{tag}@demo.example",
         f"u-{tag}@example.org",
         "+14155552671",
+        master_key=load_master_key(pg.settings),
     )
     assert out["session"]["status"] == "approved"
     assert out["webhook"]["verified"]
@@ -110,7 +112,7 @@ def test_wrong_codes_then_lockout_declines(api, pg):
     # A resend within 30 s is refused with Retry-After.
     again = api.post(f"/v1/sessions/{sid}/email", headers=user, json={"email": email})
     assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
-    code = code_for(pg.urls.admin_db, email)
+    code = code_for(pg.urls.admin_db, email, master_key=load_master_key(pg.settings))
     wrong = f"{(int(code) + 7) % 1_000_000:06d}"
     for left in (4, 3, 2, 1, 0):
         r = api.post(f"/v1/sessions/{sid}/email/check", headers=user, json={"code": wrong})

@@ -109,6 +109,9 @@ def test_words_glued_by_ocr_still_count_and_issuer_only_breaks_ties():
     # a real credit-card statement from the same bank stays a card
     d = decide("Credit card statement Credit limit Minimum payment due", "bank")
     assert d.doc_type.value == "card"
+    # a German card statement carries bank words too (balance, IBAN): card wording decides
+    d = decide("Kreditkartenabrechnung Neuer Kontostand IBAN Kontoinhaber Kreditrahmen", "bank")
+    assert d.doc_type.value == "card"
     # no wording at all: the known issuer's type, else other
     assert decide("Hello", "utility").doc_type.value == "utility"
     assert decide("Hello").doc_type.value == "other"

@@ -105,6 +105,15 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{exc}\n")
         return 2
     if args.check:
+        try:
+            import celpy  # noqa: F401
+            import jsonschema  # noqa: F401
+        except ImportError:
+            sys.stderr.write(
+                "idmesh manifests --check needs jsonschema and cel-python: "
+                "pip install 'idmesh[manifests]'\n"
+            )
+            return 2
         from shared.manifests.validate import validate_documents
 
         report = validate_documents(docs, production=args.production)

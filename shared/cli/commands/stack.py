@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 from pathlib import Path
 
 from shared.config import Settings
 
 
 def _up(args) -> int:
-    from shared.local.stack import Stack
+    from shared.local.run_lock import AlreadyRunning
+    from shared.local.stack import PortInUse, Stack
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    stack = Stack(Settings.from_env(), api_port=args.port, trigger_files=args.triggers)
-    stack.start()
-    for name, secs in sorted(stack.ready_seconds.items()):
-        print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
-    print(f"idmesh is up: API {stack.api_url}, broker {stack.broker_url} (Ctrl-C stops)")
+    functions = args.functions.split(",") if args.functions else None
+    stack = Stack(
+        Settings.from_env(),
+        api_port=args.port,
+        functions=functions,
+        trigger_files=args.triggers,
+    )
+    # SIGTERM while starting stops what was started, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        stack.start()
+    except (AlreadyRunning, PortInUse) as exc:  # nothing was started: nothing to stop
+        sys.stderr.write(f"idmesh up: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        stack.stop(stop_database=not args.keep_db)
+        return 0
+    try:
+        for name, secs in sorted(stack.ready_seconds.items()):
+            print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
+        print(f"idmesh is up: API {stack.api_url}, broker {stack.broker_url} (Ctrl-C stops)")
         stack.wait_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
         stack.stop(stop_database=not args.keep_db)
     return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _demo(args) -> int:
@@ -35,6 +59,7 @@ def register(sub) -> None:
     p = sub.add_parser("up", help="run the local stack (Postgres, broker, relay, functions)")
     p.add_argument("--port", type=int, default=8080, help="the API's port")
     p.add_argument("--keep-db", action="store_true", help="leave Postgres running on exit")
+    p.add_argument("--functions", default="", help="comma-separated subset (default: all)")
     p.add_argument(
         "--triggers",
         nargs="*",

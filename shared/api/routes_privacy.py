@@ -1,0 +1,87 @@
+"""Data-subject rights and retention: a session's export, the tenant's retention periods."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.api.routes_sessions import load_session
+from shared.api.services import Services
+from shared.audit import audit
+from shared.http.problem import Problem
+from shared.http.router import Ctx, Reply, Router
+from shared.sessions.export import build_export
+
+
+class Retention(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Days after the decision (or expiry/abandonment) before a session is erased; None: kept.
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
+    # Days before its artifacts (files, face templates) go, results staying; None: with the
+    # session. Must not exceed retention_days.
+    artifact_retention_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+def register_routes(router: Router, services: Services) -> None:
+    @router.route(
+        "GET",
+        "/v1/sessions/<uuid:session_id>/export",
+        tags=("sessions",),
+        summary="Everything held about the session's person (JSON, files inline as base64)",
+    )
+    def export(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        s = load_session(ctx, session_id)
+        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        body = build_export(ctx.conn, cipher, s)
+        audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "session.exported", str(s.id))
+        return Reply(200, body)
+
+    @router.route(
+        "GET",
+        "/v1/tenant/retention",
+        response=Retention,
+        tags=("tenant",),
+        summary="The tenant's retention periods",
+    )
+    def get_retention(ctx: Ctx) -> Reply:
+        row = ctx.conn.execute(
+            "SELECT retention_days, artifact_retention_days FROM tenants"
+        ).fetchone()
+        return Reply(200, Retention.model_validate(row))
+
+    @router.route(
+        "PUT",
+        "/v1/tenant/retention",
+        body=Retention,
+        response=Retention,
+        tags=("tenant",),
+        summary="Set retention: decided sessions erased after N days (artifacts sooner)",
+    )
+    def put_retention(ctx: Ctx) -> Reply:
+        body: Retention = ctx.body
+        if (
+            body.retention_days is not None
+            and body.artifact_retention_days is not None
+            and body.artifact_retention_days > body.retention_days
+        ):
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "artifact_retention_days cannot exceed retention_days",
+                code="validation-error",
+                errors=[{"pointer": "/artifact_retention_days", "detail": "too long"}],
+            )
+        ctx.conn.execute(
+            "UPDATE tenants SET retention_days = %s, artifact_retention_days = %s",
+            (body.retention_days, body.artifact_retention_days),
+        )
+        audit(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            "tenant.retention_set",
+            details=body.model_dump(),
+        )
+        return Reply(200, body)

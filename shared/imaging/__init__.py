@@ -1,0 +1,1 @@
+"""Image input: one guard for every engine (formats, header sizes, budgets, frames)."""
