@@ -70,6 +70,13 @@ class Settings(BaseModel):
     # psycopg pool size per process (0: the function's own default); set per Service from
     # the catalogue (shared/manifests/capacity.py).
     db_pool_size: int = 0
+    # Who applies a new tenant's Broker and Triggers: "local" (the local broker's manifests
+    # directory; the tenant is ready at once) or "kubernetes" (server-side apply in-cluster;
+    # the tenant says `provisioning` until its Broker is Ready).
+    provisioner: str = "local"
+    # The cluster values (JSON of shared.manifests.values.ClusterValues) the provisioner
+    # renders tenants with; set from the idmesh-config ConfigMap.
+    cluster_values: str = ""
     # The schema owner's URL for `idmesh migrate --owner-only` (the migration Job).
     owner_database_url: str = ""
     # Log lines: "json" (one object a line, the default) or "text" (a terminal).

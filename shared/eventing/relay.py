@@ -15,6 +15,7 @@ from cloudevents.http import CloudEvent
 from opentelemetry.trace import StatusCode
 
 from events import to_binary_http
+from events.types import PLATFORM_EVENT_TYPES
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import row_to_event
 from shared.observability.tracing import (
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 
 def broker_path(tenant_slug: str, broker: str = "default") -> str:
     return f"/tenant-{tenant_slug}/{broker}"
+
+
+# Platform events (a tenant's registration) go to the platform Broker: the tenant's own
+# Broker does not exist yet.
+PLATFORM_BROKER_PATH = "/idmesh/platform"
 
 
 @dataclass
@@ -57,8 +63,11 @@ class Relay:
                     kind=SpanKind.PRODUCER,
                     session_id=ev.get("sessionid"),
                     incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
-                    attributes={A_TENANT: ev["tenantid"], A_EVENT_ID: ev["id"],
-                                A_EVENT_TYPE: ev["type"]},
+                    attributes={
+                        A_TENANT: ev["tenantid"],
+                        A_EVENT_ID: ev["id"],
+                        A_EVENT_TYPE: ev["type"],
+                    },
                 ) as sp:
                     error = self._post(client, row["tenant_slug"], ev)
                     if error:
@@ -86,7 +95,12 @@ class Relay:
                 ev["tracestate"] = tracestate
         try:
             headers, body = to_binary_http(ev)
-            url = self.broker_url.rstrip("/") + broker_path(tenant_slug)
+            path = (
+                PLATFORM_BROKER_PATH
+                if ev["type"] in PLATFORM_EVENT_TYPES
+                else broker_path(tenant_slug)
+            )
+            url = self.broker_url.rstrip("/") + path
             resp = client.post(url, headers=headers, content=body)
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"

@@ -23,6 +23,7 @@ from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Su
 from shared.local.provision import write_tenant_manifests
 from shared.local.run_lock import RunLock
 from shared.manifests.catalog import FUNCTIONS, service_name
+from shared.manifests.render import render_platform_eventing, write
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class Stack:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
         self._render_existing_tenants()
+        # The platform Broker: `tenant.registered` reaches the provisioner function.
+        write(render_platform_eventing(), self.root / "manifests", "platform.yaml")
         self.add_trigger_files(self.trigger_files)
         if not self.broker_port:
             self.broker_port = free_port()

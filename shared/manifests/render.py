@@ -26,12 +26,13 @@ from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_b
 from shared.manifests.catalog import (
     ACTIVATOR_PRINCIPAL,
     BROKER_FILTER_PRINCIPAL,
-    BROKER_INGRESS,
     CHANNEL_DISPATCHER_PRINCIPAL,
     FUNCTIONS,
     INGRESS_GATEWAY_PRINCIPAL,
     PINGSOURCE_PRINCIPAL,
+    PLATFORM_BROKER,
     PLATFORM_NAMESPACE,
+    PLATFORM_ROUTES,
     ROUTES,
     FunctionSpec,
     service_name,
@@ -206,8 +207,8 @@ def _service(
         image=values.images.reference(),
         function_target=spec.name,
         function_source=f"functions/{spec.name}/main.py",
-        k_sink=BROKER_INGRESS,
-        broker_url=BROKER_INGRESS,
+        k_sink=install.broker_ingress(values),
+        broker_url=install.broker_ingress(values),
         cpu_request=spec.cpu[0],
         cpu_limit=spec.cpu[1],
         memory_request=spec.memory[0],
@@ -323,6 +324,8 @@ def render_platform(
             }
         )
         docs.append(_service(spec, values))
+    docs += install.provisioner_rbac(values)
+    docs += render_platform_eventing(values)
     docs.append(render_template("knative/pingsource.yaml", platform_namespace=platform_namespace))
     docs.append(
         render_template(
@@ -347,6 +350,44 @@ def render_platform(
     docs.append(
         render_template("istio/destination-rule.yaml", platform_namespace=platform_namespace)
     )
+    return docs
+
+
+def render_platform_eventing(values: ClusterValues | None = None) -> list[dict[str, Any]]:
+    """The platform Broker (`<platform namespace>/platform`) and its Triggers: platform events
+    such as `tenant.registered` (the provisioner). Also written for the local broker."""
+    values = values or ClusterValues()
+    ns = values.platform_namespace
+    broker_class, broker_config = install.broker_backing(values)
+    dls = service_url("dead_letters", ns)
+    broker = render_template(
+        "knative/broker.yaml",
+        namespace=ns,
+        slug="platform",
+        tenant_id=None,
+        dead_letter_uri=dls,
+        broker_class=broker_class,
+        broker_config=broker_config,
+    )
+    broker["metadata"]["name"] = PLATFORM_BROKER
+    broker["metadata"]["labels"] = {"app.kubernetes.io/part-of": "idmesh"}
+    docs = [broker]
+    for route in PLATFORM_ROUTES:
+        trigger = render_template(
+            "knative/trigger.yaml",
+            name=route.name,
+            namespace=ns,
+            slug="platform",
+            attributes=dict(route.attributes),
+            subscriber_uri=service_url(route.function, ns),
+            timeout=FUNCTIONS[route.function].trigger_timeout,
+            dead_letter_uri=dls,
+        )
+        trigger["metadata"]["labels"] = {"app.kubernetes.io/part-of": "idmesh"}
+        trigger["spec"]["broker"] = PLATFORM_BROKER
+        # The Broker may take a while to become Ready: redeliver for about four minutes.
+        trigger["spec"]["delivery"]["retry"] = 9
+        docs.append(trigger)
     return docs
 
 

@@ -25,7 +25,13 @@ TENANT_ID = "5f0c6a7e-0d4e-4a51-9d1e-3c1c2f0e9a11"
 
 @pytest.fixture(scope="module")
 def tenant_docs():
-    return render_tenant("acme", TENANT_ID, dedicated=["face_match"])
+    return render_tenant(
+        "acme",
+        TENANT_ID,
+        dedicated=["face_match"],
+        image_registry="registry.example/idmesh",
+        tag="1.0.0",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +115,7 @@ def test_platform_set_shape(platform_docs):
         "webhooks",
         "relay",
         "dead-letters",
+        "provisioner",
         *(service_name(c) for c in CHECKS),
     }
     assert set(services) == expected
