@@ -163,5 +163,6 @@ def test_openapi_and_operations(client):
         assert path in doc["paths"], path
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
-    # Platform-wide counts are not served to tenants (test_metrics_are_for_the_scraper_only).
+    # Platform-wide counts are not served to tenants: the scraper reads them at
+    # /internal/metrics with its token (test_metrics_scrape.py).
     assert client.get("/metrics").status_code == 404
