@@ -67,8 +67,7 @@ def tenant_a_ids(client, register, pg) -> tuple[dict, dict]:
     assert entry.status_code == 201, entry.text
     with pg.admin() as conn:  # rows only the system writes: a monitoring hit, a delivery
         subject = conn.execute(
-            "INSERT INTO aml_subjects (tenant_id, subject_enc) VALUES (%s, '\\x00') "
-            "RETURNING id",
+            "INSERT INTO aml_subjects (tenant_id, subject_enc) VALUES (%s, '\\x00') RETURNING id",
             (a.tenant_id,),
         ).fetchone()["id"]
         hit = conn.execute(
@@ -113,8 +112,9 @@ def test_other_tenants_ids_are_404_on_every_id_operation(client, pg, tenant_a_id
     # Nothing of A's changed: its hit is still open, its delivery untouched.
     with pg.admin() as conn:
         assert (
-            conn.execute("SELECT status FROM aml_hits WHERE id = %s", (ids["hit_id"],))
-            .fetchone()["status"]
+            conn.execute("SELECT status FROM aml_hits WHERE id = %s", (ids["hit_id"],)).fetchone()[
+                "status"
+            ]
             == "open"
         )
         assert (
