@@ -77,9 +77,9 @@ def tenant_a_ids(client, register, pg) -> tuple[dict, dict]:
             (a.tenant_id, subject),
         ).fetchone()["id"]
         delivery = conn.execute(
-            "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, payload, url) "
-            "VALUES (%s, %s, 'io.idmesh.session.decided.v1', '{}', 'https://a.example/h') "
-            "RETURNING id",
+            "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, payload, url, "
+            "status) VALUES (%s, %s, 'io.idmesh.session.decided.v1', '{}', "
+            "'https://a.example/h', 'failed') RETURNING id",
             (a.tenant_id, str(uuid.uuid4())),
         ).fetchone()["id"]
     ids = {
@@ -109,7 +109,7 @@ def test_other_tenants_ids_are_404_on_every_id_operation(client, pg, tenant_a_id
         if r.status_code != 404 or unknown.status_code != 404:
             wrong.append((method, path, r.status_code, unknown.status_code))
     assert wrong == [], wrong
-    # Nothing of A's changed: its hit is still open, its delivery untouched.
+    # Nothing of A's changed: its hit is still open, its failed delivery not resent.
     with pg.admin() as conn:
         assert (
             conn.execute("SELECT status FROM aml_hits WHERE id = %s", (ids["hit_id"],)).fetchone()[
@@ -119,7 +119,7 @@ def test_other_tenants_ids_are_404_on_every_id_operation(client, pg, tenant_a_id
         )
         assert (
             conn.execute(
-                "SELECT attempts FROM webhook_deliveries WHERE id = %s", (ids["delivery_id"],)
-            ).fetchone()["attempts"]
-            == 0
+                "SELECT status FROM webhook_deliveries WHERE id = %s", (ids["delivery_id"],)
+            ).fetchone()["status"]
+            == "failed"
         )
