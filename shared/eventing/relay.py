@@ -30,6 +30,24 @@ class Relay:
     batch: int = 100
     timeout: float = 5.0
 
+    def _publish(self, client: httpx.Client, row: dict) -> str | None:
+        """Send one outbox row to its tenant's broker; the error, or None."""
+        try:
+            headers, body = to_binary_http(row_to_event(row["event"]))
+        except Exception as exc:  # noqa: BLE001 - one malformed row must not block the rest
+            return f"malformed outbox event ({type(exc).__name__})"
+        try:
+            resp = client.post(
+                self.broker_url.rstrip("/") + broker_path(row["tenant_slug"]),
+                headers=headers,
+                content=body,
+            )
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if not 200 <= resp.status_code < 300:
+            return f"broker answered {resp.status_code}"
+        return None
+
     def publish_due(self, client: httpx.Client | None = None) -> tuple[int, int]:
         """One pass: (published, failed)."""
         own = client is None
@@ -39,18 +57,7 @@ class Relay:
             with self.db.platform() as conn:
                 rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
             for row in rows:
-                error = None
-                try:
-                    headers, body = to_binary_http(row_to_event(row["event"]))
-                    resp = client.post(
-                        self.broker_url.rstrip("/") + broker_path(row["tenant_slug"]),
-                        headers=headers,
-                        content=body,
-                    )
-                    if not 200 <= resp.status_code < 300:
-                        error = f"broker answered {resp.status_code}"
-                except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
+                error = self._publish(client, row)
                 with self.db.platform() as conn:
                     conn.execute(
                         "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)
