@@ -19,20 +19,17 @@ from psycopg.rows import dict_row
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
-from shared.eventing.relay import Relay, RelayLoop
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.local.run_lock import RunLock
 from shared.manifests.catalog import FUNCTIONS, service_name
-from shared.platform import Platform
-from shared.sessions.sweeper import SessionSweeper
-from shared.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 
 
-# Locally the relay runs inside `idmesh up` itself (in a cluster a PingSource wakes it).
-NOT_LOCAL = {"relay"}
+# Every function of the catalogue runs locally, the relay included (its loop wakes on NOTIFY;
+# in a cluster a PingSource wakes it as well).
+NOT_LOCAL: set[str] = set()
 
 
 class PortInUse(RuntimeError):
@@ -86,6 +83,7 @@ class Stack:
             "IDMESH_PUBLIC_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
+            "IDMESH_SPAN_DIR": str(self.root / "spans"),
             **self.extra_env,
         }
 
@@ -125,13 +123,6 @@ class Stack:
             self.processes[n].start()
         for n, proc in self.processes.items():
             self.ready_seconds[n] = proc.wait_ready(180)
-        platform = Platform.from_settings(
-            self.settings.model_copy(
-                update={"app_database_url": self.urls.app, "webhook_allow_private": True}
-            )
-        )
-        self._platform = platform
-        self._start_relay()
         supervised = [*self.processes.values(), *([self.broker] if self.broker else [])]
         self.run_lock.record([p.proc.pid for p in supervised if p.proc])
         self.supervisor = Supervisor(
@@ -140,26 +131,6 @@ class Stack:
         )
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
-
-    def _start_relay(self) -> None:
-        """The relay, the webhook retries and the session sweeper, in a thread of ours."""
-        assert self.urls is not None
-        relay = Relay(self._platform.db, self.broker_url)
-        self.relay = RelayLoop(
-            [
-                relay.publish_due,
-                lambda c: deliver_due(self._platform, c),
-                SessionSweeper(self._platform.db),
-            ],
-            listen_url=self.urls.app,
-        )
-        self.relay.start()
-
-    def restart_relay(self) -> None:
-        """Drop the relay thread mid-work and start a new one (a crash and its restart:
-        the outbox is transactional, so nothing published is lost or sent twice)."""
-        self.relay.stop()
-        self._start_relay()
 
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
@@ -183,9 +154,8 @@ class Stack:
 
     # -- stop -----------------------------------------------------------------------------
     def stop(self, stop_database: bool = False) -> None:
-        for attr in ("supervisor", "relay"):
-            if hasattr(self, attr):
-                getattr(self, attr).stop()
+        if hasattr(self, "supervisor"):
+            self.supervisor.stop()
         for proc in self.processes.values():
             proc.stop()
         if self.broker:
