@@ -57,21 +57,22 @@ class Relay:
                 rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
             for row in rows:
                 error = None
-                ev = row_to_event(row["event"])
-                with span(
-                    f"relay publish {ev['type']}",
-                    kind=SpanKind.PRODUCER,
-                    session_id=ev.get("sessionid"),
-                    incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
-                    attributes={
-                        A_TENANT: ev["tenantid"],
-                        A_EVENT_ID: ev["id"],
-                        A_EVENT_TYPE: ev["type"],
-                    },
-                ) as sp:
-                    error = self._post(client, row["tenant_slug"], ev)
-                    if error:
-                        sp.set_status(StatusCode.ERROR)
+                try:
+                    ev = row_to_event(row["event"])
+                except Exception as exc:  # noqa: BLE001 - one malformed row must not block the rest
+                    ev, error = None, f"malformed outbox event ({type(exc).__name__})"
+                if ev is not None:
+                    with span(
+                        f"relay publish {ev['type']}",
+                        kind=SpanKind.PRODUCER,
+                        session_id=ev.get("sessionid"),
+                        incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
+                        attributes={A_TENANT: ev["tenantid"], A_EVENT_ID: ev["id"],
+                                    A_EVENT_TYPE: ev["type"]},
+                    ) as sp:
+                        error = self._post(client, row["tenant_slug"], ev)
+                        if error:
+                            sp.set_status(StatusCode.ERROR)
                 with self.db.platform() as conn:
                     conn.execute(
                         "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)

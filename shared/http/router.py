@@ -135,8 +135,8 @@ class Router:
         self,
         max_json_bytes: int,
         max_upload_bytes: int,
-        trusted_proxies: int = 0,
         name: str = "api",
+        trusted_proxies: int = 0,
     ) -> None:
         self.name = name  # the function serving these routes (a metrics label)
         self.routes: list[Route] = []

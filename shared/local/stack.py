@@ -135,11 +135,6 @@ class Stack:
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
 
-    def restart_relay(self) -> None:
-        """SIGKILL the relay mid-work (the supervisor restarts it: the outbox is
-        transactional, so nothing published is lost or sent twice)."""
-        self.processes["relay"].kill()
-
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
         proc = _BrokerProcess(spec, {}, self.root / "logs", self.root)
