@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 from shared.api import (
     routes_aml,
     routes_blocklist,
+    routes_branding,
     routes_checks,
     routes_contact,
     routes_dead_letters,
@@ -102,6 +103,7 @@ def create_router(services: Services) -> Router:
     router.rate_limit = _rate_limiter(services)
     for module in (
         routes_tenancy,
+        routes_branding,
         routes_workflows,
         routes_sessions,
         routes_blocklist,

@@ -18,6 +18,7 @@ from shared.api.models import (
 from shared.api.services import Services
 from shared.audit import audit
 from shared.eventing.outbox import enqueue, make_event
+from shared.hosted.links import open_verification
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.artifacts import list_artifacts, store_artifact, validate_upload
@@ -127,6 +128,16 @@ def register_routes(router: Router, services: Services) -> None:
             body.expected,
             settings.session_ttl_days,
         )
+        verification_url = open_verification(
+            ctx.conn,
+            cipher,
+            str(s.id),
+            token,
+            s.expires_at,
+            settings.hosted_url or settings.public_url,
+            str(body.redirect_url) if body.redirect_url else None,
+            body.language,
+        )
         audit(
             ctx.conn,
             ctx.principal.tenant_id,
@@ -142,6 +153,7 @@ def register_routes(router: Router, services: Services) -> None:
                 status=s.status,
                 session_token=token,
                 url=f"{settings.public_url}/v1/sessions/{s.id}",
+                verification_url=verification_url,
                 expires_at=s.expires_at,
             ),
         )

@@ -55,6 +55,7 @@ class Stack:
     broker: FunctionProcess | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
     run_name: str = "local"
+    hosted_port: int = 0
 
     @property
     def root(self) -> Path:
@@ -67,6 +68,10 @@ class Stack:
         return f"http://127.0.0.1:{self.api_port}"
 
     @property
+    def hosted_url(self) -> str:
+        return f"http://127.0.0.1:{self.hosted_port}"
+
+    @property
     def broker_url(self) -> str:
         return f"http://127.0.0.1:{self.broker_port}"
 
@@ -77,6 +82,8 @@ class Stack:
             "IDMESH_APP_DATABASE_URL": self.urls.app,
             "IDMESH_BROKER_URL": self.broker_url,
             "IDMESH_PUBLIC_URL": self.api_url,
+            "IDMESH_HOSTED_URL": self.hosted_url,
+            "IDMESH_API_INTERNAL_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
             **self.extra_env,
@@ -92,12 +99,14 @@ class Stack:
         if not self.broker_port:
             self.broker_port = free_port()
         names = self.functions or available_functions()
+        if not self.hosted_port:
+            self.hosted_port = free_port()
         specs = {
             n: FunctionSpec(
                 name=service_name(n),
                 target=n,
                 folder=n,
-                port=self.api_port if n == "api" else free_port(),
+                port={"api": self.api_port, "hosted": self.hosted_port}.get(n) or free_port(),
             )
             for n in names
         }

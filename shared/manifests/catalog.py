@@ -81,6 +81,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "api": FunctionSpec(
         "api", "PT30S", 60, 50, 1, 10, ("250m", "1000m"), ("256Mi", "512Mi"), public=True
     ),
+    # The hosted verification pages end users open (public, like the API).
+    "hosted": FunctionSpec(
+        "hosted", "PT30S", 60, 50, 1, 10, ("100m", "1000m"), ("256Mi", "512Mi"), public=True
+    ),
     "orchestrator": FunctionSpec(
         "orchestrator", "PT10S", 30, 20, 0, 20, ("100m", "500m"), ("128Mi", "256Mi")
     ),

@@ -50,9 +50,11 @@ def store_artifact(
     data: bytes,
 ) -> str:
     artifact_id = str(uuid.uuid4())
+    # clock_timestamp(), not the transaction's now(): the frames of one multi-file upload
+    # must keep their order (load_artifacts sorts on created_at; the ids are random).
     conn.execute(
         "INSERT INTO artifacts (id, tenant_id, session_id, kind, content_type, size_bytes, sha256,"
-        " ciphertext) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        " ciphertext, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp())",
         (
             artifact_id,
             cipher.tenant_id,

@@ -169,10 +169,19 @@ def erase_session(conn: psycopg.Connection, session_id: str) -> None:
     """Erasure: artifacts and personal data gone; a tombstone row and the audit trail stay."""
     conn.execute("DELETE FROM artifacts WHERE session_id = %s", (session_id,))
     conn.execute("DELETE FROM checks WHERE session_id = %s", (session_id,))
-    for table in ("otp_codes", "face_templates", "document_uses", "frame_hashes", "challenges"):
+    for table in (
+        "otp_codes",
+        "face_templates",
+        "document_uses",
+        "frame_hashes",
+        "challenges",
+        "hosted_links",
+        "hosted_progress",
+    ):
         conn.execute(f"DELETE FROM {table} WHERE session_id = %s", (session_id,))
     conn.execute(
         "UPDATE sessions SET expected_enc = NULL, vendor_data = NULL, callback_url = NULL, "
+        "redirect_url = NULL, "
         "decision = NULL, deleted_at = now(), updated_at = now() WHERE id = %s",
         (session_id,),
     )

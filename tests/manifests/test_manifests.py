@@ -105,6 +105,7 @@ def test_platform_set_shape(platform_docs):
     services = {d["metadata"]["name"]: d for d in _by(platform_docs, "Service")}
     expected = {
         "api",
+        "hosted",
         "orchestrator",
         "webhooks",
         "relay",
@@ -116,7 +117,7 @@ def test_platform_set_shape(platform_docs):
         tmpl = svc["spec"]["template"]
         ann = tmpl["metadata"]["annotations"]
         assert ann["autoscaling.knative.dev/min-scale"] == (
-            "1" if name in ("api", "relay") else "0"
+            "1" if name in ("api", "hosted", "relay") else "0"
         )
         container = tmpl["spec"]["containers"][0]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -135,7 +136,9 @@ def test_platform_set_shape(platform_docs):
         assert container["resources"]["limits"] and container["resources"]["requests"]
         assert container["image"] == f"registry.example/idmesh/{name}:1.0.0"
         visibility = svc["metadata"]["labels"].get("networking.knative.dev/visibility")
-        assert visibility == (None if name == "api" else "cluster-local")
+        assert visibility == (None if name in ("api", "hosted") else "cluster-local")
+        if name == "hosted":  # it reaches the API inside the mesh
+            assert env["IDMESH_API_INTERNAL_URL"]["value"].startswith("http://api.")
     (ping,) = _by(platform_docs, "PingSource")
     assert ping["spec"]["schedule"] == "* * * * *"
     assert ping["spec"]["sink"]["ref"]["name"] == "relay"
@@ -152,6 +155,13 @@ def test_platform_set_shape(platform_docs):
         "istio-ingressgateway" in p
         for p in api["spec"]["rules"][0]["from"][0]["source"]["principals"]
     )
+    assert "cluster.local/ns/idmesh/sa/hosted" in api["spec"]["rules"][0]["from"][0]["source"][
+        "principals"
+    ]
+    (hosted,) = _by(platform_docs, "AuthorizationPolicy", "allow-hosted")
+    rule = hosted["spec"]["rules"][0]
+    assert any("istio-ingressgateway" in p for p in rule["from"][0]["source"]["principals"])
+    assert set(rule["to"][0]["operation"]["paths"]) == {"/v/*", "/h/*", "/assets/*"}
     (dr,) = _by(platform_docs, "DestinationRule")
     assert dr["spec"]["trafficPolicy"]["tls"]["mode"] == "ISTIO_MUTUAL"
 

@@ -1,0 +1,77 @@
+"""Chromium (Debian's package) driven by Playwright, headless, with a fake camera that plays
+a Y4M file; screenshots and axe-core results of every step are kept under
+tests/.artifacts/hosted/<test>/ (look at them)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / ".artifacts" / "hosted"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+
+
+def launch(pw, camera_file: Path):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera_file}"],
+    )
+
+
+@dataclass
+class Recorder:
+    """Screenshots + axe per step; also every request's origin (no third party)."""
+
+    name: str
+    steps: list[str] = field(default_factory=list)
+    axe: dict[str, list[dict]] = field(default_factory=dict)
+    origins: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.dir = ARTIFACTS / self.name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def watch(self, page) -> None:
+        page.on("request", lambda r: self.origins.add(_origin(r.url)))
+
+    def shot(self, page, step: str, axe: bool = True) -> list[dict]:
+        n = len(self.steps) + 1
+        self.steps.append(step)
+        page.screenshot(path=str(self.dir / f"{n:02d}-{step}.png"), full_page=True)
+        if not axe:
+            return []
+        from axe_playwright_python.sync_playwright import Axe
+
+        result = Axe().run(page)
+        serious = [
+            {"id": v["id"], "impact": v["impact"], "nodes": [x["target"] for x in v["nodes"]]}
+            for v in result.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        self.axe[f"{n:02d}-{step}"] = serious
+        (self.dir / "axe.json").write_text(json.dumps(self.axe, indent=1))
+        return serious
+
+
+def _origin(url: str) -> str:
+    m = re.match(r"^([a-z]+://[^/]+)", url)
+    return m.group(1) if m else url.split(":", 1)[0]
