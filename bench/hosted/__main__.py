@@ -17,10 +17,8 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -30,26 +28,13 @@ from shared.db.cluster import EmbeddedPostgres, free_port
 from shared.local.demo import code_for
 from shared.local.stack import Stack
 from tests.hosted import camera
-from tests.hosted.browser import DESKTOP, launch
+from tests.hosted.browser import DESKTOP, StaticPage, launch
 from tests.hosted.journey import JOURNEY_STEPS, full_journey
 
 PAINT_JS = (
     "() => new Promise(r => { const f = () => { const e = performance.getEntriesByName("
     "'first-contentful-paint')[0]; e ? r(e.startTime) : setTimeout(f, 20); }; f(); })"
 )
-
-
-class _Bare(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
-        body = b"<!doctype html><html lang=en><title>bare</title><h1>Hello</h1><p>baseline</p>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -78,8 +63,7 @@ def main() -> int:
         api_port=free_port(),
         extra_env={"IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000"},
     )
-    bare = ThreadingHTTPServer(("127.0.0.1", 0), _Bare)
-    threading.Thread(target=bare.serve_forever, daemon=True).start()
+    bare = StaticPage(b"<!doctype html><html lang=en><title>bare</title><h1>Hello</h1><p>baseline")
     cam = data / "camera.y4m"
     try:
         stack.start()
@@ -110,7 +94,7 @@ def main() -> int:
             for _ in range(args.loads):
                 for url, out in (
                     (new_link(), paint),
-                    (f"http://127.0.0.1:{bare.server_port}/", base_paint),
+                    (bare.url + "/", base_paint),
                 ):
                     ctx = browser.new_context(viewport=DESKTOP)
                     page = ctx.new_page()
@@ -170,7 +154,7 @@ def main() -> int:
             f"{statistics.median(after_input):.2f} s, max {max(after_input):.2f} s"
         )
     finally:
-        bare.shutdown()
+        bare.stop()
         stack.stop(stop_database=True)
         EmbeddedPostgres(data).stop()
         shutil.rmtree(data, ignore_errors=True)

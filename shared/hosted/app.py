@@ -447,13 +447,17 @@ class HostedApp:
         self._update(visit, mark_done("liveness"))
         return _json({"ok": True, "next": self._advance(visit, token).location})
 
+    def _otp_closed(self, visit: Visit, token: str, channel: str) -> Page | None:
+        """Codes only for the workflow's channels, only while the session takes input."""
+        if channel not in ("email", "phone") or channel not in visit.steps:
+            raise NotFound()
+        return None if visit.accepts_input else Page(location=f"/v/{token}")
+
     def _otp_send(
         self, request: Request, visit: Visit, t: Translator, token: str, channel: str
     ) -> Page:
-        if channel not in ("email", "phone") or channel not in visit.steps:
-            raise NotFound()
-        if not visit.accepts_input:
-            return Page(location=f"/v/{token}")
+        if closed := self._otp_closed(visit, token, channel):
+            return closed
         target = (request.form.get("target") or "").strip()
         if not target:
             return self._step(request, visit, t, token, channel, f"{channel}_required", 422)
@@ -467,10 +471,8 @@ class HostedApp:
     def _otp_check(
         self, request: Request, visit: Visit, t: Translator, token: str, channel: str
     ) -> Page:
-        if channel not in ("email", "phone") or channel not in visit.steps:
-            raise NotFound()
-        if not visit.accepts_input:
-            return Page(location=f"/v/{token}")
+        if closed := self._otp_closed(visit, token, channel):
+            return closed
         code = re.sub(r"\s", "", request.form.get("code") or "")
         if not re.fullmatch(r"\d{6}", code):
             return self._step(request, visit, t, token, channel, "code_format", 422)

@@ -4,10 +4,13 @@ tests/.artifacts/hosted/<test>/ (look at them)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import threading
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / ".artifacts" / "hosted"
@@ -53,6 +56,13 @@ class Recorder:
     def watch(self, page) -> None:
         page.on("request", lambda r: self.origins.add(_origin(r.url)))
 
+    def live(self, page, step: str) -> None:
+        """A screenshot while the camera runs (the page may move on by itself)."""
+        with contextlib.suppress(Exception):
+            page.wait_for_selector(".viewport:not([hidden])", timeout=5_000)
+            page.wait_for_timeout(400)
+            self.shot(page, step, axe=False)
+
     def shot(self, page, step: str, axe: bool = True) -> list[dict]:
         n = len(self.steps) + 1
         self.steps.append(step)
@@ -70,6 +80,30 @@ class Recorder:
         self.axe[f"{n:02d}-{step}"] = serious
         (self.dir / "axe.json").write_text(json.dumps(self.axe, indent=1))
         return serious
+
+
+class StaticPage:
+    """A loopback HTTP server answering one HTML page to every GET (the tenant's return
+    page in the tests, the baseline page of the benchmark)."""
+
+    def __init__(self, html: bytes) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(html)))
+                self.end_headers()
+                self.wfile.write(html)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
 
 
 def _origin(url: str) -> str:

@@ -67,9 +67,11 @@ def full_journey(
     code_for: Callable[[str], str],
     shot: Hook = _noop,
     on_step: Hook = _noop,
+    live: Hook = _noop,
 ) -> dict[str, float]:
-    """Drive the pages; the camera file is rewritten before each capture. Times (perf
-    counter) of the last capture, the last input and the decision page."""
+    """Drive the pages; the camera file is rewritten before each capture. `shot` is called
+    on each page, `live` while the camera runs. Times (perf counter) of the last capture, the
+    last input and the decision page."""
     camera.write_y4m(cam, camera.document_frames()[0])
     on_step("consent")
     page.goto(url)
@@ -84,14 +86,17 @@ def full_journey(
     click_and_wait_url(page, "form[action$='/document'] button", r"/step/document_front$")
     shot("front")
     page.click("#camera-start")
+    live("front-camera")
     page.wait_for_url(re.compile(r"/step/selfie$"), timeout=60_000)
     on_step("selfie")
     camera.write_y4m(cam, camera.selfie_frames())
     shot("selfie")
     page.click("#camera-start")
+    live("selfie-camera")
     page.wait_for_url(re.compile(r"/step/liveness$"), timeout=60_000)
     on_step("liveness")
     do_liveness(page, cam, camera.head_turn_frames, shot)
+    live("liveness-recording")
     page.wait_for_url(re.compile(r"/step/email$"), timeout=60_000)
     last_capture = time.perf_counter()
     on_step("email")

@@ -164,3 +164,30 @@ def test_requests_are_limited_per_session(api, tenant, web):
     r = web.get(path + "/status")
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     assert web.get(other + "/status").status_code == 200  # another session is not affected
+
+
+def test_frames_of_one_upload_keep_their_order(api, tenant, pg):
+    """Liveness frames are one multi-file upload: the engine reads them back in upload order
+    (before the fix they shared the transaction's timestamp and came back shuffled)."""
+    import hashlib
+
+    wf = _workflow(api, tenant, [{"check": "active_liveness"}])
+    s = _session(api, tenant, wf)
+    frames = []
+    for i in range(24):
+        buf = io.BytesIO()
+        Image.new("RGB", (32, 24), (i * 10, 255 - i * 10, 7)).save(buf, "PNG")
+        frames.append(buf.getvalue())
+    r = api.post(
+        f"/v1/sessions/{s['session_id']}/artifacts",
+        headers={"Authorization": f"Bearer {s['session_token']}"},
+        data={"kind": "liveness_frames"},
+        files=[("file", (f"f{i}.png", f, "image/png")) for i, f in enumerate(frames)],
+    )
+    assert r.status_code == 201, r.text
+    with pg.admin() as conn:
+        rows = conn.execute(
+            "SELECT sha256 FROM artifacts WHERE session_id = %s ORDER BY created_at, id",
+            (s["session_id"],),
+        ).fetchall()
+    assert [x["sha256"] for x in rows] == [hashlib.sha256(f).hexdigest() for f in frames]
