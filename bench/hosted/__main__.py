@@ -28,7 +28,7 @@ from shared.db.cluster import EmbeddedPostgres, free_port
 from shared.local.demo import code_for
 from shared.local.stack import Stack
 from tests.hosted import camera
-from tests.hosted.browser import DESKTOP, StaticPage, launch
+from tests.hosted.browser import DESKTOP, Browsers, StaticPage, launch
 from tests.hosted.journey import JOURNEY_STEPS, full_journey
 
 PAINT_JS = (
@@ -110,17 +110,18 @@ def main() -> int:
             print(f"  hosted link  p50 {p50:.0f} ms  p95 {_pct(paint, 0.95):.0f} ms")
             print(f"  bare page    p50 {b50:.0f} ms  (baseline; ratio x{p50 / b50:.2f})")
 
+            browser.close()
             down: dict[str, int] = defaultdict(int)
             up: dict[str, int] = defaultdict(int)
             after_capture, after_input = [], []
             for i in range(args.journeys):
-                camera.write_y4m(cam, camera.document_frames()[0])
-                ctx = browser.new_context(viewport=DESKTOP)
-                page = ctx.new_page()
                 step = {"name": "consent"}
-                if i == 0:
 
-                    def on_response(resp, step=step):
+                def on_page(page, step=step, first=(i == 0)):
+                    if not first:
+                        return
+
+                    def on_response(resp):
                         with contextlib.suppress(Exception):  # a redirect has no body
                             down[step["name"]] += len(resp.body()) + sum(
                                 len(k) + len(v) + 4 for k, v in resp.headers.items()
@@ -128,17 +129,17 @@ def main() -> int:
                         up[step["name"]] += len(resp.request.post_data_buffer or b"")
 
                     page.on("response", on_response)
+
+                browsers = Browsers(pw, data, on_page, viewport=DESKTOP)
                 times = full_journey(
-                    page,
+                    browsers.open,
                     new_link(),
-                    cam,
                     lambda target: code_for(stack.urls.admin_db, target),
                     on_step=lambda name, step=step: step.update(name=name),
                 )
                 after_capture.append(times["decided"] - times["last_capture"])
                 after_input.append(times["decided"] - times["last_input"])
-                ctx.close()
-            browser.close()
+                browsers.close()
         print("\nbytes per step of one journey (down = responses incl. headers, up = bodies)")
         print(f"  {'step':<16}{'down KB':>10}{'up KB':>10}")
         for name in JOURNEY_STEPS:

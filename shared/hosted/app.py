@@ -8,6 +8,7 @@ import logging
 import mimetypes
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from shared.hosted.visit import (
     give_consent,
     load_visit,
     mark_done,
+    set_challenge,
     update_progress,
 )
 from shared.tenancy.tenants import tenant_cipher
@@ -420,15 +422,21 @@ class HostedApp:
     def _challenge(self, request: Request, visit: Visit, t: Translator, token: str) -> Page:
         if "liveness" not in visit.steps or not visit.accepts_input:
             raise NotFound()
-        answer = self.api.liveness_challenge(self._session_token(visit), str(visit.session.id))
-        if not answer.ok:
-            return _json({"ok": False, "message": t("error_generic")}, status=409)
-        steps = answer.body.get("steps", [])
+        pending = visit.progress.challenge
+        now = datetime.now(UTC)
+        if pending and datetime.fromisoformat(pending["expires_at"]) > now + timedelta(seconds=30):
+            steps, expires = pending["steps"], pending["expires_at"]
+        else:  # a new random sequence from the API (single-use nonce, short expiry)
+            answer = self.api.liveness_challenge(self._session_token(visit), str(visit.session.id))
+            if not answer.ok:
+                return _json({"ok": False, "message": t("error_generic")}, status=409)
+            steps, expires = answer.body.get("steps", []), answer.body.get("expires_at")
+            self._update(visit, set_challenge({"steps": steps, "expires_at": expires}))
         return _json(
             {
                 "ok": True,
                 "steps": [{"move": s, "caption": t(f"liveness_{s}")} for s in steps],
-                "expires_at": answer.body.get("expires_at"),
+                "expires_at": expires,
             }
         )
 
@@ -444,7 +452,7 @@ class HostedApp:
         )
         if not answer.ok:
             return _json({"ok": False, "message": t("error_generic")}, status=422)
-        self._update(visit, mark_done("liveness"))
+        self._update(visit, mark_done("liveness", clear_challenge=True))
         return _json({"ok": True, "next": self._advance(visit, token).location})
 
     def _otp_closed(self, visit: Visit, token: str, channel: str) -> Page | None:

@@ -15,6 +15,7 @@ class Progress(BaseModel):
     document: dict[str, str] = Field(default_factory=dict)
     done: list[str] = Field(default_factory=list)
     attempts: dict[str, int] = Field(default_factory=dict)
+    challenge: dict | None = None  # the pending liveness challenge: moves, expires_at
 
 
 class RateLimited(Exception):
@@ -25,7 +26,8 @@ class RateLimited(Exception):
 
 def load_progress(conn: psycopg.Connection, session_id: str) -> Progress:
     row = conn.execute(
-        "SELECT consent_at, document, done, attempts FROM hosted_progress WHERE session_id = %s",
+        "SELECT consent_at, document, done, attempts, challenge FROM hosted_progress "
+        "WHERE session_id = %s",
         (session_id,),
     ).fetchone()
     return Progress.model_validate(row) if row else Progress()
@@ -34,10 +36,10 @@ def load_progress(conn: psycopg.Connection, session_id: str) -> Progress:
 def save_progress(conn: psycopg.Connection, tenant_id: str, session_id: str, p: Progress) -> None:
     conn.execute(
         "INSERT INTO hosted_progress (session_id, tenant_id, consent_at, document, done, "
-        "attempts, updated_at) VALUES (%s, %s, %s, %s, %s, %s, now()) "
+        "attempts, challenge, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now()) "
         "ON CONFLICT (session_id) DO UPDATE SET consent_at = EXCLUDED.consent_at, "
         "document = EXCLUDED.document, done = EXCLUDED.done, attempts = EXCLUDED.attempts, "
-        "updated_at = now()",
+        "challenge = EXCLUDED.challenge, updated_at = now()",
         (
             session_id,
             tenant_id,
@@ -45,6 +47,7 @@ def save_progress(conn: psycopg.Connection, tenant_id: str, session_id: str, p: 
             json.dumps(p.document),
             json.dumps(p.done),
             json.dumps(p.attempts),
+            json.dumps(p.challenge) if p.challenge is not None else None,
         ),
     )
 

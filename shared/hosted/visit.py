@@ -124,10 +124,19 @@ def give_consent(p: Progress) -> None:
         p.done.append("consent")
 
 
-def mark_done(step: str) -> Callable[[Progress], None]:
+def mark_done(step: str, clear_challenge: bool = False) -> Callable[[Progress], None]:
     def change(p: Progress) -> None:
         if step not in p.done:
             p.done.append(step)
+        if clear_challenge:
+            p.challenge = None
+
+    return change
+
+
+def set_challenge(challenge: dict) -> Callable[[Progress], None]:
+    def change(p: Progress) -> None:
+        p.challenge = challenge
 
     return change
 

@@ -39,6 +39,34 @@ def launch(pw, camera_file: Path):
     )
 
 
+class Browsers:
+    """One browser at a time, each started with its own fake-camera file (Chromium reads the
+    file once per process): `open(frames)` closes the previous one and answers a new page."""
+
+    def __init__(self, pw, workdir: Path, on_page=None, **context) -> None:
+        self.pw, self.workdir, self.context = pw, workdir, context
+        self.on_page = on_page
+        self.browser = None
+        self.n = 0
+
+    def open(self, frames: list):
+        from tests.hosted.camera import write_y4m
+
+        self.close()
+        self.n += 1
+        cam = write_y4m(self.workdir / f"camera-{self.n}.y4m", frames)
+        self.browser = launch(self.pw, cam)
+        page = self.browser.new_context(**self.context).new_page()
+        if self.on_page:
+            self.on_page(page)
+        return page
+
+    def close(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+            self.browser = None
+
+
 @dataclass
 class Recorder:
     """Screenshots + axe per step; also every request's origin (no third party)."""
@@ -55,6 +83,11 @@ class Recorder:
 
     def watch(self, page) -> None:
         page.on("request", lambda r: self.origins.add(_origin(r.url)))
+
+    def shot_checked(self, page, step: str) -> None:
+        """Screenshot + axe-core: any serious or critical violation fails."""
+        serious = self.shot(page, step)
+        assert not serious, (step, serious)
 
     def live(self, page, step: str) -> None:
         """A screenshot while the camera runs (the page may move on by itself)."""

@@ -8,8 +8,14 @@ import pytest
 
 from tests.conftest import latest_code
 from tests.hosted import camera
-from tests.hosted.browser import DESKTOP, MOBILE, Recorder, launch
-from tests.hosted.journey import click_and_wait_url, do_liveness, enter_code, full_journey
+from tests.hosted.browser import DESKTOP, MOBILE, Browsers, Recorder, launch
+from tests.hosted.journey import (
+    click_and_wait_url,
+    enter_code,
+    full_journey,
+    read_challenge,
+    record_moves,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -24,16 +30,6 @@ def _session(api, key, wf, **extra) -> dict:
     r = api.post("/v1/sessions", headers=key, json={"workflow_id": wf, **extra})
     assert r.status_code == 201, r.text
     return r.json()
-
-
-def _shooter(page, rec: Recorder):
-    """A step hook: screenshot + axe-core; any serious violation fails the test."""
-
-    def shot(name: str) -> None:
-        serious = rec.shot(page, name)
-        assert not serious, (name, serious)
-
-    return shot
 
 
 def test_same_device_passport_liveness_otps_to_redirect(
@@ -53,25 +49,21 @@ def test_same_device_passport_liveness_otps_to_redirect(
     url = s["verification_url"]
     assert url.startswith(stack.hosted_url + "/v/") and s["session_token"] not in url
     rec = Recorder("same_device_desktop")
-    cam = tmp_path / "camera.y4m"
     with sync_api.sync_playwright() as pw:
-        browser = launch(pw, cam)
-        ctx = browser.new_context(viewport=DESKTOP, locale="en-GB")
-        page = ctx.new_page()
-        rec.watch(page)
+        browsers = Browsers(pw, tmp_path, rec.watch, viewport=DESKTOP, locale="en-GB")
         times = full_journey(
-            page,
+            browsers.open,
             url,
-            cam,
             lambda target: latest_code(pg, target),
-            _shooter(page, rec),
-            live=lambda name: rec.live(page, name),
+            rec.shot_checked,
+            live=rec.live,
         )
+        page = times["page"]
         status = page.get_attribute("h1", "data-status")
         page.wait_for_url(re.compile(re.escape(return_url)), timeout=15_000)
         rec.shot(page, "returned", axe=False)
         assert f"session_id={s['session_id']}" in page.url and f"status={status}" in page.url
-        browser.close()
+        browsers.close()
     got = api.get(f"/v1/sessions/{s['session_id']}", headers=tenant).json()
     checks = {c["check"]: c for c in got["checks"]}
     live = checks["active_liveness"]
@@ -117,7 +109,8 @@ def test_replayed_photo_fails_liveness_in_arabic_on_a_phone(
         click_and_wait_url(page, "form[action$='/consent'] button", r"/step/selfie$")
         assert not rec.shot(page, "selfie")
         page.click("#camera-start")
-        do_liveness(page, cam, lambda moves: camera.still_frames(n=20), _shooter(page, rec))
+        read_challenge(page, rec.shot_checked)
+        record_moves(page)  # the replayed photo cannot do them
         page.wait_for_selector("body[data-page=done]", timeout=180_000)
         status = page.get_attribute("h1", "data-status")
         assert not rec.shot(page, "done")
@@ -157,7 +150,7 @@ def test_cross_device_desktop_hands_off_to_a_phone(stack, pg, api, tenant, retur
         assert not rec.shot(phone, "phone-selfie")
         phone.click("#camera-start")
         code_for = lambda target: latest_code(pg, target)  # noqa: E731
-        enter_code(phone, code_for, "email", "phone.user@example.com", _shooter(phone, rec))
+        enter_code(phone, code_for, "email", "phone.user@example.com", rec.shot_checked)
         desk.wait_for_selector("body[data-page=checking], body[data-page=done]", timeout=60_000)
         rec.shot(desk, "desktop-follows", axe=False)
         desk.wait_for_selector("body[data-page=done]", timeout=180_000)
