@@ -10,26 +10,23 @@ in the same transaction as the state they follow from.
 from __future__ import annotations
 
 import logging
-import uuid
 
 import psycopg
 
 from events import (
     CHECK_COMPLETED,
     CHECK_REQUESTED,
-    SESSION_DECIDED,
     SESSION_INPUT,
     SESSION_SUBMITTED,
-    SESSION_UPDATED,
     ParsedEvent,
 )
-from shared.audit import audit
 from shared.contact.checks import AWAITING_USER_INPUT
 from shared.eventing.consumer import first_delivery
 from shared.eventing.outbox import enqueue, make_event
 from shared.platform import Platform
 from shared.runtime.function import Refused
-from shared.sessions.store import SessionRow, get_session, set_status
+from shared.sessions import lifecycle
+from shared.sessions.store import SessionRow, get_session
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import get_workflow
@@ -170,50 +167,12 @@ class Orchestrator:
             decision_extra = {"aml_monitoring": enrol_from_session(conn, cipher, str(session.id))}
         else:
             decision_extra = {}
-        set_status(
-            conn,
-            str(session.id),
-            decision.status,
-            {**decision.model_dump(mode="json"), **decision_extra},
-        )
-        audit(
+        lifecycle.decide(
             conn,
             tenant_id,
-            "orchestrator",
-            "session.decided",
-            str(session.id),
-            {
-                "status": decision.status,
-                "rule": decision.rule,
-                "reason_codes": decision.reason_codes,
-            },
-        )
-        sid = str(session.id)
-        enqueue(
-            conn,
-            make_event(
-                tenant_id,
-                SESSION_DECIDED,
-                {
-                    "session_id": sid,
-                    "status": decision.status,
-                    "rule": decision.rule,
-                    "reason_codes": decision.reason_codes,
-                },
-                SOURCE,
-                sid,
-                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"decided:{sid}")),
-            ),
-        )
-        enqueue(
-            conn,
-            make_event(
-                tenant_id,
-                SESSION_UPDATED,
-                {"session_id": sid, "status": decision.status, "previous_status": "in_progress"},
-                SOURCE,
-                sid,
-            ),
+            CONSUMER,
+            session,
+            {**decision.model_dump(mode="json"), **decision_extra},
         )
 
 
