@@ -276,10 +276,7 @@ class HostedApp:
         if visit.link.kind == "link":
             with self.db.tenant(visit.link.tenant_id) as conn:
                 mark_same_device(conn, str(visit.session.id))
-        nxt = visit.next_step
-        if nxt is None:
-            return self._advance(visit, token)
-        return self._step(request, visit, t, token, nxt)
+        return self._advance(visit, token)  # the next step's own URL (or submit)
 
     def _step(
         self,

@@ -16,7 +16,7 @@ from tests.hosted.test_browser_flow import _session, _workflow
 
 @pytest.fixture()
 def web(stack):
-    with httpx.Client(base_url=stack.hosted_url, timeout=60) as c:
+    with httpx.Client(base_url=stack.hosted_url, timeout=60, follow_redirects=True) as c:
         yield c
 
 
@@ -52,7 +52,7 @@ def test_link_headers_csrf_and_states(api, tenant, web, stack, pg):
     assert web.post(path + "/consent", data=good, headers=evil).status_code == 403
     r = web.post(path + "/consent", data={"csrf_token": token}, headers=origin)
     assert r.status_code == 422 and 'role="alert"' in r.text  # consent box not ticked
-    r = web.post(path + "/consent", data=good, headers=origin)
+    r = web.post(path + "/consent", data=good, headers=origin, follow_redirects=False)
     assert r.status_code == 303 and r.headers["Location"].endswith("/step/email")
     # unknown and malformed tokens
     assert web.get("/v/vl_" + "x" * 43).status_code == 404
@@ -64,7 +64,10 @@ def test_link_headers_csrf_and_states(api, tenant, web, stack, pg):
     assert api.post(f"/v1/sessions/{s['session_id']}/submit", headers=user).status_code == 202
     assert 'data-page="checking"' in web.get(path).text
     r = web.post(
-        path + "/otp/email", data={"target": "a@b.example", "csrf_token": token}, headers=origin
+        path + "/otp/email",
+        data={"target": "a@b.example", "csrf_token": token},
+        headers=origin,
+        follow_redirects=False,
     )
     assert r.status_code == 303 and not r.headers["Location"].endswith("sent=1")
     status = web.get(path + "/status").json()
@@ -91,7 +94,7 @@ def test_handoff_tokens_are_single_use_and_recorded(api, tenant, web, stack, pg)
     copy_url = re.search(r'id="copy-url" value="([^"]+)"', r.text).group(1)
     qr_count = len(re.findall(r"/h/vh_", r.text))
     assert qr_count == 1  # the QR's own URL is only inside the image
-    first = web.get(_path(copy_url))
+    first = web.get(_path(copy_url), follow_redirects=False)
     assert first.status_code == 303 and "/v/vl_" in first.headers["Location"]
     device_path = first.headers["Location"]
     assert device_path != path and web.get(device_path).status_code == 200
