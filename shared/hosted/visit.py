@@ -14,7 +14,8 @@ from shared.hosted.branding import Branding, load_branding
 from shared.hosted.links import Link
 from shared.hosted.progress import Progress, count_request, load_progress, save_progress
 from shared.hosted.steps import Step, document_params, next_step, plan
-from shared.sessions.store import SessionRow, expire_if_due, get_session
+from shared.sessions import lifecycle
+from shared.sessions.store import SessionRow, get_session
 from shared.workflows.store import get_workflow
 
 # The session states in which the pages take input; later ones only show progress/result.
@@ -79,7 +80,7 @@ def load_visit(conn: psycopg.Connection, link: Link, rate_limit: int | None = No
     s = get_session(conn, uuid.UUID(link.session_id))
     if s is None or s.deleted_at is not None:
         raise SessionClosed("deleted")
-    s = expire_if_due(conn, s)
+    s = lifecycle.expire_if_due(conn, link.tenant_id, "hosted", s)
     extra = conn.execute(
         "SELECT s.redirect_url, s.language, s.handoff_method, t.name AS tenant_name "
         "FROM sessions s JOIN tenants t ON t.id = s.tenant_id WHERE s.id = %s",
