@@ -145,17 +145,17 @@ def decode_logo(b64: str) -> tuple[bytes, str]:
     ctype = sniff(data)
     if ctype not in LOGO_TYPES:
         raise BrandingError("/logo", "the logo must be PNG, JPEG or WebP")
-    Image.MAX_IMAGE_PIXELS = MAX_LOGO_PX * MAX_LOGO_PX * 4
     try:
         with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            im.verify()
+            w, h = im.size  # from the header: refused before any pixel is decoded
+            if max(w, h) > MAX_LOGO_PX or min(w, h) < MIN_LOGO_PX:
+                raise BrandingError(
+                    "/logo",
+                    f"the logo is {w}x{h} px; sides must be {MIN_LOGO_PX}-{MAX_LOGO_PX} px",
+                )
+            im.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise BrandingError("/logo", "the logo cannot be decoded") from exc
-    if max(w, h) > MAX_LOGO_PX or min(w, h) < MIN_LOGO_PX:
-        raise BrandingError(
-            "/logo", f"the logo is {w}x{h} px; sides must be {MIN_LOGO_PX}-{MAX_LOGO_PX} px"
-        )
     return data, ctype
 
 
