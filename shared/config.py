@@ -33,6 +33,14 @@ class Settings(BaseModel):
     manifests_dir: str = ""
     # Public base URL of the API, used for session URLs.
     public_url: str = "http://127.0.0.1:8080"
+    # Public base URL of the hosted verification pages (`verification_url`); empty: public_url.
+    hosted_url: str = ""
+    # Where the hosted pages reach the API as the end user; empty: public_url.
+    api_internal_url: str = ""
+    # Hosted pages: requests per session and minute; capture retakes before a warning.
+    hosted_rate_per_minute: int = 120
+    hosted_max_retakes: int = 3
+    hosted_handoff_seconds: int = 600
     max_upload_bytes: int = 10 * 1024 * 1024
     # Seconds a request waits for a database connection before answering 503.
     db_acquire_timeout: float = 10.0

@@ -12,6 +12,7 @@ from shared.api import (
     routes_aml,
     routes_audit,
     routes_blocklist,
+    routes_branding,
     routes_checks,
     routes_contact,
     routes_dead_letters,
@@ -96,6 +97,7 @@ def create_router(services: Services) -> Router:
     router.replay_sealer = _TenantReplaySealer(services)
     for module in (
         routes_tenancy,
+        routes_branding,
         routes_workflows,
         routes_sessions,
         routes_blocklist,

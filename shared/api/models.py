@@ -64,6 +64,15 @@ class SessionCreate(Strict):
     vendor_data: str | None = Field(default=None, max_length=1000)
     callback_url: HttpUrl | None = None
     expected: Expected | None = None
+    redirect_url: HttpUrl | None = Field(
+        default=None,
+        description="where the hosted pages send the end user when done, with `session_id` "
+        "and `status` added to the query (fetch the real result server-side)",
+    )
+    language: Literal["en", "es", "fr", "de", "pt", "ar"] | None = Field(
+        default=None,
+        description="language of the hosted pages; omitted: the browser's preference",
+    )
 
 
 class SessionCreated(BaseModel):
@@ -71,6 +80,10 @@ class SessionCreated(BaseModel):
     status: str
     session_token: str
     url: str
+    verification_url: str = Field(
+        description="the hosted verification page to send the end user to: an opaque, "
+        "single-session token in the path, valid until the session expires"
+    )
     expires_at: datetime
 
 

@@ -17,6 +17,7 @@ from shared.api.models import (
 )
 from shared.api.services import Services
 from shared.audit import audit
+from shared.hosted.links import open_verification
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions import lifecycle
@@ -108,6 +109,16 @@ def register_routes(router: Router, services: Services) -> None:
             body.expected,
             settings.session_ttl_days,
         )
+        verification_url = open_verification(
+            ctx.conn,
+            cipher,
+            str(s.id),
+            token,
+            s.expires_at,
+            settings.hosted_url or settings.public_url,
+            str(body.redirect_url) if body.redirect_url else None,
+            body.language,
+        )
         return Reply(
             201,
             SessionCreated(
@@ -115,6 +126,7 @@ def register_routes(router: Router, services: Services) -> None:
                 status=s.status,
                 session_token=token,
                 url=f"{settings.public_url}/v1/sessions/{s.id}",
+                verification_url=verification_url,
                 expires_at=s.expires_at,
             ),
         )

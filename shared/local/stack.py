@@ -58,6 +58,7 @@ class Stack:
     broker: FunctionProcess | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
     run_name: str = "local"
+    hosted_port: int = 0
     # Extra Trigger files (a tenant's own subscribers, `idmesh manifests --subscriber`).
     trigger_files: list[Path] = field(default_factory=list)
 
@@ -72,6 +73,10 @@ class Stack:
         return f"http://127.0.0.1:{self.api_port}"
 
     @property
+    def hosted_url(self) -> str:
+        return f"http://127.0.0.1:{self.hosted_port}"
+
+    @property
     def broker_url(self) -> str:
         return f"http://127.0.0.1:{self.broker_port}"
 
@@ -82,6 +87,8 @@ class Stack:
             "IDMESH_APP_DATABASE_URL": self.urls.app,
             "IDMESH_BROKER_URL": self.broker_url,
             "IDMESH_PUBLIC_URL": self.api_url,
+            "IDMESH_HOSTED_URL": self.hosted_url,
+            "IDMESH_API_INTERNAL_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
             "IDMESH_SPAN_DIR": str(self.root / "spans"),
@@ -108,12 +115,14 @@ class Stack:
         if not self.broker_port:
             self.broker_port = free_port()
         names = self.functions or available_functions()
+        if not self.hosted_port:
+            self.hosted_port = free_port()
         specs = {
             n: FunctionSpec(
                 name=service_name(n),
                 target=n,
                 folder=n,
-                port=self.api_port if n == "api" else free_port(),
+                port={"api": self.api_port, "hosted": self.hosted_port}.get(n) or free_port(),
             )
             for n in names
         }

@@ -98,6 +98,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "api": FunctionSpec(
         "api", "PT30S", 60, 50, 1, 10, ("250m", "1000m"), ("256Mi", "512Mi"), public=True
     ),
+    # The hosted verification pages end users open (public, like the API).
+    "hosted": FunctionSpec(
+        "hosted", "PT30S", 60, 50, 1, 10, ("100m", "1000m"), ("256Mi", "512Mi"), public=True
+    ),
     # min-scale 1: a cold orchestrator would stall every session's next step.
     "orchestrator": FunctionSpec(
         "orchestrator", "PT30S", 60, 20, 1, 20, ("100m", "500m"), ("128Mi", "256Mi")

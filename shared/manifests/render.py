@@ -219,6 +219,13 @@ def _service(
     )
     if spec.name in SHARED_DATA_FUNCTIONS:
         _mount_shared_data(doc)
+    if spec.name == "hosted":
+        doc["spec"]["template"]["spec"]["containers"][0]["env"].append(
+            {
+                "name": "IDMESH_API_INTERNAL_URL",
+                "value": service_url("api", platform_namespace),
+            }
+        )
     if name != spec.service:
         # A tenant-dedicated revision keeps the function's identity (labels, principal).
         doc["metadata"]["labels"]["idmesh.io/dedicated-tenant-id"] = tenant_id
@@ -260,8 +267,13 @@ def _allow_rules(spec: FunctionSpec) -> list[dict[str, Any]]:
         ],
     }
     if spec.name == "api":
-        callers = [INGRESS_GATEWAY_PRINCIPAL, ACTIVATOR_PRINCIPAL]
+        # the hosted pages call the API as the end user, from inside the mesh
+        hosted = f"cluster.local/ns/{PLATFORM_NAMESPACE}/sa/{service_name('hosted')}"
+        callers = [INGRESS_GATEWAY_PRINCIPAL, ACTIVATOR_PRINCIPAL, hosted]
         ops = {"methods": ["GET", "POST", "PUT", "PATCH", "DELETE"], "paths": ["/v1/*"]}
+    elif spec.name == "hosted":
+        callers = [INGRESS_GATEWAY_PRINCIPAL, ACTIVATOR_PRINCIPAL]
+        ops = {"methods": ["GET", "POST"], "paths": ["/v/*", "/h/*", "/assets/*"]}
     elif spec.name == "relay":
         callers = [
             PINGSOURCE_PRINCIPAL,

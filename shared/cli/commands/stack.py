@@ -35,7 +35,10 @@ def _up(args) -> int:
     try:
         for name, secs in sorted(stack.ready_seconds.items()):
             print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
-        print(f"idmesh is up: API {stack.api_url}, broker {stack.broker_url} (Ctrl-C stops)")
+        print(
+            f"idmesh is up: API {stack.api_url}, hosted pages {stack.hosted_url}, "
+            f"broker {stack.broker_url} (Ctrl-C stops)"
+        )
         stack.wait_forever()
     except KeyboardInterrupt:
         pass
