@@ -8,7 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from shared.checks.catalogue import CodeInfo
 from shared.sessions.store import Expected
+from shared.tenancy.api_keys import ApiKeyInfo
+from shared.workflows.store import WorkflowInfo
 
 
 class Strict(BaseModel):
@@ -101,3 +104,60 @@ class ArtifactCreated(BaseModel):
 class WorkflowCreated(BaseModel):
     id: uuid.UUID
     version: int
+
+
+class CodeCatalogue(BaseModel):
+    items: list[CodeInfo]
+
+
+class SubmitAccepted(BaseModel):
+    session_id: uuid.UUID
+    status: str
+
+
+class NfcChallenge(BaseModel):
+    nonce: str = Field(description="hex; the chip signs it (Active Authentication)")
+    expires_at: datetime
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyInfo]
+
+
+class WorkflowList(BaseModel):
+    items: list[WorkflowInfo]
+
+
+class BlocklistCreated(BaseModel):
+    id: uuid.UUID
+    kind: str
+
+
+class OtpSent(BaseModel):
+    session_id: uuid.UUID
+    channel: Literal["email", "phone"]
+    sent: bool
+    expires_in: int = Field(description="seconds")
+
+
+class OtpVerified(BaseModel):
+    session_id: uuid.UUID
+    channel: Literal["email", "phone"]
+    verified: bool
+
+
+class WebhookView(BaseModel):
+    url: str
+    events: list[str]
+    rotating: bool = Field(description="a previous secret still signs (24 h after a rotation)")
+
+
+class WebhookSet(BaseModel):
+    url: str
+    events: list[str]
+    secret: str = Field(description="the new signing secret (`whsec_...`), shown once")
+
+
+class Accepted(BaseModel):
+    id: uuid.UUID
+    status: str

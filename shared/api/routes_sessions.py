@@ -92,6 +92,22 @@ def require_open(s: SessionRow, allowed: tuple[str, ...] = ("not_started", "in_p
         raise Problem(409, "Conflict", f"the session is {s.status}", code="session-state")
 
 
+def review_decision(automatic: dict | None, body: ReviewRequest, actor: str) -> dict:
+    """The decision after a manual review: the reviewer's action, who they are and their
+    note; what the rules had said stays under `automatic`."""
+    before = dict(automatic or {})
+    return {
+        **before,
+        "status": body.decision,
+        "action": "approve" if body.decision == "approved" else "decline",
+        "rule": "manual_review",
+        "decided_by": actor,
+        "reviewed_by": actor,
+        "note": body.note,
+        "automatic": {k: before.get(k) for k in ("status", "action", "rule") if k in before},
+    }
+
+
 def register_routes(router: Router, services: Services) -> None:
     settings = services.settings
 
@@ -352,10 +368,7 @@ def register_routes(router: Router, services: Services) -> None:
         s = load_session(ctx, session_id, for_update=True)
         require_open(s, ("in_review",))
         body: ReviewRequest = ctx.body
-        decision = dict(s.decision or {})
-        decision.update(
-            {"status": body.decision, "reviewed_by": ctx.principal.actor, "rule": "manual_review"}
-        )
+        decision = review_decision(s.decision, body, ctx.principal.actor)
         set_status(ctx.conn, str(s.id), body.decision, decision)
         audit(
             ctx.conn,

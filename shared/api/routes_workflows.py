@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from shared.api.models import WorkflowCreated
 from shared.api.services import Services
 from shared.audit import audit
-from shared.http.problem import not_found
+from shared.http.problem import Problem, invalid, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import (
@@ -17,6 +18,7 @@ from shared.workflows.store import (
     list_workflows,
     update_workflow,
 )
+from shared.workflows.validation import workflow_errors
 
 
 def register_routes(router: Router, services: Services) -> None:
@@ -31,6 +33,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Create a workflow",
     )
     def create(ctx: Ctx) -> Reply:
+        _refuse_invalid(ctx.body)
         wf = create_workflow(ctx.conn, ctx.principal.tenant_id, ctx.body)
         audit(
             ctx.conn,
@@ -57,7 +60,15 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def get(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
         version = ctx.request.args.get("version")
-        v = int(version) if version and version.isdigit() else None
+        if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
+            raise Problem(
+                400,
+                "Bad Request",
+                "version must be a positive integer",
+                code="validation-error",
+                errors=[{"pointer": "#/query/version", "detail": "a positive integer"}],
+            )
+        v = int(version) if version else None
         wf = get_workflow(ctx.conn, workflow_id, v)
         if wf is None:
             raise not_found("workflow")
@@ -72,6 +83,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Replace a workflow: makes a new version",
     )
     def put(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
+        _refuse_invalid(ctx.body)
         wf = update_workflow(ctx.conn, ctx.principal.tenant_id, workflow_id, ctx.body)
         if wf is None:
             raise not_found("workflow")
@@ -83,3 +95,9 @@ def register_routes(router: Router, services: Services) -> None:
             details={"workflow_id": str(wf.id), "version": wf.version},
         )
         return Reply(200, WorkflowCreated(id=wf.id, version=wf.version))
+
+
+def _refuse_invalid(wf: WorkflowDefinition) -> None:
+    errors = workflow_errors(wf)
+    if errors:
+        raise invalid(errors)

@@ -159,6 +159,9 @@ class Orchestrator:
                 status=r["status"],
                 score=r.get("score"),
                 warning_codes=[w["code"] for w in r.get("warnings") or []],
+                info_codes=[
+                    w["code"] for w in r.get("warnings") or [] if w.get("severity") == "info"
+                ],
             )
             for s, r in done
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import psycopg
 from psycopg.rows import dict_row
@@ -19,7 +20,13 @@ def read_messages(admin_url: str, to: str | None = None, limit: int = 20) -> lis
             "WHERE (%s::text IS NULL OR recipient = %s) ORDER BY id DESC LIMIT %s",
             (to, to, limit),
         ).fetchall()
-    return [dict(r) for r in rows]
+    return [{**r, "code": code_in(r["body"])} for r in rows]
+
+
+def code_in(body: str) -> str | None:
+    """The one-time code a message carries (6 digits), so scripts need not cut it out."""
+    m = re.search(r"\b(\d{6})\b", body or "")
+    return m.group(1) if m else None
 
 
 def _run(args) -> int:
