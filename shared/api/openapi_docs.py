@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from events.types import SessionStatus
 from shared.api import models as m
 from shared.checks.result import CheckResult
 from shared.http.router import Router
 from shared.sessions.sniff import ARTIFACT_KINDS
-from shared.sessions.store import SessionStatus
 
 SESSION_STATUSES = list(SessionStatus.__args__)  # type: ignore[attr-defined]
 

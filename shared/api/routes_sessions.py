@@ -6,6 +6,7 @@ import uuid
 
 from pydantic import ValidationError
 
+from events.types import SessionStatus
 from shared.api.models import (
     ArtifactCreated,
     CheckView,
@@ -32,18 +33,13 @@ from shared.sessions.store import (
     list_sessions,
     set_status,
 )
+from shared.workflows import resubmission
+from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.inputs import missing_inputs, steps_taking
 from shared.workflows.store import get_workflow
 
 SOURCE = "/idmesh/api"
-SESSION_STATUSES = {
-    "not_started",
-    "in_progress",
-    "in_review",
-    "approved",
-    "declined",
-    "expired",
-    "abandoned",
-}
+SESSION_STATUSES = set(SessionStatus.__args__)  # type: ignore[attr-defined]
 
 
 def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True) -> SessionView:
@@ -106,6 +102,54 @@ def review_decision(automatic: dict | None, body: ReviewRequest, actor: str) -> 
         "note": body.note,
         "automatic": {k: before.get(k) for k in ("status", "action", "rule") if k in before},
     }
+
+
+def refuse_unawaited(ctx: Ctx, s: SessionRow, kind: str) -> None:
+    """409 unless a step of the session waits for this kind of upload: before submit any
+    step of the workflow; after a resubmission request the steps to redo; while the
+    workflow runs, a step that is waiting for the end user."""
+    wf = get_workflow(ctx.conn, s.workflow_id, s.workflow_version).definition
+    if s.status == "not_started":
+        return
+    if s.status == resubmission.STATUS:
+        redo = resubmission.redo_steps(s)
+        if steps_taking(wf, kind, redo):
+            return
+        why = f"only the steps to redo ({', '.join(sorted(redo))}) take uploads now"
+    else:
+        waiting = {
+            r["step"]
+            for r in ctx.conn.execute(
+                "SELECT step FROM checks WHERE session_id = %s AND status = 'pending' "
+                'AND warnings @> \'[{"code": "AWAITING_USER_INPUT"}]\'',
+                (str(s.id),),
+            ).fetchall()
+        }
+        if steps_taking(wf, kind, waiting):
+            return
+        why = "the session was submitted and no step is waiting for an upload"
+    raise Problem(
+        409,
+        "Conflict",
+        f"no step waits for a {kind}: {why}",
+        code="input-not-awaited",
+    )
+
+
+def refuse_missing(
+    wf: WorkflowDefinition, uploaded: set[str], only: set[str] | None = None
+) -> None:
+    """422 listing what the required steps (of `only`, else all) still need."""
+    missing = missing_inputs(wf, uploaded, only)
+    if missing:
+        needed = sorted({k for e in missing for k in e["missing"]})  # type: ignore[attr-defined]
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "the workflow's required steps need uploads first: " + ", ".join(needed),
+            code="missing-artifacts",
+            errors=missing,
+        )
 
 
 def register_routes(router: Router, services: Services) -> None:
@@ -215,7 +259,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def upload(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
-        require_open(s)
+        require_open(s, ("not_started", "in_progress", resubmission.STATUS))
         form, files = ctx.request.form, ctx.request.files.getlist("file")
         kind = form.get("kind", "")
         if not files:
@@ -241,6 +285,7 @@ def register_routes(router: Router, services: Services) -> None:
         for f in files:
             data = f.read(settings.max_upload_bytes + 1)
             blobs.append((validate_upload(kind, data, settings.max_upload_bytes), data))
+        refuse_unawaited(ctx, s, kind)
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         ids = [store_artifact(ctx.conn, cipher, str(s.id), kind, ct, data) for ct, data in blobs]
         audit(
@@ -251,7 +296,7 @@ def register_routes(router: Router, services: Services) -> None:
             str(s.id),
             {"kind": kind, "artifact_ids": ids},
         )
-        if s.status == "in_progress":
+        if s.status == "in_progress":  # a waiting step runs again
             enqueue(
                 ctx.conn,
                 make_event(
@@ -276,7 +321,15 @@ def register_routes(router: Router, services: Services) -> None:
         s = load_session(ctx, session_id, for_update=True)
         if s.status == "in_progress" and s.submitted_at is not None:
             return Reply(202, {"session_id": str(s.id), "status": s.status})
-        require_open(s, ("not_started",))
+        require_open(s, ("not_started", resubmission.STATUS))
+        wf = get_workflow(ctx.conn, s.workflow_id, s.workflow_version).definition
+        if s.status == resubmission.STATUS:
+            redo = resubmission.redo_steps(s)
+            refuse_missing(wf, resubmission.new_uploads(ctx.conn, s), redo)
+            resubmission.resubmit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, s, SOURCE)
+            return Reply(202, {"session_id": str(s.id), "status": "in_progress"})
+        uploaded = {a["kind"] for a in list_artifacts(ctx.conn, str(s.id))}
+        refuse_missing(wf, uploaded)
         ctx.conn.execute(
             "UPDATE sessions SET status = 'in_progress', submitted_at = now(), updated_at = now() "
             "WHERE id = %s",

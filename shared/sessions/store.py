@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,9 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.crypto.envelope import TenantCipher
 from shared.tenancy.secrets import SESSION_TOKEN_PREFIX, new_secret
 
-SessionStatus = Literal[
-    "not_started", "in_progress", "in_review", "approved", "declined", "expired", "abandoned"
-]
 OPEN_STATUSES = ("not_started", "in_progress", "in_review")
 
 
@@ -48,11 +45,13 @@ class SessionRow(BaseModel):
     decided_at: datetime | None
     expires_at: datetime
     deleted_at: datetime | None
+    resubmissions: int = 0  # rounds of "capture again" so far
 
 
 SESSION_COLUMNS = (
     "id, workflow_id, workflow_version, status, decision, vendor_data, callback_url, "
-    "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at"
+    "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at, "
+    "resubmissions"
 )
 
 

@@ -32,6 +32,7 @@ from shared.runtime.function import Refused
 from shared.sessions.store import SessionRow, get_session, set_status
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.resubmission import request_resubmission, steps_to_redo
 from shared.workflows.store import get_workflow
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,10 @@ class Orchestrator:
             for s, r in done
         ]
         decision = decide(wf, outcomes)
+        redo = steps_to_redo(wf, decision, session.resubmissions)
+        if redo is not None:
+            request_resubmission(conn, tenant_id, session, redo, SOURCE)
+            return
         if decision.status == "approved" and wf.monitoring.aml:
             from shared.aml.platform import enrol_from_session
 
@@ -205,7 +210,7 @@ class Orchestrator:
                 },
                 SOURCE,
                 sid,
-                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"decided:{sid}")),
+                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, _decided_key(session))),
             ),
         )
         enqueue(
@@ -218,6 +223,12 @@ class Orchestrator:
                 sid,
             ),
         )
+
+
+def _decided_key(session: SessionRow) -> str:
+    """One decision per session, or per round after captures were taken again."""
+    sid = str(session.id)
+    return f"decided:{sid}:{session.resubmissions}" if session.resubmissions else f"decided:{sid}"
 
 
 def _waiting(result: dict) -> bool:

@@ -167,3 +167,85 @@ def test_answers_conform_to_the_document(client, register):
     call("DELETE", "/v1/sessions/{session_id}", f"/v1/sessions/{sid}")
     call("GET", "/healthz", "/healthz")
     call("GET", "/readyz", "/readyz")
+
+
+def _upload(client, sid, headers, kind):
+    from tests.platform.helpers import png_bytes
+
+    return client.post(
+        f"/v1/sessions/{sid}/artifacts",
+        headers=headers,
+        data={"kind": kind},
+        files={"file": ("f.png", png_bytes(), "image/png")},
+    )
+
+
+def test_submit_needs_the_uploads_and_uploads_need_a_waiting_step(client, register, pg):
+    t = register()
+    wf = {
+        "name": "doc+selfie",
+        "steps": [
+            {"check": "id_document"},
+            {"check": "face_match", "after": ["id_document"]},
+            {"check": "passive_liveness", "required": False},
+            {"check": "email"},
+        ],
+    }
+    wid = client.post("/v1/workflows", headers=t.headers, json=wf).json()["id"]
+    sid = client.post("/v1/sessions", headers=t.headers, json={"workflow_id": wid}).json()[
+        "session_id"
+    ]
+    r = client.post(f"/v1/sessions/{sid}/submit", headers=t.headers)
+    assert r.status_code == 422 and r.json()["type"].endswith("/missing-artifacts")
+    assert [e["pointer"] for e in r.json()["errors"]] == ["/steps/0", "/steps/1"]
+    assert _upload(client, sid, t.headers, "document_front").status_code == 201
+    r = client.post(f"/v1/sessions/{sid}/submit", headers=t.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["missing"] == ["selfie"]
+    assert _upload(client, sid, t.headers, "selfie").status_code == 201
+    assert client.post(f"/v1/sessions/{sid}/submit", headers=t.headers).status_code == 202
+    # After submit nothing waits for a file: refused, nothing stored.
+    r = _upload(client, sid, t.headers, "document_front")
+    assert r.status_code == 409 and r.json()["type"].endswith("/input-not-awaited")
+    with pg.admin() as conn:
+        n = conn.execute("SELECT count(*) AS n FROM artifacts WHERE session_id = %s", (sid,))
+        assert n.fetchone()["n"] == 2
+
+
+def test_a_resubmission_round_takes_only_the_steps_to_redo(client, register, pg):
+    from shared.sessions.store import get_session
+    from shared.workflows.resubmission import request_resubmission
+
+    t = register()
+    wf = {
+        "name": "doc+selfie",
+        "steps": [{"check": "id_document"}, {"check": "face_match", "after": ["id_document"]}],
+    }
+    wid = client.post("/v1/workflows", headers=t.headers, json=wf).json()["id"]
+    s = client.post("/v1/sessions", headers=t.headers, json={"workflow_id": wid}).json()
+    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+    _upload(client, sid, user, "document_front")
+    _upload(client, sid, user, "selfie")
+    assert client.post(f"/v1/sessions/{sid}/submit", headers=user).status_code == 202
+    # What the orchestrator does when the passport could not be read (no stack here).
+    with pg.admin() as conn:
+        for step in ("id_document", "face_match"):
+            conn.execute(
+                "INSERT INTO checks (tenant_id, session_id, step, check_name, status) "
+                "VALUES (%s, %s, %s, %s, 'failed') ON CONFLICT DO NOTHING",
+                (t.tenant_id, sid, step, step),
+            )
+        session = get_session(conn, sid)
+        redo = {"steps": ["id_document"], "reason_codes": ["MRZ_CHECKSUM_FAILED"]}
+        request_resubmission(conn, t.tenant_id, session, redo, "/idmesh/orchestrator")
+    got = client.get(f"/v1/sessions/{sid}", headers=t.headers).json()
+    assert got["status"] == "resubmission_requested"
+    assert got["decision"]["resubmission"]["steps"] == ["id_document"]
+    assert _upload(client, sid, user, "selfie").status_code == 409  # not a step to redo
+    r = client.post(f"/v1/sessions/{sid}/submit", headers=user)
+    assert r.status_code == 422 and r.json()["errors"][0]["missing"] == ["document_front"]
+    assert _upload(client, sid, user, "document_front").status_code == 201
+    assert client.post(f"/v1/sessions/{sid}/submit", headers=user).status_code == 202
+    with pg.admin() as conn:
+        steps = conn.execute("SELECT step FROM checks WHERE session_id = %s", (sid,)).fetchall()
+        status = conn.execute("SELECT status FROM sessions WHERE id = %s", (sid,)).fetchone()
+    assert [r["step"] for r in steps] == ["face_match"] and status["status"] == "in_progress"
