@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from shared.api.services import Services
 from shared.audit import audit
 from shared.checks.result import CheckResult
+from shared.checks.scale import on_api_scale
 from shared.http.problem import Problem, validation_problem
 from shared.http.router import Ctx, Reply, Router
 
@@ -122,7 +123,7 @@ def register_routes(router: Router, services: Services) -> None:
                 json.loads(raw or b"null")
             except ValueError as exc:
                 raise Problem(400, "Bad Request", "malformed JSON", code="malformed-json") from exc
-        result = runner(ctx)
+        result = on_api_scale(runner(ctx))
         audit(
             ctx.conn,
             ctx.principal.tenant_id,
