@@ -9,7 +9,6 @@ signed webhook, prints the session and stops the stack.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
 import uuid
@@ -59,9 +58,8 @@ def code_for(admin_url: str, recipient: str, timeout: float = 10.0) -> str:
     deadline = time.time() + timeout
     while time.time() < deadline:
         for m in read_messages(admin_url, recipient, 1):
-            found = re.search(r"\b(\d{6})\b", m["body"])
-            if found:
-                return found.group(1)
+            if m["code"]:
+                return m["code"]
         time.sleep(0.1)
     raise RuntimeError(f"no code arrived for {recipient}")
 
