@@ -9,7 +9,8 @@ module only gathers them. Categories tell an integrator what to do with a code:
 - `risk`: a signal of fraud or of a listed person; a reason to decline or review.
 - `data_mismatch`: two sources of the same fact disagree (document vs expected data, selfie
   vs portrait, chip vs printed page).
-- `policy`: the tenant's rules refuse what was read (expired, too young, type not accepted).
+- `policy`: what the tenant's rules judge (expired, too young, type not accepted) or a fact
+  they may act on (an MRZ repaired by its check digits, a QR code found).
 - `system`: idmesh could not run the check (configuration, missing list or model).
 """
 
@@ -162,8 +163,8 @@ def render_markdown() -> str:
         "do not edit by hand: `idmesh codes --markdown > docs/codes.md`.",
         "",
         "Categories: `retake` (ask the end user to capture again), `risk` (fraud or listed",
-        "person signal), `data_mismatch` (two sources disagree), `policy` (the workflow refuses",
-        "what was read), `system` (idmesh could not run the check).",
+        "person signal), `data_mismatch` (two sources disagree), `policy` (what the workflow's",
+        "rules judge, or a fact they may act on), `system` (idmesh could not run the check).",
         "",
         "| code | category | checks | meaning |",
         "|---|---|---|---|",

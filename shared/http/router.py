@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from shared.http.problem import Problem, validation_problem
+from shared.http.problem import Problem, invalid, json_pointer, validation_problem
 
 log = logging.getLogger(__name__)
 
@@ -327,16 +327,38 @@ class Router:
                 413, "Content Too Large", f"bodies are limited to {self.max_json_bytes} bytes"
             )
         try:
-            json.loads(raw or b"null")
+            data = json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError) as exc:
             raise Problem(
                 400, "Bad Request", f"malformed JSON: {exc}", code="malformed-json"
             ) from exc
+        where = _nul_at(data)
+        if where is not None:  # no text column can store it: refuse, never a 500
+            raise invalid([{"pointer": json_pointer(where), "detail": "contains a NUL character"}])
         try:
             # Strict JSON validation: `"required": 0` is not a boolean, `"1"` is not a number.
             return route.body.model_validate_json(raw or b"null", strict=True)
         except ValidationError as exc:
             raise validation_problem(exc) from exc
+
+
+def _nul_at(value: Any, path: tuple = ()) -> tuple | None:
+    """Where the first string (or key) holding U+0000 is, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if "\x00" in k:
+                return (*path, k)
+            found = _nul_at(v, (*path, k))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _nul_at(v, (*path, i))
+            if found is not None:
+                return found
+    return None
 
 
 def _fingerprint(request: Request) -> str:

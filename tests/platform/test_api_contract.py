@@ -249,3 +249,22 @@ def test_a_resubmission_round_takes_only_the_steps_to_redo(client, register, pg)
         steps = conn.execute("SELECT step FROM checks WHERE session_id = %s", (sid,)).fetchall()
         status = conn.execute("SELECT status FROM sessions WHERE id = %s", (sid,)).fetchone()
     assert [r["step"] for r in steps] == ["face_match"] and status["status"] == "in_progress"
+
+
+def test_nul_characters_and_odd_paths_are_problems_not_500s(client, register):
+    t = register()
+    r = client.post(
+        "/v1/workflows",
+        headers=t.headers,
+        json={"name": "w\u0000", "steps": [{"check": "email"}]},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/name"
+    r = client.post(
+        "/v1/sessions",
+        headers=t.headers,
+        json={"workflow_id": str(uuid.uuid4()), "vendor_data": "a\u0000b"},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/vendor_data"
+    r = client.get("/v1/sessions/%0A", headers=t.headers)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
