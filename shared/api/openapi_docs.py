@@ -77,6 +77,32 @@ def _standalone_body() -> dict[str, Any]:
     }
 
 
+def _links(param: str, source: str, operation_ids: list[str]) -> dict[str, Any]:
+    """OpenAPI links: the id in this answer feeds these operations (clients, fuzzers)."""
+    return {
+        op[0].upper() + op[1:]: {
+            "operationId": op,
+            "parameters": {param: f"$response.body#/{source}"},
+        }
+        for op in operation_ids
+    }
+
+
+SESSION_OPERATIONS = [
+    "getSession",
+    "uploadArtifact",
+    "submitSession",
+    "createLivenessChallenge",
+    "createNfcChallenge",
+    "reviewSession",
+    "sendEmailCode",
+    "checkEmailCode",
+    "sendPhoneCode",
+    "checkPhoneCode",
+    "eraseSession",
+]
+
+
 def operations() -> dict[tuple[str, str], dict[str, Any]]:
     from shared.api.routes_checks import RUNNERS
     from shared.faces.liveness_active import Challenge
@@ -86,10 +112,16 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/v1/register"): {"operationId": "register"},
         ("POST", "/v1/register/verify"): {"operationId": "verifyRegistration"},
         ("GET", "/v1/tenant"): {"operationId": "getTenant"},
-        ("POST", "/v1/api-keys"): {"operationId": "createApiKey"},
+        ("POST", "/v1/api-keys"): {
+            "operationId": "createApiKey",
+            "links": _links("key_id", "id", ["revokeApiKey"]),
+        },
         ("GET", "/v1/api-keys"): {"operationId": "listApiKeys", "response": m.ApiKeyList},
         ("DELETE", "/v1/api-keys/<uuid:key_id>"): {"operationId": "revokeApiKey"},
-        ("POST", "/v1/workflows"): {"operationId": "createWorkflow"},
+        ("POST", "/v1/workflows"): {
+            "operationId": "createWorkflow",
+            "links": _links("workflow_id", "id", ["getWorkflow", "replaceWorkflow"]),
+        },
         ("GET", "/v1/workflows"): {"operationId": "listWorkflows", "response": m.WorkflowList},
         ("GET", "/v1/workflows/<uuid:workflow_id>"): {
             "operationId": "getWorkflow",
@@ -97,12 +129,15 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
                 {
                     "name": "version",
                     "description": "a past version (default: the current one)",
-                    "schema": {"type": "integer", "minimum": 1},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                 }
             ],
         },
         ("PUT", "/v1/workflows/<uuid:workflow_id>"): {"operationId": "replaceWorkflow"},
-        ("POST", "/v1/sessions"): {"operationId": "createSession"},
+        ("POST", "/v1/sessions"): {
+            "operationId": "createSession",
+            "links": _links("session_id", "session_id", SESSION_OPERATIONS),
+        },
         ("GET", "/v1/sessions"): {
             "operationId": "listSessions",
             "query": [
@@ -160,6 +195,7 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/v1/blocklist"): {
             "operationId": "addBlocklistEntry",
             "response": m.BlocklistCreated,
+            "links": _links("entry_id", "id", ["deleteBlocklistEntry"]),
         },
         ("GET", "/v1/blocklist"): {
             "operationId": "listBlocklist",

@@ -20,6 +20,7 @@ from shared.api.services import Services
 from shared.audit import audit
 from shared.eventing.outbox import enqueue, make_event
 from shared.http.problem import Problem, not_found
+from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.artifacts import list_artifacts, store_artifact, validate_upload
 from shared.sessions.results import load_results
@@ -218,12 +219,7 @@ def register_routes(router: Router, services: Services) -> None:
         status = args.get("status") or None
         if status and status not in SESSION_STATUSES:
             raise Problem(400, "Bad Request", f"unknown status {status!r}")
-        try:
-            limit = int(args.get("limit", "20"))
-        except ValueError as exc:
-            raise Problem(400, "Bad Request", "limit must be an integer") from exc
-        if not 1 <= limit <= 100:
-            raise Problem(400, "Bad Request", "limit must be between 1 and 100")
+        limit = int_param(args, "limit", 20, 1, 100)
         cursor = None
         if args.get("cursor"):
             try:

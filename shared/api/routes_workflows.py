@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from shared.api.models import WorkflowCreated
 from shared.api.services import Services
 from shared.audit import audit
-from shared.http.problem import Problem, invalid, not_found
+from shared.http.problem import invalid, not_found
+from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import (
@@ -19,6 +19,8 @@ from shared.workflows.store import (
     update_workflow,
 )
 from shared.workflows.validation import workflow_errors
+
+VERSION_MAX = 2**31 - 1  # the column is an int
 
 
 def register_routes(router: Router, services: Services) -> None:
@@ -59,16 +61,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Get a workflow (current version)",
     )
     def get(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
-        version = ctx.request.args.get("version")
-        if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
-            raise Problem(
-                400,
-                "Bad Request",
-                "version must be a positive integer",
-                code="validation-error",
-                errors=[{"pointer": "#/query/version", "detail": "a positive integer"}],
-            )
-        v = int(version) if version else None
+        v = int_param(ctx.request.args, "version", None, 1, VERSION_MAX)
         wf = get_workflow(ctx.conn, workflow_id, v)
         if wf is None:
             raise not_found("workflow")

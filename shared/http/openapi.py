@@ -93,6 +93,8 @@ def _success(r: Route, components: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"description": r.openapi.get("response_description", "success")}
     if schema is not None:
         out["content"] = {media: {"schema": schema}}
+    if r.openapi.get("links"):
+        out["links"] = r.openapi["links"]
     return out
 
 

@@ -35,6 +35,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "code-expired": "the registration code expired: register again",
     "too-many-attempts": "too many wrong registration codes",
     "already-verified": "the registration was already verified",
+    "phone-invalid": "the phone number is not a valid number (`errors` says why)",
     "otp-invalid": "the one-time code is wrong (`detail` says how many attempts are left)",
     "otp-expired": "the one-time code expired: request a new one",
     "otp-not-sent": "no code was sent on this channel for this session",
