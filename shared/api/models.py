@@ -42,6 +42,23 @@ class ApiKeyCreate(Strict):
 
 
 class SessionCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "workflow_id": "6e56bf40-7456-440b-a6be-cbde45df0bca",
+                    "vendor_data": "customer-42",
+                    "expected": {
+                        "first_name": "Olivia",
+                        "last_name": "Kowalski",
+                        "date_of_birth": "1978-06-26",
+                    },
+                }
+            ]
+        },
+    )
+
     workflow_id: uuid.UUID
     vendor_data: str | None = Field(default=None, max_length=1000)
     callback_url: HttpUrl | None = None

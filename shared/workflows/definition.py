@@ -94,8 +94,25 @@ class Monitoring(BaseModel):
     aml: bool = False
 
 
+EXAMPLE = {
+    "name": "document, selfie and AML",
+    "steps": [
+        {"check": "id_document", "params": {"accepted_document_types": ["passport"]}},
+        {"check": "face_match", "after": ["id_document"]},
+        {"check": "aml", "after": ["id_document"]},
+    ],
+    "rules": [
+        {
+            "name": "possible AML match reviews",
+            "if": {"check": "aml", "warning": "AML_POSSIBLE_MATCH"},
+            "then": "review",
+        }
+    ],
+}
+
+
 class WorkflowDefinition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
 
     name: str = Field(min_length=1, max_length=120)
     steps: list[Step] = Field(min_length=1, max_length=20)

@@ -103,5 +103,8 @@ def test_quickstart_with_the_client(stack, pg, tmp_path):
         payload = verify_webhook(secret, hook["headers"], hook["raw"])
         assert payload["type"] == "session.decided" and payload["data"]["status"] == "approved"
         assert payload["data"]["vendor_data"] == "customer-42"
+        with Client(stack.api_url, api_key) as idm:
+            logged = idm.list_webhook_deliveries()
+        assert [d["event_type"] for d in logged] == ["session.decided"]  # as in the payload
     finally:
         receiver.stop()
