@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from events import AML_HIT
 from shared.aml.check import AmlParams, AmlQuery, run_aml
 from shared.aml.models import ListDiff
 from shared.aml.monitoring import MonitoredSubject, rescreen
+from shared.aml.normalize import normalize
 from shared.checks.result import CheckResult, error_result
 from shared.checks.runner import CheckInputs
 from shared.crypto.envelope import TenantCipher
@@ -45,6 +47,7 @@ class SessionDismissals:
 # ICAO codes without an ISO 3166 country: organisations (UNO, EUE...), stateless and
 # refugee holders (XXA, XXB, XXC, XXX), the specimen state Utopia (UTO).
 _NOT_A_COUNTRY = frozenset({"EU", "UN"})
+_DOB = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")  # unknown parts (X) dropped
 
 
 def iso_country(icao: str | None) -> str | None:
@@ -61,13 +64,13 @@ def query_for_session(inputs: CheckInputs) -> AmlQuery | None:
     """Who to screen: the document's holder when a document was read (with its nationality
     and document number), else the tenant's expected name and date of birth."""
     mrz = inputs.document_mrz()
-    if mrz.get("surname") or mrz.get("given_names"):
-        name = " ".join(p for p in (mrz.get("given_names"), mrz.get("surname")) if p)
-        dob = mrz.get("date_of_birth")
+    name = " ".join(p for p in (mrz.get("given_names"), mrz.get("surname")) if p)
+    if normalize(name).tokens:
+        dob = mrz.get("date_of_birth") or ""
         number = (mrz.get("document_number") or "").replace("<", "").strip()
         return AmlQuery(
             name=name,
-            date_of_birth=dob if dob and "X" not in dob else None,
+            date_of_birth=dob if _DOB.fullmatch(dob) else None,
             country=iso_country(mrz.get("nationality")),
             type="person",
             identifiers=[number] if number else [],
