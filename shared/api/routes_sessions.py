@@ -106,13 +106,15 @@ def review_decision(automatic: dict | None, body: ReviewRequest, actor: str) -> 
 
 
 def refuse_unawaited(ctx: Ctx, s: SessionRow, kind: str) -> None:
-    """409 unless a step of the session waits for this kind of upload: before submit any
-    step of the workflow; after a resubmission request the steps to redo; while the
+    """409 unless a step of the session waits for this kind of upload: before submit a step
+    of the workflow that uses it; after a resubmission request the steps to redo; while the
     workflow runs, a step that is waiting for the end user."""
     wf = get_workflow(ctx.conn, s.workflow_id, s.workflow_version).definition
     if s.status == "not_started":
-        return
-    if s.status == resubmission.STATUS:
+        if steps_taking(wf, kind):
+            return
+        why = "no step of the session's workflow uses it"
+    elif s.status == resubmission.STATUS:
         redo = resubmission.redo_steps(s)
         if steps_taking(wf, kind, redo):
             return

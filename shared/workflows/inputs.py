@@ -22,6 +22,7 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "id_document": ("document_back",),
     "active_liveness": ("selfie",),
     "nfc": _NFC + ("selfie",),
+    "blocklist": ("selfie",),  # the face is searched in the tenant's face blocklist
 }
 
 

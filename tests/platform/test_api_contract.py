@@ -195,6 +195,8 @@ def test_submit_needs_the_uploads_and_uploads_need_a_waiting_step(client, regist
     sid = client.post("/v1/sessions", headers=t.headers, json={"workflow_id": wid}).json()[
         "session_id"
     ]
+    r = _upload(client, sid, t.headers, "address_document")  # no step uses it
+    assert r.status_code == 409 and "no step of the session's workflow" in r.json()["detail"]
     r = client.post(f"/v1/sessions/{sid}/submit", headers=t.headers)
     assert r.status_code == 422 and r.json()["type"].endswith("/missing-artifacts")
     assert [e["pointer"] for e in r.json()["errors"]] == ["/steps/0", "/steps/1"]
