@@ -2,8 +2,9 @@
 is one documented operation, named after its operationId), with retries and webhook
 verification."""
 
+from idmesh_client import types
 from idmesh_client.client import ApiError, Client
 from idmesh_client.webhooks import WebhookVerificationError, verify_webhook
 
-__all__ = ["ApiError", "Client", "WebhookVerificationError", "verify_webhook"]
+__all__ = ["ApiError", "Client", "types", "WebhookVerificationError", "verify_webhook"]
 __version__ = "0.2.0"

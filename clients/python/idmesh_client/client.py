@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import httpx
 
+from idmesh_client.types import CheckResult, Code, Session, SessionCreated
+
 Json = dict[str, Any]
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -144,7 +146,7 @@ class Client:
         vendor_data: str | None = None,
         callback_url: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Json:
+    ) -> SessionCreated:
         body: Json = {"workflow_id": workflow_id}
         for k, v in (
             ("expected", expected),
@@ -166,7 +168,7 @@ class Client:
             params["cursor"] = cursor
         return self.request("GET", "/v1/sessions", params=params)
 
-    def get_session(self, session_id: str) -> Json:
+    def get_session(self, session_id: str) -> Session:
         return self.request("GET", f"/v1/sessions/{session_id}")
 
     def erase_session(self, session_id: str) -> None:
@@ -190,7 +192,7 @@ class Client:
 
     def review_session(
         self, session_id: str, decision: Literal["approved", "declined"], note: str | None = None
-    ) -> Json:
+    ) -> Session:
         body: Json = {"decision": decision}
         if note is not None:
             body["note"] = note
@@ -198,7 +200,7 @@ class Client:
 
     def wait_for_decision(
         self, session_id: str, timeout: float = 120.0, every: float = 0.5
-    ) -> Json:
+    ) -> Session:
         """Poll until the session leaves `not_started`/`in_progress` (prefer webhooks)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -258,7 +260,7 @@ class Client:
         json: Json | None = None,
         files: Mapping[str, bytes] | None = None,
         params: Json | None = None,
-    ) -> Json:
+    ) -> CheckResult:
         """`aml` takes `json`; the image checks take `files` (see the OpenAPI document)."""
         if json is not None:
             return self.request("POST", f"/v1/checks/{check}", json=json)
@@ -268,7 +270,7 @@ class Client:
         upload = {k: (k, v, "application/octet-stream") for k, v in (files or {}).items()}
         return self.request("POST", f"/v1/checks/{check}", files=upload, data=data)
 
-    def list_codes(self) -> list[Json]:
+    def list_codes(self) -> list[Code]:
         return self.request("GET", "/v1/codes")["items"]
 
     def set_webhook(self, url: str, events: list[str] | None = None) -> Json:
