@@ -29,6 +29,7 @@ from events.types import (
     EventData,
     SessionDecided,
     SessionInput,
+    SessionStatus,
     SessionSubmitted,
     SessionUpdated,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "ParsedEvent",
     "SessionDecided",
     "SessionInput",
+    "SessionStatus",
     "SessionSubmitted",
     "SessionUpdated",
     "build_event",

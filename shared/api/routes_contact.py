@@ -7,18 +7,17 @@ import uuid
 
 from pydantic import Field
 
-from events import SESSION_INPUT
 from shared.api.models import Strict
-from shared.api.routes_sessions import SOURCE, load_session, require_open
+from shared.api.routes_sessions import load_session, require_open
 from shared.api.services import Services
 from shared.audit import audit
 from shared.contact.email_facts import email_facts
 from shared.contact.otp import OtpError, check_code, issue_code
 from shared.contact.phone_facts import phone_facts
-from shared.eventing.outbox import enqueue, make_event
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Reply, Router
 from shared.messaging.delivery import provider_for, record_message, send_external
+from shared.sessions import lifecycle
 
 
 class EmailSend(Strict):
@@ -100,15 +99,15 @@ def register_routes(router: Router, services: Services) -> None:
             )
         except OtpError as exc:
             return _problem_reply(_otp_problem(exc))
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            f"{channel}.code_checked",
-            str(s.id),
-            {"verified": state.verified},
-        )
         if not state.verified:
+            audit(
+                ctx.conn,
+                ctx.principal.tenant_id,
+                ctx.principal.actor,
+                f"{channel}.code_checked",
+                str(s.id),
+                {"verified": False},
+            )
             return _problem_reply(
                 Problem(
                     400,
@@ -117,17 +116,16 @@ def register_routes(router: Router, services: Services) -> None:
                     code="otp-invalid",
                 )
             )
-        if s.status == "in_progress":
-            enqueue(
-                ctx.conn,
-                make_event(
-                    ctx.principal.tenant_id,
-                    SESSION_INPUT,
-                    {"session_id": str(s.id), "input": f"{channel}_verified", "check": channel},
-                    SOURCE,
-                    str(s.id),
-                ),
-            )
+        lifecycle.record_input(
+            ctx.conn,
+            ctx.principal.tenant_id,
+            ctx.principal.actor,
+            s,
+            f"{channel}_verified",
+            check=channel,
+            action=f"{channel}.code_checked",
+            details={"verified": True},
+        )
         return Reply(200, {"session_id": str(s.id), "channel": channel, "verified": True})
 
     @router.route(

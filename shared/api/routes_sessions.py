@@ -6,7 +6,6 @@ import uuid
 
 from pydantic import ValidationError
 
-from events.types import SessionStatus
 from shared.api.models import (
     ArtifactCreated,
     CheckView,
@@ -18,29 +17,17 @@ from shared.api.models import (
 )
 from shared.api.services import Services
 from shared.audit import audit
-from shared.eventing.outbox import enqueue, make_event
 from shared.http.problem import Problem, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
+from shared.sessions import lifecycle
 from shared.sessions.artifacts import list_artifacts, store_artifact, validate_upload
 from shared.sessions.results import load_results
-from shared.sessions.store import (
-    SessionRow,
-    create_session,
-    decode_cursor,
-    erase_session,
-    expire_if_due,
-    get_session,
-    list_sessions,
-    set_status,
-)
+from shared.sessions.store import SessionRow, decode_cursor, get_session, list_sessions
 from shared.workflows import resubmission
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.inputs import missing_inputs, steps_taking
 from shared.workflows.store import get_workflow
-
-SOURCE = "/idmesh/api"
-SESSION_STATUSES = set(SessionStatus.__args__)  # type: ignore[attr-defined]
 
 
 def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True) -> SessionView:
@@ -81,28 +68,12 @@ def load_session(ctx: Ctx, session_id: uuid.UUID, for_update: bool = False) -> S
     s = get_session(ctx.conn, session_id, for_update=for_update)
     if s is None or s.deleted_at is not None:
         raise not_found("session")
-    return expire_if_due(ctx.conn, s)
+    return lifecycle.expire_if_due(ctx.conn, p.tenant_id, "api", s)
 
 
-def require_open(s: SessionRow, allowed: tuple[str, ...] = ("not_started", "in_progress")) -> None:
-    if s.status not in allowed:
-        raise Problem(409, "Conflict", f"the session is {s.status}", code="session-state")
-
-
-def review_decision(automatic: dict | None, body: ReviewRequest, actor: str) -> dict:
-    """The decision after a manual review: the reviewer's action, who they are and their
-    note; what the rules had said stays under `automatic`."""
-    before = dict(automatic or {})
-    return {
-        **before,
-        "status": body.decision,
-        "action": "approve" if body.decision == "approved" else "decline",
-        "rule": "manual_review",
-        "decided_by": actor,
-        "reviewed_by": actor,
-        "note": body.note,
-        "automatic": {k: before.get(k) for k in ("status", "action", "rule") if k in before},
-    }
+def require_open(s: SessionRow) -> None:
+    """End-user actions are taken only before a decision (409 otherwise)."""
+    lifecycle.require_open(s)
 
 
 def refuse_unawaited(ctx: Ctx, s: SessionRow, kind: str) -> None:
@@ -180,23 +151,16 @@ def register_routes(router: Router, services: Services) -> None:
                 errors=[{"pointer": "/workflow_id", "detail": "no such workflow"}],
             )
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
-        s, token = create_session(
+        s, token = lifecycle.create(
             ctx.conn,
             cipher,
+            ctx.principal.actor,
             wf.id,
             wf.version,
             body.vendor_data,
             str(body.callback_url) if body.callback_url else None,
             body.expected,
             settings.session_ttl_days,
-        )
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "session.created",
-            str(s.id),
-            {"workflow_id": str(wf.id), "workflow_version": wf.version},
         )
         return Reply(
             201,
@@ -219,7 +183,7 @@ def register_routes(router: Router, services: Services) -> None:
     def list_(ctx: Ctx) -> Reply:
         args = ctx.request.args
         status = args.get("status") or None
-        if status and status not in SESSION_STATUSES:
+        if status and status not in lifecycle.STATUSES:
             raise Problem(400, "Bad Request", f"unknown status {status!r}")
         limit = int_param(args, "limit", 20, 1, 100)
         cursor = None
@@ -257,7 +221,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def upload(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
-        require_open(s, ("not_started", "in_progress", resubmission.STATUS))
+        require_open(s)
         form, files = ctx.request.form, ctx.request.files.getlist("file")
         kind = form.get("kind", "")
         if not files:
@@ -286,25 +250,15 @@ def register_routes(router: Router, services: Services) -> None:
         refuse_unawaited(ctx, s, kind)
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         ids = [store_artifact(ctx.conn, cipher, str(s.id), kind, ct, data) for ct, data in blobs]
-        audit(
+        lifecycle.record_input(
             ctx.conn,
             ctx.principal.tenant_id,
             ctx.principal.actor,
-            "artifact.uploaded",
-            str(s.id),
-            {"kind": kind, "artifact_ids": ids},
+            s,
+            "artifact_uploaded",
+            action="artifact.uploaded",
+            details={"kind": kind, "artifact_ids": ids},
         )
-        if s.status == "in_progress":  # a waiting step runs again
-            enqueue(
-                ctx.conn,
-                make_event(
-                    ctx.principal.tenant_id,
-                    "io.idmesh.session.input.v1",
-                    {"session_id": str(s.id), "input": "artifact_uploaded", "check": None},
-                    SOURCE,
-                    str(s.id),
-                ),
-            )
         return Reply(201, ArtifactCreated(artifact_id=ids[0], artifact_ids=ids, kind=kind))
 
     @router.route(
@@ -317,50 +271,17 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def submit(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
-        if s.status == "in_progress" and s.submitted_at is not None:
-            return Reply(202, {"session_id": str(s.id), "status": s.status})
-        require_open(s, ("not_started", resubmission.STATUS))
+        tenant, actor = ctx.principal.tenant_id, ctx.principal.actor
         wf = get_workflow(ctx.conn, s.workflow_id, s.workflow_version).definition
         if s.status == resubmission.STATUS:
             redo = resubmission.redo_steps(s)
             refuse_missing(wf, resubmission.new_uploads(ctx.conn, s), redo)
-            resubmission.resubmit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, s, SOURCE)
-            return Reply(202, {"session_id": str(s.id), "status": "in_progress"})
-        uploaded = {a["kind"] for a in list_artifacts(ctx.conn, str(s.id))}
-        refuse_missing(wf, uploaded)
-        ctx.conn.execute(
-            "UPDATE sessions SET status = 'in_progress', submitted_at = now(), updated_at = now() "
-            "WHERE id = %s",
-            (str(s.id),),
-        )
-        enqueue(
-            ctx.conn,
-            make_event(
-                ctx.principal.tenant_id,
-                "io.idmesh.session.submitted.v1",
-                {
-                    "session_id": str(s.id),
-                    "workflow_id": str(s.workflow_id),
-                    "workflow_version": s.workflow_version,
-                },
-                SOURCE,
-                str(s.id),
-            ),
-        )
-        enqueue(
-            ctx.conn,
-            make_event(
-                ctx.principal.tenant_id,
-                "io.idmesh.session.updated.v1",
-                {"session_id": str(s.id), "status": "in_progress", "previous_status": s.status},
-                SOURCE,
-                str(s.id),
-            ),
-        )
-        audit(
-            ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "session.submitted", str(s.id)
-        )
-        return Reply(202, {"session_id": str(s.id), "status": "in_progress"})
+            s = lifecycle.resubmit(ctx.conn, tenant, actor, s, redo)
+        else:
+            if s.status == "not_started":
+                refuse_missing(wf, {a["kind"] for a in list_artifacts(ctx.conn, str(s.id))})
+            s = lifecycle.submit(ctx.conn, tenant, actor, s)  # a no-op once submitted
+        return Reply(202, {"session_id": str(s.id), "status": s.status})
 
     @router.route(
         "POST",
@@ -417,34 +338,11 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def review(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
-        require_open(s, ("in_review",))
         body: ReviewRequest = ctx.body
-        decision = review_decision(s.decision, body, ctx.principal.actor)
-        set_status(ctx.conn, str(s.id), body.decision, decision)
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "session.reviewed",
-            str(s.id),
-            {"decision": body.decision, "note": body.note or ""},
+        s = lifecycle.review(
+            ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, s, body.decision, body.note
         )
-        enqueue(
-            ctx.conn,
-            make_event(
-                ctx.principal.tenant_id,
-                "io.idmesh.session.decided.v1",
-                {
-                    "session_id": str(s.id),
-                    "status": body.decision,
-                    "rule": "manual_review",
-                    "reason_codes": list(decision.get("reason_codes", [])),
-                },
-                SOURCE,
-                str(s.id),
-            ),
-        )
-        return Reply(200, session_view(services, ctx, get_session(ctx.conn, s.id)))
+        return Reply(200, session_view(services, ctx, s))
 
     @router.route(
         "DELETE",
@@ -455,8 +353,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def delete(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
-        erase_session(ctx.conn, str(s.id))
-        audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "session.erased", str(s.id))
+        lifecycle.erase(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, s)
         return Reply(204)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from shared.errors import DomainError, IllegalTransition
+
 PROBLEM_TYPE_BASE = "https://idmesh.dev/problems/"
 
 # Every problem `type` idmesh answers with (`PROBLEM_TYPE_BASE` + the key), and its meaning.
@@ -88,6 +90,23 @@ class Problem(Exception):
         for k, v in self.headers.items():
             resp.headers[k] = v
         return resp
+
+
+# Each domain error's HTTP answer (status, title); unknown ones are 422.
+DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    IllegalTransition: (409, "Conflict"),
+}
+
+
+def problem_for(exc: DomainError) -> Problem:
+    """The problem+json answer for a domain error (the HTTP edge's mapping)."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            status, title = DOMAIN_STATUS[cls]
+            break
+    else:
+        status, title = 422, "Unprocessable Content"
+    return Problem(status, title, exc.detail, code=exc.code)
 
 
 def not_found(what: str = "resource") -> Problem:

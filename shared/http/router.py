@@ -21,7 +21,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from shared.http.problem import Problem, invalid, json_pointer, validation_problem
+from shared.errors import DomainError
+from shared.http.problem import Problem, invalid, json_pointer, problem_for, validation_problem
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,8 @@ class Router:
             resp = self._dispatch(request)
         except Problem as p:
             resp = p.response()
+        except DomainError as exc:
+            resp = problem_for(exc).response()
         except HTTPException as exc:  # werkzeug's own (e.g. bad multipart, too large)
             resp = Problem(exc.code or 400, exc.name, exc.description or "").response()
         except Exception:

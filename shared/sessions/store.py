@@ -1,4 +1,5 @@
-"""Sessions in Postgres: create, read, page, review, erase. All calls run in a tenant tx."""
+"""Session rows in Postgres: insert, read, page, erase. All calls run in a tenant tx;
+state changes go through `shared.sessions.lifecycle`, never straight to these rows."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
+from events import SessionStatus
 from shared.crypto.envelope import TenantCipher
 from shared.tenancy.secrets import SESSION_TOKEN_PREFIX, new_secret
-
-OPEN_STATUSES = ("not_started", "in_progress", "in_review")
 
 
 class Expected(BaseModel):
@@ -34,7 +34,7 @@ class SessionRow(BaseModel):
     id: uuid.UUID
     workflow_id: uuid.UUID
     workflow_version: int
-    status: str
+    status: SessionStatus
     decision: dict[str, Any] | None
     vendor_data: str | None
     callback_url: str | None
@@ -105,27 +105,6 @@ def expected_of(cipher: TenantCipher, s: SessionRow) -> Expected | None:
     if s.expected_enc is None:
         return None
     return Expected.model_validate_json(cipher.open("expected", str(s.id), s.expected_enc))
-
-
-def expire_if_due(conn: psycopg.Connection, s: SessionRow) -> SessionRow:
-    """Sessions never submitted expire at `expires_at`."""
-    if s.status == "not_started" and s.expires_at <= datetime.now(UTC) and s.deleted_at is None:
-        conn.execute(
-            "UPDATE sessions SET status = 'expired', updated_at = now() WHERE id = %s", (str(s.id),)
-        )
-        return s.model_copy(update={"status": "expired"})
-    return s
-
-
-def set_status(
-    conn: psycopg.Connection, session_id: str, status: str, decision: dict[str, Any] | None = None
-) -> None:
-    conn.execute(
-        "UPDATE sessions SET status = %s, decision = coalesce(%s, decision), updated_at = now(), "
-        "decided_at = CASE WHEN %s IN ('approved', 'declined', 'in_review') THEN now() "
-        "ELSE decided_at END WHERE id = %s",
-        (status, json.dumps(decision) if decision is not None else None, status, session_id),
-    )
 
 
 def encode_cursor(created_at: datetime, sid: uuid.UUID) -> str:

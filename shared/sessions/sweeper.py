@@ -1,22 +1,27 @@
-"""Timing sessions out: unsubmitted ones expire, idle submitted ones are abandoned; each
-change is announced as `session.updated` (so tenants' webhooks hear of it)."""
+"""Timing sessions out: unsubmitted ones expire, idle submitted ones are abandoned.
+
+A look-up across tenants finds the candidates (ids only); each change is then made by the
+lifecycle (`expire` / `abandon`) in that tenant's transaction, after re-reading the row under
+lock, so it has its audit entry and its `session.updated` like every other transition."""
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from events import SESSION_UPDATED
-from shared.audit import audit
 from shared.db.tenant_tx import Database
-from shared.eventing.outbox import enqueue, make_event
+from shared.sessions import lifecycle
+from shared.sessions.store import get_session
 
 IDLE = timedelta(days=7)
+ACTOR = "sweeper"
 
 
 class SessionSweeper:
-    def __init__(self, db: Database, every_seconds: float = 60.0, idle: timedelta = IDLE) -> None:
-        self.db, self.every, self.idle = db, every_seconds, idle
+    def __init__(
+        self, db: Database, every_seconds: float = 60.0, idle: timedelta = IDLE, batch: int = 500
+    ) -> None:
+        self.db, self.every, self.idle, self.batch = db, every_seconds, idle, batch
         self._last = 0.0
 
     def __call__(self, _client=None) -> int:
@@ -29,25 +34,24 @@ class SessionSweeper:
 
     def sweep(self) -> int:
         with self.db.platform() as conn:
-            changed = conn.execute(
-                "SELECT * FROM idmesh_sweep_sessions(%s)", (self.idle,)
+            due = conn.execute(
+                "SELECT * FROM idmesh_sessions_due(%s, %s)", (self.idle, self.batch)
             ).fetchall()
-        for row in changed:
-            tid, sid = str(row["tenant_id"]), str(row["session_id"])
+        changed = 0
+        for row in due:
+            tid = str(row["tenant_id"])
             with self.db.tenant(tid) as conn:
-                audit(conn, tid, "sweeper", f"session.{row['status']}", sid)
-                enqueue(
-                    conn,
-                    make_event(
-                        tid,
-                        SESSION_UPDATED,
-                        {
-                            "session_id": sid,
-                            "status": row["status"],
-                            "previous_status": row["previous_status"],
-                        },
-                        "/idmesh/api",
-                        sid,
-                    ),
-                )
-        return len(changed)
+                s = get_session(conn, row["session_id"], for_update=True)
+                if s is None or s.deleted_at is not None:
+                    continue
+                now = datetime.now(UTC)
+                if s.status == "not_started" and s.expires_at <= now:
+                    lifecycle.expire(conn, tid, ACTOR, s)
+                elif s.status in ("in_progress", lifecycle.RESUBMISSION) and (
+                    s.updated_at <= now - self.idle
+                ):
+                    lifecycle.abandon(conn, tid, ACTOR, s)
+                else:
+                    continue  # changed since it was found
+                changed += 1
+        return changed

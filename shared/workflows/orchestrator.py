@@ -10,29 +10,26 @@ in the same transaction as the state they follow from.
 from __future__ import annotations
 
 import logging
-import uuid
 
 import psycopg
 
 from events import (
     CHECK_COMPLETED,
     CHECK_REQUESTED,
-    SESSION_DECIDED,
     SESSION_INPUT,
     SESSION_SUBMITTED,
-    SESSION_UPDATED,
     ParsedEvent,
 )
-from shared.audit import audit
 from shared.contact.checks import AWAITING_USER_INPUT
 from shared.eventing.consumer import first_delivery
 from shared.eventing.outbox import enqueue, make_event
 from shared.platform import Platform
 from shared.runtime.function import Refused
-from shared.sessions.store import SessionRow, get_session, set_status
+from shared.sessions import lifecycle
+from shared.sessions.store import SessionRow, get_session
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
-from shared.workflows.resubmission import request_resubmission, steps_to_redo
+from shared.workflows.resubmission import MAX_RESUBMISSIONS, steps_to_redo
 from shared.workflows.store import get_workflow
 
 log = logging.getLogger(__name__)
@@ -169,7 +166,9 @@ class Orchestrator:
         decision = decide(wf, outcomes)
         redo = steps_to_redo(wf, decision, session.resubmissions)
         if redo is not None:
-            request_resubmission(conn, tenant_id, session, redo, SOURCE)
+            lifecycle.request_resubmission(
+                conn, tenant_id, CONSUMER, session, redo, MAX_RESUBMISSIONS
+            )
             return
         if decision.status == "approved" and wf.monitoring.aml:
             from shared.aml.platform import enrol_from_session
@@ -178,57 +177,13 @@ class Orchestrator:
             decision_extra = {"aml_monitoring": enrol_from_session(conn, cipher, str(session.id))}
         else:
             decision_extra = {}
-        set_status(
-            conn,
-            str(session.id),
-            decision.status,
-            {**decision.model_dump(mode="json"), **decision_extra},
-        )
-        audit(
+        lifecycle.decide(
             conn,
             tenant_id,
-            "orchestrator",
-            "session.decided",
-            str(session.id),
-            {
-                "status": decision.status,
-                "rule": decision.rule,
-                "reason_codes": decision.reason_codes,
-            },
+            CONSUMER,
+            session,
+            {**decision.model_dump(mode="json"), **decision_extra},
         )
-        sid = str(session.id)
-        enqueue(
-            conn,
-            make_event(
-                tenant_id,
-                SESSION_DECIDED,
-                {
-                    "session_id": sid,
-                    "status": decision.status,
-                    "rule": decision.rule,
-                    "reason_codes": decision.reason_codes,
-                },
-                SOURCE,
-                sid,
-                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, _decided_key(session))),
-            ),
-        )
-        enqueue(
-            conn,
-            make_event(
-                tenant_id,
-                SESSION_UPDATED,
-                {"session_id": sid, "status": decision.status, "previous_status": "in_progress"},
-                SOURCE,
-                sid,
-            ),
-        )
-
-
-def _decided_key(session: SessionRow) -> str:
-    """One decision per session, or per round after captures were taken again."""
-    sid = str(session.id)
-    return f"decided:{sid}:{session.resubmissions}" if session.resubmissions else f"decided:{sid}"
 
 
 def _waiting(result: dict) -> bool:

@@ -7,27 +7,23 @@ with the steps to redo; the end user uploads new captures and submits again, and
 steps (and the steps that wait for them) run again. After `MAX_RESUBMISSIONS` rounds the
 rules decide as usual.
 
-The two transitions (request, resubmit) live here until the session lifecycle module takes
-them in.
+This module decides *whether* and *what* to redo; the two transitions (request_resubmission,
+resubmit) are in the session lifecycle (`shared.sessions.lifecycle`).
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
-from events import SESSION_SUBMITTED, SESSION_UPDATED
-from shared.audit import audit
 from shared.checks.catalogue import category_of
-from shared.eventing.outbox import enqueue, make_event
+from shared.sessions.lifecycle import RESUBMISSION
 from shared.sessions.store import SessionRow
 from shared.workflows.decision import Decision
 from shared.workflows.definition import WorkflowDefinition
 
-STATUS = "resubmission_requested"
+STATUS = RESUBMISSION
 MAX_RESUBMISSIONS = 2
 _BLOCKING = {"risk", "data_mismatch"}
 
@@ -61,45 +57,6 @@ def steps_to_redo(wf: WorkflowDefinition, decision: Decision, rounds: int) -> di
     return {"steps": [s.step_id for s in wf.steps if s.step_id in redo], "reason_codes": reasons}
 
 
-def request_resubmission(
-    conn: psycopg.Connection,
-    tenant_id: str,
-    session: SessionRow,
-    redo: dict[str, Any],
-    source: str,
-) -> None:
-    sid = str(session.id)
-    record = {
-        "status": STATUS,
-        "action": "resubmit",
-        "rule": "default:retake",
-        "decided_by": "rules",
-        "reason_codes": redo["reason_codes"],
-        "resubmission": {
-            **redo,
-            "round": session.resubmissions + 1,
-            "max_rounds": MAX_RESUBMISSIONS,
-            "requested_at": datetime.now(UTC).isoformat(),
-        },
-    }
-    conn.execute(
-        "UPDATE sessions SET status = %s, decision = %s, resubmissions = resubmissions + 1, "
-        "updated_at = now() WHERE id = %s",
-        (STATUS, json.dumps(record), sid),
-    )
-    audit(conn, tenant_id, "orchestrator", "session.resubmission_requested", sid, redo)
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_UPDATED,
-            {"session_id": sid, "status": STATUS, "previous_status": "in_progress"},
-            source,
-            sid,
-        ),
-    )
-
-
 def redo_steps(session: SessionRow) -> set[str]:
     if session.status != STATUS or not session.decision:
         return set()
@@ -114,42 +71,3 @@ def new_uploads(conn: psycopg.Connection, session: SessionRow) -> set[str]:
         (str(session.id), since),
     ).fetchall()
     return {r["kind"] for r in rows}
-
-
-def resubmit(
-    conn: psycopg.Connection, tenant_id: str, actor: str, session: SessionRow, source: str
-) -> None:
-    """The end user submits again: the steps to redo lose their results and run again."""
-    sid = str(session.id)
-    conn.execute(
-        "DELETE FROM checks WHERE session_id = %s AND step = ANY(%s)",
-        (sid, sorted(redo_steps(session))),
-    )
-    conn.execute(
-        "UPDATE sessions SET status = 'in_progress', updated_at = now() WHERE id = %s", (sid,)
-    )
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_SUBMITTED,
-            {
-                "session_id": sid,
-                "workflow_id": str(session.workflow_id),
-                "workflow_version": session.workflow_version,
-            },
-            source,
-            sid,
-        ),
-    )
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_UPDATED,
-            {"session_id": sid, "status": "in_progress", "previous_status": STATUS},
-            source,
-            sid,
-        ),
-    )
-    audit(conn, tenant_id, actor, "session.resubmitted", sid)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from shared.api.models import ReviewRequest
-from shared.api.routes_sessions import review_decision
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
 
@@ -20,23 +18,3 @@ def test_info_codes_are_not_reasons():
     )
     d = decide(wf, [out])
     assert d.reason_codes == ["IMAGE_BLURRY"] and d.decided_by == "rules"
-
-
-def test_a_review_records_the_reviewers_action_and_note():
-    automatic = {
-        "status": "in_review",
-        "action": "review",
-        "rule": "default:warning",
-        "reason_codes": ["IMAGE_BLURRY"],
-    }
-    d = review_decision(
-        automatic, ReviewRequest(decision="approved", note="ok by phone"), "api_key:k1"
-    )
-    assert (d["status"], d["action"], d["decided_by"], d["note"]) == (
-        "approved",
-        "approve",
-        "api_key:k1",
-        "ok by phone",
-    )
-    assert d["automatic"] == {"status": "in_review", "action": "review", "rule": "default:warning"}
-    assert d["reason_codes"] == ["IMAGE_BLURRY"]

@@ -214,8 +214,8 @@ def test_submit_needs_the_uploads_and_uploads_need_a_waiting_step(client, regist
 
 
 def test_a_resubmission_round_takes_only_the_steps_to_redo(client, register, pg):
+    from shared.sessions import lifecycle
     from shared.sessions.store import get_session
-    from shared.workflows.resubmission import request_resubmission
 
     t = register()
     wf = {
@@ -238,7 +238,7 @@ def test_a_resubmission_round_takes_only_the_steps_to_redo(client, register, pg)
             )
         session = get_session(conn, sid)
         redo = {"steps": ["id_document"], "reason_codes": ["MRZ_CHECKSUM_FAILED"]}
-        request_resubmission(conn, t.tenant_id, session, redo, "/idmesh/orchestrator")
+        lifecycle.request_resubmission(conn, t.tenant_id, "orchestrator", session, redo, 2)
     got = client.get(f"/v1/sessions/{sid}", headers=t.headers).json()
     assert got["status"] == "resubmission_requested"
     assert got["decision"]["resubmission"]["steps"] == ["id_document"]
@@ -270,3 +270,36 @@ def test_nul_characters_and_odd_paths_are_problems_not_500s(client, register):
     r = client.get("/v1/sessions/%0A", headers=t.headers)
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_review_records_who_decided_and_the_note(client, register, pg):
+    from shared.sessions import lifecycle
+    from shared.sessions.store import get_session
+
+    t = register()
+    wid = client.post(
+        "/v1/workflows", headers=t.headers, json={"name": "w", "steps": [{"check": "email"}]}
+    ).json()["id"]
+    sid = client.post("/v1/sessions", headers=t.headers, json={"workflow_id": wid}).json()[
+        "session_id"
+    ]
+    assert client.post(f"/v1/sessions/{sid}/submit", headers=t.headers).status_code == 202
+    with pg.admin() as conn:  # what the orchestrator does when the rules say review
+        automatic = {
+            "status": "in_review",
+            "action": "review",
+            "rule": "default:warning",
+            "reason_codes": ["EMAIL_ROLE_ACCOUNT"],
+            "decided_by": "rules",
+        }
+        lifecycle.decide(conn, t.tenant_id, "orchestrator", get_session(conn, sid), automatic)
+    r = client.post(
+        f"/v1/sessions/{sid}/review",
+        headers=t.headers,
+        json={"decision": "approved", "note": "checked by phone"},
+    )
+    assert r.status_code == 200, r.text
+    d = r.json()["decision"]
+    assert (d["status"], d["action"], d["note"]) == ("approved", "approve", "checked by phone")
+    assert d["decided_by"].startswith("api_key:") and d["reason_codes"] == ["EMAIL_ROLE_ACCOUNT"]
+    assert d["automatic"] == {"status": "in_review", "action": "review", "rule": "default:warning"}
