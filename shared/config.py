@@ -54,6 +54,14 @@ class Settings(BaseModel):
     registration_per_client_per_hour: int = 20
     session_ttl_days: int = 7
     log_level: str = "INFO"
+    # Cluster installs: readiness waits until the migration Job applied every migration of
+    # this image (shared/db/schema_level.py).
+    require_schema: bool = False
+    # psycopg pool size per process (0: the function's own default); set per Service from
+    # the catalogue (shared/manifests/capacity.py).
+    db_pool_size: int = 0
+    # The schema owner's URL for `idmesh migrate --owner-only` (the migration Job).
+    owner_database_url: str = ""
     extra: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

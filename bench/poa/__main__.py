@@ -3,7 +3,8 @@
 Prints field accuracy per field (genuine documents, by how they were read), tamper detection
 (true positive rate per forgery kind, false positive rate per genuine kind), rule accuracy
 (name and address match against right and wrong declared values, recency) and latency
-p50/p95 for a one-page text PDF and a one-page photo, with ready time and peak memory.
+p50/p95 for a one-page text PDF and a one-page photo, with ready time and peak memory; then
+the same fields on the second, independent generator (`--n2`), side by side.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections import defaultdict
 from datetime import date
 
+from bench.poa import second
 from shared.poa.address import compare as addr_compare
 from shared.poa.address import parse_lines
 from shared.poa.check import run_proof_of_address
@@ -204,6 +206,37 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
     return out
 
 
+def _print_side_by_side(res: dict) -> None:
+    g2r = res["second_generator"]
+    print(
+        "both generators side by side (genuine documents; generator 2 = tests/poa/generator2.py:"
+        " hand-written PDFs, Pillow-drawn photos, invented issuers, 7 countries):"
+    )
+    media = list(g2r["field_accuracy"])
+    print(
+        "  "
+        + "field".ljust(14)
+        + "gen1 all".ljust(18)
+        + "gen2 all".ljust(18)
+        + "".join(f"gen2 {m}".ljust(20) for m in media)
+    )
+    for f in second.FIELDS:
+        g1 = res["field_accuracy_all"].get(f, {})
+        g2v = g2r["field_accuracy_all"][f]
+        row = "  " + f.ljust(14) + f"{g1.get('rate')} (n={g1.get('n')})".ljust(18)
+        row += f"{g2v['rate']} (n={g2v['n']})".ljust(18)
+        for m in media:
+            v = g2r["field_accuracy"][m][f]
+            row += f"{v['rate']} (n={v['n']})".ljust(20)
+        print(row)
+    print(
+        "  gen2 type by true type: "
+        + ", ".join(f"{k} {v['rate']}" for k, v in g2r["type_by_true_type"].items())
+    )
+    print(f"  gen2 type confusions: {g2r['type_confusions'] or 'none'}")
+    print(f"  gen2 genuine documents with: {g2r['genuine_documents_with'] or 'nothing'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.poa")
     p.add_argument("--n", type=int, default=200, help="generated documents (default 200)")
@@ -211,8 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency-runs", type=int, default=10)
     p.add_argument("--verbose", action="store_true", help="list the wrongly read documents")
     p.add_argument("--json", action="store_true", help="print JSON only")
+    p.add_argument("--n2", type=int, default=70, help="documents of the second generator (0: skip)")
+    p.add_argument("--seed2", type=int, default=21)
     a = p.parse_args(argv)
     res = run(a.n, a.seed, a.latency_runs, a.verbose)
+    if a.n2:
+        print(f"second generator: {a.n2} documents (seed {a.seed2})...", file=sys.stderr)
+        res["second_generator"] = second.run(a.n2, a.seed2, a.verbose)
     if a.json:
         print(json.dumps(res, indent=2))
         return 0
@@ -246,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ready (OCR load + warm-up): {res['ready_seconds']} s; peak RSS {res['peak_rss_mb']} MB")
     if res["errors"]:
         print(f"errors: {res['errors']}")
+    if "second_generator" in res:
+        _print_side_by_side(res)
     print(json.dumps(res))
     return 0
 

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, ModelInfo, error_result
-from shared.documents import codes
+from shared.documents import codes, forensics
 from shared.documents import ocr as ocr_mod
 from shared.documents import portrait as portrait_mod
 from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
@@ -31,6 +31,9 @@ from shared.documents.params import DocumentContext, IdDocumentParams
 from shared.documents.quality import Quality, measure
 from shared.documents.reader import (
     PageRead,
+    good_enough,
+    quality_key,
+    read_anywhere,
     read_everything,
     read_other_text,
     read_page,
@@ -107,6 +110,14 @@ def _process_side(
         t = time.perf_counter()
         page = read_page(det.document, engine, today=today)
         timings[f"{name}_ocr_mrz"] = _ms(t)
+        if not good_enough(page.mrz):
+            # the MRZ found by what it is, anywhere, at any angle: on the flat document,
+            # then on the whole photo (the outline may be wrong or missing)
+            t = time.perf_counter()
+            page = read_anywhere(
+                [det.document, img] if det.detected else [img], engine, page, today=today
+            )
+            timings[f"{name}_ocr_mrz_search"] = _ms(t)
         if page.mrz is None:
             # 3. harder barcode search (whole photo, straightened dense regions), then
             #    recognition of every text box
@@ -128,6 +139,8 @@ def _process_side(
         in_frame=det.in_frame,
         source_width_px=det.source_width_px,
     )
+    if page.mrz is not None:  # the MRZ spans about 0.9 of the document's width
+        q.mrz_char_px = round(0.9 * det.source_width_px / len(page.mrz.lines[0]), 1)
     side = Side(name, img, fmt, det, page, q, barcodes=barcodes, aamva=aamva)
     return side
 
@@ -324,6 +337,14 @@ def _run(
     elif params.require_portrait:
         warnings.append(_warn(codes.PORTRAIT_NOT_DETECTED, "no portrait found on the document"))
 
+    # visual fraud cues on the side with the portrait (evidence kept whether or not they fire)
+    t = time.perf_counter()
+    findings = forensics.examine(face_side.page.document, face_side.face)
+    for f in findings:
+        if f.fired:
+            warnings.append(_warn(f.code, f"{face_side.name}: {f.evidence}"))
+    timings["forensics"] = _ms(t)
+
     # visual zone (front)
     if params.check_viz:
         t = time.perf_counter()
@@ -331,7 +352,10 @@ def _run(
         timings["ocr_viz"] = _ms(t)
 
     # MRZ
-    mrz_side = next((s for s in sides if s.mrz is not None), None)
+    # the side with the best MRZ reading (a card's printed labels can pass for a poor one)
+    mrz_side = max(
+        (s for s in sides if s.mrz is not None), key=lambda s: quality_key(s.mrz), default=None
+    )
     mrz = mrz_side.mrz if mrz_side else None
     if mrz is not None and mrz_side is not None and "document_number" in fr.viz:
         fixed = repair_with_reading(mrz, "document_number", fr.viz["document_number"][0])
@@ -487,6 +511,7 @@ def _run(
         "viz": {k: v[0] for k, v in fr.viz.items()},
         "quality": {s.name: s.quality.model_dump() for s in sides},
         "portrait": portrait_data,
+        "forensics": {"side": face_side.name, "cues": [f.model_dump() for f in findings]},
         "age": age,
         "document_number_hash": number_hash,
         "document_number_hash_loose": number_only_hash(number) if number else None,

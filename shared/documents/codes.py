@@ -48,6 +48,11 @@ POSSIBLE_DUPLICATE_USER = "POSSIBLE_DUPLICATE_USER"  # document already used in 
 PORTRAIT_NOT_DETECTED = "PORTRAIT_NOT_DETECTED"  # no holder portrait found on the front
 QR_CODE_FOUND = "QR_CODE_FOUND"  # a QR code was decoded (reported in data.qr_codes)
 
+# --- visual fraud cues (evidence in data.forensics) ---
+PHOTOCOPY_SUSPECTED = "PHOTOCOPY_SUSPECTED"  # no colour on the page, or a halftone screen
+SCREEN_RECAPTURE_SUSPECTED = "SCREEN_RECAPTURE_SUSPECTED"  # colour moire of a screen's grid
+PORTRAIT_SUBSTITUTION_SUSPECTED = "PORTRAIT_SUBSTITUTION_SUSPECTED"  # portrait noise differs
+
 SEVERITY: dict[str, Severity] = {
     IMAGE_BLURRY: Severity.warning,
     IMAGE_TOO_DARK: Severity.warning,
@@ -72,6 +77,9 @@ SEVERITY: dict[str, Severity] = {
     POSSIBLE_DUPLICATE_USER: Severity.warning,
     PORTRAIT_NOT_DETECTED: Severity.warning,
     QR_CODE_FOUND: Severity.info,
+    PHOTOCOPY_SUSPECTED: Severity.warning,
+    SCREEN_RECAPTURE_SUSPECTED: Severity.warning,
+    PORTRAIT_SUBSTITUTION_SUSPECTED: Severity.warning,
 }
 
 # Codes that make the check fail (the workflow's rules may still override the decision).

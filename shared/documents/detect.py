@@ -129,8 +129,11 @@ def detect_document(image: np.ndarray) -> Detection:
 
 
 def _resize(img: np.ndarray) -> np.ndarray:
+    """Large photos are reduced to RECT_WIDTH; small scans are enlarged to it (bicubic), so
+    that the text detector sees characters of a normal size either way."""
     h, w = img.shape[:2]
-    if w <= RECT_WIDTH * 1.3:
+    if RECT_WIDTH * 0.8 <= w <= RECT_WIDTH * 1.3:
         return img
     s = RECT_WIDTH / w
-    return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    inter = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    return cv2.resize(img, None, fx=s, fy=s, interpolation=inter)

@@ -17,7 +17,9 @@ from shared.documents import codes
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-MIN_SIDE = 200
+# Below this the MRZ characters of even a TD1 card filling the frame are under 4 px: nothing
+# can read them. Larger small captures are enlarged before reading, not refused.
+MIN_SIDE = 120
 ALLOWED = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "TIFF": "tiff", "MPO": "jpeg"}
 
 
@@ -53,7 +55,9 @@ def decode_image(data: bytes, side: str = "front") -> tuple[np.ndarray, str]:
                 )
             if min(w, h) < MIN_SIDE:
                 raise ImageInputError(
-                    codes.IMAGE_TOO_SMALL, f"{side}: {w}x{h} is too small (min side {MIN_SIDE})"
+                    codes.IMAGE_TOO_SMALL,
+                    f"{side}: {w}x{h} is too small to read: characters would be under 4 px "
+                    f"(min side {MIN_SIDE} px)",
                 )
             frames = getattr(img, "n_frames", 1)
             if frames > 1 and fmt != "MPO":

@@ -108,10 +108,10 @@ class OcrEngine:
         ]
         self._lock = threading.Lock()
 
-    def detect(self, img: np.ndarray) -> list[TextBox]:
-        """Text boxes in image pixels; the detector sees the image at most DET_LIMIT wide."""
+    def detect(self, img: np.ndarray, limit: int = DET_LIMIT) -> list[TextBox]:
+        """Text boxes in image pixels; the detector sees the image at most `limit` wide."""
         h, w = img.shape[:2]
-        scale = min(1.0, DET_LIMIT / max(h, w))
+        scale = min(1.0, limit / max(h, w))
         small = (
             img
             if scale == 1.0

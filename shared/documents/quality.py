@@ -14,7 +14,10 @@ class QualityThresholds(BaseModel):
     min_brightness: float = 90.0  # mean grey level 0-255
     max_brightness: float = 225.0
     max_glare_ratio: float = 0.04  # share of saturated pixels on the document
-    min_document_width_px: int = 600  # width of the rectified document in source pixels
+    # width of the document in source pixels; 320 px is about 6 px per MRZ character (TD3),
+    # the least OCR-B reads at once small captures are enlarged
+    min_document_width_px: int = 320
+    min_mrz_char_px: float = 6.0  # MRZ character pitch in source pixels, when an MRZ was read
 
 
 class Quality(BaseModel):
@@ -26,6 +29,7 @@ class Quality(BaseModel):
     image_height: int
     document_detected: bool
     fully_in_frame: bool
+    mrz_char_px: float | None = None  # MRZ character pitch in source pixels (MRZ read)
 
     def warnings(self, t: QualityThresholds) -> list[str]:
         out: list[str] = []
@@ -37,7 +41,12 @@ class Quality(BaseModel):
             out.append(codes.IMAGE_TOO_BRIGHT)
         if self.glare_ratio > t.max_glare_ratio:
             out.append(codes.GLARE_DETECTED)
-        if self.document_width_px < t.min_document_width_px:
+        # resolution: judged by the MRZ characters when there is an MRZ (a small scan whose
+        # MRZ reads is not low resolution), else by the document's width
+        if self.mrz_char_px is not None:
+            if self.mrz_char_px < t.min_mrz_char_px:
+                out.append(codes.LOW_RESOLUTION)
+        elif self.document_width_px < t.min_document_width_px:
             out.append(codes.LOW_RESOLUTION)
         if not self.document_detected:
             out.append(codes.DOCUMENT_NOT_DETECTED)

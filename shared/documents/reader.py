@@ -16,8 +16,11 @@ import cv2
 import numpy as np
 
 from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
+from shared.documents.mrzfind import find_mrz, upright_page
 from shared.documents.ocr import OcrEngine, TextBox
 from shared.documents.portrait import find_portrait
+
+UPSAMPLE_TO = 1400  # long side (px) small captures are enlarged to before the MRZ search
 
 
 @dataclass
@@ -177,3 +180,63 @@ def reread_name_line(page: PageRead, engine: OcrEngine) -> str | None:
     text, _ = engine.recognise([engine.crop(page.document, b)])[0]
     text = normalise_line(text).rstrip("<")
     return text + "<" * max(0, n - len(text)) if text else None
+
+
+def quality_key(r: MrzResult | None) -> tuple[int, int, int]:
+    """Order of MRZ readings: all check digits valid and a plausible document code and
+    issuer first, then the number of valid digits."""
+    if r is None:
+        return (-1, -1, -1)
+    return (int(r.checks_valid), int(plausible(r)), sum(c.valid for c in r.checks))
+
+
+def plausible(r: MrzResult) -> bool:
+    """The parts no check digit covers look right: a known document code (P, V, I, A, C)
+    and a three-letter (or `D<<`-style) issuer."""
+    head = r.lines[0]
+    return head[:1] in "PVIAC" and head[2:5].replace("<", "").isalpha()
+
+
+def good_enough(r: MrzResult | None) -> bool:
+    return r is not None and r.checks_valid and plausible(r)
+
+
+def _better(a: MrzResult | None, b: MrzResult | None) -> bool:
+    return a is not None and quality_key(a) > quality_key(b)
+
+
+def upsampled(img: np.ndarray, target: int = UPSAMPLE_TO) -> np.ndarray:
+    """Small captures are enlarged (bicubic) so detection and recognition see normal-sized
+    characters; large ones are left alone."""
+    h, w = img.shape[:2]
+    if max(h, w) >= target * 0.8:
+        return img
+    s = target / max(h, w)
+    return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+
+
+def read_anywhere(
+    images: list[np.ndarray], engine: OcrEngine, page: PageRead, today: date | None = None
+) -> PageRead:
+    """Layout-free MRZ search (`mrzfind`) on each image in turn, kept only when it reads
+    better than `page` (the layout-based reading). The page becomes the upright cut-out."""
+    for img in images:
+        if good_enough(page.mrz):
+            break
+        got = find_mrz(upsampled(img), engine, today=today)
+        if got is None:
+            continue
+        padded, found = got
+        if not _better(found.result, page.mrz):
+            continue
+        doc, rows = upright_page(padded, found)
+        boxes = engine.detect(doc)
+        page = PageRead(
+            document=doc,
+            rotated_180=found.flip,
+            boxes=boxes,
+            mrz=found.result,
+            mrz_rows=rows,
+            mrz_confidence=float(np.mean(found.scores)),
+        )
+    return page

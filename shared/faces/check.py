@@ -177,7 +177,8 @@ def run_passive_liveness(
     selfie: bytes, params: PassiveLivenessParams | None = None, ctx: FaceContext | None = None
 ) -> CheckResult:
     """One selfie scored for presentation attacks (screen replay, print, photo of photo)."""
-    from shared.faces.liveness_passive import attack_strength, compute_cues
+    from shared.faces.liveness_fusion import CALIBRATION, fuse
+    from shared.faces.liveness_passive import compute_cues
 
     check = "passive_liveness"
     params = params or PassiveLivenessParams()
@@ -193,8 +194,11 @@ def run_passive_liveness(
         return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
     except NoFace as exc:
         return _no_face_result(check, exc, sw, keys)
-    strength, attack_type = attack_strength(cues)
-    score = round(100.0 * (1.0 - strength), 2)
+    fused = fuse(cues.raw)
+    score, attack_type = fused.score, fused.attack_type
+    if params.use_model and 100.0 * (1.0 - cues.model) < score:
+        score, attack_type = 100.0 * (1.0 - cues.model), "unknown"  # the network vetoes
+    score = round(score, 2)
     warnings = list(fa.warnings)
     if score < params.decline_threshold:
         status = CheckStatus.failed
@@ -226,7 +230,11 @@ def run_passive_liveness(
         data={
             "score": score,
             "attack_type": attack_type if score < params.review_threshold else None,
-            "cues": cues.as_dict(),
+            "cues": fused.contributions,
+            "cue_measurements": cues.measurements(),
+            "cue_note": "each cue's share of the attack log-odds (positive: attack-like); "
+            f"weights fitted on {CALIBRATION.fitted_on}",
+            **({"model_attack_strength": round(cues.model, 3)} if params.use_model else {}),
             "threshold": params.decline_threshold,
             "face": fa.as_dict(),
             "rules_not_evaluated": [] if params.use_model else ["anti_spoofing_model"],

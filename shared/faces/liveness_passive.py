@@ -1,19 +1,22 @@
-"""Passive liveness: the anti-spoofing model plus cues a reviewer can understand.
+"""Passive liveness: measurements a reviewer can understand, and the optional FAS network.
 
-Cues (each 0..1, higher = more attack-like), computed on the face and its surroundings:
-- `periodic_pattern`: isolated peaks in the mid/high spatial-frequency spectrum of the face
-  (screen pixel grid and moiré, print halftone screens). Natural skin has a smooth spectrum.
-- `chroma_grid`: high-frequency energy of the colour-difference channels relative to luma
-  (an RGB sub-pixel grid shows up as colour fringes; a camera's demosaiced skin does not).
-- `glare`: share of the face that is saturated white with low colour (specular reflection
-  on glass or glossy paper).
-- `border`: long straight edges framing the face (a phone bezel, the edge of a sheet).
-- `flat_blacks`: the darkest pixels around the face are lifted (paper and screens have no
-  true black; a camera looking at a person does).
-- `model`: 1 - live probability of the anti-spoofing network (FAS, depth-map style output).
-  Off by default: on this 2-core machine one FAS_256s inference takes ~25 s (measured),
-  and it did not separate our bona fide photos from the simulations. `use_model=True` or an
-  operator ONNX (`IDMESH_MODEL_FAS`) turns it on.
+Measured on the face and its surroundings (`liveness_fusion` turns them into one score with
+each cue's share):
+- `peak`: isolated peaks in the mid/high spatial-frequency spectrum of the face (screen pixel
+  grid and moiré, print halftone screens); natural skin has a smooth spectrum.
+- `chroma_peak`: the same on the red-blue difference (CMY rosettes, sub-pixel stripes).
+- `chroma`: high-frequency energy of the colour-difference channels relative to luma.
+- `decorrelation`: 1 - correlation of the blue and red channels' fine detail (a camera's
+  demosaicing correlates them; ink dots and sub-pixels do not).
+- `detail`: finest-scale over mid-scale detail on the face at a fixed size (re-captures lose
+  the finest scale; halftone dots add a false one).
+- `black`: 1st percentile of luma around the face (paper and screens have no true black).
+- `saturation`, `dynamic_range`: inks and screens compress colour and contrast.
+- `glare`: saturated white with low colour on the face (glass, glossy paper).
+- `border_sides`: long straight edges framing the face (a bezel, the edge of a sheet).
+- `background`: face surroundings vs the image's outer frame, noise level (a second scene).
+- `fas`: mean depth output of the FAS network (optional, `use_model=True`): one FAS_256s
+  inference takes ~3 s on this 2-core machine; see docs/faces.md for its measured rates.
 """
 
 from __future__ import annotations
@@ -33,24 +36,11 @@ FAS_MARGIN = 0.6  # the face box is widened by this share on each side before th
 
 @dataclass(frozen=True)
 class Cues:
-    model: float
-    periodic_pattern: float
-    chroma_grid: float
-    glare: float
-    border: float
-    flat_blacks: float
+    model: float  # 0..1 attack strength from the FAS network (0 when it is off)
     raw: dict[str, float]
 
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "model": round(self.model, 3),
-            "periodic_pattern": round(self.periodic_pattern, 3),
-            "chroma_grid": round(self.chroma_grid, 3),
-            "glare": round(self.glare, 3),
-            "border": round(self.border, 3),
-            "flat_blacks": round(self.flat_blacks, 3),
-            **{f"raw_{k}": round(v, 4) for k, v in self.raw.items() if v == v},
-        }
+    def measurements(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in self.raw.items() if v == v}
 
 
 def _expand(img: np.ndarray, face: Face, margin: float) -> np.ndarray:
@@ -184,44 +174,111 @@ def border_strength(img: np.ndarray, face: Face) -> float:
     return len(sides) / 4.0
 
 
-def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
-    crop, gray = _face_gray(img, face)
-    fas = fas_live_value(img, face) if use_model else float("nan")
-    peak = periodic_peak_ratio(_native_patch(img, face))
-    black = black_level(img, face)
-    chroma = chroma_grid_ratio(crop)
-    glare = glare_share(crop)
-    border = border_strength(img, face)
-    return Cues(
-        model=(1.0 - _squash(fas, FAS_THRESHOLD * 0.5, FAS_THRESHOLD * 1.5)) if use_model else 0.0,
-        periodic_pattern=_squash(peak, 1.5, 1.7),
-        chroma_grid=_squash(chroma, 0.62, 1.0),
-        glare=_squash(glare, 0.09, 0.2),
-        border=_squash(border, 0.5, 1.0),
-        flat_blacks=_squash(black, 45.0, 75.0),
-        raw={
-            "fas": fas,
-            "peak": peak,
-            "chroma": chroma,
-            "glare": glare,
-            "border_sides": border,
-            "black": black,
-        },
+def _region(img: np.ndarray, face: Face, grow: float) -> np.ndarray:
+    x, y, w, h = face.box
+    x0, y0 = int(max(0, x - grow * w)), int(max(0, y - grow * h))
+    x1, y1 = int(min(img.shape[1], x + (1 + grow) * w)), int(min(img.shape[0], y + (1 + grow) * h))
+    return img[y0:y1, x0:x1]
+
+
+def saturation_p90(img: np.ndarray, face: Face) -> float:
+    """90th percentile of colour saturation around the face (inks and screens compress it)."""
+    hsv = cv2.cvtColor(_region(img, face, 0.3), cv2.COLOR_BGR2HSV)
+    return float(np.percentile(hsv[..., 1], 90)) if hsv.size else 0.0
+
+
+def dynamic_range(img: np.ndarray, face: Face) -> float:
+    """p99 - p1 of luma around the face (a print or a screen cannot show the scene's range)."""
+    gray = cv2.cvtColor(_region(img, face, 0.3), cv2.COLOR_BGR2GRAY)
+    return float(np.percentile(gray, 99) - np.percentile(gray, 1)) if gray.size else 0.0
+
+
+def _face_norm(img: np.ndarray, face: Face, size: int = 128) -> np.ndarray:
+    x, y, w, h = face.box
+    x0, y0 = int(max(0, x + 0.1 * w)), int(max(0, y + 0.1 * h))
+    x1, y1 = int(min(img.shape[1], x + 0.9 * w)), int(min(img.shape[0], y + 0.9 * h))
+    crop = img[y0:y1, x0:x1]
+    if crop.size == 0:
+        crop = img
+    interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_CUBIC
+    return cv2.resize(crop, (size, size), interpolation=interp).astype(np.float32)
+
+
+def detail_ratio(face_bgr: np.ndarray) -> float:
+    """Finest-scale detail over mid-scale detail (log10) on the face at a fixed size:
+    re-captures lose the finest scale first (print blur, the camera's second pass)."""
+    g = face_bgr.mean(axis=2)
+    b1 = cv2.GaussianBlur(g, (0, 0), 1.0)
+    b2 = cv2.GaussianBlur(g, (0, 0), 2.0)
+    b4 = cv2.GaussianBlur(g, (0, 0), 4.0)
+    fine = float(np.mean(np.abs(g - b1)))
+    mid = float(np.mean(np.abs(b2 - b4)))
+    return float(np.log10((fine + 1e-3) / (mid + 1e-3)))
+
+
+def channel_decorrelation(face_bgr: np.ndarray) -> float:
+    """1 - correlation of the blue and red channels' fine detail: one camera sees one scene
+    through all three (demosaicing correlates them); ink dots and sub-pixels do not."""
+
+    def hp(ch: np.ndarray) -> np.ndarray:
+        return (ch - cv2.GaussianBlur(ch, (0, 0), 1.2)).ravel()
+
+    b, r = hp(face_bgr[..., 0]), hp(face_bgr[..., 2])
+    denom = float(np.linalg.norm(b) * np.linalg.norm(r)) + 1e-6
+    return 1.0 - float(b @ r) / denom
+
+
+def chroma_peak_ratio(img: np.ndarray, face: Face) -> float:
+    """Periodic peaks in the colour-difference channel (CMY rosettes, sub-pixel stripes)."""
+    x, y, w, h = face.box
+    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
+    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
+    f = img[y0:y1, x0:x1].astype(np.float32)
+    n = min(f.shape[0], f.shape[1], 192)
+    if n < 16:
+        return 0.0
+    cy, cx = f.shape[0] // 2, f.shape[1] // 2
+    f = f[cy - n // 2 : cy - n // 2 + n, cx - n // 2 : cx - n // 2 + n]
+    return periodic_peak_ratio(f[..., 2] - f[..., 0])
+
+
+def background_consistency(img: np.ndarray, face: Face) -> float:
+    """|log10| of the noise level in the face's surroundings over that of the image's outer
+    frame: a held-up print or screen shows a second scene with its own noise and blur."""
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    res = np.abs(gray - cv2.medianBlur(gray.astype(np.uint8), 3).astype(np.float32))
+    h, w = gray.shape
+    m = max(4, int(0.06 * min(h, w)))
+    outer = np.concatenate(
+        [res[:m].ravel(), res[-m:].ravel(), res[:, :m].ravel(), res[:, -m:].ravel()]
     )
+    x, y, fw, fh = face.box
+    x0, y0 = int(max(0, x - 0.1 * fw)), int(max(0, y - 0.1 * fh))
+    x1, y1 = int(min(w, x + 1.1 * fw)), int(min(h, y + 1.1 * fh))
+    inner = res[y0:y1, x0:x1].ravel()
+    if inner.size == 0 or outer.size == 0:
+        return 0.0
+    return abs(float(np.log10((np.median(inner) + 0.5) / (np.median(outer) + 0.5))))
 
 
-ATTACK_HINTS = {
-    "chroma_grid": "screen_replay",
-    "periodic_pattern": "print_or_screen",
-    "glare": "screen_replay",
-    "border": "print_or_screen",
-    "flat_blacks": "print",
-    "model": "unknown",
-}
-
-
-def attack_strength(cues: Cues) -> tuple[float, str | None]:
-    """The strongest cue (0..1) and the attack type it points to (None when all are 0)."""
-    values = {k: getattr(cues, k) for k in ATTACK_HINTS}
-    name = max(values, key=values.get)
-    return values[name], (ATTACK_HINTS[name] if values[name] > 0 else None)
+def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
+    """Every measurement (see the module docstring); `liveness_fusion` weighs them."""
+    crop, _gray = _face_gray(img, face)
+    norm = _face_norm(img, face)
+    fas = fas_live_value(img, face) if use_model else float("nan")
+    raw = {
+        "peak": periodic_peak_ratio(_native_patch(img, face)),
+        "chroma_peak": chroma_peak_ratio(img, face),
+        "chroma": chroma_grid_ratio(crop),
+        "decorrelation": channel_decorrelation(norm),
+        "detail": detail_ratio(norm),
+        "black": black_level(img, face),
+        "saturation": saturation_p90(img, face),
+        "dynamic_range": dynamic_range(img, face),
+        "glare": glare_share(crop),
+        "border_sides": border_strength(img, face),
+        "background": background_consistency(img, face),
+        "fas": fas,
+    }
+    model = (1.0 - _squash(fas, FAS_THRESHOLD * 0.5, FAS_THRESHOLD * 1.5)) if use_model else 0.0
+    return Cues(model=model, raw=raw)

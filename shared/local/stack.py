@@ -55,6 +55,8 @@ class Stack:
     broker: FunctionProcess | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
     run_name: str = "local"
+    # Extra Trigger files (a tenant's own subscribers, `idmesh manifests --subscriber`).
+    trigger_files: list[Path] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -89,6 +91,7 @@ class Stack:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
         self._render_existing_tenants()
+        self.add_trigger_files(self.trigger_files)
         if not self.broker_port:
             self.broker_port = free_port()
         names = self.functions or available_functions()
@@ -137,6 +140,13 @@ class Stack:
         with psycopg.connect(self.urls.admin_db, row_factory=dict_row) as conn:
             for t in conn.execute("SELECT id, slug FROM tenants").fetchall():
                 write_tenant_manifests(self.root / "manifests", t["slug"], str(t["id"]))
+
+    def add_trigger_files(self, paths: list[Path]) -> list[Path]:
+        """Load Trigger files into the local broker (it re-reads its manifests directory),
+        after checking them the way Knative's webhook would."""
+        from shared.local.provision import add_trigger_file
+
+        return [add_trigger_file(self.root / "manifests", Path(p)) for p in paths]
 
     # -- stop -----------------------------------------------------------------------------
     def stop(self, stop_database: bool = False) -> None:

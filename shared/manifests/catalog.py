@@ -60,6 +60,7 @@ class FunctionSpec:
     cpu: tuple[str, str]  # request, limit
     memory: tuple[str, str]
     public: bool = False
+    db_pool: int = 4  # psycopg pool per pod (shared.manifests.capacity)
 
     @property
     def service(self) -> str:
@@ -71,27 +72,45 @@ def service_name(function: str) -> str:
     return function.replace("_", "-")
 
 
+# Per-attempt timeouts (Trigger delivery.timeout) cover a scale from zero: scheduling, image
+# pull of a cached image and the Istio sidecar (budget COLD_START_OVERHEAD_S), the function's
+# measured ready time (README Benchmarks: proof_of_address 1.8 s, id_document/nfc 0.8 s,
+# others < 0.8 s; model warm-up included) and its measured p95 inference (documents front +
+# back 0.71 s, proof of address photo 0.76 s, active liveness 30 frames 1.12 s).
+COLD_START_OVERHEAD_S = 20
+# Measured peak RSS (README Benchmarks): documents 496 MB, faces 446 MB, AML 1 M names
+# 453 MB loaded, NFC 97 MB. One request at a time for image models (one inference saturates
+# a core), so memory limits are peak RSS plus headroom for one request's decoded images.
+
+
 def _check(name: str) -> FunctionSpec:
     if name in IMAGE_CHECKS:
-        return FunctionSpec(name, "PT60S", 90, 1, 0, 10, ("1000m", "2000m"), ("1Gi", "2Gi"))
-    return FunctionSpec(name, "PT10S", 30, 10, 0, 20, ("100m", "500m"), ("128Mi", "256Mi"))
+        return FunctionSpec(
+            name, "PT60S", 90, 1, 0, 10, ("1000m", "2000m"), ("768Mi", "1536Mi"), db_pool=2
+        )
+    if name == "aml":  # the in-memory index of every list entry (1 M names: 453 MB)
+        return FunctionSpec(name, "PT30S", 60, 10, 0, 10, ("250m", "1000m"), ("768Mi", "1Gi"))
+    return FunctionSpec(name, "PT30S", 60, 10, 0, 20, ("100m", "500m"), ("128Mi", "256Mi"))
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {
     "api": FunctionSpec(
         "api", "PT30S", 60, 50, 1, 10, ("250m", "1000m"), ("256Mi", "512Mi"), public=True
     ),
+    # min-scale 1: a cold orchestrator would stall every session's next step.
     "orchestrator": FunctionSpec(
-        "orchestrator", "PT10S", 30, 20, 0, 20, ("100m", "500m"), ("128Mi", "256Mi")
+        "orchestrator", "PT30S", 60, 20, 1, 20, ("100m", "500m"), ("128Mi", "256Mi")
     ),
     "webhooks": FunctionSpec(
         "webhooks", "PT30S", 60, 20, 0, 20, ("100m", "500m"), ("128Mi", "256Mi")
     ),
     # The relay keeps one instance: its loop wakes on Postgres NOTIFY (the PingSource is a
     # safety net that also wakes it from zero).
-    "relay": FunctionSpec("relay", "PT30S", 60, 1, 1, 1, ("100m", "500m"), ("128Mi", "256Mi")),
+    "relay": FunctionSpec(
+        "relay", "PT30S", 60, 1, 1, 1, ("100m", "500m"), ("128Mi", "256Mi"), db_pool=3
+    ),
     "dead_letters": FunctionSpec(
-        "dead_letters", "PT10S", 30, 20, 0, 5, ("50m", "250m"), ("64Mi", "128Mi")
+        "dead_letters", "PT30S", 60, 20, 0, 5, ("50m", "250m"), ("64Mi", "128Mi"), db_pool=2
     ),
     **{c: _check(c) for c in CHECKS},
 }

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from shared.manifests import install
+from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
 from shared.manifests.catalog import (
     ACTIVATOR_PRINCIPAL,
     BROKER_FILTER_PRINCIPAL,
@@ -34,6 +36,7 @@ from shared.manifests.catalog import (
     FunctionSpec,
     service_name,
 )
+from shared.manifests.values import ClusterValues
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 _SLUG = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -81,9 +84,13 @@ def service_url(function: str, platform_namespace: str = PLATFORM_NAMESPACE) -> 
     return f"http://{service_name(function)}.{platform_namespace}.svc.cluster.local"
 
 
-def _check_tenant(slug: str, tenant_id: str) -> None:
+def check_slug(slug: str) -> None:
     if not _SLUG.match(slug) or len(tenant_namespace(slug)) > 63:
         raise ValueError(f"tenant slug must be a DNS label (a-z, 0-9, '-'), got {slug!r}")
+
+
+def _check_tenant(slug: str, tenant_id: str) -> None:
+    check_slug(slug)
     try:
         if str(uuid.UUID(tenant_id)) != tenant_id.lower():
             raise ValueError
@@ -98,10 +105,15 @@ def render_tenant(
     dedicated: Iterable[str] = (),
     image_registry: str = "ghcr.io/idmesh",
     tag: str = "latest",
+    values: ClusterValues | None = None,
 ) -> list[dict[str, Any]]:
     """A tenant's set: Namespace, Broker, Triggers, Istio STRICT mTLS + deny-by-default, and
     for each function in `dedicated` a tenant-dedicated Service plus the VirtualService that
-    routes this tenant's events (`ce-tenantid`) to it."""
+    routes this tenant's events (`ce-tenantid`) to it. `values` chooses the Broker's backing
+    (a durable channel or the Kafka broker class) and the image."""
+    values = values_or_defaults(values, image_registry, tag, platform_namespace)
+    platform_namespace = values.platform_namespace
+    broker_class, broker_config = install.broker_backing(values)
     _check_tenant(slug, tenant_id)
     tenant_id = tenant_id.lower()
     ns = tenant_namespace(slug)
@@ -109,7 +121,13 @@ def render_tenant(
     docs: list[dict[str, Any]] = [
         render_template("knative/namespace.yaml", namespace=ns, slug=slug),
         render_template(
-            "knative/broker.yaml", namespace=ns, slug=slug, tenant_id=tenant_id, dead_letter_uri=dls
+            "knative/broker.yaml",
+            namespace=ns,
+            slug=slug,
+            tenant_id=tenant_id,
+            dead_letter_uri=dls,
+            broker_class=broker_class,
+            broker_config=broker_config,
         ),
     ]
     for route in ROUTES:
@@ -134,14 +152,7 @@ def render_tenant(
         spec = FUNCTIONS[function]
         if len(f"{spec.service}-{slug}") > 63:
             raise ValueError(f"dedicated service name {spec.service}-{slug} exceeds 63 chars")
-        svc = _service(
-            spec,
-            platform_namespace,
-            image_registry,
-            tag,
-            name=f"{spec.service}-{slug}",
-            tenant_id=tenant_id,
-        )
+        svc = _service(spec, values, name=f"{spec.service}-{slug}", tenant_id=tenant_id)
         docs.append(svc)
         docs.append(
             render_template(
@@ -156,15 +167,30 @@ def render_tenant(
     return docs
 
 
+def values_or_defaults(
+    values: ClusterValues | None, image_registry: str, tag: str, platform_namespace: str
+) -> ClusterValues:
+    """The cluster values; without a values file, the legacy arguments fill them."""
+    if values is not None:
+        return values
+    base = ClusterValues()
+    return base.model_copy(
+        update={
+            "platform_namespace": platform_namespace,
+            "images": base.images.model_copy(update={"registry": image_registry, "tag": tag}),
+        }
+    )
+
+
 def _service(
     spec: FunctionSpec,
-    platform_namespace: str,
-    image_registry: str,
-    tag: str,
+    values: ClusterValues,
     name: str | None = None,
     tenant_id: str | None = None,
 ) -> dict[str, Any]:
     name = name or spec.service
+    platform_namespace = values.platform_namespace
+    pooled = values.database.pgbouncer
     doc = render_template(
         "knative/service.yaml",
         name=name,
@@ -177,7 +203,7 @@ def _service(
         service_account=spec.service,
         container_concurrency=spec.container_concurrency,
         timeout_seconds=spec.timeout_seconds,
-        image=f"{image_registry.rstrip('/')}/{spec.service}:{tag}",
+        image=values.images.reference(),
         function_target=spec.name,
         function_source=f"functions/{spec.name}/main.py",
         k_sink=BROKER_INGRESS,
@@ -186,6 +212,9 @@ def _service(
         cpu_limit=spec.cpu[1],
         memory_request=spec.memory[0],
         memory_limit=spec.memory[1],
+        db_pool=str(spec.db_pool),
+        # The relay LISTENs: a session (PgBouncer's session pool), never the transaction pool.
+        database_key="session-url" if spec.name in SESSION_FUNCTIONS and pooled else "app-url",
     )
     if spec.name in SHARED_DATA_FUNCTIONS:
         _mount_shared_data(doc)
@@ -199,19 +228,21 @@ def _service(
 # CSCA/CRL trust store) lives on one shared volume, written by `idmesh aml load` and
 # `idmesh nfc trust import` run as Jobs; Knative needs its persistent-volume-claim features.
 SHARED_DATA_FUNCTIONS = frozenset({"aml", "nfc"})
-SHARED_DATA_CLAIM = "idmesh-platform-data"
+SHARED_DATA_CLAIM = install.PLATFORM_DATA_CLAIM
 
 
 def _mount_shared_data(doc: dict[str, Any]) -> None:
     pod = doc["spec"]["template"]["spec"]
-    pod["volumes"] = [
+    pod["volumes"].append(
         {
             "name": "platform-data",
             "persistentVolumeClaim": {"claimName": SHARED_DATA_CLAIM, "readOnly": True},
         }
-    ]
+    )
     container = pod["containers"][0]
-    container["volumeMounts"] = [{"name": "platform-data", "mountPath": "/data", "readOnly": True}]
+    container["volumeMounts"].append(
+        {"name": "platform-data", "mountPath": "/data", "readOnly": True}
+    )
     container["env"].append({"name": "IDMESH_DATA_DIR", "value": "/data"})
 
 
@@ -246,10 +277,21 @@ def render_platform(
     image_registry: str = "ghcr.io/idmesh",
     tag: str = "latest",
     platform_namespace: str = PLATFORM_NAMESPACE,
+    values: ClusterValues | None = None,
 ) -> list[dict[str, Any]]:
-    """The shared platform: namespace, one Knative Service (and ServiceAccount) per function,
-    the relay PingSource, and the Istio baseline (STRICT mTLS mesh-wide and per namespace,
+    """The shared platform: namespace, the settings ConfigMap, the migration Job, one
+    Knative Service (and ServiceAccount) per function, PgBouncer (when enabled; else max
+    scales cut to the server's connections), the Broker backing's ConfigMap, the relay
+    PingSource, and the Istio baseline (STRICT mTLS mesh-wide and per namespace,
     deny-by-default + allow-lists, ISTIO_MUTUAL DestinationRule)."""
+    values = values_or_defaults(values, image_registry, tag, platform_namespace)
+    platform_namespace = values.platform_namespace
+    if values.database.pgbouncer:
+        specs = list(FUNCTIONS.values())
+        extras = install.pgbouncer(values, pgbouncer_budget(specs, values.database))
+    else:
+        specs = fit_direct(FUNCTIONS.values(), values.database)
+        extras = []
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
@@ -258,9 +300,14 @@ def render_platform(
                 "name": platform_namespace,
                 "labels": {"istio-injection": "enabled", "app.kubernetes.io/part-of": "idmesh"},
             },
-        }
+        },
+        install.config_map(values),
+        *install.migration_job(values),
+        *extras,
+        *install.eventing_config(values),
+        *install.platform_data(values),
     ]
-    for spec in FUNCTIONS.values():
+    for spec in specs:
         docs.append(
             {
                 "apiVersion": "v1",
@@ -268,7 +315,7 @@ def render_platform(
                 "metadata": {"name": spec.service, "namespace": platform_namespace},
             }
         )
-        docs.append(_service(spec, platform_namespace, image_registry, tag))
+        docs.append(_service(spec, values))
     docs.append(render_template("knative/pingsource.yaml", platform_namespace=platform_namespace))
     docs.append(
         render_template(

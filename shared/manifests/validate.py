@@ -10,6 +10,10 @@
    (min-scale <= max-scale, class/metric combinations, target, window, scale-down-delay...),
    revision timeoutSeconds and containerConcurrency bounds, and a Trigger's timeout not above
    the subscriber revision's timeoutSeconds.
+4. The install findings of issue 15 (`shared/manifests/findings.py`, each with its source):
+   documented Secrets, the migration Job, durable Broker backing, PVC feature flags,
+   aggressive readiness probing, per-attempt timeouts, min-scale, Postgres connections,
+   settings from the ConfigMap, non-root read-only containers; built-in kinds' basics.
 
 `crds_dir()` is `../shared/crds` relative to the project root (`IDMESH_CRDS_DIR` overrides).
 """
@@ -30,6 +34,9 @@ import yaml
 
 from shared.broker.config import validate_trigger
 from shared.broker.durations import parse_go_duration, parse_iso8601_duration
+from shared.manifests.findings import builtin_errors, install_errors
+
+BUILTIN_GROUPS = frozenset({"apps", "batch", "rbac.authorization.k8s.io"})
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -79,6 +86,8 @@ def schema_errors(doc: Mapping[str, Any]) -> list[str]:
     kind = str(doc.get("kind", ""))
     if "/" not in api:
         return _core_errors(doc)
+    if api.split("/")[0] in BUILTIN_GROUPS:
+        return builtin_errors(doc)
     group, version = api.split("/", 1)
     schema = _schema(group, kind, version)
     if schema is None:
@@ -132,7 +141,7 @@ def _core_errors(doc: Mapping[str, Any]) -> list[str]:
     """Core v1 kinds have no CRD schema here; check what the API server would."""
     errors = []
     if doc.get("apiVersion") != "v1" or doc.get("kind") not in ("Namespace", "ServiceAccount"):
-        return [f"{_name(doc)}: unexpected core kind {doc.get('apiVersion')} {doc.get('kind')}"]
+        return builtin_errors(doc)
     meta = doc.get("metadata") or {}
     name = str(meta.get("name", ""))
     if not _DNS1123_LABEL.match(name) or len(name) > 63:
@@ -415,7 +424,9 @@ def cross_errors(docs: list[Mapping[str, Any]]) -> list[str]:
     return errors
 
 
-def validate_documents(docs: Iterable[Mapping[str, Any]]) -> Report:
+def validate_documents(docs: Iterable[Mapping[str, Any]], production: bool = False) -> Report:
+    """Every check over a set; `production` adds the install findings only production must
+    satisfy (durable Broker backing, PgBouncer, https public URL, SMTP)."""
     docs = list(docs)
     report = Report()
     for doc in docs:
@@ -423,4 +434,5 @@ def validate_documents(docs: Iterable[Mapping[str, Any]]) -> Report:
         report.errors += cel_errors(doc, report)
         report.errors += knative_errors(doc)
     report.errors += cross_errors(docs)
+    report.errors += install_errors(docs, production)
     return report

@@ -13,7 +13,7 @@ from datetime import date
 from anyascii import anyascii
 
 from shared.poa import address as addr_mod
-from shared.poa.classify import classify
+from shared.poa.classify import decide
 from shared.poa.dates import DateHit, find_dates
 from shared.poa.issuers import IssuerHit, find_issuer
 from shared.poa.layout import Segment, group_blocks, group_rows, left_neighbor, right_neighbor
@@ -45,6 +45,10 @@ ISSUE_LABELS = [
     "emisle",
     "editele",
     "datedufacture",
+    "facturedu",
+    "avisdu",
+    "relevedu",
+    "etablile",
     "fechadeemision",
     "fechadefactura",
     "fechaemision",
@@ -103,6 +107,22 @@ NEGATIVE_LABELS = [
     "next",
     "nachste",
     "prochain",
+    # payment deadlines in other words: "Date limite de paiement", "À payer avant le",
+    # "Fecha límite de pago", "Zahlungsziel", "Please pay by", "Direct debit on"
+    "limite",
+    "apayer",
+    "payerle",
+    "aregler",
+    "zahlungsziel",
+    "spatestens",
+    "einzug",
+    "fechadepago",
+    "pagarantes",
+    "incasso",
+    "betalen",
+    "directdebit",
+    "deadline",
+    "collectedon",
 ]
 HOLDER_LABELS = [
     "accountholder",
@@ -394,6 +414,16 @@ def _iban_ok(iban: str) -> bool:
         return False
 
 
+def _title(segments: list[Segment]) -> str:
+    """The big print of the first page (issuer name, document title)."""
+    first = [s for s in segments if s.page == 0 and s.h > 0]
+    if len(first) < 3:
+        return ""
+    heights = sorted(s.h for s in first)
+    median = heights[len(heights) // 2]
+    return "\n".join(s.text for s in first if s.h >= 1.35 * median)
+
+
 def extract(
     segments: list[Segment],
     today: date | None = None,
@@ -443,9 +473,14 @@ def extract(
     issue, seen = res[0], res[1]
     if issue is not None:
         key["date"] = [res[2]]
-    doc_type, type_conf, _scores = classify(text, issuer.doc_type)
+    typed = decide(text, issuer.doc_type, _title(segments))
     return Extraction(
-        doc_type=Field(doc_type.value, type_conf, "", ""),
+        doc_type=Field(
+            typed.doc_type.value,
+            typed.confidence,
+            typed.explain(),
+            "wording" if typed.explain() else "issuer" if typed.doc_type.value != "other" else "",
+        ),
         issuer=issuer,
         issue_date=issue,
         holder_name=name_field,

@@ -114,6 +114,10 @@ class FunctionHost:
         try:
             settings = self.settings or Settings.from_env()
             logging.basicConfig(level=settings.log_level.upper())
+            if settings.require_schema:
+                from shared.db.schema_level import wait_for_schema
+
+                wait_for_schema(settings.app_database_url)
             self.fn.start(settings)
             self._start_seconds = time.perf_counter() - t0
             self._started.set()

@@ -8,7 +8,9 @@ import pytest
 from shared.faces.check import run_active_liveness, run_passive_liveness
 from shared.faces.detect import detect_faces
 from shared.faces.liveness_active import issue_challenge
+from shared.faces.liveness_fusion import CALIBRATION, CUES, fit, fuse
 from shared.faces.phash import hamming
+from tests.faces import attacks2 as a2
 from tests.faces import generator as g
 
 
@@ -29,10 +31,38 @@ def test_screen_replay_is_flagged_with_a_screen_cue(img, seed):
 
 def test_passive_liveness_reports_its_cues_and_skipped_model(photo):
     r = run_passive_liveness(photo("obama"))
-    assert {"chroma_grid", "periodic_pattern", "glare", "border", "flat_blacks"} <= set(
-        r.data["cues"]
-    )
+    assert set(r.data["cues"]) == set(CUES)
+    assert {"peak", "black", "dynamic_range", "decorrelation"} <= set(r.data["cue_measurements"])
     assert r.data["rules_not_evaluated"] == ["anti_spoofing_model"]
+    # the cue shares are what the score is made of
+    fused = fuse({k: float(v) for k, v in r.data["cue_measurements"].items()})
+    assert sum(fused.contributions.values()) == pytest.approx(
+        fused.z - CALIBRATION.bias, abs=0.05
+    )
+    assert abs(fused.score - r.score) < 1.0
+
+
+def test_most_screen_replays_of_the_second_generator_are_flagged(img):
+    seen = flagged = 0
+    for name in ("obama", "biden", "astronaut"):
+        for seed in (1, 3, 4):
+            r = run_passive_liveness(g.jpeg(a2.screen_attack(img(name), seed)))
+            if "NO_FACE_DETECTED" in r.warning_codes():
+                continue
+            seen += 1
+            flagged += "LIVENESS_ATTACK_SUSPECTED" in r.warning_codes()
+    assert seen >= 6 and flagged / seen >= 0.6, (flagged, seen)
+
+
+def test_fit_separates_what_is_separable():
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(0, 1, (200, len(CUES)))
+    x1 = rng.normal(0, 1, (200, len(CUES)))
+    x1[:, 5] += 4.0  # one informative cue
+    cal = fit(np.vstack([x0, x1]), np.r_[np.zeros(200), np.ones(200)])
+    assert np.argmax(np.abs(cal.weights)) == 5 and cal.weights[5] > 0
+    fused = [fuse(dict(zip([k for k, _ in CUES.values()], v, strict=True)), cal) for v in x1]
+    assert np.mean([f.score < 50 for f in fused]) > 0.9
 
 
 class Ctx:

@@ -78,7 +78,7 @@ def test_tenant_set_shape(tenant_docs):
         assert t["spec"]["subscriber"]["uri"] == (
             f"http://{service_name(check)}.idmesh.svc.cluster.local"
         )
-        assert t["spec"]["delivery"]["timeout"] == ("PT60S" if check in IMAGE_CHECKS else "PT10S")
+        assert t["spec"]["delivery"]["timeout"] == ("PT60S" if check in IMAGE_CHECKS else "PT30S")
     routes = {
         t["spec"]["filter"]["attributes"]["type"]: t["spec"]["subscriber"]["uri"]
         for t in triggers
@@ -116,7 +116,7 @@ def test_platform_set_shape(platform_docs):
         tmpl = svc["spec"]["template"]
         ann = tmpl["metadata"]["annotations"]
         assert ann["autoscaling.knative.dev/min-scale"] == (
-            "1" if name in ("api", "relay") else "0"
+            "1" if name in ("api", "relay", "orchestrator") else "0"
         )
         container = tmpl["spec"]["containers"][0]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -128,12 +128,13 @@ def test_platform_set_shape(platform_docs):
         assert env["IDMESH_MASTER_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "idmesh-master-key"
         if name in ("aml", "nfc"):
             assert env["IDMESH_DATA_DIR"]["value"] == "/data"
-            vol = tmpl["spec"]["volumes"][0]["persistentVolumeClaim"]
+            vol = tmpl["spec"]["volumes"][-1]["persistentVolumeClaim"]
             assert vol == {"claimName": "idmesh-platform-data", "readOnly": True}
         assert env["FUNCTION_TARGET"]["value"] == name.replace("-", "_")
         assert "K_SINK" in env
         assert container["resources"]["limits"] and container["resources"]["requests"]
-        assert container["image"] == f"registry.example/idmesh/{name}:1.0.0"
+        # One image for every function: FUNCTION_TARGET selects it.
+        assert container["image"] == "registry.example/idmesh/idmesh:1.0.0"
         visibility = svc["metadata"]["labels"].get("networking.knative.dev/visibility")
         assert visibility == (None if name == "api" else "cluster-local")
     (ping,) = _by(platform_docs, "PingSource")

@@ -52,6 +52,15 @@ def _migrate(args) -> int:
     settings = Settings.from_env()
     from shared.db.bootstrap import bootstrap, migrate
 
+    if args.owner_only:
+        # The cluster's migration Job: the roles and database exist (docs/deploy.md); only
+        # the schema owner's connection is given, never a superuser's.
+        if not settings.owner_database_url:
+            print("--owner-only needs IDMESH_OWNER_DATABASE_URL", file=sys.stderr)
+            return 2
+        applied = migrate(settings.owner_database_url)
+        print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+        return 0
     urls = database_urls(settings)
     bootstrap(urls)
     applied = migrate(urls.owner)
@@ -70,4 +79,9 @@ def register(sub) -> None:
     )
     p.set_defaults(func=_db)
     m = sub.add_parser("migrate", help="apply the SQL migrations (idempotent)")
+    m.add_argument(
+        "--owner-only",
+        action="store_true",
+        help="migrate with IDMESH_OWNER_DATABASE_URL only (no bootstrap): the cluster Job",
+    )
     m.set_defaults(func=_migrate)

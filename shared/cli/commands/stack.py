@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from shared.config import Settings
 
@@ -20,7 +21,7 @@ def _up(args) -> int:
     from shared.local.stack import Stack
 
     configure_logging(logging.INFO)
-    stack = Stack(Settings.from_env(), api_port=args.port)
+    stack = Stack(Settings.from_env(), api_port=args.port, trigger_files=args.triggers)
     stack.start()
     for name, secs in sorted(stack.ready_seconds.items()):
         print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
@@ -43,6 +44,14 @@ def register(sub) -> None:
     p = sub.add_parser("up", help="run the local stack (Postgres, broker, relay, functions)")
     p.add_argument("--port", type=int, default=8080, help="the API's port")
     p.add_argument("--keep-db", action="store_true", help="leave Postgres running on exit")
+    p.add_argument(
+        "--triggers",
+        nargs="*",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="extra Trigger files (a tenant's own subscribers: idmesh manifests --subscriber)",
+    )
     p.set_defaults(func=_up)
     d = sub.add_parser("demo", help="a whole verification end to end on this machine")
     d.add_argument("--keep-running", action="store_true")

@@ -1,0 +1,289 @@
+"""The install around the functions: the settings ConfigMap, the durable Broker backing, the
+migration Job, PgBouncer, the platform-data claim and Knative's feature flags it needs.
+
+Everything comes from `ClusterValues` and the catalogue, never from hand-written YAML, so
+`idmesh manifests` and the Kustomize tree (`shared.manifests.kustomize`) cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.manifests.capacity import ConnectionBudget
+from shared.manifests.secrets import DATABASE_OWNER, PGBOUNCER
+from shared.manifests.values import ClusterValues
+
+CONFIG_MAP = "idmesh-config"
+MIGRATION_JOB = "idmesh-migrate"
+PGBOUNCER_NAME = "idmesh-pgbouncer"
+PGBOUNCER_PORT = 6432
+# The databases PgBouncer exposes: the transaction pool for every function, a session pool
+# for the relay (LISTEN survives only on a session).
+TRANSACTION_DB = "idmesh"
+SESSION_DB = "idmesh_session"
+PLATFORM_DATA_CLAIM = "idmesh-platform-data"
+KNATIVE_FEATURES = "config-features"
+PVC_FEATURES = (
+    "kubernetes.podspec-persistent-volume-claim",
+    "kubernetes.podspec-persistent-volume-write",
+)
+
+_LABELS = {"app.kubernetes.io/part-of": "idmesh"}
+
+
+def _meta(name: str, namespace: str, component: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": {**_LABELS, "app.kubernetes.io/component": component},
+    }
+
+
+# -- settings -----------------------------------------------------------------------------
+def config_map(values: ClusterValues) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(CONFIG_MAP, values.platform_namespace, "config"),
+        "data": dict(sorted(values.function_env().items())),
+    }
+
+
+# -- eventing -----------------------------------------------------------------------------
+def broker_backing(values: ClusterValues) -> tuple[str, dict[str, Any] | None]:
+    """(broker class annotation, Broker spec.config) for the chosen backing."""
+    ev = values.eventing
+    if ev.backing == "in-memory":
+        return "MTChannelBasedBroker", None
+    name = {
+        "kafka-channel": "kafka-channel",
+        "kafka-broker": "kafka-broker-config",
+        "nats-jetstream": "nats-jetstream-channel",
+    }[ev.backing]
+    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": name, "namespace": ev.system_namespace}
+    return ("Kafka" if ev.backing == "kafka-broker" else "MTChannelBasedBroker"), ref
+
+
+def eventing_config(values: ClusterValues) -> list[dict[str, Any]]:
+    """The ConfigMap the Broker's spec.config names (in Knative Eventing's namespace)."""
+    ev = values.eventing
+    _cls, ref = broker_backing(values)
+    if ref is None:
+        return []
+    meta = {"name": ref["name"], "namespace": ev.system_namespace, "labels": dict(_LABELS)}
+    if ev.backing == "kafka-broker":
+        data = {
+            "bootstrap.servers": ev.kafka.bootstrap_servers,
+            "default.topic.partitions": str(ev.kafka.partitions),
+            "default.topic.replication.factor": str(ev.kafka.replication_factor),
+        }
+    elif ev.backing == "kafka-channel":
+        data = {
+            "channel-template-spec": (
+                "apiVersion: messaging.knative.dev/v1beta1\nkind: KafkaChannel\nspec:\n"
+                f"  numPartitions: {ev.kafka.partitions}\n"
+                f"  replicationFactor: {ev.kafka.replication_factor}\n"
+            )
+        }
+    else:
+        data = {
+            "channel-template-spec": (
+                "apiVersion: messaging.knative.dev/v1alpha1\nkind: NatsJetStreamChannel\n"
+            )
+        }
+    return [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}]
+
+
+# -- migrations ---------------------------------------------------------------------------
+def migration_job(values: ClusterValues) -> list[dict[str, Any]]:
+    """`idmesh migrate --owner-only` as the schema owner. The functions' readiness waits
+    until the schema reached the image's migration level (IDMESH_REQUIRE_SCHEMA), so the
+    Services become Ready only after this Job succeeded."""
+    ns = values.platform_namespace
+    sa = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta(MIGRATION_JOB, ns, "migrate"),
+    }
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _meta(MIGRATION_JOB, ns, "migrate"),
+        "spec": {
+            "backoffLimit": 6,
+            "ttlSecondsAfterFinished": 86400,
+            "template": {
+                "metadata": {
+                    "labels": {**_LABELS, "app.kubernetes.io/component": "migrate"},
+                    # A Job pod must end: the sidecar would keep it running.
+                    "annotations": {"sidecar.istio.io/inject": "false"},
+                },
+                "spec": {
+                    "serviceAccountName": MIGRATION_JOB,
+                    "restartPolicy": "OnFailure",
+                    "containers": [
+                        {
+                            "name": "migrate",
+                            "image": values.images.reference(),
+                            "args": ["idmesh", "migrate", "--owner-only"],
+                            "env": [
+                                {
+                                    "name": "IDMESH_OWNER_DATABASE_URL",
+                                    "valueFrom": {
+                                        "secretKeyRef": {"name": DATABASE_OWNER, "key": "owner-url"}
+                                    },
+                                }
+                            ],
+                            "securityContext": _restricted(),
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "128Mi"},
+                                "limits": {"cpu": "500m", "memory": "256Mi"},
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }
+    return [sa, job]
+
+
+def _restricted() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "readOnlyRootFilesystem": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+# -- PgBouncer ----------------------------------------------------------------------------
+def pgbouncer_ini(values: ClusterValues, budget: ConnectionBudget) -> str:
+    db = values.database
+    server = f"host={db.host} port={db.port} dbname={db.name}"
+    return "\n".join(
+        [
+            "; rendered by idmesh from the catalogue's max scale (shared/manifests/capacity.py)",
+            f"; pods' client connections at max scale: {budget.client_connections}",
+            f"; in-flight requests at max scale: {budget.peak_transactions}",
+            f"; server budget: {budget.server_budget} of max_connections {db.max_connections}",
+            "[databases]",
+            f"{TRANSACTION_DB} = {server} pool_mode=transaction"
+            f" pool_size={budget.transaction_pool}",
+            f"{SESSION_DB} = {server} pool_mode=session pool_size={budget.session_pool}",
+            "[pgbouncer]",
+            "listen_addr = 0.0.0.0",
+            f"listen_port = {PGBOUNCER_PORT}",
+            "auth_type = scram-sha-256",
+            "auth_file = /etc/pgbouncer/secret/userlist.txt",
+            "pool_mode = transaction",
+            f"max_client_conn = {budget.client_connections + 50}",
+            f"max_db_connections = {budget.transaction_pool + budget.session_pool}",
+            "server_reset_query_always = 0",
+            # psycopg 3 prepares statements server-side after 5 uses; PgBouncer >= 1.21
+            # tracks protocol-level prepared statements in transaction mode.
+            "max_prepared_statements = 200",
+            "ignore_startup_parameters = extra_float_digits,options",
+            "",
+        ]
+    )
+
+
+def pgbouncer(values: ClusterValues, budget: ConnectionBudget) -> list[dict[str, Any]]:
+    ns = values.platform_namespace
+    labels = {**_LABELS, "app.kubernetes.io/component": "pgbouncer"}
+    cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(PGBOUNCER_NAME, ns, "pgbouncer"),
+        "data": {
+            "pgbouncer.ini": pgbouncer_ini(values, budget),
+            "server-max-connections": str(values.database.max_connections),
+            "replicas": str(budget.replicas),
+        },
+    }
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(PGBOUNCER_NAME, ns, "pgbouncer"),
+        "spec": {
+            "replicas": budget.replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "pgbouncer",
+                            "image": values.database.pgbouncer_image,
+                            "command": ["pgbouncer", "/etc/pgbouncer/pgbouncer.ini"],
+                            "ports": [{"name": "postgres", "containerPort": PGBOUNCER_PORT}],
+                            "readinessProbe": {
+                                "tcpSocket": {"port": PGBOUNCER_PORT},
+                                "periodSeconds": 5,
+                            },
+                            "volumeMounts": [
+                                {
+                                    "name": "config",
+                                    "mountPath": "/etc/pgbouncer/pgbouncer.ini",
+                                    "subPath": "pgbouncer.ini",
+                                    "readOnly": True,
+                                },
+                                {
+                                    "name": "secret",
+                                    "mountPath": "/etc/pgbouncer/secret",
+                                    "readOnly": True,
+                                },
+                            ],
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "64Mi"},
+                                "limits": {"cpu": "1000m", "memory": "256Mi"},
+                            },
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "config", "configMap": {"name": PGBOUNCER_NAME}},
+                        {"name": "secret", "secret": {"secretName": PGBOUNCER}},
+                    ],
+                },
+            },
+        },
+    }
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(PGBOUNCER_NAME, ns, "pgbouncer"),
+        "spec": {
+            "selector": labels,
+            "ports": [
+                {"name": "tcp-postgres", "port": PGBOUNCER_PORT, "targetPort": PGBOUNCER_PORT}
+            ],
+        },
+    }
+    return [cm, deploy, svc]
+
+
+# -- platform data (until the AML/NFC stores move into Postgres) ---------------------------
+def platform_data(values: ClusterValues, storage_class: str = "") -> list[dict[str, Any]]:
+    """The claim the `aml` and `nfc` functions mount read-only (ReadOnlyMany so pods on any
+    node share it) and the Knative feature flags without which the webhook refuses it."""
+    claim: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": _meta(PLATFORM_DATA_CLAIM, values.platform_namespace, "platform-data"),
+        "spec": {
+            "accessModes": ["ReadOnlyMany", "ReadWriteOnce"],
+            "resources": {"requests": {"storage": "5Gi"}},
+        },
+    }
+    if storage_class:
+        claim["spec"]["storageClassName"] = storage_class
+    features = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": KNATIVE_FEATURES, "namespace": "knative-serving"},
+        "data": dict.fromkeys(PVC_FEATURES, "enabled"),
+    }
+    return [claim, features]

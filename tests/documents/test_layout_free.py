@@ -1,0 +1,90 @@
+"""Reading that does not depend on the layout: documents from the second, independently
+written generator (tight crops, any rotation, small scans), the MRZ finder's parts, and
+small captures enlarged instead of refused."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date
+
+import cv2
+import numpy as np
+import pytest
+
+from shared.documents import codes
+from shared.documents.check import run_id_document
+from shared.documents.imageio import decode_image
+from shared.documents.mrzfind import _fillers, _Line, grow, pad_image
+from shared.documents.params import IdDocumentParams
+from tests.documents import generator2 as g2
+
+
+class Ctx:
+    def today(self) -> date:
+        return date(2026, 1, 1)
+
+
+def _check(front: bytes, back: bytes | None = None):
+    return run_id_document(front, back, IdDocumentParams(check_viz=False), Ctx())
+
+
+@pytest.mark.parametrize(
+    ("index", "why"),
+    [
+        (1, "TD3 page cropped tight: the MRZ runs to the image edge"),
+        (15, "TD1 card turned about 105 degrees, no outline found"),
+        (21, "TD3 page scanned small and flat"),
+    ],
+)
+def test_generator2_documents_are_read_exactly(index: int, why: str) -> None:
+    s = g2.sample_at(index, seed=5000)
+    r = _check(s.front, s.back)
+    mrz = r.data.get("mrz") or {}
+    assert mrz.get("lines") == s.truth["mrz"], why
+    assert mrz["checks_valid"]
+
+
+def test_small_scan_is_enlarged_not_refused() -> None:
+    rng = random.Random(7)
+    person = g2.draw_person(rng, "td1")
+    page = g2.layout_page("td1", person, rng, "back")
+    img = cv2.cvtColor(np.asarray(page.image), cv2.COLOR_RGB2BGR)
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (300, int(h * 300 / w)), interpolation=cv2.INTER_AREA)
+    r = _check(g2.png(small))
+    assert r.status != "error"
+    assert codes.IMAGE_TOO_SMALL not in r.warning_codes()
+    assert (r.data.get("mrz") or {}).get("lines") == g2.encode_mrz("td1", person)
+    assert codes.LOW_RESOLUTION not in r.warning_codes()
+
+
+def test_unreadably_small_image_is_refused_with_the_reason() -> None:
+    tiny = np.full((60, 95, 3), 230, np.uint8)
+    with pytest.raises(Exception) as exc:
+        decode_image(g2.png(tiny))
+    assert getattr(exc.value, "code", None) == codes.IMAGE_TOO_SMALL
+    assert "under 4 px" in str(exc.value)
+
+
+def test_padding_keeps_edge_colour_and_size() -> None:
+    img = np.full((100, 300, 3), (200, 210, 220), np.uint8)
+    padded, p = pad_image(img)
+    assert padded.shape[0] == 100 + 2 * p and p >= 8
+    assert tuple(int(v) for v in padded[0, 0]) == (200, 210, 220)
+
+
+def test_blurred_fillers_read_as_k_are_restored_but_names_are_not() -> None:
+    assert _fillers("PPD<<ABARA<<SOERINAKKKKKKKKK") == "PPD<<ABARA<<SOERINA<<<<<<<<<"
+    assert _fillers("P<FRAKOKKOLA<<ANNA<<<<") == "P<FRAKOKKOLA<<ANNA<<<<"
+
+
+def test_grow_extends_a_line_cut_short_along_its_ink() -> None:
+    img = np.full((80, 900), 235, np.uint8)
+    for x in range(20, 860, 19):  # a row of glyph-like marks, 40 chars
+        cv2.rectangle(img, (x, 30), (x + 10, 50), 20, -1)
+    cut = _Line(angle=0.0, x0=20, x1=300, yc=40, height=22)
+    grown = grow(img, cut)
+    assert grown.x0 <= 22 and grown.x1 >= 840
+    tilted = _Line(angle=math.radians(0.5), x0=20, x1=300, yc=40, height=22)
+    assert grow(img, tilted).x1 >= 800
