@@ -28,6 +28,7 @@ from events.types import (
     EXT_SESSION_ID,
     EXT_TENANT_ID,
     EXT_TRACEPARENT,
+    EXT_TRACESTATE,
     EventData,
 )
 
@@ -95,6 +96,7 @@ def build_event(
     checktype: str | None = None,
     id: str | None = None,  # noqa: A002
     traceparent: str | None = None,
+    tracestate: str | None = None,
 ) -> CloudEvent:
     """Build a validated idmesh CloudEvent (raises ValueError on a bad argument).
 
@@ -139,6 +141,8 @@ def build_event(
         if not _TRACEPARENT.match(traceparent):
             raise ValueError("traceparent is not a W3C trace-context value")
         attributes[EXT_TRACEPARENT] = traceparent
+        if tracestate:
+            attributes[EXT_TRACESTATE] = tracestate
     return CloudEvent(attributes, payload.model_dump(mode="json"))
 
 

@@ -15,6 +15,7 @@ EXT_TENANT_ID = "tenantid"
 EXT_SESSION_ID = "sessionid"
 EXT_CHECK_TYPE = "checktype"
 EXT_TRACEPARENT = "traceparent"
+EXT_TRACESTATE = "tracestate"
 
 SESSION_SUBMITTED = "io.idmesh.session.submitted.v1"
 SESSION_INPUT = "io.idmesh.session.input.v1"

@@ -62,6 +62,12 @@ class Settings(BaseModel):
     db_pool_size: int = 0
     # The schema owner's URL for `idmesh migrate --owner-only` (the migration Job).
     owner_database_url: str = ""
+    # Log lines: "json" (one object a line, the default) or "text" (a terminal).
+    log_format: str = "json"
+    # OpenTelemetry traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; see span_dir).
+    tracing: bool = True
+    # Where finished spans are also written as JSON lines (`idmesh up` sets it; empty: none).
+    span_dir: str = ""
     extra: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -143,6 +144,28 @@ def stack(pg: PgStack):
         yield s
     finally:
         s.stop()
+    leaks = personal_data_in(s.root)
+    assert not leaks, f"personal data or secrets in logs/spans of the stack: {leaks[:5]}"
+
+
+# What must never reach a log line or a span of any part of the stack, whatever the tests
+# sent through it: e-mail addresses, E.164 phone numbers, API keys, session tokens, webhook
+# secrets (the tests use all of them on every flow).
+_LEAKS = [
+    re.compile(r"[\w.+-]+@[\w-]+\.(?:example|com|org|io|net)\b"),
+    re.compile(r"\+\d{10,14}\b"),
+    re.compile(r"\b(?:idm|ist|whsec)_[A-Za-z0-9_\-+/=]{12,}"),
+]
+
+
+def personal_data_in(root: Path) -> list[str]:
+    """Lines of the stack's logs and span files that contain a personal datum or secret."""
+    found: list[str] = []
+    for path in [*(root / "logs").glob("*.log"), *(root / "spans").glob("*.jsonl")]:
+        for line in path.read_text(errors="replace").splitlines():
+            if any(p.search(line) for p in _LEAKS):
+                found.append(f"{path.name}: {line[:300]}")
+    return found
 
 
 def tenant_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict[str, str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.platform.overhead import overhead
 from shared.config import Settings
 from shared.db.cluster import EmbeddedPostgres, free_port
 from shared.local.demo import run_verification
@@ -115,6 +116,12 @@ def main() -> int:
     p.add_argument("--starts", type=int, default=5)
     p.add_argument("--sessions", type=int, default=50)
     p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument(
+        "--overhead",
+        type=int,
+        default=10,
+        help="sessions per round for the tracing overhead ratio (0: skip)",
+    )
     args = p.parse_args()
     data = Path(tempfile.mkdtemp(prefix="idmesh-bench-"))
     data.chmod(0o755)
@@ -131,6 +138,8 @@ def main() -> int:
         )
         latency(stack, args.sessions, args.concurrency)
         ready_times(stack, args.starts)
+        if args.overhead:
+            overhead(stack.settings, args.overhead)
     finally:
         stack.stop(stop_database=True)
         EmbeddedPostgres(data).stop()
@@ -140,5 +149,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from shared.config import Settings
 from shared.eventing.relay import Relay, RelayLoop
+from shared.observability import metrics, setup_observability
 from shared.platform import Platform
 from shared.sessions.sweeper import SessionSweeper
 from shared.webhooks.delivery import deliver_due
@@ -25,6 +26,7 @@ def _start() -> Platform:
     with _lock:
         if "platform" not in _state:
             settings = Settings.from_env()
+            setup_observability("relay", settings)
             platform = Platform.from_settings(settings, pool_size=3)
             relay = Relay(platform.db, settings.broker_url)
             loop = RelayLoop(
@@ -43,6 +45,10 @@ def _start() -> Platform:
 @functions_framework.http
 def relay(request):
     platform = _start()
+    if request.method == "GET" and request.path == "/metrics":
+        with platform.db.platform() as conn:
+            metrics.refresh_operations(conn)
+        return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
     if request.method == "GET" and request.path in ("/healthz", "/readyz"):
         ok = request.path == "/healthz" or platform.db.ping()
         return Response(status=200 if ok else 503)

@@ -25,7 +25,9 @@ from shared.api.openapi_docs import document_routes
 from shared.api.services import Services
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
-from shared.http.router import REQUEST_METRICS, Ctx, Principal, Reply, Router
+from shared.http.router import Ctx, Principal, Reply, Router
+from shared.observability import metrics as obs_metrics
+from shared.observability import setup_observability
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 from shared.webhooks.payloads import WEBHOOKS
 
@@ -186,9 +188,7 @@ def create_router(services: Services) -> Router:
         },
     )
     def metrics(ctx: Ctx) -> Reply:
-        return Reply(
-            200, text=REQUEST_METRICS.render("idmesh_api"), mimetype="text/plain; version=0.0.4"
-        )
+        return Reply(200, text=obs_metrics.render().decode(), mimetype=obs_metrics.CONTENT_TYPE)
 
     document_routes(router)
     return router
@@ -198,6 +198,7 @@ class ApiApp:
     """A WSGI-style entry: one instance per process, built on first request (post-fork)."""
 
     def __init__(self, services: Services) -> None:
+        setup_observability("api", services.settings)
         self.services = services
         self.router = create_router(services)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -32,14 +31,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=int(env("IDMESH_BROKER_WORKERS", "8")))
     parser.add_argument("--log-level", default=env("IDMESH_LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-format", default=env("IDMESH_LOG_FORMAT", "json"))
 
 
 def serve(args: argparse.Namespace) -> int:
     from shared.broker.broker import LocalBroker
+    from shared.observability.logs import configure_logging
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging("broker", args.log_level, args.log_format)
     broker = LocalBroker(
         args.manifests,
         args.services,

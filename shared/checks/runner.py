@@ -9,6 +9,7 @@ transaction. A redelivered event is answered again from the stored result, uncha
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from shared.checks.scale import on_api_scale
 from shared.crypto.envelope import TenantCipher
 from shared.eventing.consumer import first_delivery
 from shared.eventing.outbox import make_event
+from shared.observability.metrics import observe_result
+from shared.observability.tracing import A_CHECK, span
 from shared.platform import Platform
 from shared.runtime.function import Refused
 from shared.sessions.artifacts import load_artifacts
@@ -110,7 +113,10 @@ class CheckRunner:
                 expected=expected_of(cipher, session),
                 step=step_id,
             )
-            result = self._run(inputs)
+            with span(f"check {self.check}", attributes={A_CHECK: self.check}):
+                t0 = time.perf_counter()
+                result = self._run(inputs)
+                observe_result(self.check, result, time.perf_counter() - t0)
             check_id = save_result(conn, cipher, str(session.id), step_id, result, ev.id)
         return self._reply(ev, check_id, result.status.value, result.score, result.warning_codes())
 

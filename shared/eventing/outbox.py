@@ -16,6 +16,7 @@ from cloudevents.http import CloudEvent
 from pydantic import BaseModel
 
 from events import build_event
+from shared.observability.tracing import current_traceparent
 
 
 def make_event(
@@ -27,7 +28,9 @@ def make_event(
     checktype: str | None = None,
     event_id: str | None = None,
 ) -> CloudEvent:
-    """A validated idmesh CloudEvent (the catalogue's model checks `data`)."""
+    """A validated idmesh CloudEvent (the catalogue's model checks `data`), carrying the
+    current trace context (or the session's trace root) as `traceparent`/`tracestate`."""
+    traceparent, tracestate = current_traceparent(session_id or _data_session(data))
     return build_event(
         event_type,
         data,
@@ -36,7 +39,16 @@ def make_event(
         session_id=session_id,
         checktype=checktype,
         id=event_id,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
+
+
+def _data_session(data: BaseModel | Mapping[str, Any]) -> str | None:
+    value = getattr(data, "session_id", None) if isinstance(data, BaseModel) else data.get(
+        "session_id"
+    )
+    return str(value) if value else None
 
 
 def event_to_row(ev: CloudEvent) -> dict[str, Any]:

@@ -11,10 +11,21 @@ import threading
 from dataclasses import dataclass
 
 import httpx
+from cloudevents.http import CloudEvent
+from opentelemetry.trace import StatusCode
 
 from events import to_binary_http
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import row_to_event
+from shared.observability.tracing import (
+    A_EVENT_ID,
+    A_EVENT_TYPE,
+    A_TENANT,
+    SpanKind,
+    current_traceparent,
+    extract,
+    span,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +51,18 @@ class Relay:
                 rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
             for row in rows:
                 error = None
-                try:
-                    headers, body = to_binary_http(row_to_event(row["event"]))
-                    resp = client.post(
-                        self.broker_url.rstrip("/") + broker_path(row["tenant_slug"]),
-                        headers=headers,
-                        content=body,
-                    )
-                    if not 200 <= resp.status_code < 300:
-                        error = f"broker answered {resp.status_code}"
-                except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
+                ev = row_to_event(row["event"])
+                with span(
+                    f"relay publish {ev['type']}",
+                    kind=SpanKind.PRODUCER,
+                    session_id=ev.get("sessionid"),
+                    incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
+                    attributes={A_TENANT: ev["tenantid"], A_EVENT_ID: ev["id"],
+                                A_EVENT_TYPE: ev["type"]},
+                ) as sp:
+                    error = self._post(client, row["tenant_slug"], ev)
+                    if error:
+                        sp.set_status(StatusCode.ERROR)
                 with self.db.platform() as conn:
                     conn.execute(
                         "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)
@@ -64,6 +76,23 @@ class Relay:
             if own:
                 client.close()
         return ok, failed
+
+    def _post(self, client: httpx.Client, tenant_slug: str, ev: CloudEvent) -> str | None:
+        """Publish one event (its traceparent now names the relay's span); an error or None."""
+        traceparent, tracestate = current_traceparent(ev.get("sessionid"))
+        if traceparent:
+            ev["traceparent"] = traceparent
+            if tracestate:
+                ev["tracestate"] = tracestate
+        try:
+            headers, body = to_binary_http(ev)
+            url = self.broker_url.rstrip("/") + broker_path(tenant_slug)
+            resp = client.post(url, headers=headers, content=body)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if not 200 <= resp.status_code < 300:
+            return f"broker answered {resp.status_code}"
+        return None
 
 
 class RelayLoop:

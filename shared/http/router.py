@@ -23,6 +23,9 @@ from werkzeug.wrappers import Request, Response
 
 from shared.errors import DomainError
 from shared.http.problem import Problem, invalid, json_pointer, problem_for, validation_problem
+from shared.observability import metrics
+from shared.observability.logs import log_context
+from shared.observability.tracing import SpanKind, extract, span
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,8 @@ class Route:
 
 
 class Router:
-    def __init__(self, max_json_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(self, max_json_bytes: int, max_upload_bytes: int, name: str = "api") -> None:
+        self.name = name  # the function serving these routes (a metrics label)
         self.routes: list[Route] = []
         self._map = Map(strict_slashes=False)
         self._loose_map = Map(strict_slashes=False)  # uuid parameters taken as any string
@@ -149,6 +153,35 @@ class Router:
 
     # -- request handling ----------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
+        route_path, session_id = self._peek(request)
+        request.environ["idmesh.route"] = route_path
+        name = f"{request.method} {route_path or 'unmatched'}"
+        incoming = extract(request.headers.get("traceparent"), request.headers.get("tracestate"))
+        attrs = {"http.request.method": request.method, "http.route": route_path}
+        with (
+            span(
+                name,
+                kind=SpanKind.SERVER,
+                session_id=session_id,
+                incoming=incoming,
+                attributes=attrs,
+            ) as sp,
+            log_context(session_id=session_id, method=request.method, route=route_path),
+        ):
+            resp = self._dispatch_measured(request)
+            sp.set_attribute("http.response.status_code", resp.status_code)
+            return resp
+
+    def _peek(self, request: Request) -> tuple[str | None, str | None]:
+        """The matched route's template and session id (for the span), if any."""
+        try:
+            route, params = self._match(request)
+        except Problem:
+            return None, None
+        session_id = params.get("session_id")
+        return route.path, str(session_id) if session_id is not None else None
+
+    def _dispatch_measured(self, request: Request) -> Response:
         started = time.perf_counter()
         try:
             resp = self._dispatch(request)
@@ -163,7 +196,10 @@ class Router:
             resp = Problem(
                 500, "Internal Server Error", "an unexpected error occurred", code="internal"
             ).response()
-        REQUEST_METRICS.observe(request.method, resp.status_code, time.perf_counter() - started)
+        route = request.environ.get("idmesh.route") or "unmatched"
+        seconds = time.perf_counter() - started
+        metrics.HTTP_REQUESTS.labels(self.name, request.method, route, resp.status_code).inc()
+        metrics.HTTP_DURATION.labels(self.name, request.method, route).observe(seconds)
         return resp
 
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
@@ -372,28 +408,3 @@ def _fingerprint(request: Request) -> str:
 
 def _client_addr(request: Request) -> str:
     return request.remote_addr or ""
-
-
-class _RequestMetrics:
-    """Prometheus counters/histogram sums kept in-process."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, int], int] = {}
-        self.seconds: dict[tuple[str, int], float] = {}
-
-    def observe(self, method: str, status: int, seconds: float) -> None:
-        key = (method, status)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        self.seconds[key] = self.seconds.get(key, 0.0) + seconds
-
-    def render(self, prefix: str) -> str:
-        lines = [f"# TYPE {prefix}_requests_total counter"]
-        for (m, s), n in sorted(self.counts.items()):
-            lines.append(f'{prefix}_requests_total{{method="{m}",status="{s}"}} {n}')
-        lines.append(f"# TYPE {prefix}_request_seconds_sum counter")
-        for (m, s), v in sorted(self.seconds.items()):
-            lines.append(f'{prefix}_request_seconds_sum{{method="{m}",status="{s}"}} {v:.6f}')
-        return "\n".join(lines) + "\n"
-
-
-REQUEST_METRICS = _RequestMetrics()

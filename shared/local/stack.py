@@ -19,19 +19,16 @@ from psycopg.rows import dict_row
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.eventing.relay import Relay, RelayLoop
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.manifests.catalog import FUNCTIONS, service_name
-from shared.platform import Platform
-from shared.sessions.sweeper import SessionSweeper
-from shared.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 
 
-# Locally the relay runs inside `idmesh up` itself (in a cluster a PingSource wakes it).
-NOT_LOCAL = {"relay"}
+# Every function of the catalogue runs locally, the relay included (its loop wakes on NOTIFY;
+# in a cluster a PingSource wakes it as well).
+NOT_LOCAL: set[str] = set()
 
 
 def available_functions() -> list[str]:
@@ -81,6 +78,7 @@ class Stack:
             "IDMESH_PUBLIC_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
+            "IDMESH_SPAN_DIR": str(self.root / "spans"),
             **self.extra_env,
         }
 
@@ -113,17 +111,6 @@ class Stack:
             self.processes[n].start()
         for n, proc in self.processes.items():
             self.ready_seconds[n] = proc.wait_ready(180)
-        platform = Platform.from_settings(
-            self.settings.model_copy(
-                update={"app_database_url": self.urls.app, "webhook_allow_private": True}
-            )
-        )
-        relay = Relay(platform.db, self.broker_url)
-        self.relay = RelayLoop(
-            [relay.publish_due, lambda c: deliver_due(platform, c), SessionSweeper(platform.db)],
-            listen_url=self.urls.app,
-        )
-        self.relay.start()
         self.supervisor = Supervisor(list(self.processes.values()))
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
@@ -150,9 +137,8 @@ class Stack:
 
     # -- stop -----------------------------------------------------------------------------
     def stop(self, stop_database: bool = False) -> None:
-        for attr in ("supervisor", "relay"):
-            if hasattr(self, attr):
-                getattr(self, attr).stop()
+        if hasattr(self, "supervisor"):
+            self.supervisor.stop()
         for proc in self.processes.values():
             proc.stop()
         if self.broker:

@@ -29,6 +29,17 @@ from werkzeug.wrappers import Request, Response
 
 from events import EventRejected, ParsedEvent, parse_http, to_binary_http
 from shared.config import Settings
+from shared.observability import metrics, setup_observability
+from shared.observability.logs import log_context
+from shared.observability.tracing import (
+    A_EVENT_ID,
+    A_EVENT_TYPE,
+    A_FUNCTION,
+    A_TENANT,
+    SpanKind,
+    extract,
+    span,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,8 @@ class Transient(Exception):
 
 class EventFunction:
     name = "function"
+    # What `start` does, as /readyz reports it while it runs.
+    start_waits_for = "database pool and models (loading, warm-up)"
 
     def start(self, settings: Settings) -> None:  # noqa: B027 - optional hook
         """Read configuration, load models, warm up."""
@@ -59,46 +72,17 @@ class EventFunction:
         """Drain, close pools."""
 
 
-class _Metrics:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.counts: dict[str, int] = {}
-        self.seconds = 0.0
-
-    def inc(self, outcome: str, seconds: float = 0.0) -> None:
-        with self.lock:
-            self.counts[outcome] = self.counts.get(outcome, 0) + 1
-            self.seconds += seconds
-
-    def render(self, fn: str, ready: bool, start_seconds: float | None) -> str:
-        lines = ["# TYPE idmesh_events_total counter"]
-        for outcome, n in sorted(self.counts.items()):
-            lines.append(f'idmesh_events_total{{function="{fn}",outcome="{outcome}"}} {n}')
-        lines += [
-            "# TYPE idmesh_event_seconds_sum counter",
-            f'idmesh_event_seconds_sum{{function="{fn}"}} {self.seconds:.6f}',
-            "# TYPE idmesh_ready gauge",
-            f'idmesh_ready{{function="{fn}"}} {int(ready)}',
-        ]
-        if start_seconds is not None:
-            lines += [
-                "# TYPE idmesh_start_seconds gauge",
-                f'idmesh_start_seconds{{function="{fn}"}} {start_seconds:.3f}',
-            ]
-        return "\n".join(lines) + "\n"
-
-
 class FunctionHost:
     """Runs one EventFunction: lifecycle, probes and the CloudEvent protocol."""
 
     def __init__(self, fn: EventFunction, settings: Settings | None = None) -> None:
         self.fn = fn
         self.settings = settings
-        self.metrics = _Metrics()
         self._lock = threading.Lock()
         self._started = threading.Event()
         self._starting = False
         self._start_error: str | None = None
+        self._waiting_for = "process start"  # what /readyz says it waits for
         self._start_seconds: float | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -112,14 +96,19 @@ class FunctionHost:
     def _start(self) -> None:
         t0 = time.perf_counter()
         try:
+            self._waiting_for = "configuration"
             settings = self.settings or Settings.from_env()
-            logging.basicConfig(level=settings.log_level.upper())
+            setup_observability(self.fn.name, settings)
             if settings.require_schema:
                 from shared.db.schema_level import wait_for_schema
 
+                self._waiting_for = "database schema (the migration Job)"
                 wait_for_schema(settings.app_database_url)
+            self._waiting_for = self.fn.start_waits_for
             self.fn.start(settings)
             self._start_seconds = time.perf_counter() - t0
+            metrics.START_SECONDS.labels(self.fn.name).set(self._start_seconds)
+            metrics.READY.labels(self.fn.name).set(1)
             self._started.set()
         except Exception as exc:  # noqa: BLE001 - reported by /readyz and logged
             log.exception("function %s failed to start", self.fn.name)
@@ -140,12 +129,11 @@ class FunctionHost:
             self.ensure_starting()
             if self._started.is_set():
                 return _json(200, {"status": "ready", "start_seconds": self._start_seconds})
-            return _json(503, {"status": self._start_error or "starting"})
+            if self._start_error:
+                return _json(503, {"status": "failed", "error": self._start_error})
+            return _json(503, {"status": "starting", "waiting_for": self._waiting_for})
         if request.method == "GET" and path == "/metrics":
-            return Response(
-                self.metrics.render(self.fn.name, self._started.is_set(), self._start_seconds),
-                mimetype="text/plain; version=0.0.4",
-            )
+            return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
         if request.method != "POST" or path != "/":
             return _problem(404 if request.method in ("GET", "POST") else 405, "no such endpoint")
         return self._event(request)
@@ -153,28 +141,60 @@ class FunctionHost:
     def _event(self, request: Request) -> Response:
         t0 = time.perf_counter()
         if not self.wait_started(120):
-            self.metrics.inc("not_ready")
+            self._count("-", "not_ready", t0)
             return _problem(503, self._start_error or "function not ready")
         try:
             parsed = parse_http(dict(request.headers), request.get_data())
         except EventRejected as exc:
-            self.metrics.inc("rejected")
+            self._count("-", "rejected", t0)
             return _problem(exc.status, exc.reason)
+        with (
+            log_context(
+                tenant_id=parsed.tenant_id,
+                session_id=parsed.session_id,
+                event_id=parsed.id,
+                event_type=parsed.type,
+            ),
+            span(
+                f"{self.fn.name} {parsed.type}",
+                kind=SpanKind.CONSUMER,
+                session_id=parsed.session_id,
+                incoming=extract(parsed.traceparent, parsed.attributes.get("tracestate")),
+                attributes={
+                    A_FUNCTION: self.fn.name,
+                    A_TENANT: parsed.tenant_id,
+                    A_EVENT_ID: parsed.id,
+                    A_EVENT_TYPE: parsed.type,
+                },
+            ) as sp,
+        ):
+            resp = self._handle(parsed, t0)
+            sp.set_attribute("http.response.status_code", resp.status_code)
+            return resp
+
+    def _count(self, event_type: str, outcome: str, t0: float) -> None:
+        metrics.EVENTS.labels(self.fn.name, event_type, outcome).inc()
+        if outcome not in ("not_ready", "rejected"):
+            metrics.EVENT_DURATION.labels(self.fn.name, event_type).observe(
+                time.perf_counter() - t0
+            )
+
+    def _handle(self, parsed: ParsedEvent, t0: float) -> Response:
         try:
             reply = self.fn.handle(parsed)
         except Refused as exc:
-            self.metrics.inc("refused", time.perf_counter() - t0)
+            self._count(parsed.type, "refused", t0)
             log.warning("%s refused event %s: %s", self.fn.name, parsed.id, exc.reason)
             return _problem(exc.status, exc.reason)
         except Transient as exc:
-            self.metrics.inc("transient", time.perf_counter() - t0)
+            self._count(parsed.type, "transient", t0)
             log.warning("%s transient failure on %s: %s", self.fn.name, parsed.id, exc)
             return _problem(503, "transient failure, retry")
         except Exception:  # a bug or an outage: retried by the broker, then dead-lettered
-            self.metrics.inc("error", time.perf_counter() - t0)
+            self._count(parsed.type, "error", t0)
             log.exception("%s failed on event %s (%s)", self.fn.name, parsed.id, parsed.type)
             return _problem(500, "internal error")
-        self.metrics.inc("ok", time.perf_counter() - t0)
+        self._count(parsed.type, "ok", t0)
         if reply is None:
             return Response(status=202)
         headers, body = to_binary_http(reply)

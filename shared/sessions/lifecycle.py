@@ -37,6 +37,7 @@ from shared.audit import audit
 from shared.crypto.envelope import TenantCipher
 from shared.errors import IllegalTransition
 from shared.eventing.outbox import enqueue, make_event
+from shared.observability import metrics
 from shared.sessions.store import (
     Expected,
     SessionRow,
@@ -275,6 +276,7 @@ def decide(
     )
     _announce_decision(conn, tenant_id, after)
     _announce_update(conn, tenant_id, session, after)
+    metrics.DECISIONS.labels("rules", status).inc()
     return after
 
 
@@ -310,6 +312,7 @@ def review(
     )
     _announce_decision(conn, tenant_id, after)
     _announce_update(conn, tenant_id, session, after)
+    metrics.DECISIONS.labels("review", status).inc()
     return after
 
 

@@ -13,6 +13,14 @@ from typing import Any
 import httpx
 
 from events import ParsedEvent
+from shared.observability import metrics
+from shared.observability.tracing import (
+    A_TENANT,
+    current_traceparent,
+    end_span,
+    extract,
+    start_span,
+)
 from shared.platform import Platform
 from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint, url_problem
 from shared.webhooks.signing import signature_header
@@ -55,7 +63,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
             vendor = row["vendor_data"] if row else None
         row = conn.execute(
             "INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_type, session_id, "
-            "payload, url) VALUES (%s, %s, %s, %s, %s, %s) "
+            "payload, url, traceparent) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (tenant_id, webhook_id, url) DO NOTHING RETURNING id",
             (
                 ev.tenant_id,
@@ -64,6 +72,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
                 ev.session_id,
                 json.dumps(payload_for(ev, vendor)),
                 endpoint.url,
+                current_traceparent(ev.session_id)[0],
             ),
         ).fetchone()
     return str(row["id"]) if row else None
@@ -82,6 +91,12 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
         ts = int(time.time())
         code, error = None, None
         t0 = time.perf_counter()
+        sp = start_span(
+            "webhook POST",
+            session_id=d["session_id"] and str(d["session_id"]),
+            incoming=extract(d["traceparent"]),
+            attributes={"idmesh.delivery_id": str(delivery_id), A_TENANT: tenant_id},
+        )
         problem = url_problem(d["url"], platform.settings.webhook_allow_private)
         if endpoint is None:
             error = "no webhook endpoint configured"
@@ -109,6 +124,8 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
             except httpx.HTTPError as exc:
                 error = type(exc).__name__
         ms = (time.perf_counter() - t0) * 1000
+        end_span(sp, code, error)
+        metrics.WEBHOOK_DURATION.observe(ms / 1000)
         conn.execute(
             "INSERT INTO webhook_attempts (tenant_id, delivery_id, status_code, error, duration_ms)"
             " VALUES (%s, %s, %s, %s, %s)",
@@ -122,6 +139,7 @@ def attempt(platform: Platform, tenant_id: str, delivery_id: str, client: httpx.
         else:
             status = "pending"
             nxt = datetime.now(UTC) + timedelta(seconds=BACKOFF[attempts - 1] * backoff_scale())
+        metrics.WEBHOOK_ATTEMPTS.labels("retry" if status == "pending" else status).inc()
         conn.execute(
             "UPDATE webhook_deliveries SET attempts = %s, status = %s, "
             "next_attempt = coalesce(%s, next_attempt), "

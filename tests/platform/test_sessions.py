@@ -170,4 +170,5 @@ def test_openapi_and_operations(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
     m = client.get("/metrics")
-    assert m.status_code == 200 and "idmesh_api_requests_total" in m.text
+    series = 'idmesh_http_requests_total{function="api",method="GET",route="/healthz",status="200"}'
+    assert m.status_code == 200 and series in m.text

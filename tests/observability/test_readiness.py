@@ -1,0 +1,70 @@
+"""/readyz says what a starting function waits for, and turns 200 only once `start` is done."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from shared.config import Settings
+from shared.runtime.function import EventFunction, FunctionHost
+
+
+class _Slow(EventFunction):
+    name = "slow"
+    start_waits_for = "models (loading, warm-up)"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def start(self, settings):
+        assert self.release.wait(10)
+
+
+def _get(host: FunctionHost, path: str):
+    resp = host(Request(EnvironBuilder(path=path, method="GET").get_environ()))
+    return resp.status_code, json.loads(resp.get_data())
+
+
+def test_readyz_reports_what_it_waits_for_then_ready(tmp_path):
+    fn = _Slow()
+    host = FunctionHost(fn, Settings(data_dir=tmp_path, tracing=False, log_format="text"))
+    status, body = _get(host, "/readyz")
+    assert status == 503 and body["status"] == "starting"
+    for _ in range(200):
+        status, body = _get(host, "/readyz")
+        if body.get("waiting_for") == "models (loading, warm-up)":
+            break
+        threading.Event().wait(0.01)
+    assert body["waiting_for"] == "models (loading, warm-up)"
+    fn.release.set()
+    assert host.wait_started(5)
+    status, body = _get(host, "/readyz")
+    assert status == 200 and body["status"] == "ready"
+    resp = host(Request(EnvironBuilder(path="/metrics").get_environ()))
+    text = resp.get_data(as_text=True)
+    assert 'idmesh_ready{function="slow"} 1.0' in text
+    assert 'idmesh_start_seconds{function="slow"}' in text
+
+
+class _Broken(EventFunction):
+    name = "broken"
+
+    def start(self, settings):
+        raise RuntimeError("model file missing")
+
+
+def test_readyz_reports_a_failed_start(tmp_path):
+    host = FunctionHost(_Broken(), Settings(data_dir=tmp_path, tracing=False, log_format="text"))
+    host.wait_started(1)
+    for _ in range(100):
+        status, body = _get(host, "/readyz")
+        if body["status"] == "failed":
+            break
+        threading.Event().wait(0.01)
+    assert status == 503 and body == {
+        "status": "failed",
+        "error": "RuntimeError: model file missing",
+    }
