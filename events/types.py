@@ -31,7 +31,14 @@ PLATFORM_EVENT_TYPES = frozenset({TENANT_REGISTERED})
 CheckStatus = Literal["passed", "failed", "warning", "error", "pending"]
 DecisionStatus = Literal["approved", "declined", "in_review"]
 SessionStatus = Literal[
-    "not_started", "in_progress", "in_review", "approved", "declined", "expired", "abandoned"
+    "not_started",
+    "in_progress",
+    "resubmission_requested",
+    "in_review",
+    "approved",
+    "declined",
+    "expired",
+    "abandoned",
 ]
 UserInput = Literal["email_verified", "phone_verified", "artifact_uploaded", "challenge_answered"]
 

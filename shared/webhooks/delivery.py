@@ -77,7 +77,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
             (
                 ev.tenant_id,
                 ev.id,
-                ev.type,
+                SHORT_NAMES[ev.type],  # the same name as the payload's `type`
                 ev.session_id,
                 json.dumps(payload_for(ev, vendor)),
                 endpoint.url,
