@@ -129,7 +129,8 @@ class Route:
     multipart: bool
     tags: tuple[str, ...]
     scope: str | None = None  # the API key scope the route needs (see shared/tenancy/scopes)
-    openapi: dict[str, Any]  # extra OpenAPI for the operation (query params, raw schemas...)
+    # extra OpenAPI for the operation (query params, raw schemas...)
+    openapi: dict[str, Any] = field(default_factory=dict)
 
 
 class Router:
