@@ -27,6 +27,12 @@ def test_demo_takes_a_port_and_refuses_a_taken_one():
 
 
 def test_up_does_not_log_every_readiness_poll():
-    configure_logging(logging.INFO)
-    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
-    assert logging.getLogger("shared.local.stack").isEnabledFor(logging.INFO)
+    loggers = [logging.getLogger(n) for n in ("", "httpx", "httpcore")]
+    levels = [lg.level for lg in loggers]
+    try:
+        configure_logging(logging.INFO)
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert logging.getLogger("shared.local.stack").isEnabledFor(logging.INFO)
+    finally:  # other tests rely on the default levels
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
