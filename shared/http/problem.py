@@ -50,6 +50,11 @@ PROBLEM_TYPES: dict[str, str] = {
     "request-entity-too-large": "the request exceeds the server's size limit",
     "internal-server-error": "an unexpected error (logged; never expected)",
     "internal": "an unexpected error (logged with the request; never expected)",
+    "database-unavailable": "the database is not reachable right now: retry shortly (503)",
+    "insufficient-scope": "the API key lacks the scope this route needs (`detail` names it)",
+    "key-expired": "the API key is past its expiry: rotate or create a key",
+    "invalid-image": "the upload does not decode as the image type it claims",
+    "json-too-deep": "the JSON body nests deeper than the limit (checked before parsing)",
 }
 
 
