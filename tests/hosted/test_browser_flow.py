@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.conftest import latest_code
+from shared.crypto.envelope import load_master_key
+from shared.local.demo import code_for as sealed_code_for
 from tests.hosted import camera
 from tests.hosted.browser import DESKTOP, MOBILE, Browsers, Recorder, launch
 from tests.hosted.journey import (
@@ -60,7 +61,9 @@ def test_same_device_passport_liveness_otps_to_redirect(
         times = full_journey(
             browsers.open,
             url,
-            lambda target: latest_code(pg, target),
+            lambda target: sealed_code_for(
+                pg.urls.admin_db, target, master_key=load_master_key(pg.settings)
+            ),
             rec.shot_checked,
             live=rec.live,
         )
@@ -155,7 +158,12 @@ def test_cross_device_desktop_hands_off_to_a_phone(stack, pg, api, tenant, retur
         phone.wait_for_url(re.compile(r"/v/vl_[^/]+"))
         assert not rec.shot(phone, "phone-selfie")
         phone.click("#camera-start")
-        code_for = lambda target: latest_code(pg, target)  # noqa: E731
+
+        def code_for(target):
+            return sealed_code_for(
+                pg.urls.admin_db, target, master_key=load_master_key(pg.settings)
+            )
+
         enter_code(phone, code_for, "email", "phone.user@example.com", rec.shot_checked)
         desk.wait_for_selector("body[data-page=checking], body[data-page=done]", timeout=60_000)
         rec.shot(desk, "desktop-follows", axe=False)

@@ -36,6 +36,9 @@ REQUESTS: dict[tuple[str, str], dict] = {
     ("DELETE", "/v1/blocklist/{entry_id}"): {},
     ("POST", "/v1/aml/hits/{hit_id}/review"): {"json": {"decision": "dismissed"}},
     ("POST", "/v1/webhook/deliveries/{delivery_id}/resend"): {},
+    ("GET", "/v1/sessions/{session_id}/audit"): {},
+    ("GET", "/v1/sessions/{session_id}/export"): {},
+    ("POST", "/v1/api-keys/{key_id}/rotate"): {"json": {}},
 }
 
 

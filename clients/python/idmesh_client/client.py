@@ -114,6 +114,37 @@ class Client:
     def get_tenant(self) -> Json:
         return self.request("GET", "/v1/tenant")
 
+    def get_retention(self) -> Json:
+        return self.request("GET", "/v1/tenant/retention")
+
+    def set_retention(
+        self, retention_days: int, artifact_retention_days: int | None = None
+    ) -> Json:
+        body: Json = {"retention_days": retention_days}
+        if artifact_retention_days is not None:
+            body["artifact_retention_days"] = artifact_retention_days
+        return self.request("PUT", "/v1/tenant/retention", json=body)
+
+    def get_branding(self) -> Json:
+        return self.request("GET", "/v1/tenant/branding")
+
+    def set_branding(self, branding: Json) -> Json:
+        return self.request("PUT", "/v1/tenant/branding", json=branding)
+
+    def rotate_api_key(self, key_id: str, grace_seconds: int = 0) -> Json:
+        return self.request(
+            "POST", f"/v1/api-keys/{key_id}/rotate", json={"grace_seconds": grace_seconds}
+        )
+
+    def get_session_audit(self, session_id: str) -> Json:
+        return self.request("GET", f"/v1/sessions/{session_id}/audit")
+
+    def export_session(self, session_id: str) -> Json:
+        return self.request("GET", f"/v1/sessions/{session_id}/export")
+
+    def export_audit(self, after: int = 0, limit: int = 500) -> Json:
+        return self.request("GET", "/v1/audit", params={"after": after, "limit": limit})
+
     def create_api_key(self, name: str) -> Json:
         return self.request("POST", "/v1/api-keys", json={"name": name})
 
