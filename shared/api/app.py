@@ -99,6 +99,11 @@ class _TenantReplaySealer:
         return self.services.cipher(conn, tenant_id).open("idempotency", key, blob).decode()
 
 
+def api_document(router: Router) -> dict:
+    """The OpenAPI document of these routes, as `GET /openapi.json` serves it."""
+    return build_openapi(router, "idmesh API", VERSION, DESCRIPTION, webhooks=WEBHOOKS)
+
+
 def create_router(services: Services) -> Router:
     s = services.settings
     router = Router(
@@ -144,9 +149,7 @@ def create_router(services: Services) -> Router:
     )
     def openapi(ctx: Ctx) -> Reply:
         if not openapi_cache:
-            openapi_cache.update(
-                build_openapi(router, "idmesh API", VERSION, DESCRIPTION, webhooks=WEBHOOKS)
-            )
+            openapi_cache.update(api_document(router))
         return Reply(200, openapi_cache)
 
     @router.route(
