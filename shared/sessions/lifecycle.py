@@ -200,21 +200,7 @@ def submit(conn: psycopg.Connection, tenant_id: str, actor: str, session: Sessio
     _require(session, "submit", "in_progress")
     after = _transition(conn, session, "in_progress", submitted=True)
     sid = str(session.id)
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_SUBMITTED,
-            {
-                "session_id": sid,
-                "workflow_id": str(session.workflow_id),
-                "workflow_version": session.workflow_version,
-            },
-            SOURCE,
-            sid,
-            event_id=_event_id("submitted", sid, after.status, after.updated_at),
-        ),
-    )
+    _announce_submitted(conn, tenant_id, session, after)
     _announce_update(conn, tenant_id, session, after)
     audit(conn, tenant_id, actor, "session.submitted", sid)
     return after
@@ -361,6 +347,17 @@ def resubmit(
     sid = str(session.id)
     conn.execute("DELETE FROM checks WHERE session_id = %s AND step = ANY(%s)", (sid, sorted(redo)))
     after = _transition(conn, session, "in_progress")
+    _announce_submitted(conn, tenant_id, session, after)
+    _announce_update(conn, tenant_id, session, after)
+    audit(conn, tenant_id, actor, "session.resubmitted", sid, {"steps": sorted(redo)})
+    return after
+
+
+def _announce_submitted(
+    conn: psycopg.Connection, tenant_id: str, session: SessionRow, after: SessionRow
+) -> None:
+    """`session.submitted`: the orchestrator runs the workflow (again, after a retake)."""
+    sid = str(session.id)
     enqueue(
         conn,
         make_event(
@@ -376,9 +373,6 @@ def resubmit(
             event_id=_event_id("submitted", sid, after.status, after.updated_at),
         ),
     )
-    _announce_update(conn, tenant_id, session, after)
-    audit(conn, tenant_id, actor, "session.resubmitted", sid, {"steps": sorted(redo)})
-    return after
 
 
 def _time_out(
