@@ -24,11 +24,21 @@ CHECK_COMPLETED = "io.idmesh.check.completed.v1"
 SESSION_DECIDED = "io.idmesh.session.decided.v1"
 SESSION_UPDATED = "io.idmesh.session.updated.v1"
 AML_HIT = "io.idmesh.aml.hit.v1"
+# Platform events: published to the platform Broker (`idmesh/platform`), not a tenant's.
+TENANT_REGISTERED = "io.idmesh.tenant.registered.v1"
+PLATFORM_EVENT_TYPES = frozenset({TENANT_REGISTERED})
 
 CheckStatus = Literal["passed", "failed", "warning", "error", "pending"]
 DecisionStatus = Literal["approved", "declined", "in_review"]
 SessionStatus = Literal[
-    "not_started", "in_progress", "in_review", "approved", "declined", "expired", "abandoned"
+    "not_started",
+    "in_progress",
+    "resubmission_requested",
+    "in_review",
+    "approved",
+    "declined",
+    "expired",
+    "abandoned",
 ]
 UserInput = Literal["email_verified", "phone_verified", "artifact_uploaded", "challenge_answered"]
 
@@ -100,7 +110,15 @@ class AmlHit(EventData):
     score: float = Field(ge=0.0, le=1.0)
 
 
+class TenantRegistered(EventData):
+    """A tenant was created: the provisioner applies its namespace, Broker and Triggers."""
+
+    slug: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    dedicated: list[str] = Field(default_factory=list)
+
+
 EVENT_MODELS: dict[str, type[EventData]] = {
+    TENANT_REGISTERED: TenantRegistered,
     SESSION_SUBMITTED: SessionSubmitted,
     SESSION_INPUT: SessionInput,
     CHECK_REQUESTED: CheckRequested,

@@ -39,6 +39,12 @@ podman build --quiet --network host --pull=never \
   --build-arg BASE="$BASE" -f image/Containerfile -t "$IMAGE" . >/dev/null
 log "built in $(( $(date +%s) - t0 )) s"
 
+if [ "${IDMESH_IMAGE_POSTGRES:-0}" = "1" ]; then
+  log "building localhost/idmesh-postgres:15 (container tests only)"
+  podman build --quiet --network host --pull=never --build-arg BASE="$BASE" \
+    -f image/Containerfile.postgres -t localhost/idmesh-postgres:15 . >/dev/null
+fi
+
 log "verifying"
 image/verify.sh "$IMAGE"
 

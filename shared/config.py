@@ -36,6 +36,14 @@ class Settings(BaseModel):
     manifests_dir: str = ""
     # Public base URL of the API, used for session URLs.
     public_url: str = "http://127.0.0.1:8080"
+    # Public base URL of the hosted verification pages (`verification_url`); empty: public_url.
+    hosted_url: str = ""
+    # Where the hosted pages reach the API as the end user; empty: public_url.
+    api_internal_url: str = ""
+    # Hosted pages: requests per session and minute; capture retakes before a warning.
+    hosted_rate_per_minute: int = 120
+    hosted_max_retakes: int = 3
+    hosted_handoff_seconds: int = 600
     max_upload_bytes: int = 10 * 1024 * 1024
     # Seconds a request waits for a database connection before answering 503.
     db_acquire_timeout: float = 10.0
@@ -91,6 +99,13 @@ class Settings(BaseModel):
     # psycopg pool size per process (0: the function's own default); set per Service from
     # the catalogue (shared/manifests/capacity.py).
     db_pool_size: int = 0
+    # Who applies a new tenant's Broker and Triggers: "local" (the local broker's manifests
+    # directory; the tenant is ready at once) or "kubernetes" (server-side apply in-cluster;
+    # the tenant says `provisioning` until its Broker is Ready).
+    provisioner: str = "local"
+    # The cluster values (JSON of shared.manifests.values.ClusterValues) the provisioner
+    # renders tenants with; set from the idmesh-config ConfigMap.
+    cluster_values: str = ""
     # The schema owner's URL for `idmesh migrate --owner-only` (the migration Job).
     owner_database_url: str = ""
     # Log lines: "json" (one object a line, the default) or "text" (a terminal).

@@ -3,9 +3,8 @@ every session must be decided exactly once, with exactly one webhook (one webhoo
 each, none lost. Used by `./dev bench faults` and by tests/platform/test_faults.py.
 
 Faults: SIGKILL of a function process (the supervisor restarts it), SIGKILL of the broker
-(restarted on its port; its queue is on disk), a relay crash (SIGKILL of the relay
-function mid-work; the supervisor restarts it; the outbox is transactional), and
-a Postgres restart (stop, start on the same port).
+(restarted on its port; its queue is on disk), SIGKILL of the relay process (the outbox is
+transactional), and a Postgres restart (stop, start on the same port).
 """
 
 from __future__ import annotations
@@ -91,7 +90,7 @@ class FaultInjector:
             self.stack.broker.kill()
             self.kills["broker"] += 1
         elif kind == "relay":
-            self.stack.restart_relay()
+            self.stack.processes["relay"].kill()
             self.kills["relay"] += 1
         elif kind == "postgres":
             cluster = EmbeddedPostgres(self.stack.settings.data_dir)

@@ -95,7 +95,11 @@ def run_aml(
             versions = {k: v for k, v in versions.items() if k in params.lists}
         if not versions:
             return error_result(
-                CHECK, codes.AML_NO_LISTS_LOADED, "no sanctions list is loaded", sw.ms
+                CHECK,
+                codes.AML_NO_LISTS_LOADED,
+                "no sanctions list is loaded: the operator loads the official lists with "
+                "`idmesh aml load FILE --format FORMAT` (docs/aml.md)",
+                sw.ms,
             )
         subject = Subject(
             name=query.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -14,10 +15,12 @@ from events import AML_HIT
 from shared.aml.check import AmlParams, AmlQuery, run_aml
 from shared.aml.models import ListDiff
 from shared.aml.monitoring import MonitoredSubject, rescreen
+from shared.aml.normalize import normalize
 from shared.checks.result import CheckResult, error_result
 from shared.checks.runner import CheckInputs
 from shared.crypto.envelope import TenantCipher
 from shared.eventing.outbox import enqueue, make_event
+from shared.nfc.countries import to_alpha2
 from shared.platform import Platform
 
 log = logging.getLogger(__name__)
@@ -41,18 +44,36 @@ class SessionDismissals:
         )
 
 
+# ICAO codes without an ISO 3166 country: organisations (UNO, EUE...), stateless and
+# refugee holders (XXA, XXB, XXC, XXX), the specimen state Utopia (UTO).
+_NOT_A_COUNTRY = frozenset({"EU", "UN"})
+_DOB = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")  # unknown parts (X) dropped
+
+
+def iso_country(icao: str | None) -> str | None:
+    """The ISO 3166-1 alpha-2 country of an MRZ nationality (`D` → DE, `GBD` → GB, `AUT` →
+    AT), or None when the code names no country: the step then screens without one rather
+    than failing over a field idmesh derived itself."""
+    if not icao:
+        return None
+    code = to_alpha2(icao)
+    return code if code and code not in _NOT_A_COUNTRY else None
+
+
 def query_for_session(inputs: CheckInputs) -> AmlQuery | None:
-    """Who to screen: the document's holder when a document was read, else the tenant's
-    expected name and date of birth."""
+    """Who to screen: the document's holder when a document was read (with its nationality
+    and document number), else the tenant's expected name and date of birth."""
     mrz = inputs.document_mrz()
-    if mrz.get("surname") or mrz.get("given_names"):
-        name = " ".join(p for p in (mrz.get("given_names"), mrz.get("surname")) if p)
-        dob = mrz.get("date_of_birth")
+    name = " ".join(p for p in (mrz.get("given_names"), mrz.get("surname")) if p)
+    if normalize(name).tokens:
+        dob = mrz.get("date_of_birth") or ""
+        number = (mrz.get("document_number") or "").replace("<", "").strip()
         return AmlQuery(
             name=name,
-            date_of_birth=dob if dob and "X" not in dob else None,
-            country=(mrz.get("nationality") or "")[:2] or None,
+            date_of_birth=dob if _DOB.fullmatch(dob) else None,
+            country=iso_country(mrz.get("nationality")),
             type="person",
+            identifiers=[number] if number else [],
         )
     e = inputs.expected
     if e and (e.first_name or e.last_name):

@@ -12,7 +12,9 @@ from shared.api import (
     routes_aml,
     routes_audit,
     routes_blocklist,
+    routes_branding,
     routes_checks,
+    routes_codes,
     routes_contact,
     routes_dead_letters,
     routes_privacy,
@@ -21,6 +23,7 @@ from shared.api import (
     routes_webhooks,
     routes_workflows,
 )
+from shared.api.openapi_docs import document_routes
 from shared.api.rate_limits import rate_limiter
 from shared.api.services import Services
 from shared.http.openapi import build_openapi
@@ -30,8 +33,21 @@ from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
 from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
+from shared.webhooks.payloads import WEBHOOKS
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"  # the API's version: see CHANGELOG.md and docs/versioning.md
+DESCRIPTION = (
+    "Multi-tenant identity verification. Start with docs/quickstart.md. Errors are RFC 9457 "
+    "problems; warning and error codes are listed by `GET /v1/codes` with their category; "
+    "scores are 0-100 everywhere. Webhook payloads are under `webhooks`: each is signed with "
+    "Standard Webhooks headers and retried after 5 s, 30 s, 2 min, 10 min, 30 min, 2 h, 5 h "
+    "and 10 h. Versioning: docs/versioning.md."
+)
+STATUS_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string"}},
+}
 EXTRA_ROUTE_MODULES: list = []  # modules with register_routes(router, services), added later
 
 
@@ -83,6 +99,11 @@ class _TenantReplaySealer:
         return self.services.cipher(conn, tenant_id).open("idempotency", key, blob).decode()
 
 
+def api_document(router: Router) -> dict:
+    """The OpenAPI document of these routes, as `GET /openapi.json` serves it."""
+    return build_openapi(router, "idmesh API", VERSION, DESCRIPTION, webhooks=WEBHOOKS)
+
+
 def create_router(services: Services) -> Router:
     s = services.settings
     router = Router(
@@ -96,6 +117,7 @@ def create_router(services: Services) -> Router:
     router.replay_sealer = _TenantReplaySealer(services)
     for module in (
         routes_tenancy,
+        routes_branding,
         routes_workflows,
         routes_sessions,
         routes_blocklist,
@@ -106,6 +128,7 @@ def create_router(services: Services) -> Router:
         routes_dead_letters,
         routes_audit,
         routes_privacy,
+        routes_codes,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)
@@ -122,13 +145,21 @@ def create_router(services: Services) -> Router:
         auth="none",
         tags=("operations",),
         summary="This API's OpenAPI document",
+        openapi={"operationId": "getOpenapi", "response_schema": {"type": "object"}},
     )
     def openapi(ctx: Ctx) -> Reply:
         if not openapi_cache:
-            openapi_cache.update(build_openapi(router, "idmesh API", VERSION))
+            openapi_cache.update(api_document(router))
         return Reply(200, openapi_cache)
 
-    @router.route("GET", "/healthz", auth="none", tags=("operations",), summary="Liveness")
+    @router.route(
+        "GET",
+        "/healthz",
+        auth="none",
+        tags=("operations",),
+        summary="Liveness",
+        openapi={"operationId": "getHealth", "response_schema": STATUS_SCHEMA},
+    )
     def healthz(ctx: Ctx) -> Reply:
         return Reply(200, {"status": "ok"})
 
@@ -138,6 +169,7 @@ def create_router(services: Services) -> Router:
         auth="none",
         tags=("operations",),
         summary="Readiness: the database answers",
+        openapi={"operationId": "getReadiness", "response_schema": STATUS_SCHEMA},
     )
     def readyz(ctx: Ctx) -> Reply:
         if not services.db.ping():
@@ -152,6 +184,11 @@ def create_router(services: Services) -> Router:
         auth="none",
         tags=("operations",),
         summary="Prometheus metrics, for the scraper only (Bearer IDMESH_METRICS_TOKEN)",
+        openapi={
+            "operationId": "getMetrics",
+            "response_media": "text/plain",
+            "response_schema": {"type": "string"},
+        },
     )
     def metrics(ctx: Ctx) -> Reply:
         # Platform-wide counts are not for tenants: not on /v1, not without the scrape token.
@@ -161,6 +198,7 @@ def create_router(services: Services) -> Router:
             raise Problem(404, "Not Found", "no such endpoint", code="not-found")
         return Reply(200, text=obs_metrics.render().decode(), mimetype=obs_metrics.CONTENT_TYPE)
 
+    document_routes(router)
     return router
 
 

@@ -8,8 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from shared.checks.catalogue import CodeInfo
 from shared.sessions.store import Expected
+from shared.tenancy.api_keys import ApiKeyInfo
 from shared.tenancy.scopes import normalise
+from shared.workflows.store import WorkflowInfo
 
 
 class Strict(BaseModel):
@@ -60,10 +63,36 @@ class ApiKeyRotate(Strict):
 
 
 class SessionCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "workflow_id": "6e56bf40-7456-440b-a6be-cbde45df0bca",
+                    "vendor_data": "customer-42",
+                    "expected": {
+                        "first_name": "Olivia",
+                        "last_name": "Kowalski",
+                        "date_of_birth": "1978-06-26",
+                    },
+                }
+            ]
+        },
+    )
+
     workflow_id: uuid.UUID
     vendor_data: str | None = Field(default=None, max_length=1000)
     callback_url: HttpUrl | None = None
     expected: Expected | None = None
+    redirect_url: HttpUrl | None = Field(
+        default=None,
+        description="where the hosted pages send the end user when done, with `session_id` "
+        "and `status` added to the query (fetch the real result server-side)",
+    )
+    language: Literal["en", "es", "fr", "de", "pt", "ar"] | None = Field(
+        default=None,
+        description="language of the hosted pages; omitted: the browser's preference",
+    )
 
 
 class SessionCreated(BaseModel):
@@ -71,6 +100,10 @@ class SessionCreated(BaseModel):
     status: str
     session_token: str
     url: str
+    verification_url: str = Field(
+        description="the hosted verification page to send the end user to: an opaque, "
+        "single-session token in the path, valid until the session expires"
+    )
     expires_at: datetime
 
 
@@ -122,3 +155,60 @@ class ArtifactCreated(BaseModel):
 class WorkflowCreated(BaseModel):
     id: uuid.UUID
     version: int
+
+
+class CodeCatalogue(BaseModel):
+    items: list[CodeInfo]
+
+
+class SubmitAccepted(BaseModel):
+    session_id: uuid.UUID
+    status: str
+
+
+class NfcChallenge(BaseModel):
+    nonce: str = Field(description="hex; the chip signs it (Active Authentication)")
+    expires_at: datetime
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyInfo]
+
+
+class WorkflowList(BaseModel):
+    items: list[WorkflowInfo]
+
+
+class BlocklistCreated(BaseModel):
+    id: uuid.UUID
+    kind: str
+
+
+class OtpSent(BaseModel):
+    session_id: uuid.UUID
+    channel: Literal["email", "phone"]
+    sent: bool
+    expires_in: int = Field(description="seconds")
+
+
+class OtpVerified(BaseModel):
+    session_id: uuid.UUID
+    channel: Literal["email", "phone"]
+    verified: bool
+
+
+class WebhookView(BaseModel):
+    url: str
+    events: list[str]
+    rotating: bool = Field(description="a previous secret still signs (24 h after a rotation)")
+
+
+class WebhookSet(BaseModel):
+    url: str
+    events: list[str]
+    secret: str = Field(description="the new signing secret (`whsec_...`), shown once")
+
+
+class Accepted(BaseModel):
+    id: uuid.UUID
+    status: str

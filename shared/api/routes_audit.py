@@ -9,6 +9,13 @@ from shared.audit import audit_head, session_audit_trail, tenant_audit_page
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 
+# Audit entries as the API answers them (AuditEntry as JSON).
+_ITEMS = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"type": "object"}}},
+}
+
 
 def register_routes(router: Router, services: Services) -> None:
     @router.route(
@@ -16,6 +23,7 @@ def register_routes(router: Router, services: Services) -> None:
         "/v1/sessions/<uuid:session_id>/audit",
         tags=("audit",),
         summary="A session's audit trail (erased sessions keep theirs)",
+        openapi={"response_schema": _ITEMS},
     )
     def session_trail(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         row = ctx.conn.execute("SELECT 1 FROM sessions WHERE id = %s", (str(session_id),))
@@ -29,6 +37,27 @@ def register_routes(router: Router, services: Services) -> None:
         "/v1/audit",
         tags=("audit",),
         summary="Export the tenant's audit trail in chain order (cursor: `after` a seq)",
+        openapi={
+            "response_schema": {
+                "type": "object",
+                "required": ["items", "head"],
+                "properties": {
+                    **_ITEMS["properties"],
+                    "next_after": {"type": ["integer", "null"]},
+                    "head": {
+                        "type": "object",
+                        "properties": {
+                            "seq": {"type": ["integer", "null"]},
+                            "hash": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+            },
+            "query": [
+                {"name": "after", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+            ],
+        },
     )
     def export(ctx: Ctx) -> Reply:
         args = ctx.request.args

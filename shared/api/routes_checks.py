@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from shared.api.services import Services
 from shared.audit import audit
 from shared.checks.result import CheckResult
+from shared.checks.scale import on_api_scale
 from shared.http.input_guard import load_json
 from shared.http.problem import Problem, validation_problem
 from shared.http.router import Ctx, Reply, Router
@@ -117,7 +118,7 @@ def register_routes(router: Router, services: Services) -> None:
             raise Problem(413, "Content Too Large", "the upload is too large")
         if not multipart:
             load_json(ctx.request.get_data(cache=True))
-        result = runner(ctx)
+        result = on_api_scale(runner(ctx))
         audit(
             ctx.conn,
             ctx.principal.tenant_id,

@@ -183,7 +183,7 @@ def register_routes(router: Router, services: Services) -> None:
                 422,
                 "Unprocessable Content",
                 "the phone number is not valid",
-                code="PHONE_INVALID".lower().replace("_", "-"),
+                code="phone-invalid",
                 errors=[
                     {
                         "pointer": "/phone",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.api.services import Services
-from shared.http.problem import Problem
+from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 
 
@@ -15,10 +15,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Events of this tenant that reached the dead-letter sink",
     )
     def dead_letters(ctx: Ctx) -> Reply:
-        try:
-            limit = min(200, max(1, int(ctx.request.args.get("limit", "50"))))
-        except ValueError as exc:
-            raise Problem(400, "Bad Request", "limit must be an integer") from exc
+        limit = int_param(ctx.request.args, "limit", 50, 1, 200)
         rows = ctx.conn.execute(
             "SELECT id, event_id, event_type, session_id, error_code, error_dest, received_at "
             "FROM dead_letters ORDER BY id DESC LIMIT %s",

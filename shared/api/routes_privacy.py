@@ -30,6 +30,7 @@ def register_routes(router: Router, services: Services) -> None:
         "/v1/sessions/<uuid:session_id>/export",
         tags=("sessions",),
         summary="Everything held about the session's person (JSON, files inline as base64)",
+        openapi={"response_schema": {"type": "object", "required": ["session"]}},
     )
     def export(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id)

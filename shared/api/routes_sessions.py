@@ -17,12 +17,17 @@ from shared.api.models import (
 )
 from shared.api.services import Services
 from shared.audit import audit
+from shared.hosted.links import open_verification
 from shared.http.problem import Problem, not_found
+from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions import lifecycle
 from shared.sessions.artifacts import list_artifacts, store_artifact, validate_upload
 from shared.sessions.results import load_results
 from shared.sessions.store import SessionRow, decode_cursor, get_session, list_sessions
+from shared.workflows import resubmission
+from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.inputs import missing_inputs, steps_taking
 from shared.workflows.store import get_workflow
 
 
@@ -72,6 +77,56 @@ def require_open(s: SessionRow) -> None:
     lifecycle.require_open(s)
 
 
+def refuse_unawaited(ctx: Ctx, s: SessionRow, kind: str) -> None:
+    """409 unless a step of the session waits for this kind of upload: before submit a step
+    of the workflow that uses it; after a resubmission request the steps to redo; while the
+    workflow runs, a step that is waiting for the end user."""
+    wf = get_workflow(ctx.conn, s.workflow_id, s.workflow_version).definition
+    if s.status == "not_started":
+        if steps_taking(wf, kind):
+            return
+        why = "no step of the session's workflow uses it"
+    elif s.status == resubmission.STATUS:
+        redo = resubmission.redo_steps(s)
+        if steps_taking(wf, kind, redo):
+            return
+        why = f"only the steps to redo ({', '.join(sorted(redo))}) take uploads now"
+    else:
+        waiting = {
+            r["step"]
+            for r in ctx.conn.execute(
+                "SELECT step FROM checks WHERE session_id = %s AND status = 'pending' "
+                'AND warnings @> \'[{"code": "AWAITING_USER_INPUT"}]\'',
+                (str(s.id),),
+            ).fetchall()
+        }
+        if steps_taking(wf, kind, waiting):
+            return
+        why = "the session was submitted and no step is waiting for an upload"
+    raise Problem(
+        409,
+        "Conflict",
+        f"no step waits for a {kind}: {why}",
+        code="input-not-awaited",
+    )
+
+
+def refuse_missing(
+    wf: WorkflowDefinition, uploaded: set[str], only: set[str] | None = None
+) -> None:
+    """422 listing what the required steps (of `only`, else all) still need."""
+    missing = missing_inputs(wf, uploaded, only)
+    if missing:
+        needed = sorted({k for e in missing for k in e["missing"]})  # type: ignore[attr-defined]
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "the workflow's required steps need uploads first: " + ", ".join(needed),
+            code="missing-artifacts",
+            errors=missing,
+        )
+
+
 def register_routes(router: Router, services: Services) -> None:
     settings = services.settings
 
@@ -108,6 +163,16 @@ def register_routes(router: Router, services: Services) -> None:
             body.expected,
             settings.session_ttl_days,
         )
+        verification_url = open_verification(
+            ctx.conn,
+            cipher,
+            str(s.id),
+            token,
+            s.expires_at,
+            settings.hosted_url or settings.public_url,
+            str(body.redirect_url) if body.redirect_url else None,
+            body.language,
+        )
         return Reply(
             201,
             SessionCreated(
@@ -115,6 +180,7 @@ def register_routes(router: Router, services: Services) -> None:
                 status=s.status,
                 session_token=token,
                 url=f"{settings.public_url}/v1/sessions/{s.id}",
+                verification_url=verification_url,
                 expires_at=s.expires_at,
             ),
         )
@@ -131,12 +197,7 @@ def register_routes(router: Router, services: Services) -> None:
         status = args.get("status") or None
         if status and status not in lifecycle.STATUSES:
             raise Problem(400, "Bad Request", f"unknown status {status!r}")
-        try:
-            limit = int(args.get("limit", "20"))
-        except ValueError as exc:
-            raise Problem(400, "Bad Request", "limit must be an integer") from exc
-        if not 1 <= limit <= 100:
-            raise Problem(400, "Bad Request", "limit must be between 1 and 100")
+        limit = int_param(args, "limit", 20, 1, 100)
         cursor = None
         if args.get("cursor"):
             try:
@@ -198,6 +259,7 @@ def register_routes(router: Router, services: Services) -> None:
         for f in files:
             data = f.read(settings.max_upload_bytes + 1)
             blobs.append((validate_upload(kind, data, settings.max_upload_bytes), data))
+        refuse_unawaited(ctx, s, kind)
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         ids = [store_artifact(ctx.conn, cipher, str(s.id), kind, ct, data) for ct, data in blobs]
         lifecycle.record_input(
@@ -221,7 +283,16 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def submit(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
-        s = lifecycle.submit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, s)
+        tenant, actor = ctx.principal.tenant_id, ctx.principal.actor
+        wf = get_workflow(ctx.conn, s.workflow_id, s.workflow_version).definition
+        if s.status == resubmission.STATUS:
+            redo = resubmission.redo_steps(s)
+            refuse_missing(wf, resubmission.new_uploads(ctx.conn, s), redo)
+            s = lifecycle.resubmit(ctx.conn, tenant, actor, s, redo)
+        else:
+            if s.status == "not_started":
+                refuse_missing(wf, {a["kind"] for a in list_artifacts(ctx.conn, str(s.id))})
+            s = lifecycle.submit(ctx.conn, tenant, actor, s)  # a no-op once submitted
         return Reply(202, {"session_id": str(s.id), "status": s.status})
 
     @router.route(

@@ -11,6 +11,7 @@ from shared.api.models import Strict
 from shared.api.services import Services
 from shared.audit import audit
 from shared.http.problem import Problem, not_found
+from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.webhooks.endpoint import get_endpoint, set_endpoint, url_problem
 from shared.webhooks.redact import redact_url
@@ -68,10 +69,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Webhook deliveries with every attempt, newest first",
     )
     def deliveries(ctx: Ctx) -> Reply:
-        try:
-            limit = min(100, max(1, int(ctx.request.args.get("limit", "50"))))
-        except ValueError as exc:
-            raise Problem(400, "Bad Request", "limit must be an integer") from exc
+        limit = int_param(ctx.request.args, "limit", 50, 1, 100)
         rows = ctx.conn.execute(
             "SELECT id, webhook_id, event_type, session_id, url, status, attempts, created_at, "
             "delivered_at, next_attempt FROM webhook_deliveries ORDER BY created_at DESC LIMIT %s",

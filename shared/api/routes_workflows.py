@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from shared.api.models import WorkflowCreated
 from shared.api.services import Services
 from shared.audit import audit
-from shared.http.problem import Problem, not_found
+from shared.http.problem import invalid, not_found
+from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import (
@@ -18,6 +18,9 @@ from shared.workflows.store import (
     list_workflows,
     update_workflow,
 )
+from shared.workflows.validation import workflow_errors
+
+VERSION_MAX = 2**31 - 1  # the column is an int
 
 
 def register_routes(router: Router, services: Services) -> None:
@@ -32,6 +35,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Create a workflow",
     )
     def create(ctx: Ctx) -> Reply:
+        _refuse_invalid(ctx.body)
         wf = create_workflow(ctx.conn, ctx.principal.tenant_id, ctx.body)
         audit(
             ctx.conn,
@@ -57,14 +61,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Get a workflow (current version)",
     )
     def get(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
-        version = ctx.request.args.get("version")
-        v = None
-        if version:
-            if not re.fullmatch(r"[0-9]{1,9}", version):
-                raise Problem(
-                    400, "Bad Request", "version must be a positive integer", code="bad-query"
-                )
-            v = int(version)
+        v = int_param(ctx.request.args, "version", None, 1, VERSION_MAX)
         wf = get_workflow(ctx.conn, workflow_id, v)
         if wf is None:
             raise not_found("workflow")
@@ -79,6 +76,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Replace a workflow: makes a new version",
     )
     def put(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
+        _refuse_invalid(ctx.body)
         wf = update_workflow(ctx.conn, ctx.principal.tenant_id, workflow_id, ctx.body)
         if wf is None:
             raise not_found("workflow")
@@ -90,3 +88,9 @@ def register_routes(router: Router, services: Services) -> None:
             details={"workflow_id": str(wf.id), "version": wf.version},
         )
         return Reply(200, WorkflowCreated(id=wf.id, version=wf.version))
+
+
+def _refuse_invalid(wf: WorkflowDefinition) -> None:
+    errors = workflow_errors(wf)
+    if errors:
+        raise invalid(errors)

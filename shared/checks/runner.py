@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from events import CHECK_COMPLETED, CHECK_REQUESTED, ParsedEvent
 from shared.checks.result import CheckResult, CheckStatus, error_result
+from shared.checks.scale import on_api_scale
 from shared.crypto.envelope import TenantCipher
 from shared.eventing.consumer import first_delivery
 from shared.eventing.outbox import make_event
@@ -129,7 +130,7 @@ class CheckRunner:
 
     def _run(self, inputs: CheckInputs) -> CheckResult:
         try:
-            return self.adapter(inputs)
+            return on_api_scale(self.adapter(inputs))
         except ValidationError as exc:
             fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
             return error_result(self.check, INVALID_PARAMS, f"invalid step parameters: {fields}")

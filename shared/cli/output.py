@@ -6,10 +6,12 @@ import json
 import sys
 
 from shared.checks.result import CheckResult, CheckStatus
+from shared.checks.scale import on_api_scale
 
 
 def print_result(result: CheckResult, as_json: bool) -> int:
     """Print a result; exit code 0 for passed/warning, 1 for failed, 2 for error."""
+    result = on_api_scale(result)
     if as_json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         sys.stdout.write("\n")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.blocklist.store import is_blocked_engine_hash
+from shared.checks.expected import compare_expected
 from shared.checks.result import CheckResult, error_result
 from shared.checks.runner import CheckInputs
 from shared.documents.check import run_id_document
@@ -62,7 +63,9 @@ def id_document_step(inputs: CheckInputs) -> CheckResult:
     if front is None:
         return error_result("id_document", NO_DOCUMENT_IMAGE, "no document_front was uploaded")
     back = inputs.latest("document_back")
-    result = run_id_document(front, back, params, SessionDocumentContext(inputs))
+    result = compare_expected(
+        run_id_document(front, back, params, SessionDocumentContext(inputs)), inputs.expected
+    )
     fp = fingerprint_of(result)
     if fp is not None:
         result.data["document_hash"] = fp

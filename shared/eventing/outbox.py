@@ -45,8 +45,8 @@ def make_event(
 
 
 def _data_session(data: BaseModel | Mapping[str, Any]) -> str | None:
-    value = getattr(data, "session_id", None) if isinstance(data, BaseModel) else data.get(
-        "session_id"
+    value = (
+        getattr(data, "session_id", None) if isinstance(data, BaseModel) else data.get("session_id")
     )
     return str(value) if value else None
 

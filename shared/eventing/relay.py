@@ -15,6 +15,7 @@ from cloudevents.http import CloudEvent
 from opentelemetry.trace import StatusCode
 
 from events import to_binary_http
+from events.types import PLATFORM_EVENT_TYPES
 from shared.db.tenant_tx import Database
 from shared.eventing.outbox import row_to_event
 from shared.observability.tracing import (
@@ -36,6 +37,12 @@ def broker_path(tenant_slug: str, broker: str = "default") -> str:
     return f"/tenant-{tenant_slug}/{broker}"
 
 
+# Platform events (a tenant's registration) go to the platform Broker: the tenant's own
+# Broker does not exist yet.
+PLATFORM_BROKER_REF = ("idmesh", "platform")  # namespace, broker
+PLATFORM_BROKER_PATH = "/{}/{}".format(*PLATFORM_BROKER_REF)
+
+
 @dataclass
 class Relay:
     db: Database
@@ -54,18 +61,25 @@ class Relay:
                 rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
             for row in rows:
                 error = None
-                ev = row_to_event(row["event"])
-                with span(
-                    f"relay publish {ev['type']}",
-                    kind=SpanKind.PRODUCER,
-                    session_id=ev.get("sessionid"),
-                    incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
-                    attributes={A_TENANT: ev["tenantid"], A_EVENT_ID: ev["id"],
-                                A_EVENT_TYPE: ev["type"]},
-                ) as sp:
-                    error = self._post(client, row["tenant_slug"], ev)
-                    if error:
-                        sp.set_status(StatusCode.ERROR)
+                try:
+                    ev = row_to_event(row["event"])
+                except Exception as exc:  # noqa: BLE001 - one malformed row must not block the rest
+                    ev, error = None, f"malformed outbox event ({type(exc).__name__})"
+                if ev is not None:
+                    with span(
+                        f"relay publish {ev['type']}",
+                        kind=SpanKind.PRODUCER,
+                        session_id=ev.get("sessionid"),
+                        incoming=extract(ev.get("traceparent"), ev.get("tracestate")),
+                        attributes={
+                            A_TENANT: ev["tenantid"],
+                            A_EVENT_ID: ev["id"],
+                            A_EVENT_TYPE: ev["type"],
+                        },
+                    ) as sp:
+                        error = self._post(client, row["tenant_slug"], ev)
+                        if error:
+                            sp.set_status(StatusCode.ERROR)
                 with self.db.platform() as conn:
                     conn.execute(
                         "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)
@@ -89,8 +103,12 @@ class Relay:
                 ev["tracestate"] = tracestate
         try:
             headers, body = to_binary_http(ev)
-            headers.update(bearer(self.tokens, broker_audience(f"tenant-{tenant_slug}")))
-            url = self.broker_url.rstrip("/") + broker_path(tenant_slug)
+            if ev["type"] in PLATFORM_EVENT_TYPES:
+                path, aud = PLATFORM_BROKER_PATH, broker_audience(*PLATFORM_BROKER_REF)
+            else:
+                path, aud = broker_path(tenant_slug), broker_audience(f"tenant-{tenant_slug}")
+            headers.update(bearer(self.tokens, aud))
+            url = self.broker_url.rstrip("/") + path
             resp = client.post(url, headers=headers, content=body)
         except (httpx.HTTPError, OSError) as exc:  # PermissionError: no token for the broker
             return f"{type(exc).__name__}: {exc}"

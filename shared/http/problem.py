@@ -12,6 +12,51 @@ from shared.errors import DomainError, IllegalTransition
 
 PROBLEM_TYPE_BASE = "https://idmesh.dev/problems/"
 
+# Every problem `type` idmesh answers with (`PROBLEM_TYPE_BASE` + the key), and its meaning.
+PROBLEM_TYPES: dict[str, str] = {
+    "bad-request": "a query parameter or header is malformed (see `detail`)",
+    "malformed-json": "the body is not JSON",
+    "validation-error": "the body does not validate; `errors` lists `{pointer, detail}` per field",
+    "unauthorized": "no API key / session token, or it is not valid or was revoked",
+    "forbidden": "the credential may not call this endpoint (a session token on a tenant route)",
+    "not-found": "no such endpoint or resource; another tenant's ids answer the same",
+    "method-not-allowed": "the path exists with other methods (`Allow` lists them)",
+    "conflict": "the resource is in a state that does not allow this",
+    "session-state": "the session's status does not allow this call (`detail` says which)",
+    "input-not-awaited": "no step of the session waits for this upload (`detail` says why)",
+    "missing-artifacts": "submit refused: required steps lack uploads (`errors` lists them)",
+    "idempotency-key-reused": "the Idempotency-Key was used with a different request",
+    "content-too-large": "the body or file exceeds the size limit",
+    "length-required": "uploads need a Content-Length",
+    "unsupported-media-type": "wrong Content-Type, or the file is not a format its kind accepts",
+    "empty-file": "the uploaded file is empty",
+    "unprocessable-content": "the request is well-formed but cannot be processed",
+    "rate-limited": "the tenant's per-minute rate limit is exceeded (`Retry-After`)",
+    "too-many-requests": "a per-address or per-email limit is exceeded (`Retry-After`)",
+    "invalid-code": "the registration code is wrong",
+    "code-expired": "the registration code expired: register again",
+    "too-many-attempts": "too many wrong registration codes",
+    "already-verified": "the registration was already verified",
+    "phone-invalid": "the phone number is not a valid number (`errors` says why)",
+    "otp-invalid": "the one-time code is wrong (`detail` says how many attempts are left)",
+    "otp-expired": "the one-time code expired: request a new one",
+    "otp-not-sent": "no code was sent on this channel for this session",
+    "otp-resend-too-soon": "wait before requesting another code (`Retry-After`)",
+    "otp-send-limit": "too many codes were sent for this session",
+    "otp-too-many-attempts": "too many wrong codes: request a new one",
+    "hit-reviewed": "the AML hit was already reviewed",
+    "not-ready": "the database does not answer (readiness)",
+    "service-unavailable": "a dependency does not answer; retry later",
+    "request-entity-too-large": "the request exceeds the server's size limit",
+    "internal-server-error": "an unexpected error (logged; never expected)",
+    "internal": "an unexpected error (logged with the request; never expected)",
+    "database-unavailable": "the database is not reachable right now: retry shortly (503)",
+    "insufficient-scope": "the API key lacks the scope this route needs (`detail` names it)",
+    "key-expired": "the API key is past its expiry: rotate or create a key",
+    "invalid-image": "the upload does not decode as the image type it claims",
+    "json-too-deep": "the JSON body nests deeper than the limit (checked before parsing)",
+}
+
 
 class Problem(Exception):
     def __init__(
@@ -73,15 +118,26 @@ def not_found(what: str = "resource") -> Problem:
     return Problem(404, "Not Found", f"no such {what}", code="not-found")
 
 
+def json_pointer(loc: tuple | list) -> str:
+    """RFC 6901: `~` and `/` inside a segment are escaped."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+
+
 def validation_problem(exc: ValidationError, where: str = "body") -> Problem:
-    errors = [
-        {
-            "pointer": "/" + "/".join(str(p) for p in err["loc"]),
-            "detail": err["msg"],
-            "type": err["type"],
-        }
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+    errors: list[dict[str, Any]] = []
+    for err in exc.errors(include_url=False, include_input=False):
+        located = (err.get("ctx") or {}).get("errors")
+        if isinstance(located, list):  # a model validator that names the exact fields
+            errors.extend({**e, "type": err["type"]} for e in located)
+            continue
+        errors.append(
+            {"pointer": json_pointer(err["loc"]), "detail": err["msg"], "type": err["type"]}
+        )
+    return invalid(errors, where)
+
+
+def invalid(errors: list[dict[str, Any]], where: str = "body") -> Problem:
+    """422 with one `{pointer, detail}` per wrong field."""
     return Problem(
         422,
         "Unprocessable Content",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,6 +129,8 @@ class Route:
     multipart: bool
     tags: tuple[str, ...]
     scope: str | None = None  # the API key scope the route needs (see shared/tenancy/scopes)
+    # extra OpenAPI for the operation (query params, raw schemas...)
+    openapi: dict[str, Any] = field(default_factory=dict)
 
 
 class Router:
@@ -135,12 +138,13 @@ class Router:
         self,
         max_json_bytes: int,
         max_upload_bytes: int,
-        trusted_proxies: int = 0,
         name: str = "api",
+        trusted_proxies: int = 0,
     ) -> None:
         self.name = name  # the function serving these routes (a metrics label)
         self.routes: list[Route] = []
         self._map = Map(strict_slashes=False)
+        self._loose_map = Map(strict_slashes=False)  # uuid parameters taken as any string
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
         self.trusted_proxies = trusted_proxies
@@ -169,6 +173,7 @@ class Router:
         multipart: bool = False,
         tags: tuple[str, ...] = (),
         scope: str | None = None,
+        openapi: dict[str, Any] | None = None,
     ) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
             r = Route(
@@ -184,9 +189,12 @@ class Router:
                 multipart,
                 tags,
                 scope,
+                openapi or {},
             )
             self.routes.append(r)
             self._map.add(Rule(path, methods=[method], endpoint=len(self.routes) - 1))
+            loose = path.replace("<uuid:", "<string:")
+            self._loose_map.add(Rule(loose, methods=[method], endpoint=len(self.routes) - 1))
             return fn
 
         return deco
@@ -261,8 +269,22 @@ class Router:
                 405, "Method Not Allowed", f"allowed: {allowed}", headers={"Allow": allowed}
             ) from exc
         except NotFound as exc:
-            raise Problem(404, "Not Found", "no such endpoint", code="not-found") from exc
+            raise Problem(
+                404, "Not Found", f"no such {self._missing_what(request)}", code="not-found"
+            ) from exc
         return self.routes[idx], params
+
+    def _missing_what(self, request: Request) -> str:
+        """What a path that matches no route names: a malformed id (`/v1/sessions/abc`) is
+        "no such session", exactly like an id that does not exist; anything else is
+        "no such endpoint"."""
+        loose = self._loose_map.bind("localhost", path_info=request.path, url_scheme="http")
+        try:
+            idx, params = loose.match(method=request.method)
+        except HTTPException:
+            return "endpoint"
+        ids = [p for p in re.findall(r"<uuid:(\w+)>", self.routes[idx].path) if p in params]
+        return ids[-1].removesuffix("_id").replace("_", " ") if ids else "endpoint"
 
     def _dispatch(self, request: Request) -> Response:
         route, params = self._match(request)
@@ -430,9 +452,10 @@ class Router:
             raise Problem(
                 413, "Content Too Large", f"bodies are limited to {self.max_json_bytes} bytes"
             )
-        data = load_json(raw)
+        load_json(raw)  # depth, syntax and control characters: 4xx naming the field
         try:
-            return route.body.model_validate(data)
+            # Strict JSON validation: `"required": 0` is not a boolean, `"1"` is not a number.
+            return route.body.model_validate_json(raw or b"null", strict=True)
         except ValidationError as exc:
             raise validation_problem(exc) from exc
 
@@ -461,5 +484,3 @@ def _fingerprint(request: Request) -> str:
     h = hashlib.sha256()
     h.update(request.get_data(cache=True))
     return h.hexdigest()
-
-

@@ -9,7 +9,6 @@ signed webhook, prints the session and stops the stack.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
 import uuid
@@ -63,9 +62,8 @@ def code_for(
     deadline = time.time() + timeout
     while time.time() < deadline:
         for m in read_messages(admin_url, recipient, 1, master_key):
-            found = re.search(r"\b(\d{6})\b", m["body"])
-            if found:
-                return found.group(1)
+            if m["code"]:
+                return m["code"]
         time.sleep(0.1)
     raise RuntimeError(f"no code arrived for {recipient}")
 
@@ -136,9 +134,12 @@ def run_verification(
     return {"session": session, "webhook": hook_msg, "latency_s": hook_msg["at"] - last_code_at}
 
 
-def run_demo(settings: Settings, keep_running: bool = False) -> int:
-    api_port = 8080 if _port_free(8080) else 0
-    stack = Stack(settings, api_port=api_port or _free())
+def run_demo(settings: Settings, keep_running: bool = False, port: int | None = None) -> int:
+    if port is not None and not _port_free(port):
+        _say(f"port {port} is taken: choose another with --port")
+        return 2
+    api_port = port or (8080 if _port_free(8080) else _free())
+    stack = Stack(settings, api_port=api_port)
     receiver = WebhookReceiver().start()
     _say("starting the stack: Postgres, broker, relay and every function")
     t0 = time.time()

@@ -187,8 +187,20 @@ class Supervisor:
                     del self._due[name]
                     p.restarts += 1
                     p.start()
+                    # Probe readiness as Knative does: a function starts its work (models,
+                    # the relay's loop) when its readiness probe first reaches it.
+                    threading.Thread(
+                        target=self._probe, args=(p,), name=f"probe-{name}", daemon=True
+                    ).start()
                     if self.on_restart:
                         self.on_restart(p)
+
+    @staticmethod
+    def _probe(p: FunctionProcess) -> None:
+        try:
+            p.wait_ready(180)
+        except (RuntimeError, TimeoutError) as exc:  # it died again: the loop restarts it
+            log.warning("%s not ready after restart: %s", p.spec.name, exc)
 
     def stop(self) -> None:
         self._stop.set()

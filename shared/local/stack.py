@@ -22,7 +22,8 @@ from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.local.run_lock import RunLock
-from shared.manifests.catalog import FUNCTIONS, service_name
+from shared.manifests.catalog import FUNCTIONS, PLATFORM_ROUTES, service_name
+from shared.manifests.render import render_platform_eventing, write
 from shared.workload.identity import (
     SA_PREFIX,
     broker_audience,
@@ -66,6 +67,7 @@ class Stack:
     ready_seconds: dict[str, float] = field(default_factory=dict)
     run_name: str = "local"
     issuer: LocalIssuer | None = None
+    hosted_port: int = 0
     # Extra Trigger files (a tenant's own subscribers, `idmesh manifests --subscriber`).
     trigger_files: list[Path] = field(default_factory=list)
 
@@ -80,6 +82,10 @@ class Stack:
         return f"http://127.0.0.1:{self.api_port}"
 
     @property
+    def hosted_url(self) -> str:
+        return f"http://127.0.0.1:{self.hosted_port}"
+
+    @property
     def broker_url(self) -> str:
         return f"http://127.0.0.1:{self.broker_port}"
 
@@ -91,6 +97,8 @@ class Stack:
             "IDMESH_APP_DATABASE_URL": self.urls.app,
             "IDMESH_BROKER_URL": self.broker_url,
             "IDMESH_PUBLIC_URL": self.api_url,
+            "IDMESH_HOSTED_URL": self.hosted_url,
+            "IDMESH_API_INTERNAL_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
             "IDMESH_SPAN_DIR": str(self.root / "spans"),
@@ -113,16 +121,20 @@ class Stack:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
         self._render_existing_tenants()
+        # The platform Broker: `tenant.registered` reaches the provisioner function.
+        write(render_platform_eventing(), self.root / "manifests", "platform.yaml")
         self.add_trigger_files(self.trigger_files)
         if not self.broker_port:
             self.broker_port = free_port()
         names = self.functions or available_functions()
+        if not self.hosted_port:
+            self.hosted_port = free_port()
         specs = {
             n: FunctionSpec(
                 name=service_name(n),
                 target=n,
                 folder=n,
-                port=self.api_port if n == "api" else free_port(),
+                port={"api": self.api_port, "hosted": self.hosted_port}.get(n) or free_port(),
             )
             for n in names
         }
@@ -145,11 +157,6 @@ class Stack:
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
 
-    def restart_relay(self) -> None:
-        """SIGKILL the relay mid-work (the supervisor restarts it: the outbox is
-        transactional, so nothing published is lost or sent twice)."""
-        self.processes["relay"].kill()
-
     def _relay_env(self) -> dict[str, str]:
         """The relay's own settings: the jobs' role (the cross-tenant look-ups answer only
         to it) and its issuer credential (a token per tenant broker, as the `relay`)."""
@@ -168,7 +175,12 @@ class Stack:
         # tokens for each Trigger's OIDC service account in the tenant namespaces).
         credential = self.issuer.credential(
             Workload(
-                "knative-eventing", "mt-broker-filter", may_issue_for=(f"{SA_PREFIX}tenant-*",)
+                "knative-eventing",
+                "mt-broker-filter",
+                may_issue_for=(
+                    f"{SA_PREFIX}tenant-*",
+                    *(trigger_subject(self.settings.namespace, r.name) for r in PLATFORM_ROUTES),
+                ),
             )
         )
         env = {

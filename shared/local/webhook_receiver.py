@@ -53,6 +53,7 @@ class WebhookReceiver:
                         "verified": ok,
                         "headers": headers,
                         "body": json.loads(body or b"{}"),
+                        "raw": body,
                         "at": time.time(),
                     }
                 )

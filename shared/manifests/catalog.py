@@ -12,6 +12,7 @@ from events.types import (
     SESSION_INPUT,
     SESSION_SUBMITTED,
     SESSION_UPDATED,
+    TENANT_REGISTERED,
 )
 
 PLATFORM_NAMESPACE = "idmesh"
@@ -92,6 +93,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "api": FunctionSpec(
         "api", "PT30S", 60, 50, 1, 10, ("250m", "1000m"), ("256Mi", "512Mi"), public=True
     ),
+    # The hosted verification pages end users open (public, like the API).
+    "hosted": FunctionSpec(
+        "hosted", "PT30S", 60, 50, 1, 10, ("100m", "1000m"), ("256Mi", "512Mi"), public=True
+    ),
     # min-scale 1: a cold orchestrator would stall every session's next step.
     "orchestrator": FunctionSpec(
         "orchestrator", "PT30S", 60, 20, 1, 20, ("100m", "500m"), ("128Mi", "256Mi")
@@ -106,6 +111,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     ),
     "dead_letters": FunctionSpec(
         "dead_letters", "PT30S", 60, 20, 0, 5, ("50m", "250m"), ("64Mi", "128Mi"), db_pool=2
+    ),
+    # Applies a new tenant's namespace, Broker and Triggers (shared/provisioning).
+    "provisioner": FunctionSpec(
+        "provisioner", "PT30S", 60, 5, 0, 2, ("50m", "250m"), ("128Mi", "256Mi"), db_pool=2
     ),
     **{c: _check(c) for c in CHECKS},
 }
@@ -131,4 +140,12 @@ ROUTES: tuple[Route, ...] = (
     Route("webhooks-session-decided", "webhooks", {"type": SESSION_DECIDED}),
     Route("webhooks-session-updated", "webhooks", {"type": SESSION_UPDATED}),
     Route("webhooks-aml-hit", "webhooks", {"type": AML_HIT}),
+)
+
+
+# The platform Broker (namespace `idmesh`, name `platform`) carries platform events; the
+# relay sends them there (shared/eventing/relay.py) because the tenant's Broker is not there yet.
+PLATFORM_BROKER = "platform"
+PLATFORM_ROUTES: tuple[Route, ...] = (
+    Route("provisioner-tenant-registered", "provisioner", {"type": TENANT_REGISTERED}),
 )

@@ -37,7 +37,9 @@ SOURCES = {
     "timeouts": "issue 15: scheduling + image pull + sidecar + model warm-up per attempt",
     "connections": "PostgreSQL max_connections (default 100); psycopg pools per pod",
     "settings": "issue 15: no Service gets SMTP/SMS settings or the public URL",
-    "image": "issue 15: non-root, read-only root filesystem",
+    "image": "issue 15: non-root, read-only root filesystem; Services pointed at "
+    "ghcr.io/idmesh/<fn>:latest with no Containerfile",
+    "provisioning": "issue 15: POST /v1/register/verify creates nothing on a cluster",
 }
 
 
@@ -293,6 +295,35 @@ def _platform_rules(docs: list[Mapping[str, Any]], production: bool) -> list[str
     if not services:
         return []
     errors = []
+    images = {c.get("image") for s in _kn_services(docs) for c in _containers(s)}
+    if len(images) > 1:
+        errors.append(
+            f"set: one image for every function expected, got {sorted(map(str, images))} "
+            f"[{SOURCES['image']}]"
+        )
+    if production and any(
+        str(i).endswith(":latest") or ":" not in str(i).rsplit("/", 1)[-1] for i in images
+    ):
+        errors.append(
+            "set: production pins the image (a tag other than latest, or a digest) "
+            f"[{SOURCES['image']}]"
+        )
+    provisioner = [s for s in _kn_services(docs) if _component(s) == "provisioner"]
+    triggers = [
+        t
+        for t in _by_kind(docs, "Trigger")
+        if "provisioner." in str(((t.get("spec") or {}).get("subscriber") or {}).get("uri", ""))
+    ]
+    rbac = [
+        r
+        for r in _by_kind(docs, "ClusterRole")
+        if (r.get("metadata") or {}).get("name") == "idmesh-provisioner"
+    ]
+    if not (provisioner and triggers and rbac):
+        errors.append(
+            "set: no provisioner (Service, tenant.registered Trigger and its ClusterRole) "
+            f"[{SOURCES['provisioning']}]"
+        )
     jobs = [
         j
         for j in _by_kind(docs, "Job")
@@ -359,6 +390,8 @@ BUILTIN = {
     ("batch/v1", "Job"),
     ("rbac.authorization.k8s.io/v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
 }
 
 

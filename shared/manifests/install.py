@@ -45,8 +45,87 @@ def config_map(values: ClusterValues) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": _meta(CONFIG_MAP, values.platform_namespace, "config"),
-        "data": dict(sorted(values.function_env().items())),
+        "data": dict(
+            sorted(
+                {
+                    **values.function_env(),
+                    # New tenants are applied by the provisioner in-cluster.
+                    "IDMESH_PROVISIONER": "kubernetes",
+                    "IDMESH_CLUSTER_VALUES": values.model_copy(
+                        update={"tenants": ()}
+                    ).model_dump_json(),
+                }.items()
+            )
+        ),
     }
+
+
+# -- provisioner ----------------------------------------------------------------------------
+PROVISIONER = "provisioner"
+_APPLY = ["get", "create", "patch"]  # server-side apply of new objects; never delete
+
+
+def provisioner_rbac(values: ClusterValues) -> list[dict[str, Any]]:
+    """The provisioner's rights: exactly the kinds a tenant set holds, get/create/patch only
+    (no delete, no Secrets). Tenant namespaces do not exist before it creates them, so the
+    namespaced kinds are granted cluster-wide by a ClusterRole; dedicated Services live in
+    the platform namespace only (a Role)."""
+    ns = values.platform_namespace
+    subject = [{"kind": "ServiceAccount", "name": PROVISIONER, "namespace": ns}]
+    cluster_role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "idmesh-provisioner", "labels": dict(_LABELS)},
+        "rules": [
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": _APPLY},
+            {
+                "apiGroups": ["eventing.knative.dev"],
+                "resources": ["brokers", "triggers", "eventpolicies"],
+                "verbs": _APPLY,
+            },
+            {
+                "apiGroups": ["security.istio.io"],
+                "resources": ["peerauthentications", "authorizationpolicies"],
+                "verbs": _APPLY,
+            },
+            {
+                "apiGroups": ["networking.istio.io"],
+                "resources": ["virtualservices"],
+                "verbs": _APPLY,
+            },
+        ],
+    }
+    cluster_binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "idmesh-provisioner", "labels": dict(_LABELS)},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "idmesh-provisioner",
+        },
+        "subjects": subject,
+    }
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": _meta("idmesh-provisioner", ns, PROVISIONER),
+        "rules": [
+            {"apiGroups": ["serving.knative.dev"], "resources": ["services"], "verbs": _APPLY}
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta("idmesh-provisioner", ns, PROVISIONER),
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": "idmesh-provisioner",
+        },
+        "subjects": subject,
+    }
+    return [cluster_role, cluster_binding, role, binding]
 
 
 # -- eventing -----------------------------------------------------------------------------
@@ -55,13 +134,23 @@ def broker_backing(values: ClusterValues) -> tuple[str, dict[str, Any] | None]:
     ev = values.eventing
     if ev.backing == "in-memory":
         return "MTChannelBasedBroker", None
+    # Our own ConfigMaps, never Knative's cluster-wide defaults of the same purpose.
     name = {
-        "kafka-channel": "kafka-channel",
-        "kafka-broker": "kafka-broker-config",
-        "nats-jetstream": "nats-jetstream-channel",
+        "kafka-channel": "idmesh-kafka-channel",
+        "kafka-broker": "idmesh-kafka-broker-config",
+        "nats-jetstream": "idmesh-nats-jetstream-channel",
     }[ev.backing]
     ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": name, "namespace": ev.system_namespace}
     return ("Kafka" if ev.backing == "kafka-broker" else "MTChannelBasedBroker"), ref
+
+
+def broker_ingress(values: ClusterValues) -> str:
+    """Where the relay and the functions post events (`/<namespace>/<broker>` is appended):
+    the Kafka broker class has its own ingress (eventing-kafka-broker's receiver)."""
+    ns = values.eventing.system_namespace
+    if values.eventing.backing == "kafka-broker":
+        return f"http://kafka-broker-ingress.{ns}.svc.cluster.local"
+    return f"http://broker-ingress.{ns}.svc.cluster.local"
 
 
 def eventing_config(values: ClusterValues) -> list[dict[str, Any]]:

@@ -24,9 +24,10 @@ import yaml
 from shared.manifests import install
 from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
 from shared.manifests.catalog import (
-    BROKER_INGRESS,
     FUNCTIONS,
+    PLATFORM_BROKER,
     PLATFORM_NAMESPACE,
+    PLATFORM_ROUTES,
     ROUTES,
     FunctionSpec,
     service_name,
@@ -217,8 +218,8 @@ def _service(
         image=values.images.reference(),
         function_target=spec.name,
         function_source=f"functions/{spec.name}/main.py",
-        k_sink=BROKER_INGRESS,
-        broker_url=BROKER_INGRESS,
+        k_sink=install.broker_ingress(values),
+        broker_url=install.broker_ingress(values),
         cpu_request=spec.cpu[0],
         cpu_limit=spec.cpu[1],
         memory_request=spec.memory[0],
@@ -230,6 +231,13 @@ def _service(
     _workload_identity(doc, spec, platform_namespace)
     if spec.name in SHARED_DATA_FUNCTIONS:
         _mount_shared_data(doc)
+    if spec.name == "hosted":
+        doc["spec"]["template"]["spec"]["containers"][0]["env"].append(
+            {
+                "name": "IDMESH_API_INTERNAL_URL",
+                "value": service_url("api", platform_namespace),
+            }
+        )
     if name != spec.service:
         # A tenant-dedicated Service has its own identity (service account, principal,
         # OIDC subject); it keeps the function's labels.
@@ -330,8 +338,13 @@ def _allow_rules(
         ],
     }
     if spec.name == "api":
-        callers = [mesh.ingress, mesh.activator]
+        # the hosted pages call the API as the end user, from inside the mesh
+        hosted = mesh.principal(platform_namespace, FUNCTIONS["hosted"].service)
+        callers = [mesh.ingress, mesh.activator, hosted]
         ops = {"methods": ["GET", "POST", "PUT", "PATCH", "DELETE"], "paths": ["/v1/*"]}
+    elif spec.name == "hosted":
+        callers = [mesh.ingress, mesh.activator]
+        ops = {"methods": ["GET", "POST"], "paths": ["/v/*", "/h/*", "/assets/*"]}
     elif spec.name == "relay":
         callers = [
             mesh.pingsource,
@@ -401,6 +414,8 @@ def render_platform(
             }
         )
         docs.append(_service(spec, values))
+    docs += install.provisioner_rbac(values)
+    docs += render_platform_eventing(values)
     docs.append(render_template("knative/pingsource.yaml", platform_namespace=platform_namespace))
     docs.append(
         render_template(
@@ -420,6 +435,58 @@ def render_platform(
     docs.append(
         render_template("istio/destination-rule.yaml", platform_namespace=platform_namespace)
     )
+    return docs
+
+
+def render_platform_eventing(values: ClusterValues | None = None) -> list[dict[str, Any]]:
+    """The platform Broker (`<platform namespace>/platform`) and its Triggers: platform events
+    such as `tenant.registered` (the provisioner). Also written for the local broker."""
+    values = values or ClusterValues()
+    ns = values.platform_namespace
+    broker_class, broker_config = install.broker_backing(values)
+    dls = service_url("dead_letters", ns)
+    broker = render_template(
+        "knative/broker.yaml",
+        namespace=ns,
+        slug="platform",
+        tenant_id=None,
+        dead_letter_uri=dls,
+        broker_class=broker_class,
+        broker_config=broker_config,
+    )
+    broker["metadata"]["name"] = PLATFORM_BROKER
+    broker["metadata"]["labels"] = {"app.kubernetes.io/part-of": "idmesh"}
+    # Only the relay posts platform events (docs/security.md).
+    policy = render_template(
+        "knative/event-policy-broker.yaml",
+        namespace=ns,
+        slug="platform",
+        relay_subject=subject(ns, FUNCTIONS["relay"].service),
+        trigger_subjects=subject(ns, FUNCTIONS["relay"].service),
+    )
+    policy["metadata"]["name"] = f"{PLATFORM_BROKER}-broker-senders"
+    policy["metadata"]["labels"] = {"app.kubernetes.io/part-of": "idmesh"}
+    policy["spec"]["to"][0]["ref"]["name"] = PLATFORM_BROKER
+    policy["spec"]["from"] = policy["spec"]["from"][:1]
+    docs = [broker, policy]
+    for route in PLATFORM_ROUTES:
+        trigger = render_template(
+            "knative/trigger.yaml",
+            name=route.name,
+            namespace=ns,
+            slug="platform",
+            attributes=dict(route.attributes),
+            subscriber_uri=service_url(route.function, ns),
+            subscriber_audience=service_audience(ns, FUNCTIONS[route.function].service),
+            timeout=FUNCTIONS[route.function].trigger_timeout,
+            dead_letter_uri=dls,
+            dead_letter_audience=service_audience(ns, FUNCTIONS["dead_letters"].service),
+        )
+        trigger["metadata"]["labels"] = {"app.kubernetes.io/part-of": "idmesh"}
+        trigger["spec"]["broker"] = PLATFORM_BROKER
+        # The Broker may take a while to become Ready: redeliver for about four minutes.
+        trigger["spec"]["delivery"]["retry"] = 9
+        docs.append(trigger)
     return docs
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from shared.checks.expected import compare_expected
 from shared.checks.result import CheckResult, error_result
 from shared.checks.runner import CheckInputs
 from shared.nfc.aa import new_nonce
@@ -91,4 +92,5 @@ def nfc_step(inputs: CheckInputs, face_match=None) -> CheckResult:
     nonce = _latest_nonce(inputs.conn, str(inputs.session.id))
     if signature is not None and nonce is not None:
         aa = AaResponse(nonce=nonce, signature=signature)
-    return run_nfc(files, params, SessionNfcContext(inputs, face_match), trust_store(), aa=aa)
+    result = run_nfc(files, params, SessionNfcContext(inputs, face_match), trust_store(), aa=aa)
+    return compare_expected(result, inputs.expected)

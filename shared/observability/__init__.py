@@ -16,3 +16,14 @@ def setup_observability(service: str, settings: Settings) -> None:
     configure_tracing(
         service, Path(settings.span_dir) if settings.span_dir else None, settings.tracing
     )
+    if settings.tracing:
+        _instrument_sql()
+
+
+def _instrument_sql() -> None:
+    """A client span per SQL statement (the statement's text, never its parameters)."""
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+
+    instrumentor = PsycopgInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(capture_parameters=False, enable_commenter=False)

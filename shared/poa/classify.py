@@ -29,7 +29,6 @@ KEYWORDS: dict[DocType, list[str]] = {
         "netbeheerkosten",
         "energy bill",
         "water bill",
-
         "electricity",
         "electric",
         "gas bill",
@@ -85,7 +84,6 @@ KEYWORDS: dict[DocType, list[str]] = {
         "betaalrekening",
         "beginsaldo",
         "eindsaldo",
-
         "account statement",
         "bank statement",
         "opening balance",
@@ -125,7 +123,6 @@ KEYWORDS: dict[DocType, list[str]] = {
         "pago minimo",
         "bestedingslimiet",
         "minimaal te betalen",
-
         "credit card",
         "card statement",
         "minimum payment",
@@ -165,7 +162,6 @@ KEYWORDS: dict[DocType, list[str]] = {
         "woz",
         "heffing",
         "afvalstoffenheffing",
-
         "tax",
         "revenue",
         "hmrc",
@@ -215,7 +211,6 @@ KEYWORDS: dict[DocType, list[str]] = {
         "bundel",
         "glasvezel",
         "abonnementskosten",
-
         "mobile",
         "broadband",
         "landline",
@@ -256,7 +251,6 @@ KEYWORDS: dict[DocType, list[str]] = {
         "coberturas",
         "dekking",
         "woonverzekering",
-
         "insurance",
         "policy",
         "premium",

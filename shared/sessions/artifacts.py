@@ -118,9 +118,12 @@ def store_artifact(
     data: bytes,
 ) -> str:
     artifact_id = str(uuid.uuid4())
+    # clock_timestamp(), not the transaction's now(): the frames of one multi-file upload
+    # must keep their order (load_artifacts sorts on created_at; the ids are random).
     conn.execute(
         "INSERT INTO artifacts (id, tenant_id, session_id, kind, content_type, size_bytes, sha256,"
-        " ciphertext, sealed_with) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'session')",
+        " ciphertext, sealed_with, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'session', clock_timestamp())",
         (
             artifact_id,
             cipher.tenant_id,

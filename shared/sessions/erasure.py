@@ -20,6 +20,8 @@ _PER_SESSION = (
     "artifacts",
     "checks",
     "otp_codes",
+    "hosted_links",
+    "hosted_progress",
     "face_templates",
     "document_uses",
     "frame_hashes",
@@ -59,7 +61,8 @@ def erase_session(conn: psycopg.Connection, session_id: str) -> Erased:
     rows["webhook_deliveries_redacted"] = redact_deliveries(conn, session_id)
     conn.execute(
         "UPDATE sessions SET expected_enc = NULL, vendor_data = NULL, callback_url = NULL, "
-        "decision = NULL, deleted_at = now(), updated_at = now() WHERE id = %s",
+        "redirect_url = NULL, decision = NULL, deleted_at = now(), updated_at = now() "
+        "WHERE id = %s",
         (session_id,),
     )
     return Erased(rows=rows)

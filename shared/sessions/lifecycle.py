@@ -10,6 +10,8 @@ or not at all. A state that does not allow the transition raises `IllegalTransit
     not_started --submit--> in_progress --decide--> approved | declined | in_review
     not_started --expire--> expired      in_review --review--> approved | declined
     in_progress --abandon--> abandoned   any --erase--> tombstone (status kept)
+    in_progress --request_resubmission--> resubmission_requested --resubmit--> in_progress
+    resubmission_requested --abandon--> abandoned
 
 `session.decided` is produced only here, by `decide` and `review`, with one payload shape
 and one event-id scheme, and always with `session.updated` beside it.
@@ -45,7 +47,8 @@ from shared.sessions.store import (
 
 SOURCE = "/idmesh/sessions"
 STATUSES: frozenset[str] = frozenset(get_args(SessionStatus))
-OPEN = frozenset({"not_started", "in_progress"})
+RESUBMISSION = "resubmission_requested"  # captures to take again (shared.workflows.resubmission)
+OPEN = frozenset({"not_started", "in_progress", RESUBMISSION})
 DECISIONS = frozenset({"approved", "declined", "in_review"})
 REVIEW_DECISIONS = frozenset({"approved", "declined"})
 FINAL = frozenset({"approved", "declined", "expired", "abandoned"})
@@ -56,7 +59,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "decide": (frozenset({"in_progress"}), DECISIONS),
     "review": (frozenset({"in_review"}), REVIEW_DECISIONS),
     "expire": (frozenset({"not_started"}), frozenset({"expired"})),
-    "abandon": (frozenset({"in_progress"}), frozenset({"abandoned"})),
+    "abandon": (frozenset({"in_progress", RESUBMISSION}), frozenset({"abandoned"})),
+    "request_resubmission": (frozenset({"in_progress"}), frozenset({RESUBMISSION})),
+    "resubmit": (frozenset({RESUBMISSION}), frozenset({"in_progress"})),
 }
 
 
@@ -195,21 +200,7 @@ def submit(conn: psycopg.Connection, tenant_id: str, actor: str, session: Sessio
     _require(session, "submit", "in_progress")
     after = _transition(conn, session, "in_progress", submitted=True)
     sid = str(session.id)
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_SUBMITTED,
-            {
-                "session_id": sid,
-                "workflow_id": str(session.workflow_id),
-                "workflow_version": session.workflow_version,
-            },
-            SOURCE,
-            sid,
-            event_id=_event_id("submitted", sid, after.status, after.updated_at),
-        ),
-    )
+    _announce_submitted(conn, tenant_id, session, after)
     _announce_update(conn, tenant_id, session, after)
     audit(conn, tenant_id, actor, "session.submitted", sid)
     return after
@@ -286,11 +277,16 @@ def review(
 ) -> SessionRow:
     """A person's decision on a session in review (`reviewer`: the actor's type, id, name)."""
     _require(session, "review", status)
-    decision = {
-        **(session.decision or {}),
+    automatic = dict(session.decision or {})
+    decision = {  # who decided and why; what the rules had said stays under `automatic`
+        **automatic,
         "status": status,
-        "reviewed_by": actor,
+        "action": "approve" if status == "approved" else "decline",
         "rule": "manual_review",
+        "decided_by": actor,
+        "reviewed_by": actor,
+        "note": note,
+        "automatic": {k: automatic[k] for k in ("status", "action", "rule") if k in automatic},
     }
     if reviewer is not None:
         decision["reviewer"] = reviewer
@@ -307,6 +303,76 @@ def review(
     _announce_update(conn, tenant_id, session, after)
     metrics.DECISIONS.labels("review", status).inc()
     return after
+
+
+def request_resubmission(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    session: SessionRow,
+    redo: dict[str, Any],
+    max_rounds: int,
+) -> SessionRow:
+    """Captures could not be read: the end user takes the `redo["steps"]` again."""
+    _require(session, "request_resubmission", RESUBMISSION)
+    decision = {
+        "status": RESUBMISSION,
+        "action": "resubmit",
+        "rule": "default:retake",
+        "decided_by": actor,
+        "reason_codes": redo["reason_codes"],
+        "resubmission": {
+            **redo,
+            "round": session.resubmissions + 1,
+            "max_rounds": max_rounds,
+            "requested_at": datetime.now(UTC).isoformat(),
+        },
+    }
+    after = _transition(conn, session, RESUBMISSION, decision=decision)
+    conn.execute(
+        "UPDATE sessions SET resubmissions = resubmissions + 1 WHERE id = %s", (str(session.id),)
+    )
+    after = after.model_copy(update={"resubmissions": session.resubmissions + 1})
+    audit(conn, tenant_id, actor, "session.resubmission_requested", str(session.id), redo)
+    _announce_update(conn, tenant_id, session, after)
+    return after
+
+
+def resubmit(
+    conn: psycopg.Connection, tenant_id: str, actor: str, session: SessionRow, redo: set[str]
+) -> SessionRow:
+    """The end user submits new captures: the steps to redo lose their results and the
+    workflow runs them again."""
+    _require(session, "resubmit", "in_progress")
+    sid = str(session.id)
+    conn.execute("DELETE FROM checks WHERE session_id = %s AND step = ANY(%s)", (sid, sorted(redo)))
+    after = _transition(conn, session, "in_progress")
+    _announce_submitted(conn, tenant_id, session, after)
+    _announce_update(conn, tenant_id, session, after)
+    audit(conn, tenant_id, actor, "session.resubmitted", sid, {"steps": sorted(redo)})
+    return after
+
+
+def _announce_submitted(
+    conn: psycopg.Connection, tenant_id: str, session: SessionRow, after: SessionRow
+) -> None:
+    """`session.submitted`: the orchestrator runs the workflow (again, after a retake)."""
+    sid = str(session.id)
+    enqueue(
+        conn,
+        make_event(
+            tenant_id,
+            SESSION_SUBMITTED,
+            {
+                "session_id": sid,
+                "workflow_id": str(session.workflow_id),
+                "workflow_version": session.workflow_version,
+            },
+            SOURCE,
+            sid,
+            event_id=_event_id("submitted", sid, after.status, after.updated_at),
+        ),
+    )
 
 
 def _time_out(

@@ -45,11 +45,13 @@ class SessionRow(BaseModel):
     decided_at: datetime | None
     expires_at: datetime
     deleted_at: datetime | None
+    resubmissions: int = 0  # rounds of "capture again" so far
 
 
 SESSION_COLUMNS = (
     "id, workflow_id, workflow_version, status, decision, vendor_data, callback_url, "
-    "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at"
+    "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at, "
+    "resubmissions"
 )
 
 

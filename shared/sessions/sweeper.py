@@ -81,7 +81,9 @@ class SessionSweeper:
                 now = datetime.now(UTC)
                 if s.status == "not_started" and s.expires_at <= now:
                     lifecycle.expire(conn, tid, ACTOR, s)
-                elif s.status == "in_progress" and s.updated_at <= now - self.idle:
+                elif s.status in ("in_progress", lifecycle.RESUBMISSION) and (
+                    s.updated_at <= now - self.idle
+                ):
                     lifecycle.abandon(conn, tid, ACTOR, s)
                 else:
                     continue  # changed since it was found

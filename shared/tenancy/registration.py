@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
+from events.types import TENANT_REGISTERED, TenantRegistered
 from shared.config import Settings
 from shared.db.tenant_tx import Database
+from shared.eventing.outbox import enqueue, make_event
 from shared.http.problem import Problem
 from shared.messaging.delivery import record_message, send_external
 from shared.tenancy.api_keys import create_api_key
@@ -108,8 +110,21 @@ class Registrations:
         if not codes_equal(expected, reg["code_hash"]):
             raise Problem(400, "Bad Request", "the code is not valid", code="invalid-code")
         tenant_id = str(uuid.uuid4())
+        async_provisioning = self.settings.provisioner == "kubernetes"
         with self.db.tenant(tenant_id) as conn:
-            create_tenant(conn, self.master_key, tenant_id, reg["organization"], email)
+            tenant = create_tenant(
+                conn,
+                self.master_key,
+                tenant_id,
+                reg["organization"],
+                email,
+                provisioning="provisioning" if async_provisioning else "ready",
+            )
+            # In the same transaction: the provisioner applies the tenant's Broker & Triggers.
+            enqueue(
+                conn,
+                make_event(tenant_id, TENANT_REGISTERED, TenantRegistered(slug=tenant.slug), "api"),
+            )
             key = create_api_key(conn, tenant_id, "default")
             done = conn.execute(
                 "SELECT idmesh_registration_complete(%s, %s) AS ok",

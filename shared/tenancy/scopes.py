@@ -28,6 +28,8 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/v1/tenant"): "admin",
     ("GET", "/v1/tenant/retention"): "admin",
     ("PUT", "/v1/tenant/retention"): "admin",
+    ("GET", "/v1/tenant/branding"): "admin",
+    ("PUT", "/v1/tenant/branding"): "admin",
     ("POST", "/v1/api-keys"): "admin",
     ("GET", "/v1/api-keys"): "admin",
     ("DELETE", "/v1/api-keys/<uuid:key_id>"): "admin",

@@ -21,6 +21,8 @@ class Tenant(BaseModel):
     email: str
     status: str
     created_at: datetime
+    # `provisioning` until the tenant's Broker is Ready on a cluster (the provisioner).
+    provisioning: str = "ready"
 
 
 def slug_for(organization: str) -> str:
@@ -29,22 +31,44 @@ def slug_for(organization: str) -> str:
 
 
 def create_tenant(
-    conn: psycopg.Connection, master_key: bytes, tenant_id: str, name: str, email: str
+    conn: psycopg.Connection,
+    master_key: bytes,
+    tenant_id: str,
+    name: str,
+    email: str,
+    provisioning: str = "ready",
 ) -> Tenant:
     """Insert the tenant row; the transaction must already be scoped to `tenant_id`."""
     row = conn.execute(
-        "INSERT INTO tenants (id, slug, name, email, wrapped_dek) VALUES (%s, %s, %s, %s, %s) "
-        "RETURNING id AS tenant_id, slug, name, email, status, created_at",
-        (tenant_id, slug_for(name), name, email, new_wrapped_dek(master_key, tenant_id)),
+        "INSERT INTO tenants (id, slug, name, email, wrapped_dek, provisioning) "
+        "VALUES (%s, %s, %s, %s, %s, %s) "
+        "RETURNING id AS tenant_id, slug, name, email, status, created_at, provisioning",
+        (
+            tenant_id,
+            slug_for(name),
+            name,
+            email,
+            new_wrapped_dek(master_key, tenant_id),
+            provisioning,
+        ),
     ).fetchone()
     return Tenant.model_validate(row)
 
 
 def get_tenant(conn: psycopg.Connection) -> Tenant | None:
     row = conn.execute(
-        "SELECT id AS tenant_id, slug, name, email, status, created_at FROM tenants"
+        "SELECT id AS tenant_id, slug, name, email, status, created_at, provisioning FROM tenants"
     ).fetchone()
     return Tenant.model_validate(row) if row else None
+
+
+def mark_provisioned(conn: psycopg.Connection) -> bool:
+    """The provisioner saw the tenant's Broker Ready (tenant-scoped transaction)."""
+    row = conn.execute(
+        "UPDATE tenants SET provisioning = 'ready', provisioned_at = now() "
+        "WHERE provisioning = 'provisioning' RETURNING id"
+    ).fetchone()
+    return row is not None
 
 
 def tenant_cipher(conn: psycopg.Connection, master_key: bytes, tenant_id: str) -> TenantCipher:

@@ -157,5 +157,8 @@ def deliver_due(platform: Platform, client: httpx.Client, limit: int = 50) -> in
     with platform.db.platform() as conn:
         due = conn.execute("SELECT * FROM idmesh_webhooks_due(%s)", (limit,)).fetchall()
     for d in due:
-        attempt(platform, str(d["tenant_id"]), str(d["id"]), client)
+        try:
+            attempt(platform, str(d["tenant_id"]), str(d["id"]), client)
+        except Exception:  # one broken delivery must not hold up the others
+            log.exception("webhook delivery %s failed", d["id"])
     return len(due)

@@ -79,7 +79,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
             (
                 ev.tenant_id,
                 ev.id,
-                ev.type,
+                SHORT_NAMES[ev.type],  # the same name as the payload's `type`
                 session_id,
                 json.dumps(payload_for(ev.type, data, vendor)),
                 endpoint.url,

@@ -18,14 +18,20 @@ class StepOutcome(BaseModel):
     status: str
     score: float | None = None
     warning_codes: list[str] = []
+    info_codes: list[str] = []  # severity info: rules may match them, they are no reason
 
 
 class Decision(BaseModel):
+    """Who decided and why: the rules (`decided_by: rules`) or a reviewer (`decided_by` is
+    the reviewer's API key, `note` their note)."""
+
     status: str  # approved / declined / in_review
     action: Action
     rule: str
-    reason_codes: list[str]
+    reason_codes: list[str]  # warning- and error-severity codes of the deciding steps
     steps: list[dict[str, Any]]
+    decided_by: str = "rules"
+    note: str | None = None
 
 
 def _matches(rule: Rule, o: StepOutcome) -> bool:
@@ -64,6 +70,7 @@ def decide(wf: WorkflowDefinition, outcomes: list[StepOutcome]) -> Decision:
                 "action": action,
                 "rule": why,
                 "warning_codes": o.warning_codes,
+                "info_codes": o.info_codes,
             }
         )
     if not per_step:
@@ -75,7 +82,8 @@ def decide(wf: WorkflowDefinition, outcomes: list[StepOutcome]) -> Decision:
     reasons: list[str] = []
     for s in per_step:
         if s["action"] == action and action != "approve":
-            for code in s["warning_codes"] or [f"{s['check'].upper()}_{s['status'].upper()}"]:
+            codes = [c for c in s["warning_codes"] if c not in s["info_codes"]]
+            for code in codes or [f"{s['check'].upper()}_{s['status'].upper()}"]:
                 if code not in reasons:
                     reasons.append(code)
     return Decision(

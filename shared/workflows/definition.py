@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 CheckName = Literal[
     "id_document",
@@ -93,8 +94,25 @@ class Monitoring(BaseModel):
     aml: bool = False
 
 
+EXAMPLE = {
+    "name": "document, selfie and AML",
+    "steps": [
+        {"check": "id_document", "params": {"accepted_document_types": ["passport"]}},
+        {"check": "face_match", "after": ["id_document"]},
+        {"check": "aml", "after": ["id_document"]},
+    ],
+    "rules": [
+        {
+            "name": "possible AML match reviews",
+            "if": {"check": "aml", "warning": "AML_POSSIBLE_MATCH"},
+            "then": "review",
+        }
+    ],
+}
+
+
 class WorkflowDefinition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
 
     name: str = Field(min_length=1, max_length=120)
     steps: list[Step] = Field(min_length=1, max_length=20)
@@ -104,26 +122,63 @@ class WorkflowDefinition(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> WorkflowDefinition:
-        ids = [s.step_id for s in self.steps]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"step ids must be unique (give `id`): {', '.join(dupes)}")
-        known = set(ids)
-        for s in self.steps:
-            missing = [a for a in s.after if a not in known]
-            if missing:
-                raise ValueError(f"step {s.step_id} waits for unknown steps: {missing}")
-        self._check_acyclic()
+        errors = self.structure_errors()
+        if errors:
+            raise PydanticCustomError(
+                "workflow_invalid",
+                "{summary}",
+                {"summary": "; ".join(e["detail"] for e in errors), "errors": errors},
+            )
         return self
 
-    def _check_acyclic(self) -> None:
+    def structure_errors(self) -> list[dict[str, str]]:
+        """Unique step ids, `after` naming existing steps, no cycles; each error with the
+        JSON pointer of the field at fault."""
+        errors: list[dict[str, str]] = []
+        ids = [s.step_id for s in self.steps]
+        for i, sid in enumerate(ids):
+            if sid in ids[:i]:
+                errors.append(
+                    {
+                        "pointer": f"/steps/{i}/id",
+                        "detail": f"step id {sid!r} is used twice (give each step an `id`)",
+                    }
+                )
+        known = set(ids)
+        for i, s in enumerate(self.steps):
+            for j, a in enumerate(s.after):
+                if a not in known:
+                    errors.append(
+                        {
+                            "pointer": f"/steps/{i}/after/{j}",
+                            "detail": f"step {s.step_id} waits for {a!r}, which is no step id "
+                            f"of this workflow (ids: {', '.join(ids)})",
+                        }
+                    )
+        if not errors and self._cycle():
+            errors.append({"pointer": "/steps", "detail": "steps wait for each other in a cycle"})
+        return errors
+
+    def _cycle(self) -> bool:
         after = {s.step_id: set(s.after) for s in self.steps}
         done: set[str] = set()
         while len(done) < len(after):
             ready = [k for k, deps in after.items() if k not in done and deps <= done]
             if not ready:
-                raise ValueError("steps wait for each other in a cycle")
+                return True
             done.update(ready)
+        return False
+
+    def upstream(self, step_id: str) -> set[str]:
+        """Every step this one waits for, directly or through others."""
+        seen: set[str] = set()
+        todo = list(self.step(step_id).after)
+        while todo:
+            sid = todo.pop()
+            if sid not in seen:
+                seen.add(sid)
+                todo.extend(self.step(sid).after)
+        return seen
 
     def step(self, step_id: str) -> Step:
         for s in self.steps:

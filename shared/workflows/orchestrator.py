@@ -31,6 +31,7 @@ from shared.sessions.attempts import input_marks, latest_marks, mark_for, record
 from shared.sessions.store import SessionRow, get_session
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.resubmission import MAX_RESUBMISSIONS, steps_to_redo
 from shared.workflows.store import get_workflow
 
 log = logging.getLogger(__name__)
@@ -163,10 +164,19 @@ class Orchestrator:
                 status=r["status"],
                 score=r.get("score"),
                 warning_codes=[w["code"] for w in r.get("warnings") or []],
+                info_codes=[
+                    w["code"] for w in r.get("warnings") or [] if w.get("severity") == "info"
+                ],
             )
             for s, r in done
         ]
         decision = decide(wf, outcomes)
+        redo = steps_to_redo(wf, decision, session.resubmissions)
+        if redo is not None:
+            lifecycle.request_resubmission(
+                conn, tenant_id, CONSUMER, session, redo, MAX_RESUBMISSIONS
+            )
+            return
         if decision.status == "approved" and wf.monitoring.aml:
             from shared.aml.platform import enrol_from_session
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from shared.config import Settings
-from shared.workload.identity import SA_PREFIX, pingsource_subject, service_audience
+from shared.manifests.catalog import PLATFORM_ROUTES, ROUTES, service_name
+from shared.workload.identity import (
+    SA_PREFIX,
+    pingsource_subject,
+    service_audience,
+    trigger_subject,
+)
 from shared.workload.tokens import HttpTokens, KubernetesTokens, TokenSource
 from shared.workload.verifier import AuthFailure, JwksCache, TokenVerifier
 
@@ -31,9 +37,26 @@ def receiver_audience(settings: Settings, service: str) -> str:
     return settings.oidc_audience or service_audience(settings.namespace, service)
 
 
-def allowed_senders(settings: Settings) -> list[str]:
+def default_senders(namespace: str, service: str) -> list[str]:
+    """Who may deliver to `service`, from the catalogue: the broker filter for the tenant
+    Triggers that route to it (any `tenant-*` namespace), and for each platform Trigger
+    that routes to it that Trigger's own identity. The dead-letter sink takes both, since
+    every Trigger names it."""
+    dead_letters = service == service_name("dead_letters")
+    senders = []
+    if dead_letters or any(service_name(r.function) == service for r in ROUTES):
+        senders.append(TRIGGER_SENDERS)
+    senders += [
+        trigger_subject(namespace, r.name)
+        for r in PLATFORM_ROUTES
+        if dead_letters or service_name(r.function) == service
+    ]
+    return senders
+
+
+def allowed_senders(settings: Settings, service: str) -> list[str]:
     listed = [s.strip() for s in settings.oidc_allowed_senders.split(",") if s.strip()]
-    return listed or [TRIGGER_SENDERS]
+    return listed or default_senders(settings.namespace, service)
 
 
 def verifier_for(settings: Settings, service: str) -> TokenVerifier | NoIssuer:
@@ -42,7 +65,7 @@ def verifier_for(settings: Settings, service: str) -> TokenVerifier | NoIssuer:
     if not settings.oidc_issuer_url:
         return NoIssuer()
     return TokenVerifier(
-        jwks_for(settings), receiver_audience(settings, service), allowed_senders(settings)
+        jwks_for(settings), receiver_audience(settings, service), allowed_senders(settings, service)
     )
 
 

@@ -349,11 +349,58 @@ def _astronaut() -> np.ndarray:
     return data.astronaut()  # RGB 512x512, public domain (NASA)
 
 
+_PORTRAIT: dict[str, Any] = {}  # a face photo given with --portrait
+
+
+def use_portrait(path: Path | None) -> None:
+    """Render every document with this face photo (RGB, the face roughly centred)."""
+    _PORTRAIT.clear()
+    if path is not None:
+        _PORTRAIT["image"] = np.asarray(Image.open(path).convert("RGB"))
+
+
+def _face_source() -> tuple[np.ndarray, int, int, int]:
+    """The face photo, the face centre and a crop half-width."""
+    if "image" in _PORTRAIT:
+        img = _PORTRAIT["image"]
+        if "face" not in _PORTRAIT:
+            _PORTRAIT["face"] = _locate_face(img)
+        cx, cy, half = _PORTRAIT["face"]
+        return img, cx, cy, half
+    # The astronaut's face sits around x 150-260, y 40-180.
+    return _astronaut(), 205, 115, 110
+
+
+def _locate_face(img: np.ndarray) -> tuple[int, int, int]:
+    """Centre and crop half-width around the photo's largest face (YuNet, as the engine)."""
+    from shared.faces.detect import detect_faces
+
+    faces = detect_faces(np.ascontiguousarray(img[:, :, ::-1]))
+    if not faces:
+        raise SystemExit("no face found in the --portrait photo")
+    x, y, w, h = faces[0].box
+    return int(x + w / 2), int(y + h * 0.55), int(w * 1.05)
+
+
+def selfie(rng: random.Random, size: int = 640) -> Image.Image:
+    """A selfie of the document's face: the whole photo, reframed, slightly rotated, with
+    its own light (for trying face_match and passive_liveness on generated documents)."""
+    img, cx, cy, half = _face_source()
+    h, w = img.shape[:2]
+    r = int(half * rng.uniform(1.6, 2.0))
+    box = (max(0, cx - r), max(0, cy - r), min(w, cx + r), min(h, cy + r))
+    face = Image.fromarray(img).crop(box).rotate(rng.uniform(-6, 6), resample=Image.BICUBIC)
+    face = face.resize((size, int(size * face.height / face.width)), Image.LANCZOS)
+    gain = rng.uniform(0.9, 1.12)
+    arr = np.clip(np.asarray(face, dtype=np.float32) * gain, 0, 255).astype(np.uint8)
+    return Image.fromarray(arr)
+
+
 def portrait(rng: random.Random, w: int, h: int) -> Image.Image:
-    img = _astronaut()
-    # The face sits around x 150-260, y 40-180; crop around it with a random margin.
-    cx, cy = 205 + rng.randint(-10, 10), 115 + rng.randint(-8, 8)
-    half_w = rng.randint(95, 125)
+    img, fx, fy, base = _face_source()
+    # Crop around the face with a random margin.
+    cx, cy = fx + rng.randint(-10, 10), fy + rng.randint(-8, 8)
+    half_w = rng.randint(int(base * 0.86), int(base * 1.14))
     half_h = int(half_w * h / w)
     x0, y0 = max(0, cx - half_w), max(0, cy - int(half_h * 0.9))
     crop = img[y0 : y0 + 2 * half_h, x0 : x0 + 2 * half_w]
@@ -701,16 +748,45 @@ def blur_pil(img: Image.Image, r: float) -> Image.Image:
     return img.filter(ImageFilter.GaussianBlur(r))
 
 
-if __name__ == "__main__":
-    outdir = Path(sys.argv[1])
-    outdir.mkdir(parents=True, exist_ok=True)
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(
+        prog="python -m tests.documents.generator",
+        description="Render synthetic identity documents (passports, ID cards, driving "
+        "licences) with their ground truth (truth.json).",
+    )
+    p.add_argument("outdir", type=Path, help="folder for the images and truth.json")
+    p.add_argument("count", type=int, nargs="?", default=30, help="how many samples (30)")
+    p.add_argument(
+        "--portrait",
+        type=Path,
+        help="a face photo (JPEG/PNG, face roughly centred) for the documents' portrait "
+        "instead of scikit-image's astronaut",
+    )
+    p.add_argument(
+        "--selfie",
+        action="store_true",
+        help="also write <stem>_selfie.jpg: a selfie of the same face, for face_match",
+    )
+    args = p.parse_args(argv)
+    use_portrait(args.portrait)
+    args.outdir.mkdir(parents=True, exist_ok=True)
     index = []
-    for s in generate_set(count):
+    for s in generate_set(args.count):
         stem = f"{s.seed}_{s.kind}_{s.condition}"
-        (outdir / f"{stem}_front.jpg").write_bytes(s.front)
+        (args.outdir / f"{stem}_front.jpg").write_bytes(s.front)
         if s.back:
-            (outdir / f"{stem}_back.jpg").write_bytes(s.back)
+            (args.outdir / f"{stem}_back.jpg").write_bytes(s.back)
+        if args.selfie:
+            buf = io.BytesIO()
+            selfie(random.Random(s.seed)).save(buf, "JPEG", quality=90)
+            (args.outdir / f"{stem}_selfie.jpg").write_bytes(buf.getvalue())
         index.append({"stem": stem, "kind": s.kind, "condition": s.condition, **s.truth})
-    (outdir / "truth.json").write_text(json.dumps(index, indent=1, ensure_ascii=False))
-    print(f"wrote {count} samples to {outdir}")
+    (args.outdir / "truth.json").write_text(json.dumps(index, indent=1, ensure_ascii=False))
+    print(f"wrote {args.count} samples to {args.outdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

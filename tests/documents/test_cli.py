@@ -17,7 +17,13 @@ def test_cli_reads_a_passport(tmp_path, capsys):
     assert out["check"] == "id_document"
     assert set(out) == {"check", "status", "score", "warnings", "data", "duration_ms", "model"}
     assert out["data"]["mrz"]["lines"] == s.truth["mrz"]
-    assert code == (1 if out["status"] == "failed" else 0)
+    # A clean adult passport passes: exit 0 (not "whatever the status was").
+    assert out["status"] == "passed" and code == 0, out["warnings"]
+    # The same passport under a rule it breaks fails: exit 1.
+    code = main(["check", "id_document", str(front), "--json", "--params", '{"min_age": 120}'])
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "failed" and code == 1
+    assert [w["code"] for w in out["warnings"]] == ["MINIMUM_AGE_NOT_MET"]
 
 
 def test_cli_bad_params_and_missing_file(tmp_path, capsys):

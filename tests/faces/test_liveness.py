@@ -36,9 +36,7 @@ def test_passive_liveness_reports_its_cues_and_skipped_model(photo):
     assert r.data["rules_not_evaluated"] == ["anti_spoofing_model"]
     # the cue shares are what the score is made of
     fused = fuse({k: float(v) for k, v in r.data["cue_measurements"].items()})
-    assert sum(fused.contributions.values()) == pytest.approx(
-        fused.z - CALIBRATION.bias, abs=0.05
-    )
+    assert sum(fused.contributions.values()) == pytest.approx(fused.z - CALIBRATION.bias, abs=0.05)
     assert abs(fused.score - r.score) < 1.0
 
 

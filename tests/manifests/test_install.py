@@ -72,10 +72,17 @@ def test_production_overlay_is_the_production_render(tree):
     report = validate_documents(built, production=True)
     assert report.errors == []
     brokers = [d for d in built if d["kind"] == "Broker"]
-    assert len(brokers) == 2
+    assert len(brokers) == 3  # two tenants and the platform Broker
     for b in brokers:
         assert b["metadata"]["annotations"]["eventing.knative.dev/broker.class"] == "Kafka"
-        assert b["spec"]["config"]["name"] == "kafka-broker-config"
+        assert b["spec"]["config"]["name"] == "idmesh-kafka-broker-config"
+    relay = next(d for d in built if d["kind"] == "Service" and d["metadata"]["name"] == "relay")
+    env = {
+        e["name"]: e.get("value") for e in relay["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert (
+        env["IDMESH_BROKER_URL"] == "http://kafka-broker-ingress.knative-eventing.svc.cluster.local"
+    )
     kinds = {(d["kind"], d["metadata"]["name"]) for d in built}
     assert ("Deployment", "idmesh-pgbouncer") in kinds and ("Job", "idmesh-migrate") in kinds
 
@@ -177,6 +184,19 @@ def test_findings_each_fail():
     docs = copy.deepcopy(base)
     _svc(docs, "api")["spec"]["template"]["spec"]["containers"][0]["envFrom"] = []
     _fails(docs, "idmesh-config")
+
+    docs = [d for d in copy.deepcopy(base) if d["kind"] != "ClusterRole"]
+    _fails(docs, "no provisioner")
+
+    docs = copy.deepcopy(base)
+    _svc(docs, "email")["spec"]["template"]["spec"]["containers"][0]["image"] = "x/email:1"
+    _fails(docs, "one image")
+
+    _fails(
+        render_platform(values=production_values(ClusterValues())),
+        "pins the image",
+        production=True,
+    )
 
     prod = production_values(VALUES)
     docs = _platform(prod)

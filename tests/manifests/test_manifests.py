@@ -25,7 +25,13 @@ TENANT_ID = "5f0c6a7e-0d4e-4a51-9d1e-3c1c2f0e9a11"
 
 @pytest.fixture(scope="module")
 def tenant_docs():
-    return render_tenant("acme", TENANT_ID, dedicated=["face_match"])
+    return render_tenant(
+        "acme",
+        TENANT_ID,
+        dedicated=["face_match"],
+        image_registry="registry.example/idmesh",
+        tag="1.0.0",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +125,12 @@ def test_platform_set_shape(platform_docs):
     services = {d["metadata"]["name"]: d for d in _by(platform_docs, "Service")}
     expected = {
         "api",
+        "hosted",
         "orchestrator",
         "webhooks",
         "relay",
         "dead-letters",
+        "provisioner",
         *(service_name(c) for c in CHECKS),
     }
     assert set(services) == expected
@@ -130,7 +138,7 @@ def test_platform_set_shape(platform_docs):
         tmpl = svc["spec"]["template"]
         ann = tmpl["metadata"]["annotations"]
         assert ann["autoscaling.knative.dev/min-scale"] == (
-            "1" if name in ("api", "relay", "orchestrator") else "0"
+            "1" if name in ("api", "hosted", "relay", "orchestrator") else "0"
         )
         container = tmpl["spec"]["containers"][0]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -150,7 +158,9 @@ def test_platform_set_shape(platform_docs):
         # One image for every function: FUNCTION_TARGET selects it.
         assert container["image"] == "registry.example/idmesh/idmesh:1.0.0"
         visibility = svc["metadata"]["labels"].get("networking.knative.dev/visibility")
-        assert visibility == (None if name == "api" else "cluster-local")
+        assert visibility == (None if name in ("api", "hosted") else "cluster-local")
+        if name == "hosted":  # it reaches the API inside the mesh
+            assert env["IDMESH_API_INTERNAL_URL"]["value"].startswith("http://api.")
     (ping,) = _by(platform_docs, "PingSource")
     assert ping["spec"]["schedule"] == "* * * * *"
     assert ping["spec"]["sink"]["ref"]["name"] == "relay"
@@ -179,6 +189,14 @@ def test_platform_set_shape(platform_docs):
         "istio-ingressgateway" in p
         for p in api["spec"]["rules"][0]["from"][0]["source"]["principals"]
     )
+    assert (
+        "cluster.local/ns/idmesh/sa/hosted"
+        in api["spec"]["rules"][0]["from"][0]["source"]["principals"]
+    )
+    (hosted,) = _by(platform_docs, "AuthorizationPolicy", "allow-hosted")
+    rule = hosted["spec"]["rules"][0]
+    assert any("istio-ingressgateway" in p for p in rule["from"][0]["source"]["principals"])
+    assert set(rule["to"][0]["operation"]["paths"]) == {"/v/*", "/h/*", "/assets/*"}
     (dr,) = _by(platform_docs, "DestinationRule")
     assert dr["spec"]["trafficPolicy"]["tls"]["mode"] == "ISTIO_MUTUAL"
 
@@ -468,7 +486,7 @@ def test_namespace_moves_every_principal_and_subject():
         "cluster.local/ns/idmesh/sa/api"
     )
     assert any("is not in namespace kyc" in e for e in _errors(bad))
-    (policy,) = _by(bad, "EventPolicy")
+    (policy,) = _by(bad, "EventPolicy", "broker-senders")
     policy["spec"]["from"][0]["sub"] = "system:serviceaccount:idmesh:relay"
     assert any("EventPolicy" in e and "not in namespace kyc" in e for e in _errors(bad))
 

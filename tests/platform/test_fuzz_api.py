@@ -47,18 +47,17 @@ def openapi_document() -> dict:
     """The document the API serves at /openapi.json, built from the same routes in-process
     (schemathesis' fixture-based loader does not work with pytest 9, so the schema is
     loaded at import; `test_fuzzed_document_is_the_served_one` keeps the two equal)."""
-    from shared.api.app import VERSION, create_router
+    from shared.api.app import api_document, create_router
     from shared.api.services import Services
     from shared.config import Settings
     from shared.db.tenant_tx import Database
-    from shared.http.openapi import build_openapi
     from shared.tenancy.registration import Registrations
 
     settings = Settings()
     db = Database("postgresql://unused.invalid/idmesh")  # never opened: routes only
     key = bytes(32)
     router = create_router(Services(settings, db, key, Registrations(db, settings, key)))
-    return build_openapi(router, "idmesh API", VERSION)
+    return api_document(router)
 
 
 DOCUMENT = openapi_document()

@@ -54,7 +54,7 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
         wf = api.post(
             "/v1/workflows",
             headers=key,
-            json={"name": "selfie", "steps": [{"check": "face_match"}]},
+            json={"name": "selfie", "steps": [{"check": "passive_liveness"}]},
         ).json()["id"]
         s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
         user = {"Authorization": f"Bearer {s['session_token']}"}
@@ -120,7 +120,9 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
 def test_png_signature_followed_by_html_is_not_accepted_as_an_image(client, pg):
     key = tenant_on(client, pg, "Html Co")
     wf = client.post(
-        "/v1/workflows", headers=key, json={"name": "selfie", "steps": [{"check": "face_match"}]}
+        "/v1/workflows",
+        headers=key,
+        json={"name": "selfie", "steps": [{"check": "passive_liveness"}]},
     ).json()["id"]
     s = client.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
     for data in (png_then_html(), png_header_then_html()):

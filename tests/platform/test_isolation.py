@@ -15,7 +15,9 @@ from tests.platform.helpers import TENANT_TABLES, png_bytes
 @pytest.fixture()
 def two_tenants(client, register):
     a, b = register("Alpha Bank"), register("Beta Pay")
-    wf = client.post("/v1/workflows", headers=a.headers, json=SIMPLE_WORKFLOW).json()
+    selfie_step = {"check": "passive_liveness", "required": False}  # takes the upload below
+    body = {**SIMPLE_WORKFLOW, "steps": [*SIMPLE_WORKFLOW["steps"], selfie_step]}
+    wf = client.post("/v1/workflows", headers=a.headers, json=body).json()
     s = client.post("/v1/sessions", headers=a.headers, json={"workflow_id": wf["id"]}).json()
     art = client.post(
         f"/v1/sessions/{s['session_id']}/artifacts",

@@ -31,8 +31,11 @@ def test_metrics_are_for_the_scraper_only(pg, client):
             wrong = {"Authorization": "Bearer scrape-secreT"}
             assert api.get("/internal/metrics", headers=wrong).status_code == 404
             ok = api.get("/internal/metrics", headers={"Authorization": "Bearer scrape-secret"})
-            series = 'idmesh_http_requests_total{function="api",method="GET",route="/healthz"'
-            assert ok.status_code == 200 and series in ok.text
+            series = (
+                'idmesh_http_requests_total{function="api",method="GET",'
+                'route="/healthz",status="200"}'
+            )
+            assert ok.status_code == 200 and series in ok.text, ok.text[:2000]
             doc = api.get("/openapi.json").json()
             assert "/metrics" not in doc["paths"]
     finally:

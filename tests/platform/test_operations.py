@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -153,6 +154,8 @@ def test_idmesh_up_serves_and_stops_cleanly_on_ctrl_c(pg):
                 break
         assert any("idmesh is up" in ln for ln in lines), "".join(lines)
         assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+        hosted = re.search(r"hosted pages (http://\S+),", "".join(lines)).group(1)
+        assert httpx.get(f"{hosted}/readyz").status_code == 200  # the end users' pages
         pids = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True)
         children = [int(p) for p in pids.stdout.split() if int(p) != proc.pid]
         os.killpg(proc.pid, signal.SIGINT)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -105,7 +106,7 @@ def insert_row(conn: psycopg.Connection, table: str, tenant_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded(pg: PgStack) -> tuple[list[str], str, str]:
+def seeded(pg: PgStack) -> Iterator[tuple[list[str], str, str]]:
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     with pg.admin() as conn, conn.transaction():
         conn.execute("SET LOCAL session_replication_role = replica")  # no FKs, no triggers
@@ -118,7 +119,16 @@ def seeded(pg: PgStack) -> tuple[list[str], str, str]:
             )
             for t in tables:
                 insert_row(conn, t, tid)
-    return tables, a, b
+    yield tables, a, b
+    # The synthetic rows must not outlive the test (the stack's relay and sweeper would
+    # find them): delete them from every table, then the two tenants.
+    with pg.admin() as conn, conn.transaction():
+        for t in tables:
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE tenant_id = ANY(%s)").format(sql.Identifier(t)),
+                ([a, b],),
+            )
+        conn.execute("DELETE FROM tenants WHERE id = ANY(%s)", ([a, b],))
 
 
 def test_catalogue_finds_the_tenant_tables(seeded):

@@ -10,7 +10,13 @@ from tests.platform.helpers import jpeg_bytes, png_bytes
 
 def _setup(client, register):
     t = register("Delta Ltd")
-    wf = client.post("/v1/workflows", headers=t.headers, json=SIMPLE_WORKFLOW).json()
+    # optional steps that take the uploads below (uploads no step uses are refused)
+    takes_uploads = [
+        {"check": "id_document", "required": False},
+        {"check": "active_liveness", "required": False},
+    ]
+    body = {**SIMPLE_WORKFLOW, "steps": SIMPLE_WORKFLOW["steps"] + takes_uploads}
+    wf = client.post("/v1/workflows", headers=t.headers, json=body).json()
     return t, wf["id"]
 
 
@@ -64,7 +70,7 @@ def test_workflow_versions_and_sessions_keep_theirs(client, register):
     g2 = client.get(f"/v1/sessions/{s2['session_id']}", headers=t.headers).json()
     assert (g1["workflow_version"], g2["workflow_version"]) == (1, 2)
     old = client.get(f"/v1/workflows/{wf}?version=1", headers=t.headers).json()
-    assert len(old["definition"]["steps"]) == 2
+    assert len(old["definition"]["steps"]) == 4  # email, phone and the two optional steps
 
 
 def test_upload_submit_review_and_erase(client, pg, register):
@@ -163,5 +169,6 @@ def test_openapi_and_operations(client):
         assert path in doc["paths"], path
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
-    # Platform-wide counts are not served to tenants (test_metrics_are_for_the_scraper_only).
+    # Platform-wide counts are not served to tenants: the scraper reads them at
+    # /internal/metrics with its token (test_metrics_scrape.py).
     assert client.get("/metrics").status_code == 404

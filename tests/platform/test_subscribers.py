@@ -123,6 +123,13 @@ def test_outside_subscriber_receives_the_decision(stack, pg, subscriber, tmp_pat
     data = json.loads(ev["body"])
     assert data["session_id"] == s["session_id"] and data["status"] == done["status"]
     jsonschema.validate(data, data_schema("io.idmesh.session.decided.v1"))
+    # The registration's platform event went to the platform Broker (the provisioner).
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT published_at FROM outbox WHERE tenant_id = %s AND event_type = %s",
+            (reg["tenant_id"], "io.idmesh.tenant.registered.v1"),
+        ).fetchone()
+    assert row and row["published_at"] is not None
     # Only the subscribed type reaches it.
     assert all(
         r["headers"].get("ce-type") == "io.idmesh.session.decided.v1" for r in subscriber.received

@@ -96,6 +96,15 @@ def test_one_trace_per_session_across_every_event(api, pg, stack, capsys, monkey
     assert email_span["attributes"]["cloudevents.event_type"].endswith("check.requested.v1")
     assert email_span["attributes"]["idmesh.session_id"] == sid
 
+    # SQL statements are spans too (their text, never their parameters).
+    sql = [
+        r
+        for r in spans
+        if r["kind"] == "client" and r["attributes"].get("db.system") == "postgresql"
+    ]
+    assert sql, sorted({r["name"] for r in spans})
+    assert all("db.statement.parameters" not in r["attributes"] for r in sql)
+
     monkeypatch.setenv("IDMESH_DATA_DIR", str(pg.data_dir))
     monkeypatch.setenv("IDMESH_SPAN_DIR", str(span_dir))
     assert idmesh(["trace", sid]) == 0

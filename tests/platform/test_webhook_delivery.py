@@ -22,7 +22,7 @@ from standardwebhooks import Webhook
 from events import SESSION_DECIDED, build_event
 from shared.platform import Platform
 from shared.webhooks.address_policy import address_problem
-from shared.webhooks.delivery import attempt
+from shared.webhooks.delivery import SHORT_NAMES, attempt
 from shared.webhooks.endpoint import get_endpoint, set_endpoint, url_problem
 from shared.webhooks.intake import payload_for
 from tests.conftest import PgStack, function_process, tenant_on
@@ -115,7 +115,7 @@ def _delivery(platform: Platform, tenant_id: str) -> str:
             (
                 tenant_id,
                 ev["id"],
-                ev["type"],
+                SHORT_NAMES[ev["type"]],  # as the intake records it
                 ev.data["session_id"],
                 json.dumps(payload_for(ev["type"], ev.data, None)),
                 endpoint.url,
@@ -129,7 +129,9 @@ def _verify(secret: str, got: tuple[dict[str, str], bytes, str]) -> None:
     Webhook(secret).verify(body, headers)  # raises when no signature matches
 
 
-def test_retry_follows_put_webhook_and_both_secrets_verify(dev_api, pg, receivers):
+def test_retry_follows_put_webhook_and_both_secrets_verify(dev_api, pg, receivers, monkeypatch):
+    # Retries far in the future: only this test attempts its delivery.
+    monkeypatch.setenv("IDMESH_WEBHOOK_BACKOFF_SCALE", "100")
     old, new = receivers(503), receivers(204)
     key = tenant_on(dev_api, pg, "Rotate Co")
     tid = _tenant_id(dev_api, key)

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+SAMPLE_LIST = Path(__file__).resolve().parents[2] / "aml" / "samples" / "demo-list.ftm.json"
+
 
 def register(subparsers) -> None:
     from shared.aml.loaders import FORMATS
@@ -15,8 +17,14 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("aml", help="sanctions lists: load and list versions")
     sub = p.add_subparsers(dest="aml_command", required=True)
     load = sub.add_parser("load", help="load a list file as a new version (atomic, idempotent)")
-    load.add_argument("file", type=Path)
-    load.add_argument("--format", required=True, choices=sorted(FORMATS))
+    load.add_argument("file", type=Path, nargs="?")
+    load.add_argument("--format", choices=sorted(FORMATS))
+    load.add_argument(
+        "--sample",
+        action="store_true",
+        help="load the small fictitious list shipped for trying idmesh (not real sanctions: "
+        "operators fetch and load the official lists themselves)",
+    )
     load.add_argument("--list", dest="list_name", help="list name (default per format)")
     load.add_argument("--json", action="store_true")
     load.add_argument(
@@ -36,6 +44,12 @@ def run_load(args: argparse.Namespace) -> int:
     from shared.aml.loaders import LoadError
     from shared.aml.store import FileListStore
 
+    if args.sample:
+        args.file, args.format = SAMPLE_LIST, "ftm-json"
+        args.list_name = args.list_name or "idmesh-demo"
+    if args.file is None or args.format is None:
+        sys.stderr.write("give FILE and --format, or --sample\n")
+        return 2
     store = FileListStore()
     t0 = time.perf_counter()
     before = store.current_versions()

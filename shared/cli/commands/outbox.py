@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import psycopg
@@ -53,8 +54,14 @@ def read_messages(
             if master_key is not None:
                 cipher = TenantCipher.unwrap(master_key, str(r["tenant_id"]), wrapped)
                 r.update(open_message(cipher, str(r["session_id"]), sealed))
-        out.append(r)
+        out.append({**r, "code": code_in(r["body"])})
     return out
+
+
+def code_in(body: str) -> str | None:
+    """The one-time code a message carries (6 digits), so scripts need not cut it out."""
+    m = re.search(r"\b(\d{6})\b", body or "")
+    return m.group(1) if m else None
 
 
 def _run(args) -> int:

@@ -10,11 +10,20 @@ from pathlib import Path
 from shared.config import Settings
 
 
+def configure_logging(level: int) -> None:
+    """The stack's own messages; not one line per HTTP request of the readiness polling
+    and health checks (httpx logs every request at INFO)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger().setLevel(level)
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
 def _up(args) -> int:
     from shared.local.run_lock import AlreadyRunning
     from shared.local.stack import PortInUse, Stack
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(logging.INFO)
     functions = args.functions.split(",") if args.functions else None
     stack = Stack(
         Settings.from_env(),
@@ -35,7 +44,10 @@ def _up(args) -> int:
     try:
         for name, secs in sorted(stack.ready_seconds.items()):
             print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
-        print(f"idmesh is up: API {stack.api_url}, broker {stack.broker_url} (Ctrl-C stops)")
+        print(
+            f"idmesh is up: API {stack.api_url}, hosted pages {stack.hosted_url}, "
+            f"broker {stack.broker_url} (Ctrl-C stops)"
+        )
         stack.wait_forever()
     except KeyboardInterrupt:
         pass
@@ -51,8 +63,8 @@ def _interrupt(*_: object) -> None:
 def _demo(args) -> int:
     from shared.local.demo import run_demo
 
-    logging.basicConfig(level=logging.WARNING)
-    return run_demo(Settings.from_env(), keep_running=args.keep_running)
+    configure_logging(logging.WARNING)
+    return run_demo(Settings.from_env(), keep_running=args.keep_running, port=args.port)
 
 
 def register(sub) -> None:
@@ -71,4 +83,7 @@ def register(sub) -> None:
     p.set_defaults(func=_up)
     d = sub.add_parser("demo", help="a whole verification end to end on this machine")
     d.add_argument("--keep-running", action="store_true")
+    d.add_argument(
+        "--port", type=int, default=None, help="the API's port (default 8080, else a free one)"
+    )
     d.set_defaults(func=_demo)

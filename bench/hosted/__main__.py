@@ -1,0 +1,166 @@
+"""`python -m bench.hosted [--loads 20] [--journeys 3]`
+
+On the real local stack, with Debian's Chromium headless and a fake camera:
+1. time to first paint of a fresh verification link (first-contentful-paint, p50/p95), next to
+   a bare static page served from loopback in the same run (the baseline);
+2. bytes transferred per step of a full journey (passport, selfie, head-turn liveness, email
+   and phone codes): down (responses) and up (request bodies);
+3. time from the last capture (liveness frames sent) and from the last input (phone code) to
+   the decision page, over a few full journeys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+from shared.config import Settings
+from shared.db.cluster import EmbeddedPostgres, free_port
+from shared.local.demo import code_for
+from shared.local.stack import Stack
+from tests.hosted import camera
+from tests.hosted.browser import DESKTOP, Browsers, StaticPage, launch
+from tests.hosted.journey import JOURNEY_STEPS, full_journey
+
+PAINT_JS = (
+    "() => new Promise(r => { const f = () => { const e = performance.getEntriesByName("
+    "'first-contentful-paint')[0]; e ? r(e.startTime) : setTimeout(f, 20); }; f(); })"
+)
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, int(round(q * len(xs))) - 1))]
+
+
+def _tenant(api: httpx.Client, admin_db: str) -> dict[str, str]:
+    email = f"bench-{time.time_ns()}@hosted.example"
+    api.post("/v1/register", json={"email": email, "organization": "Bench Co"}).raise_for_status()
+    reg = api.post("/v1/register/verify", json={"email": email, "code": code_for(admin_db, email)})
+    return {"Authorization": f"Bearer {reg.json()['api_key']}"}
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    p = argparse.ArgumentParser(prog="python -m bench.hosted")
+    p.add_argument("--loads", type=int, default=20)
+    p.add_argument("--journeys", type=int, default=3)
+    args = p.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="idmesh-bench-"))
+    data.chmod(0o755)
+    stack = Stack(
+        Settings(data_dir=data, registration_per_client_per_hour=100000),
+        api_port=free_port(),
+        extra_env={"IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000"},
+    )
+    bare = StaticPage(b"<!doctype html><html lang=en><title>bare</title><h1>Hello</h1><p>baseline")
+    cam = data / "camera.y4m"
+    try:
+        stack.start()
+        api = httpx.Client(base_url=stack.api_url, timeout=120)
+        key = _tenant(api, stack.urls.admin_db)
+        wf = api.post(
+            "/v1/workflows",
+            headers=key,
+            json={
+                "name": "bench",
+                "steps": [
+                    {"check": "id_document", "params": {"accepted_document_types": ["passport"]}},
+                    {"check": "active_liveness"},
+                    {"check": "email"},
+                    {"check": "phone"},
+                ],
+            },
+        ).json()["id"]
+
+        def new_link() -> str:
+            r = api.post("/v1/sessions", headers=key, json={"workflow_id": wf})
+            return r.json()["verification_url"]
+
+        camera.write_y4m(cam, camera.document_frames()[0])
+        with sync_playwright() as pw:
+            browser = launch(pw, cam)
+            paint, base_paint = [], []
+            for _ in range(args.loads):
+                for url, out in (
+                    (new_link(), paint),
+                    (bare.url + "/", base_paint),
+                ):
+                    ctx = browser.new_context(viewport=DESKTOP)
+                    page = ctx.new_page()
+                    page.goto(url)
+                    out.append(page.evaluate(PAINT_JS))
+                    ctx.close()
+            b50 = statistics.median(base_paint)
+            p50 = statistics.median(paint)
+            print(
+                f"\nfirst contentful paint of a fresh link, {args.loads} loads "
+                "(new browser context each)"
+            )
+            print(f"  hosted link  p50 {p50:.0f} ms  p95 {_pct(paint, 0.95):.0f} ms")
+            print(f"  bare page    p50 {b50:.0f} ms  (baseline; ratio x{p50 / b50:.2f})")
+
+            browser.close()
+            down: dict[str, int] = defaultdict(int)
+            up: dict[str, int] = defaultdict(int)
+            after_capture, after_input = [], []
+            for i in range(args.journeys):
+                step = {"name": "consent"}
+
+                def on_page(page, step=step, first=(i == 0)):
+                    if not first:
+                        return
+
+                    def on_response(resp):
+                        with contextlib.suppress(Exception):  # a redirect has no body
+                            down[step["name"]] += len(resp.body()) + sum(
+                                len(k) + len(v) + 4 for k, v in resp.headers.items()
+                            )
+                        up[step["name"]] += len(resp.request.post_data_buffer or b"")
+
+                    page.on("response", on_response)
+
+                browsers = Browsers(pw, data, on_page, viewport=DESKTOP)
+                times = full_journey(
+                    browsers.open,
+                    new_link(),
+                    lambda target: code_for(stack.urls.admin_db, target),
+                    on_step=lambda name, step=step: step.update(name=name),
+                )
+                after_capture.append(times["decided"] - times["last_capture"])
+                after_input.append(times["decided"] - times["last_input"])
+                browsers.close()
+        print("\nbytes per step of one journey (down = responses incl. headers, up = bodies)")
+        print(f"  {'step':<16}{'down KB':>10}{'up KB':>10}")
+        for name in JOURNEY_STEPS:
+            print(f"  {name:<16}{down[name] / 1024:>10.1f}{up[name] / 1024:>10.1f}")
+        print(f"  {'total':<16}{sum(down.values()) / 1024:>10.1f}{sum(up.values()) / 1024:>10.1f}")
+        print(f"\nto the decision page, {args.journeys} journeys")
+        print(
+            f"  from the last capture (liveness frames sent): p50 "
+            f"{statistics.median(after_capture):.2f} s, max {max(after_capture):.2f} s"
+        )
+        print(
+            f"  from the last input (phone code confirmed):    p50 "
+            f"{statistics.median(after_input):.2f} s, max {max(after_input):.2f} s"
+        )
+    finally:
+        bare.stop()
+        stack.stop(stop_database=True)
+        EmbeddedPostgres(data).stop()
+        shutil.rmtree(data, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

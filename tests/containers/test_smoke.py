@@ -1,0 +1,210 @@
+"""Container smoke test (`./dev test --containers`; skipped otherwise): Postgres, the
+migration (as the cluster's Job would run it), the API, the broker, the relay, the
+orchestrator and the email check function, each a container of the built images, talking
+over loopback only (`--network host`, every server bound to 127.0.0.1), and a verification
+through them: register, workflow, session, email code, submit, decision."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from shared.db.cluster import free_port
+from shared.local.demo import code_for
+from shared.manifests.render import render_platform_eventing, write
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("IDMESH_CONTAINER_TESTS") != "1",
+    reason="container smoke test: run ./dev test --containers (builds the images first)",
+)
+IMAGE = os.environ.get("IDMESH_IMAGE", "localhost/idmesh:dev")
+PG_IMAGE = "localhost/idmesh-postgres:15"
+CONF = Path(__file__).resolve().parents[2] / "image" / "containers.conf"
+ENV = {**os.environ, "CONTAINERS_CONF": str(CONF)}
+
+
+def podman(*args: str, check: bool = True) -> str:
+    return subprocess.run(
+        ["podman", *args], check=check, capture_output=True, text=True, env=ENV, timeout=300
+    ).stdout.strip()
+
+
+class Containers:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def run(self, image: str, env: dict[str, str], *args: str, volumes=()) -> str:
+        cmd = ["run", "-d", "--network", "host", "--read-only", "--tmpfs", "/tmp"]
+        for k, v in env.items():
+            cmd += ["-e", f"{k}={v}"]
+        for host, inside in volumes:
+            cmd += ["-v", f"{host}:{inside}"]
+        cid = podman(*cmd, image, *args)
+        self.ids.append(cid)
+        return cid
+
+    def stop(self) -> None:
+        for cid in reversed(self.ids):
+            podman("rm", "-f", cid, check=False)
+
+
+def wait_http(url: str, timeout: float = 120.0) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - t0
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url} not ready after {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    box = Containers()
+    shared = tmp_path_factory.mktemp("shared")
+    shared.chmod(0o777)
+    (shared / "manifests").mkdir(mode=0o777)
+    (shared / "state").mkdir(mode=0o777)
+    for d in (shared / "manifests", shared / "state"):
+        d.chmod(0o777)
+    try:
+        pg_port, pw = free_port(), uuid.uuid4().hex
+        box.run(PG_IMAGE, {"PGPORT": str(pg_port), "POSTGRES_PASSWORD": pw})
+        admin = f"postgresql://postgres:{pw}@127.0.0.1:{pg_port}/postgres"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(admin, connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        app_pw, owner_pw = uuid.uuid4().hex, uuid.uuid4().hex
+        # The migration, as a one-off container (bootstrap needs the superuser here; on a
+        # cluster the Job runs `idmesh migrate --owner-only`).
+        out = podman(
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "-e",
+            f"DATABASE_URL={admin}",
+            "-e",
+            "IDMESH_DATA_DIR=/tmp/idmesh",
+            "-e",
+            f"IDMESH_APP_PASSWORD={app_pw}",
+            "-e",
+            f"IDMESH_OWNER_PASSWORD={owner_pw}",
+            IMAGE,
+            "idmesh",
+            "migrate",
+        )
+        assert "applied" in out
+        app_url = f"postgresql://idmesh_app:{app_pw}@127.0.0.1:{pg_port}/idmesh"
+        ports = {n: free_port() for n in ("api", "broker", "orchestrator", "email", "relay")}
+        services = {n: f"http://127.0.0.1:{p}" for n, p in ports.items() if n != "broker"}
+        (shared / "services.json").write_text(json.dumps(services))
+        write(render_platform_eventing(), shared / "manifests", "platform.yaml")
+        common = {
+            "IDMESH_APP_DATABASE_URL": app_url,
+            "IDMESH_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "IDMESH_BROKER_URL": f"http://127.0.0.1:{ports['broker']}",
+            "IDMESH_PUBLIC_URL": f"http://127.0.0.1:{ports['api']}",
+            "IDMESH_LISTEN_HOST": "127.0.0.1",
+            "IDMESH_REQUIRE_SCHEMA": "true",
+            "IDMESH_MANIFESTS_DIR": "/shared/manifests",
+            "IDMESH_DATA_DIR": "/tmp/idmesh",
+        }
+        vol = [(str(shared), "/shared")]
+        box.run(
+            IMAGE,
+            {},
+            "idmesh",
+            "broker",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ports["broker"]),
+            "--manifests",
+            "/shared/manifests",
+            "--services",
+            "/shared/services.json",
+            "--state",
+            "/shared/state",
+            volumes=vol,
+        )
+        ready = {}
+        for name in ("api", "orchestrator", "email", "relay"):
+            box.run(
+                IMAGE, {**common, "FUNCTION_TARGET": name, "PORT": str(ports[name])}, volumes=vol
+            )
+        for name in ("api", "orchestrator", "email", "relay"):
+            ready[name] = wait_http(f"{services[name]}/readyz")
+        yield {
+            "api": services["api"],
+            "admin_db": admin.replace("/postgres", "/idmesh"),
+            "ready": ready,
+        }
+    finally:
+        box.stop()
+
+
+def test_a_verification_through_the_containers(cluster):
+    with httpx.Client(base_url=cluster["api"], timeout=30) as api:
+        email = f"c-{uuid.uuid4().hex[:8]}@containers.example"
+        api.post("/v1/register", json={"email": email, "organization": "Box Co"}).raise_for_status()
+        reg = api.post(
+            "/v1/register/verify",
+            json={"email": email, "code": code_for(cluster["admin_db"], email)},
+        ).json()
+        key = {"Authorization": f"Bearer {reg['api_key']}"}
+        wf = api.post(
+            "/v1/workflows", headers=key, json={"name": "email only", "steps": [{"check": "email"}]}
+        ).json()
+        s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf["id"]}).json()
+        user = {"Authorization": f"Bearer {s['session_token']}"}
+        sid = s["session_id"]
+        target = f"u-{uuid.uuid4().hex[:6]}@example.org"
+        api.post(
+            f"/v1/sessions/{sid}/email", headers=user, json={"email": target}
+        ).raise_for_status()
+        api.post(
+            f"/v1/sessions/{sid}/email/check",
+            headers=user,
+            json={"code": code_for(cluster["admin_db"], target)},
+        ).raise_for_status()
+        api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+        deadline = time.monotonic() + 90
+        while True:
+            got = api.get(f"/v1/sessions/{sid}", headers=key).json()
+            if got["status"] not in ("not_started", "in_progress"):
+                break
+            assert time.monotonic() < deadline, got
+            time.sleep(0.3)
+    assert got["status"] == "approved", got
+    assert {c["check"]: c["status"] for c in got["checks"]} == {"email": "passed"}
+    print("container ready seconds:", {k: round(v, 2) for k, v in cluster["ready"].items()})
+
+
+def test_containers_run_as_non_root_on_a_read_only_root(cluster):
+    ids = podman("ps", "--format", "{{.ID}}").split()
+    assert ids
+    for cid in ids:
+        inspect = json.loads(podman("inspect", cid))[0]
+        assert inspect["HostConfig"]["ReadonlyRootfs"] is True

@@ -1,0 +1,196 @@
+"""The hosted pages over real HTTP (no browser): the link, headers, CSRF, state, tokens,
+branding through the API, handoff tokens, erasure."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.hosted.test_browser_flow import _session, _workflow
+
+
+@pytest.fixture()
+def web(stack):
+    with httpx.Client(base_url=stack.hosted_url, timeout=60, follow_redirects=True) as c:
+        yield c
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def test_link_headers_csrf_and_states(api, tenant, web, stack, pg):
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    s = _session(api, tenant, wf, language="de")
+    path = _path(s["verification_url"])
+    page = web.get(path)
+    assert page.status_code == 200 and 'lang="de"' in page.text and "Identität" in page.text
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "<script>" not in page.text
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    # Accept-Language only counts when the session has no language.
+    assert 'lang="de"' in web.get(path, headers={"Accept-Language": "fr"}).text
+    token = _csrf(page.text)
+    origin = {"Origin": stack.hosted_url}
+    # a post without the token, with a wrong one, or from another origin is refused
+    assert web.post(path + "/consent", data={"agree": "yes"}, headers=origin).status_code == 403
+    bad = {"agree": "yes", "csrf_token": "0" * 64}
+    assert web.post(path + "/consent", data=bad, headers=origin).status_code == 403
+    good = {"agree": "yes", "csrf_token": token}
+    evil = {"Origin": "https://evil.example"}
+    assert web.post(path + "/consent", data=good, headers=evil).status_code == 403
+    r = web.post(path + "/consent", data={"csrf_token": token}, headers=origin)
+    assert r.status_code == 422 and 'role="alert"' in r.text  # consent box not ticked
+    r = web.post(path + "/consent", data=good, headers=origin, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/step/email")
+    # unknown and malformed tokens
+    assert web.get("/v/vl_" + "x" * 43).status_code == 404
+    assert web.get("/v/../../etc/passwd").status_code == 404
+    # the session token is not a link token
+    assert web.get("/v/" + s["session_token"]).status_code == 404
+    # once the session is submitted, inputs are refused and the page follows the checks
+    user = {"Authorization": f"Bearer {s['session_token']}"}
+    assert api.post(f"/v1/sessions/{s['session_id']}/submit", headers=user).status_code == 202
+    assert 'data-page="checking"' in web.get(path).text
+    r = web.post(
+        path + "/otp/email",
+        data={"target": "a@b.example", "csrf_token": token},
+        headers=origin,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and not r.headers["Location"].endswith("sent=1")
+    status = web.get(path + "/status").json()
+    assert status["status"] in ("in_progress", "in_review", "declined") and "final" in status
+    # erasure: the link is gone with the session
+    assert api.delete(f"/v1/sessions/{s['session_id']}", headers=tenant).status_code == 204
+    assert web.get(path).status_code in (404, 410)
+    with pg.admin() as conn:
+        n = conn.execute(
+            "SELECT count(*) AS n FROM hosted_links WHERE session_id = %s", (s["session_id"],)
+        ).fetchone()["n"]
+    assert n == 0
+
+
+def test_handoff_tokens_are_single_use_and_recorded(api, tenant, web, stack, pg):
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    s = _session(api, tenant, wf)
+    path = _path(s["verification_url"])
+    token = _csrf(web.get(path).text)
+    r = web.post(
+        path + "/handoff", data={"csrf_token": token}, headers={"Origin": stack.hosted_url}
+    )
+    assert r.status_code == 200 and "<svg" in r.text and "<title>" in r.text
+    copy_url = re.search(r'id="copy-url" value="([^"]+)"', r.text).group(1)
+    qr_count = len(re.findall(r"/h/vh_", r.text))
+    assert qr_count == 1  # the QR's own URL is only inside the image
+    first = web.get(_path(copy_url), follow_redirects=False)
+    assert first.status_code == 303 and "/v/vl_" in first.headers["Location"]
+    device_path = first.headers["Location"]
+    assert device_path != path and web.get(device_path).status_code == 200
+    assert web.get(_path(copy_url)).status_code == 410  # used once
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT handoff_method FROM sessions WHERE id = %s", (s["session_id"],)
+        ).fetchone()
+    assert row["handoff_method"] == "link"
+    # the desktop link keeps working to follow progress
+    assert web.get(path + "/status").json()["status"] == "not_started"
+    # a link token cannot be used as a handoff token
+    assert web.get("/h/" + path.rsplit("/", 1)[-1]).status_code == 404
+
+
+def test_branding_through_the_api_and_on_the_page(api, tenant, web, stack):
+    buf = io.BytesIO()
+    Image.new("RGB", (160, 48), (11, 95, 255)).save(buf, "PNG")
+    logo = base64.b64encode(buf.getvalue()).decode()
+    body = {
+        "display_name": "Acme Bank",
+        "logo": logo,
+        "primary_color": "#0B5FFF",
+        "privacy_url": "https://acme.example/privacy",
+        "retention_days": 90,
+        "allowed_origins": ["https://shop.acme.example"],
+        "allow_file_upload": False,
+    }
+    r = api.put("/v1/tenant/branding", headers=tenant, json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["display_name"] == "Acme Bank" and r.json()["logo_type"] == "image/png"
+    bad = api.put("/v1/tenant/branding", headers=tenant, json={"primary_color": "#FFFF00"})
+    assert bad.status_code == 422 and "contrast" in bad.text
+    bad = api.put("/v1/tenant/branding", headers=tenant, json={"logo": "PHN2Zz48L3N2Zz4="})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/logo"
+    wf = _workflow(api, tenant, [{"check": "passive_liveness"}])
+    s = _session(api, tenant, wf)
+    path = _path(s["verification_url"])
+    page = web.get(path, headers={"Accept-Language": "es-ES,es;q=0.9"})
+    assert "Acme Bank" in page.text and "90 días" in page.text and 'lang="es"' in page.text
+    assert "https://acme.example/privacy" in page.text
+    csp = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://shop.acme.example" in csp
+    assert "X-Frame-Options" not in page.headers
+    assert web.get(path + "/logo").content == buf.getvalue()
+    assert "--brand:#0B5FFF" in web.get(path + "/theme.css").text
+    # uploads forbidden by the tenant: no upload form, and a posted file is refused
+    token = _csrf(page.text)
+    origin = {"Origin": stack.hosted_url}
+    web.post(path + "/consent", data={"agree": "yes", "csrf_token": token}, headers=origin)
+    selfie = web.get(path + "/step/selfie").text
+    assert 'type="file"' not in selfie and "camera" in selfie.lower()
+    r = web.post(
+        path + "/capture/selfie",
+        data={"csrf_token": token, "source": "upload"},
+        files={"file": ("a.png", buf.getvalue(), "image/png")},
+        headers={**origin, "Accept": "application/json"},
+    )
+    assert r.status_code == 422 and r.json()["reason"] == "UPLOAD_FORBIDDEN"
+
+
+def test_requests_are_limited_per_session(api, tenant, web):
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    path = _path(_session(api, tenant, wf)["verification_url"])
+    other = _path(_session(api, tenant, wf)["verification_url"])
+    codes: list[int] = []
+    while len(codes) < 250 and 429 not in codes:  # 120 a minute (a new minute may start)
+        codes.append(web.get(path + "/status").status_code)
+    assert codes[0] == 200 and codes[-1] == 429 and len(codes) > 120, codes[-5:]
+    r = web.get(path + "/status")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert web.get(other + "/status").status_code == 200  # another session is not affected
+
+
+def test_frames_of_one_upload_keep_their_order(api, tenant, pg):
+    """Liveness frames are one multi-file upload: the engine reads them back in upload order
+    (before the fix they shared the transaction's timestamp and came back shuffled)."""
+    import hashlib
+
+    wf = _workflow(api, tenant, [{"check": "active_liveness"}])
+    s = _session(api, tenant, wf)
+    frames = []
+    for i in range(24):
+        buf = io.BytesIO()
+        Image.new("RGB", (32, 24), (i * 10, 255 - i * 10, 7)).save(buf, "PNG")
+        frames.append(buf.getvalue())
+    r = api.post(
+        f"/v1/sessions/{s['session_id']}/artifacts",
+        headers={"Authorization": f"Bearer {s['session_token']}"},
+        data={"kind": "liveness_frames"},
+        files=[("file", (f"f{i}.png", f, "image/png")) for i, f in enumerate(frames)],
+    )
+    assert r.status_code == 201, r.text
+    with pg.admin() as conn:
+        rows = conn.execute(
+            "SELECT sha256 FROM artifacts WHERE session_id = %s ORDER BY created_at, id",
+            (s["session_id"],),
+        ).fetchall()
+    assert [x["sha256"] for x in rows] == [hashlib.sha256(f).hexdigest() for f in frames]
