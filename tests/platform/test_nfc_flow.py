@@ -26,7 +26,7 @@ def api(stack):
 
 
 def _wait(api, key, sid):
-    return wait_decided(api, key, sid, 60)
+    return wait_decided(api, key, sid)
 
 
 def test_chip_verified_with_passive_and_active_authentication(api, pg, tmp_path):

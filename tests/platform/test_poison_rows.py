@@ -37,6 +37,7 @@ def test_a_malformed_outbox_row_does_not_block_the_next(client, register, pg):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Broker)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     db = Database(pg.urls.app)
+    jobs = Database(pg.urls.jobs)  # the relay's role: only it reads every tenant's due rows
     try:
         sid = str(uuid.uuid4())
         with pg.admin() as conn:  # a row no producer could write (older than the good one)
@@ -54,7 +55,7 @@ def test_a_malformed_outbox_row_does_not_block_the_next(client, register, pg):
                 sid,
             )
             enqueue(conn, ev)
-        relay = Relay(db, f"http://127.0.0.1:{server.server_address[1]}")
+        relay = Relay(jobs, f"http://127.0.0.1:{server.server_address[1]}")
         with httpx.Client() as c:
             relay.publish_due(c)
         assert any(h.get("ce-sessionid") == sid for h in got), got
@@ -62,5 +63,6 @@ def test_a_malformed_outbox_row_does_not_block_the_next(client, register, pg):
         with pg.admin() as conn:
             conn.execute("DELETE FROM outbox WHERE tenant_id = %s", (t.tenant_id,))
         db.close()
+        jobs.close()
         server.shutdown()
         server.server_close()
