@@ -17,11 +17,11 @@ from shared.aml.models import ListDiff
 from shared.aml.monitoring import MonitoredSubject, rescreen
 from shared.aml.normalize import normalize
 from shared.checks.result import CheckResult, error_result
-from shared.checks.runner import CheckInputs
+from shared.countries import to_alpha2
 from shared.crypto.envelope import TenantCipher
 from shared.eventing.outbox import enqueue, make_event
-from shared.nfc.countries import to_alpha2
 from shared.platform import Platform
+from shared.sessions.check_inputs import CheckInputs
 
 log = logging.getLogger(__name__)
 AML_NO_NAME = "AML_NO_NAME"

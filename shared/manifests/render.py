@@ -21,9 +21,7 @@ from typing import Any
 
 import yaml
 
-from shared.manifests import install
-from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
-from shared.manifests.catalog import (
+from shared.catalog import (
     FUNCTIONS,
     PLATFORM_BROKER,
     PLATFORM_NAMESPACE,
@@ -32,6 +30,8 @@ from shared.manifests.catalog import (
     FunctionSpec,
     service_name,
 )
+from shared.manifests import install
+from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
 from shared.manifests.mesh import MeshProfile
 from shared.manifests.values import ClusterValues
 from shared.workload.identity import SA_PREFIX, service_audience, subject

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from shared.blocklist.document_numbers import document_hash
 from shared.documents import codes
 from shared.documents.check import extract_portrait, run_id_document, warm_up
-from shared.documents.hashing import document_hash
 from shared.documents.params import IdDocumentParams
 from tests.documents.generator import make_sample
 
@@ -186,7 +186,7 @@ def test_missing_model_is_an_error_result(td3, monkeypatch, tmp_path):
 
 
 def test_blocklist_entry_by_plain_number(td3):
-    from shared.documents.hashing import number_only_hash
+    from shared.blocklist.document_numbers import number_only_hash
 
     ctx = MemoryContext(blocked={number_only_hash(td3.truth["fields"]["document_number"])})
     r = run_id_document(td3.front, None, IdDocumentParams(), ctx)

@@ -8,8 +8,8 @@ import copy
 import pytest
 import yaml
 
+from shared.catalog import CHECKS, IMAGE_CHECKS, service_name
 from shared.cli.main import main as cli
-from shared.manifests.catalog import CHECKS, IMAGE_CHECKS, service_name
 from shared.manifests.render import render_platform, render_tenant
 from shared.manifests.validate import (
     Report,
