@@ -10,7 +10,6 @@ worker process (after any fork), then call `warm_up()`.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 
 from shared.checks.result import ModelInfo
+from shared.config import Settings
 from shared.models.registry import ModelUnavailable
 from shared.ocr.engine import OcrEngine as _Networks
 from shared.ocr.engine import get_engine as _networks
@@ -55,7 +55,7 @@ class OcrEngine:
 
     def __init__(self, networks: _Networks | None = None) -> None:
         self.networks = networks or _networks()
-        self.batch = int(os.environ.get("IDMESH_OCR_REC_BATCH", "2"))
+        self.batch = Settings.from_env().ocr_rec_batch
 
     @property
     def models(self) -> list[ModelInfo]:

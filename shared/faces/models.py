@@ -7,25 +7,21 @@ the model registry (`shared/models/registry.py`); this module only loads and cac
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
+from shared.config import Settings
 from shared.models.registry import MODELS, ModelUnavailable, file_sha256, model_info, model_path
 from shared.observability.inference import ObservedSession
 
 log = logging.getLogger(__name__)
 
-THREADS_ENV = "IDMESH_FACES_THREADS"
 
 _lock = threading.Lock()
 _sessions: dict[str, object] = {}
 
 
 def threads() -> int:
-    try:
-        return max(1, int(os.environ.get(THREADS_ENV, "1")))
-    except ValueError:
-        return 1
+    return Settings.from_env().faces_threads
 
 
 def session(key: str):

@@ -13,13 +13,13 @@ Create it in the worker process (after any fork).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
 import numpy as np
 
 from shared.checks.result import ModelInfo
+from shared.config import Settings
 from shared.models.registry import MODELS, ModelUnavailable, model_info, model_path
 from shared.observability.inference import inference
 
@@ -29,10 +29,7 @@ KEYS = ("ocr_det", "ocr_rec", "ocr_cls")
 
 
 def threads() -> int:
-    try:
-        return max(1, int(os.environ.get("IDMESH_OCR_THREADS", "2")))
-    except ValueError:
-        return 2
+    return Settings.from_env().ocr_threads
 
 
 class OcrEngine:
