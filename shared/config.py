@@ -112,6 +112,8 @@ class Settings(BaseModel):
     log_format: str = "json"
     # OpenTelemetry traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; see span_dir).
     tracing: bool = True
+    # Prometheus metrics (IDMESH_METRICS=false: nothing recorded, /metrics answers empty).
+    metrics: bool = True
     # Where finished spans are also written as JSON lines (`idmesh up` sets it; empty: none).
     span_dir: str = ""
     extra: dict[str, str] = Field(default_factory=dict)

@@ -8,7 +8,8 @@ from shared.config import Settings
 
 
 def setup_observability(service: str, settings: Settings) -> None:
-    """Logs and traces for this process, once, from the settings read at start."""
+    """Logs, traces and metrics for this process, once, from the settings read at start."""
+    from shared.observability import metrics
     from shared.observability.logs import configure_logging
     from shared.observability.tracing import configure_tracing
 
@@ -16,6 +17,7 @@ def setup_observability(service: str, settings: Settings) -> None:
     configure_tracing(
         service, Path(settings.span_dir) if settings.span_dir else None, settings.tracing
     )
+    metrics.configure(settings.metrics)
     if settings.tracing:
         _instrument_sql()
 
