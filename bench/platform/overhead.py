@@ -179,20 +179,24 @@ def overhead(pairs: int = 20, warmup: int = 2) -> dict[str, list[float]]:
         whole: list[float] = []
         tail: list[float] = []
         cpu: list[float] = []
-        times: dict[str, list[float]] = {"on": [], "off": []}
+        times: dict[str, list[float]] = {"on": [], "off": [], "cpu_on": [], "cpu_off": []}
         for i in range(pairs):
             first, second = (on, off) if i % 2 == 0 else (off, on)
             a, b = first.session(), second.session()
             got_on, got_off = (a, b) if first is on else (b, a)
             times["on"].append(got_on[0])
             times["off"].append(got_off[0])
+            times["cpu_on"].append(got_on[2])
+            times["cpu_off"].append(got_off[2])
             whole.append(got_on[0] / got_off[0])
             tail.append(got_on[1] / got_off[1])
             cpu.append(got_on[2] / got_off[2])
     print(
         f"\nobservability overhead, {pairs} pairs (alternating order, one session at a time); "
         f"whole session p50: on {statistics.median(times['on']) * 1000:.0f} ms, "
-        f"off {statistics.median(times['off']) * 1000:.0f} ms"
+        f"off {statistics.median(times['off']) * 1000:.0f} ms; CPU per session p50: "
+        f"on {statistics.median(times['cpu_on']) * 1000:.0f} ms, "
+        f"off {statistics.median(times['cpu_off']) * 1000:.0f} ms"
     )
     print(summary("whole session (registration -> verified webhook)", whole))
     print(summary("last code -> verified webhook", tail))

@@ -19,13 +19,6 @@ def setup_observability(service: str, settings: Settings) -> None:
     )
     metrics.configure(settings.metrics)
     if settings.tracing:
-        _instrument_sql()
+        from shared.observability.sql import install
 
-
-def _instrument_sql() -> None:
-    """A client span per SQL statement (the statement's text, never its parameters)."""
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-
-    instrumentor = PsycopgInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(capture_parameters=False, enable_commenter=False)
+        install()  # a client span per SQL statement (its text, never its parameters)
