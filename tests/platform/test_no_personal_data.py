@@ -212,8 +212,10 @@ def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
     key = {"Authorization": f"Bearer {reg['api_key']}"}
     receiver = WebhookReceiver().start()
     try:
+        # Both kinds: a session sent to review is updated, not decided.
+        events = ["session.decided", "session.updated"]
         hook = api.put(
-            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["session.decided"]}
+            "/v1/webhook", headers=key, json={"url": receiver.url, "events": events}
         ).json()
         receiver.secret = hook["secret"]
         wf = api.post("/v1/workflows", headers=key, json=WORKFLOW)
@@ -260,8 +262,15 @@ def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
             r = api.post(f"/v1/sessions/{sid}/{channel}/check", headers=user, json={"code": code})
             assert r.status_code < 300, r.text
         done = wait_decided(api, key, sid, 240)
-        hooked = receiver.wait_for(lambda m: m["body"].get("data", {}).get("session_id") == sid, 60)
-        assert hooked and hooked["verified"]
+        status = done["status"]
+        hooked = receiver.wait_for(
+            lambda m: (
+                m["body"].get("data", {}).get("session_id") == sid
+                and m["body"]["data"].get("status") == status
+            ),
+            60,
+        )
+        assert hooked and hooked["verified"], (status, [m["body"] for m in receiver.received[-3:]])
     finally:
         receiver.stop()
     ran = {c["check"]: c["status"] for c in done["checks"]}
