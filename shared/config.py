@@ -219,6 +219,9 @@ class ObservabilitySettings(BaseModel):
         True,
         description="OpenTelemetry traces (OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set)",
     )
+    metrics: bool = Field(
+        True, description="Prometheus metrics (false: nothing recorded, /metrics answers empty)"
+    )
     span_dir: str = Field(
         "", description="finished spans also written as JSON lines here (`idmesh up` sets it)"
     )

@@ -135,6 +135,10 @@ SIMPLE_WORKFLOW = {
 }
 
 
+# The shared stack's scrape token (its API serves /internal/metrics to this bearer only).
+STACK_METRICS_TOKEN = "stack-scrape-" + uuid.uuid4().hex
+
+
 @pytest.fixture(scope="session")
 def stack(pg: PgStack):
     """The whole local stack (broker, relay, every function in its own process) on the
@@ -149,6 +153,7 @@ def stack(pg: PgStack):
         extra_env={
             "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
             "IDMESH_WEBHOOK_BACKOFF_SCALE": "0.02",
+            "IDMESH_METRICS_TOKEN": STACK_METRICS_TOKEN,
         },
     )
     s.start()

@@ -1,4 +1,4 @@
-"""`python -m bench.platform [--starts 5] [--sessions 50]`
+"""`python -m bench.platform [--starts 5] [--sessions 50] [--pairs 20]`
 
 1. Ready time of each function process (start → /readyz 200) against a bare
    functions-framework hello world started the same way (median of several starts).
@@ -9,6 +9,7 @@
 3. What authenticating senders and re-reading state add per delivery (bench/platform/
    authority.py): token verification in µs against parsing the event, and the webhooks
    intake's look-ups against the bare tenant transaction.
+4. Tracing+metrics overhead on the whole session, a paired on/off ratio (overhead.py).
 """
 
 from __future__ import annotations
@@ -123,10 +124,10 @@ def main() -> int:
     p.add_argument("--sessions", type=int, default=50)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument(
-        "--overhead",
+        "--pairs",
         type=int,
-        default=10,
-        help="sessions per round for the tracing overhead ratio (0: skip)",
+        default=20,
+        help="paired sessions for the tracing+metrics overhead ratio (0: skip)",
     )
     p.add_argument("--import-runs", type=int, default=3)
     args = p.parse_args()
@@ -151,12 +152,12 @@ def main() -> int:
         token_cost(stack.issuer)
         state_cost(stack)
         ready_times(stack, args.starts)
-        if args.overhead:
-            overhead(stack.settings, args.overhead)
     finally:
         stack.stop(stop_database=True)
         EmbeddedPostgres(data).stop()
         shutil.rmtree(data, ignore_errors=True)
+    if args.pairs:  # on stacks of its own, once this one is down
+        overhead(args.pairs)
     return 0
 
 

@@ -5,6 +5,7 @@ On Knative it runs with min-scale 1: the first probe starts a background loop th
 Postgres NOTIFY (an outbox row committed) and at least every second. The PingSource tick
 (any POST) runs one pass as well, so events flow even if the loop were stopped."""
 
+import json
 import threading
 
 import functions_framework
@@ -53,9 +54,13 @@ def relay(request):
         with platform.db.platform() as conn:
             metrics.refresh_operations(conn)
         return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
-    if request.method == "GET" and request.path in ("/healthz", "/readyz"):
-        ok = request.path == "/healthz" or platform.db.ping()
-        return Response(status=200 if ok else 503)
+    if request.method == "GET" and request.path == "/healthz":
+        return _json(200, {"status": "ok"})
+    if request.method == "GET" and request.path == "/readyz":
+        # What the relay waits for, as every function's /readyz says it.
+        if platform.db.ping():
+            return _json(200, {"status": "ready"})
+        return _json(503, {"status": "starting", "waiting_for": "database (the jobs' pool)"})
     if request.method != "POST":
         return Response(status=405)
     # The tick's sender: the PingSource's own identity (every delivery is authenticated).
@@ -75,3 +80,7 @@ def relay(request):
             "x-idmesh-webhooks": str(webhooks),
         },
     )
+
+
+def _json(status: int, body: dict) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")

@@ -8,7 +8,8 @@ from shared.config import Settings
 
 
 def setup_observability(service: str, settings: Settings) -> None:
-    """Logs and traces for this process, once, from the settings read at start."""
+    """Logs, traces and metrics for this process, once, from the settings read at start."""
+    from shared.observability import metrics
     from shared.observability.logs import configure_logging
     from shared.observability.tracing import configure_tracing
 
@@ -16,14 +17,8 @@ def setup_observability(service: str, settings: Settings) -> None:
     configure_tracing(
         service, Path(settings.span_dir) if settings.span_dir else None, settings.tracing
     )
+    metrics.configure(settings.metrics)
     if settings.tracing:
-        _instrument_sql()
+        from shared.observability.sql import install
 
-
-def _instrument_sql() -> None:
-    """A client span per SQL statement (the statement's text, never its parameters)."""
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-
-    instrumentor = PsycopgInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(capture_parameters=False, enable_commenter=False)
+        install()  # a client span per SQL statement (its text, never its parameters)

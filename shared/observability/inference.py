@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shared.observability.metrics import MODEL_SECONDS
+from shared.observability import metrics
 from shared.observability.tracing import span
 
 
@@ -20,7 +20,7 @@ def inference(model: str, sha256: str = "") -> Iterator[None]:
         try:
             yield
         finally:
-            MODEL_SECONDS.labels(model).observe(time.perf_counter() - t0)
+            metrics.MODEL_SECONDS.labels(model).observe(time.perf_counter() - t0)
 
 
 class ObservedSession:

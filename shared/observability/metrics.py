@@ -26,6 +26,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.metrics import MetricWrapperBase
 
 if TYPE_CHECKING:
     from shared.checks.result import CheckResult
@@ -137,8 +138,45 @@ def refresh_operations(conn: Any) -> None:
             OPERATIONS.labels(name).set(float(row[name]))
 
 
+class _Off:
+    """A metric that records nothing: what every metric of this module becomes when metrics
+    are switched off (`IDMESH_METRICS=false`), so that call sites need no flag of their own."""
+
+    def labels(self, *args: Any, **kwargs: Any) -> _Off:
+        return self
+
+    def inc(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    observe = set = dec = inc
+
+
+_OFF = _Off()
+_enabled = True
+
+
+def configure(enabled: bool) -> None:
+    """Once per process, from the settings: with metrics off every metric of this module
+    records nothing and `render()` answers an empty exposition."""
+    global _enabled
+    if enabled or not _enabled:
+        return
+    _enabled = False
+    module = globals()
+    for name, value in list(module.items()):
+        if isinstance(value, MetricWrapperBase):
+            module[name] = _OFF
+
+
+def enabled() -> bool:
+    return _enabled
+
+
 def render() -> bytes:
-    """This process's metrics (all processes' when running multiprocess), exposition text."""
+    """This process's metrics (all processes' when running multiprocess), exposition text;
+    empty when metrics are switched off."""
+    if not _enabled:
+        return b""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 
+import httpx
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from shared.config import Settings
+from shared.db.bootstrap import prepare_database
+from shared.db.cluster import EmbeddedPostgres, free_port
+from shared.local.process import FunctionProcess, FunctionSpec
 from shared.runtime.function import EventFunction, FunctionHost
+from tests.conftest import make_data_dir
 
 
 class _Slow(EventFunction):
@@ -68,3 +74,31 @@ def test_readyz_reports_a_failed_start(tmp_path):
         "status": "failed",
         "error": "RuntimeError: model file missing",
     }
+
+
+def test_relay_readyz_says_it_waits_for_the_database():
+    """The relay's probe answers JSON like every function's: ready while its jobs' pool
+    reaches Postgres, 503 naming the database once Postgres is gone."""
+    data_dir = make_data_dir()
+    urls = prepare_database(Settings(data_dir=data_dir))
+    spec = FunctionSpec(name="relay", target="relay", folder="relay", port=free_port())
+    env = {
+        "IDMESH_DATA_DIR": str(data_dir),
+        "IDMESH_APP_DATABASE_URL": urls.app,
+        "IDMESH_JOBS_DATABASE_URL": urls.jobs,
+    }
+    proc = FunctionProcess(spec, env, data_dir / "logs")
+    try:
+        proc.start()
+        proc.wait_ready(60)
+        assert httpx.get(spec.url + "/healthz").json() == {"status": "ok"}
+        ready = httpx.get(spec.url + "/readyz")
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+        EmbeddedPostgres(data_dir).stop()
+        gone = httpx.get(spec.url + "/readyz", timeout=30)
+        assert gone.status_code == 503
+        assert gone.json()["waiting_for"].startswith("database")
+    finally:
+        proc.stop()
+        EmbeddedPostgres(data_dir).stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
