@@ -28,6 +28,9 @@ class Settings(BaseModel):
     # The platform jobs' connection (idmesh_jobs: relay, sweeper, webhook retries, AML
     # monitoring). Empty: derived like the app's.
     jobs_database_url: str = ""
+    # This function's own role (idmesh_fn_<function>, the grants of shared/db/grants.py):
+    # set per process by `idmesh up` and per Service on a cluster. Empty: the app role's.
+    function_database_url: str = ""
     # Base64 of 32 bytes: wraps every tenant's data key. Empty: the local key file.
     master_key: str = ""
     # Broker ingress base URL, e.g. http://127.0.0.1:8081 (events go to /tenant-<slug>/default)
