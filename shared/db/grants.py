@@ -114,7 +114,7 @@ OTP_STATE = {"otp_codes": R}
 # The face context (shared/faces/platform.py): 1:N templates, the face blocklist,
 # single-use liveness challenges, frame fingerprints against replays.
 FACES = {
-    "face_templates": RI,
+    "face_templates": TableAccess(select=ALL, insert=ALL, update=("embedding_enc",)),
     "blocklist": R,
     "challenges": TableAccess(select=ALL, update=("used_at",)),
     "frame_hashes": RI,
@@ -122,9 +122,12 @@ FACES = {
 # Appending to the hash-chained audit log (the chain trigger reads the tenant's last entry;
 # the entry names an API key's name).
 AUDIT = {"audit_log": RI, "api_keys": TableAccess(select=("id", "tenant_id", "name"))}
+# Events go out through the outbox; its insert names the id as conflict target (ON CONFLICT
+# (id) needs SELECT on the arbiter column), nothing else of it is read.
+OUTBOX = {"outbox": TableAccess(select=("id",), insert=ALL)}
 # A state change of the session lifecycle (shared/sessions/lifecycle.py): the session row,
 # the audit entry and the event (outbox) in one transaction.
-LIFECYCLE = _merge(AUDIT, {"sessions": RIU, "outbox": I, "checks": TableAccess(delete=True)})
+LIFECYCLE = _merge(AUDIT, OUTBOX, {"sessions": RIU, "checks": TableAccess(delete=True)})
 # Erasure (shared/sessions/erasure.py): everything reachable from a session goes.
 ERASURE = _merge(
     {
@@ -174,7 +177,6 @@ MATRIX: dict[str, RoleGrants] = {
                 "idempotency_keys": RID,
                 "rate_limits": RIUD,
                 "messages": I,
-                "outbox": I,
                 "processed_events": I,
                 "webhook_endpoints": RIU,
                 "webhook_deliveries": RIU,
@@ -302,8 +304,10 @@ MATRIX: dict[str, RoleGrants] = {
     "email": _check("the email check: the one-time code's state", OTP_STATE),
     "phone": _check("the phone check: the one-time code's state", OTP_STATE),
     "id_document": _check(
-        "reads the document images; duplicate and blocklisted documents",
+        "reads the document images, stores the portrait it cuts out; duplicate and "
+        "blocklisted documents",
         ARTIFACTS,
+        {"artifacts": RI},
         {"document_uses": RI, "blocklist": R},
     ),
     "face_match": _check("compares the selfie with the document portrait", ARTIFACTS, FACES),
