@@ -127,11 +127,13 @@ AUDIT = {"audit_log": RI, "api_keys": TableAccess(select=("id", "tenant_id", "na
 OUTBOX = {"outbox": TableAccess(select=("id",), insert=ALL)}
 # A state change of the session lifecycle (shared/sessions/lifecycle.py): the session row,
 # the audit entry and the event (outbox) in one transaction.
-LIFECYCLE = _merge(AUDIT, OUTBOX, {"sessions": RIU, "checks": TableAccess(delete=True)})
+LIFECYCLE = _merge(AUDIT, OUTBOX, {"sessions": RIU})
 # Erasure (shared/sessions/erasure.py): everything reachable from a session goes.
+# A DELETE or UPDATE that filters on a column needs SELECT on it: the grants name those.
 ERASURE = _merge(
     {
-        t: TableAccess(delete=True)
+        # DELETE ... WHERE session_id = %s reads the column: SELECT on it (and the tenant)
+        t: TableAccess(select=("tenant_id", "session_id"), delete=True)
         for t in (
             "artifacts",
             "checks",
