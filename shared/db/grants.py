@@ -127,7 +127,7 @@ AUDIT = {"audit_log": RI, "api_keys": TableAccess(select=("id", "tenant_id", "na
 OUTBOX = {"outbox": TableAccess(select=("id",), insert=ALL)}
 # A state change of the session lifecycle (shared/sessions/lifecycle.py): the session row,
 # the audit entry and the event (outbox) in one transaction.
-LIFECYCLE = _merge(AUDIT, OUTBOX, {"sessions": RIU})
+LIFECYCLE = _merge(AUDIT, OUTBOX, {"sessions": TableAccess(select=ALL, update=ALL)})
 # Erasure (shared/sessions/erasure.py): everything reachable from a session goes.
 # A DELETE or UPDATE that filters on a column needs SELECT on it: the grants name those.
 ERASURE = _merge(
@@ -210,16 +210,13 @@ MATRIX: dict[str, RoleGrants] = {
         ),
     ),
     "hosted": RoleGrants(
-        "the hosted verification pages: links, progress, branding (acts on the API as the "
-        "end user for everything else)",
+        "the hosted verification pages: links, progress, branding (everything the end user "
+        "does goes through the API with the session's token)",
         _merge(
             KEY_MATERIAL,
-            LIFECYCLE,
+            TENANT_READ,
             {
-                "sessions": TableAccess(
-                    select=ALL,
-                    update=("language", "handoff_method", "updated_at", "status", "decision"),
-                ),
+                "sessions": TableAccess(select=ALL, update=("handoff_method", "updated_at")),
                 "hosted_links": RIU,
                 "hosted_progress": RIU,
                 "hosted_rate": RIUD,
