@@ -36,6 +36,12 @@ class DatabaseSettings(BaseModel):
         description="the platform jobs' connection (relay, sweeper, webhook retries, AML "
         "monitoring: `idmesh_jobs`); empty: derived",
     )
+    function_database_url: str = Field(
+        "",
+        description="this function's own role (`idmesh_fn_<function>`, the grants of "
+        "shared/db/grants.py), set per process by `idmesh up` and per Service on a cluster; "
+        "empty: the app role's",
+    )
     owner_database_url: str = Field(
         "", description="the schema owner's connection for `idmesh migrate --owner-only`"
     )
@@ -48,6 +54,11 @@ class DatabaseSettings(BaseModel):
     )
     jobs_password: str = Field(
         "", description="external server: the jobs role's password (empty: generated once)"
+    )
+    function_passwords: str = Field(
+        "",
+        description="external server: JSON {function: password} for the function roles "
+        "(`idmesh_fn_<function>`; missing ones are generated once)",
     )
     db_acquire_timeout: float = Field(
         10.0, description="seconds a request waits for a connection before answering 503"

@@ -9,6 +9,7 @@ import psycopg
 from shared.config import Settings
 from shared.crypto.envelope import TenantCipher, load_master_key
 from shared.db.bootstrap import database_urls
+from shared.db.function_role import process_database_url
 from shared.db.tenant_tx import Database
 from shared.tenancy.tenants import tenant_cipher
 
@@ -21,7 +22,7 @@ class Platform:
 
     @classmethod
     def from_settings(cls, settings: Settings, pool_size: int = 4) -> Platform:
-        url = settings.app_database_url or database_urls(settings, start=False).app
+        url = process_database_url(settings)
         size = settings.db_pool_size or pool_size
         return cls(
             settings,
@@ -31,9 +32,14 @@ class Platform:
 
     @classmethod
     def for_jobs(cls, settings: Settings, pool_size: int = 4) -> Platform:
-        """The platform as the jobs' role (idmesh_jobs): the only role that may call the
-        cross-tenant look-ups the relay, the sweeper and AML monitoring start from."""
-        url = settings.jobs_database_url or database_urls(settings, start=False).jobs
+        """The platform as the jobs' role: the relay's own (idmesh_fn_relay, when given) or
+        idmesh_jobs (`idmesh aml monitor`): the only roles that may call the cross-tenant
+        look-ups the relay, the sweeper and AML monitoring start from."""
+        url = (
+            settings.function_database_url
+            or settings.jobs_database_url
+            or database_urls(settings, start=False).jobs
+        )
         return cls(settings, Database(url, max_size=pool_size), load_master_key(settings))
 
     def cipher(self, conn: psycopg.Connection, tenant_id: str) -> TenantCipher:

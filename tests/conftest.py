@@ -68,6 +68,8 @@ def function_process(
     settings (`rate_limit_per_minute="5"` sets IDMESH_RATE_LIMIT_PER_MINUTE); its URL."""
     spec = FunctionSpec(name=name or target, target=target, folder=target, port=free_port())
     extra = {f"IDMESH_{k.upper()}": v for k, v in env.items()}
+    if target in pg.urls.functions:  # the function's own role, as `idmesh up` runs it
+        extra.setdefault("IDMESH_FUNCTION_DATABASE_URL", pg.urls.functions[target])
     proc = FunctionProcess(spec, {**pg.env(), **extra}, pg.data_dir / "logs")
     proc.start()
     try:

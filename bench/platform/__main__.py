@@ -72,8 +72,10 @@ def ready_times(stack: Stack, starts: int) -> None:
     for name in available_functions():
         spec = stack.processes[name].spec
         t = measure(
-            lambda spec=spec: FunctionProcess(
-                FunctionSpec(spec.name, spec.target, spec.folder, free_port()), stack.env(), logs
+            lambda spec=spec, name=name: FunctionProcess(
+                FunctionSpec(spec.name, spec.target, spec.folder, free_port()),
+                {**stack.env(), **stack.database_env(name)},
+                logs,
             )
         )
         print(f"{name:<18}{t * 1000:>10.0f}{t / hello:>8.2f}")

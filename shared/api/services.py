@@ -10,7 +10,7 @@ import psycopg
 
 from shared.config import Settings
 from shared.crypto.envelope import TenantCipher, load_master_key
-from shared.db.bootstrap import database_urls
+from shared.db.function_role import process_database_url
 from shared.db.tenant_tx import Database
 from shared.tenancy.registration import Registrations
 from shared.tenancy.tenants import Tenant, tenant_cipher
@@ -34,7 +34,7 @@ _services: Services | None = None
 
 
 def build_services(settings: Settings) -> Services:
-    url = settings.app_database_url or database_urls(settings, start=False).app
+    url = process_database_url(settings)
     db = Database(url, acquire_timeout=settings.db_acquire_timeout)
     master = load_master_key(settings)
     services = Services(

@@ -8,6 +8,10 @@ Four roles:
   cross-tenant look-ups those jobs start from (docs/security.md);
 - `idmesh_auth` (NOLOGIN, BYPASSRLS) owns only the SECURITY DEFINER look-ups that must
   run before a tenant is known (API key and session token authentication, registration).
+
+Every function connects as a role of its own, `idmesh_fn_<function>` (login, NOBYPASSRLS,
+NOINHERIT, member of nothing), with only the grants of shared/db/grants.py, applied after
+the migrations. `idmesh_app` and `idmesh_jobs` remain for the operator's tools and tests.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +31,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from shared.config import Settings
 from shared.db.cluster import DATABASE, SUPERUSER, EmbeddedPostgres
+from shared.db.function_role import function_names, function_url, role_of
+from shared.db.grants import apply_grants
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ class DatabaseUrls:
     owner: str
     app: str
     jobs: str = ""  # the platform jobs' role (relay, sweeper, webhook retries, monitoring)
+    # Each function's own role (idmesh_fn_<function>): function name -> URL.
+    functions: dict[str, str] = field(default_factory=dict)
 
     @property
     def admin_db(self) -> str:
@@ -61,10 +69,12 @@ def _external_passwords(settings: Settings) -> dict[str, str]:
     path = Path(settings.data_dir) / "db-external.json"
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     changed = False
+    given_fn = json.loads(settings.function_passwords) if settings.function_passwords else {}
     for role, given in (
         (OWNER, settings.owner_password),
         (APP, settings.app_password),
         (JOBS, settings.jobs_password),
+        *((role_of(f), given_fn.get(f, "")) for f in function_names()),
     ):
         if given:
             stored[role] = given
@@ -84,22 +94,26 @@ def database_urls(settings: Settings, start: bool = True) -> DatabaseUrls:
         pw = _external_passwords(settings)
         admin = settings.database_url
         dbname = settings.database_name or DATABASE
+        owner = _with_user(admin, OWNER, pw[OWNER], dbname)
         return DatabaseUrls(
             admin=admin,
-            owner=_with_user(admin, OWNER, pw[OWNER], dbname),
+            owner=owner,
             app=settings.app_database_url or _with_user(admin, APP, pw[APP], dbname),
             jobs=settings.jobs_database_url or _with_user(admin, JOBS, pw[JOBS], dbname),
+            functions={f: function_url(owner, f, pw[role_of(f)]) for f in function_names()},
         )
     cluster = EmbeddedPostgres(settings.data_dir)
     state = cluster.start() if start else cluster.load_state()
     if state is None:
         raise RuntimeError("the embedded database was never started (idmesh db start)")
-    state = cluster.ensure_password(state, JOBS)
+    for role in (JOBS, *(role_of(f) for f in function_names())):
+        state = cluster.ensure_password(state, role)
     return DatabaseUrls(
         admin=state.url(SUPERUSER, "postgres"),
         owner=state.url(OWNER),
         app=settings.app_database_url or state.url(APP),
         jobs=settings.jobs_database_url or state.url(JOBS),
+        functions={f: state.url(role_of(f)) for f in function_names()},
     )
 
 
@@ -131,6 +145,13 @@ def bootstrap(urls: DatabaseUrls) -> None:
             cur, JOBS, jobs_pw, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT"
         )
         cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP), sql.Identifier(JOBS)))
+        for function, url in urls.functions.items():
+            _ensure_role(
+                cur,
+                role_of(function),
+                conninfo_to_dict(url).get("password"),
+                "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT",
+            )
         cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(AUTH), sql.Identifier(OWNER)))
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
         if not cur.fetchone():
@@ -141,9 +162,10 @@ def bootstrap(urls: DatabaseUrls) -> None:
             )
     with psycopg.connect(_with_db(urls.admin, dbname), autocommit=True) as conn:
         conn.execute("REVOKE ALL ON DATABASE " + _q(dbname) + " FROM PUBLIC")
-        conn.execute(f"GRANT CONNECT ON DATABASE {_q(dbname)} TO {APP}, {JOBS}, {OWNER}")
+        fn_roles = "".join(", " + _q(role_of(f)) for f in urls.functions)
+        conn.execute(f"GRANT CONNECT ON DATABASE {_q(dbname)} TO {APP}, {JOBS}, {OWNER}{fn_roles}")
         conn.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {AUTH}, {OWNER}")
-        conn.execute(f"GRANT USAGE ON SCHEMA public TO {APP}")
+        conn.execute(f"GRANT USAGE ON SCHEMA public TO {APP}{fn_roles}")
         conn.execute(f"REVOKE CREATE ON SCHEMA public FROM {APP}")
         for ext in ("pg_trgm", "fuzzystrmatch"):
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
@@ -180,7 +202,8 @@ def available_migrations() -> list[Migration]:
 
 
 def migrate(owner_url: str) -> list[str]:
-    """Apply the migrations not yet applied, each in its own transaction. Idempotent."""
+    """Apply the migrations not yet applied, each in its own transaction, then the function
+    roles' grants (shared/db/grants.py). Idempotent."""
     applied_now: list[str] = []
     with psycopg.connect(owner_url, autocommit=True) as conn:
         conn.execute(
@@ -209,6 +232,7 @@ def migrate(owner_url: str) -> list[str]:
                     )
                 applied_now.append(f"{m.version:04d}_{m.name}")
                 log.info("applied migration %04d_%s", m.version, m.name)
+            apply_grants(conn)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     return applied_now

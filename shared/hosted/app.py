@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.config import Settings
 from shared.crypto.envelope import load_master_key
-from shared.db.bootstrap import database_urls
+from shared.db.function_role import process_database_url
 from shared.db.tenant_tx import Database
 from shared.hosted import csrf
 from shared.hosted.api_client import ApiUnavailable, EndUserApi
@@ -81,7 +81,7 @@ class HostedApp:
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
         self.base_url = (settings.hosted_url or settings.public_url).rstrip("/")
-        url = settings.app_database_url or database_urls(settings, start=False).app
+        url = process_database_url(settings)
         self.db = db or Database(url, max_size=8)
         self.master_key = load_master_key(settings)
         self.api = EndUserApi(settings.api_internal_url or settings.public_url)

@@ -94,7 +94,6 @@ class Stack:
         return {
             "IDMESH_OIDC_ISSUER_URL": self.issuer.issuer_url,
             "IDMESH_DATA_DIR": str(Path(self.settings.data_dir).resolve()),
-            "IDMESH_APP_DATABASE_URL": self.urls.app,
             "IDMESH_BROKER_URL": self.broker_url,
             "IDMESH_PUBLIC_URL": self.api_url,
             "IDMESH_HOSTED_URL": self.hosted_url,
@@ -143,7 +142,10 @@ class Stack:
         self._start_broker()
         env = self.env()
         for n, spec in specs.items():
-            proc_env = {**env, **self._relay_env()} if n == "relay" else env
+            # Each function connects as its own role (shared/db/grants.py).
+            proc_env = {**env, **self.database_env(n)}
+            if n == "relay":
+                proc_env.update(self._relay_env())
             self.processes[n] = FunctionProcess(spec, proc_env, self.root / "logs")
             self.processes[n].start()
         for n, proc in self.processes.items():
@@ -157,12 +159,18 @@ class Stack:
         self.supervisor.start()
         log.info("stack ready in %.1fs", time.perf_counter() - t0)
 
+    def database_env(self, function: str) -> dict[str, str]:
+        """The function's own database URL (its role `idmesh_fn_<function>`); a function
+        without a role (it touches no table) gets none."""
+        assert self.urls is not None
+        url = self.urls.functions.get(function)
+        return {"IDMESH_FUNCTION_DATABASE_URL": url} if url else {}
+
     def _relay_env(self) -> dict[str, str]:
-        """The relay's own settings: the jobs' role (the cross-tenant look-ups answer only
-        to it) and its issuer credential (a token per tenant broker, as the `relay`)."""
-        assert self.urls is not None and self.issuer is not None
+        """The relay's issuer credential (a token per tenant broker, as the `relay`); its
+        role (idmesh_fn_relay) is the only one the cross-tenant look-ups answer."""
+        assert self.issuer is not None
         return {
-            "IDMESH_JOBS_DATABASE_URL": self.urls.jobs,
             "IDMESH_WORKLOAD_CREDENTIAL": self.issuer.credential(
                 Workload(self.settings.namespace, "relay")
             ),

@@ -31,6 +31,15 @@ class ConnectionBudget:
     replicas: int
     transaction_pool: int  # PgBouncer default_pool_size of the transaction pool, per replica
     session_pool: int  # per replica
+    functions: tuple[str, ...] = ()  # the functions whose roles share the pools
+
+    def user_limits(self) -> dict[str, int]:
+        """Server connections per function role and replica (PgBouncer pools per database
+        and role): the relay has the session pool; no other function may take more than
+        half of the transaction pool, so one function's burst (twenty check pods) cannot
+        starve the API. max_db_connections still caps the sum."""
+        half = max(1, math.ceil(self.transaction_pool / 2))
+        return {n: self.session_pool if n in SESSION_FUNCTIONS else half for n in self.functions}
 
     @property
     def server_connections(self) -> int:
@@ -59,6 +68,7 @@ def pgbouncer_budget(functions: Iterable[FunctionSpec], db: Database) -> Connect
         replicas=db.pgbouncer_replicas,
         transaction_pool=transaction,
         session_pool=session,
+        functions=tuple(f.name for f in specs),
     )
 
 

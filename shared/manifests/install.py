@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.db.grants import role_of
 from shared.manifests.capacity import ConnectionBudget
 from shared.manifests.secrets import DATABASE_OWNER, PGBOUNCER
 from shared.manifests.values import ClusterValues
@@ -262,6 +263,13 @@ def pgbouncer_ini(values: ClusterValues, budget: ConnectionBudget) -> str:
             f"{TRANSACTION_DB} = {server} pool_mode=transaction"
             f" pool_size={budget.transaction_pool}",
             f"{SESSION_DB} = {server} pool_mode=session pool_size={budget.session_pool}",
+            # Each function connects as its own role (shared/db/grants.py): PgBouncer keeps
+            # a pool per database and role, each capped (ConnectionBudget.user_limits).
+            "[users]",
+            *(
+                f"{role_of(name)} = max_user_connections={limit}"
+                for name, limit in budget.user_limits().items()
+            ),
             "[pgbouncer]",
             "listen_addr = 0.0.0.0",
             f"listen_port = {PGBOUNCER_PORT}",

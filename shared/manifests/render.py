@@ -32,8 +32,9 @@ from shared.catalog import (
 )
 from shared.config import Settings
 from shared.manifests import install
-from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
+from shared.manifests.capacity import fit_direct, pgbouncer_budget
 from shared.manifests.mesh import MeshProfile
+from shared.manifests.secrets import database_key
 from shared.manifests.values import ClusterValues
 from shared.workload.identity import SA_PREFIX, service_audience, subject
 
@@ -203,7 +204,6 @@ def _service(
 ) -> dict[str, Any]:
     name = name or spec.service
     platform_namespace = values.platform_namespace
-    pooled = values.database.pgbouncer
     doc = render_template(
         "knative/service.yaml",
         name=name,
@@ -226,8 +226,9 @@ def _service(
         memory_request=spec.memory[0],
         memory_limit=spec.memory[1],
         db_pool=str(spec.db_pool),
-        # The relay LISTENs: a session (PgBouncer's session pool), never the transaction pool.
-        database_key="session-url" if spec.name in SESSION_FUNCTIONS and pooled else "app-url",
+        # The function's own role (shared/db/grants.py); the relay's key is a session URL
+        # (it LISTENs), never the transaction pool's.
+        database_key=database_key(spec.name),
     )
     _workload_identity(doc, spec, platform_namespace)
     if spec.name in SHARED_DATA_FUNCTIONS:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.catalog import service_name
+from shared.db.grants import MATRIX, role_of
+from shared.manifests.capacity import SESSION_FUNCTIONS
+
 
 @dataclass(frozen=True)
 class SecretKey:
@@ -37,24 +41,39 @@ SMTP = "idmesh-smtp"
 SMS = "idmesh-sms"
 PGBOUNCER = "idmesh-pgbouncer"
 
+
+def database_key(function: str) -> str:
+    """The key of the database Secret that holds `function`'s own URL (its role)."""
+    return f"{service_name(function)}-url"
+
+
+def _function_key(function: str) -> SecretKey:
+    password = "${FN_" + function.upper() + "_PASSWORD}"
+    if function in SESSION_FUNCTIONS:  # LISTEN needs a session, never the transaction pool
+        where, host = "session URL (PgBouncer's session pool)", "${SESSION_HOST}:${SESSION_PORT}"
+    else:
+        where, host = "transaction-pooled URL", "${APP_HOST}:${APP_PORT}"
+    return SecretKey(
+        database_key(function),
+        f"{function}'s own role {role_of(function)} (shared/db/grants.py), {where}",
+        f'"postgresql://{role_of(function)}:{password}@{host}/idmesh"',
+    )
+
+
 SECRETS: dict[str, SecretSpec] = {
     s.name: s
     for s in (
         SecretSpec(
             DATABASE,
-            "the application role (idmesh_app, NOBYPASSRLS) that every function uses",
+            "each function's own role (idmesh_fn_<function>, NOBYPASSRLS, only its grants) "
+            "and the application role for operator tools",
             (
                 SecretKey(
                     "app-url",
-                    "transaction-pooled URL (through PgBouncer when enabled)",
+                    "idmesh_app for operator tools (no function uses it)",
                     '"postgresql://idmesh_app:${APP_PASSWORD}@${APP_HOST}:${APP_PORT}/idmesh"',
                 ),
-                SecretKey(
-                    "session-url",
-                    "session URL for the relay's LISTEN (PgBouncer session pool or the server)",
-                    '"postgresql://idmesh_app:${APP_PASSWORD}@${SESSION_HOST}:${SESSION_PORT}'
-                    '/idmesh"',
-                ),
+                *(_function_key(f) for f in MATRIX),
             ),
         ),
         SecretSpec(
@@ -91,11 +110,12 @@ SECRETS: dict[str, SecretSpec] = {
         ),
         SecretSpec(
             PGBOUNCER,
-            "PgBouncer's auth file (SCRAM verifiers of idmesh_app, from pg_authid)",
+            "PgBouncer's auth file (SCRAM verifiers of idmesh_app and the function roles, "
+            "from pg_authid)",
             (
                 SecretKey(
                     "userlist.txt",
-                    '"idmesh_app" "SCRAM-SHA-256$..." (one line per role)',
+                    '"idmesh_fn_api" "SCRAM-SHA-256$..." (one line per role)',
                     "./userlist.txt",
                 ),
             ),
@@ -139,6 +159,7 @@ def secret_commands(namespace: str, pgbouncer: bool) -> str:
     if pgbouncer:
         lines.append(
             '# userlist.txt from the server: psql -Atc "SELECT format(\'\\"%s\\" \\"%s\\"\','
-            " rolname, rolpassword) FROM pg_authid WHERE rolname = 'idmesh_app'\" > userlist.txt"
+            " rolname, rolpassword) FROM pg_authid WHERE rolname = 'idmesh_app'"
+            " OR rolname LIKE 'idmesh\\\\_fn\\\\_%'\" > userlist.txt"
         )
     return "\n".join(lines) + "\n"

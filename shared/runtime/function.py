@@ -127,10 +127,11 @@ class FunctionHost:
             settings = self.settings or Settings.from_env()
             setup_observability(self.fn.name, settings)
             if settings.require_schema:
+                from shared.db.function_role import process_database_url
                 from shared.db.schema_level import wait_for_schema
 
                 self._waiting_for = "database schema (the migration Job)"
-                wait_for_schema(settings.app_database_url)
+                wait_for_schema(process_database_url(settings))
             self._waiting_for = "workload identity (the OIDC issuer's keys)"
             from shared.workload.wiring import verifier_for
 

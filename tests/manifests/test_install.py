@@ -215,7 +215,10 @@ def test_settings_come_from_the_values():
     assert api["image"] == "registry.example/idmesh/idmesh:1.2.3"
     relay = _svc(_platform(production_values(VALUES)), "relay")
     env = {e["name"]: e for e in relay["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert env["IDMESH_APP_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "session-url"
+    assert env["IDMESH_FUNCTION_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "relay-url"
+    # the relay's own role, through PgBouncer's session pool (it LISTENs)
+    assert "idmesh_fn_relay:" in secret_commands("idmesh", pgbouncer=True).split("relay-url=")[1]
+    assert "/idmesh_session" in secret_commands("idmesh", True).split("relay-url=")[1].split()[0]
 
 
 def test_secret_commands_cover_every_reference():

@@ -145,8 +145,10 @@ def test_platform_set_shape(platform_docs):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         env = {e["name"]: e for e in container["env"]}
-        db = env["IDMESH_APP_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-        assert (db["name"], db["key"]) == ("idmesh-database", "app-url")
+        db = env["IDMESH_FUNCTION_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        # each function connects as its own role (shared/db/grants.py)
+        assert (db["name"], db["key"]) == ("idmesh-database", f"{name}-url")
+        assert "IDMESH_APP_DATABASE_URL" not in env
         assert "DATABASE_URL" not in env  # functions never get a privileged connection
         assert env["IDMESH_MASTER_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "idmesh-master-key"
         if name in ("aml", "nfc"):

@@ -57,7 +57,10 @@ def bouncer(pg):
     ini = ini.replace("/etc/pgbouncer/secret/userlist.txt", str(tmp_path / "userlist.txt"))
     ini += f"unix_socket_dir = {tmp_path}\npidfile = {tmp_path}/pgb.pid\n"
     (tmp_path / "pgbouncer.ini").write_text(ini)
-    (tmp_path / "userlist.txt").write_text(f'"{app["user"]}" "{app["password"]}"\n')
+    users = [app, *(conninfo_to_dict(u) for u in pg.urls.functions.values())]
+    (tmp_path / "userlist.txt").write_text(
+        "".join(f'"{u["user"]}" "{u["password"]}"\n' for u in users)
+    )
     for f in ("pgbouncer.ini", "userlist.txt"):
         (tmp_path / f).chmod(0o644)
     cmd = [PGBOUNCER, str(tmp_path / "pgbouncer.ini")]
@@ -138,3 +141,23 @@ def test_listen_works_through_the_session_pool(bouncer):
         talker.execute("NOTIFY idmesh_test, 'hello'")
         got = next(listener.notifies(timeout=5), None)
     assert got is not None and got.payload == "hello"
+
+
+def test_each_function_connects_as_its_own_role_through_the_rendered_pools(bouncer, pg):
+    """The rendered [users] entries: every function role reaches its pool (the relay the
+    session pool) as itself, and keeps only its own grants there."""
+    url, _version = bouncer
+    port = url.rsplit(":", 1)[1]
+    for function, direct in pg.urls.functions.items():
+        u = conninfo_to_dict(direct)
+        dbname = SESSION_DB if function == "relay" else TRANSACTION_DB
+        target = f"postgresql://{u['user']}:{u['password']}@127.0.0.1:{port}/{dbname}"
+        with psycopg.connect(target, prepare_threshold=None) as conn:
+            assert conn.execute("SELECT current_user").fetchone()[0] == f"idmesh_fn_{function}"
+    u = conninfo_to_dict(pg.urls.functions["email"])
+    target = f"postgresql://{u['user']}:{u['password']}@127.0.0.1:{port}/{TRANSACTION_DB}"
+    with (
+        psycopg.connect(target, prepare_threshold=None) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT ciphertext FROM artifacts LIMIT 1")

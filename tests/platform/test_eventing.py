@@ -331,7 +331,7 @@ def test_relay_function_publishes_on_a_tick(api, pg, stack):
 
     proc = FunctionProcess(
         FunctionSpec("relay", "relay", "relay", free_port(), ready_path="/healthz"),
-        stack.env(),
+        {**stack.env(), **stack.database_env("relay")},
         stack.root / "logs",
     )
     proc.start()
