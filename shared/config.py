@@ -68,6 +68,9 @@ class Settings(BaseModel):
     # Proxies in front of the API that append to X-Forwarded-For (the Istio ingress gateway:
     # 1). 0: the peer address is the client's; a client-written header is never believed.
     trusted_proxy_count: int = 0
+    # Or the proxies' networks (comma-separated CIDRs, e.g. the ingress gateway's pod range):
+    # X-Forwarded-For is followed from the right while the address is in one of them.
+    trusted_proxy_cidrs: str = ""
     # Registration limits.
     registration_per_email_per_hour: int = 5
     registration_per_client_per_hour: int = 20

@@ -26,11 +26,13 @@ from shared.api import (
 from shared.api.openapi_docs import document_routes
 from shared.api.rate_limits import rate_limiter
 from shared.api.services import Services
+from shared.http.client_addr import parse_cidrs
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Principal, Reply, Router
 from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
+from shared.risk.network import record_request
 from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 from shared.webhooks.payloads import WEBHOOKS
@@ -110,11 +112,15 @@ def create_router(services: Services) -> Router:
         max_json_bytes=s.max_json_bytes,
         max_upload_bytes=s.max_upload_bytes,
         trusted_proxies=s.trusted_proxy_count,
+        trusted_cidrs=parse_cidrs(s.trusted_proxy_cidrs),
     )
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
     router.rate_limit = rate_limiter(s, services.db.tenant)
     router.replay_sealer = _TenantReplaySealer(services)
+    router.on_end_user = lambda conn, p, addr: record_request(
+        conn, services.cipher(conn, p.tenant_id), p.session_id, addr
+    )
     for module in (
         routes_tenancy,
         routes_branding,

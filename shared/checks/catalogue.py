@@ -45,6 +45,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "email": ("shared.contact.checks",),
     "phone": ("shared.contact.checks",),
     "blocklist": ("shared.blocklist.step",),
+    "risk": ("shared.risk.codes",),
 }
 # Codes every step can report (the check runner's own).
 COMMON = {"INVALID_STEP_PARAMS": "the step's parameters do not validate"}
