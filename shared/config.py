@@ -75,6 +75,8 @@ class Settings(BaseModel):
     registration_per_email_per_hour: int = 5
     registration_per_client_per_hour: int = 20
     session_ttl_days: int = 7
+    # Test sessions (idm_test_ keys) are erased this many hours after they were made.
+    sandbox_retention_hours: int = 72
     # Workload identity (docs/security.md). The OIDC issuer whose tokens senders present:
     # its discovery base URL (`idmesh up`: the local issuer; on a cluster the service-account
     # issuer, e.g. https://kubernetes.default.svc). Empty: every event is refused (401).

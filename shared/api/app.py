@@ -33,6 +33,7 @@ from shared.http.router import Ctx, Principal, Reply, Router
 from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
 from shared.risk.network import record_request
+from shared.tenancy.modes import mode_of
 from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 from shared.webhooks.payloads import WEBHOOKS
@@ -70,6 +71,7 @@ def _authenticator(services: Services):
                         key_name=row["key_name"],
                         scopes=None if row["scopes"] is None else frozenset(row["scopes"]),
                         expired=row["expired"],
+                        mode=mode_of(token),
                     )
             elif token.startswith(SESSION_TOKEN_PREFIX):
                 row = conn.execute(
@@ -81,10 +83,23 @@ def _authenticator(services: Services):
                         row["tenant_slug"],
                         "session_token",
                         session_id=str(row["session_id"]),
+                        mode=mode_of(token),
                     )
         return None
 
     return authenticate
+
+
+def _network_recorder(services: Services):
+    """Where each end user's request came from (risk signals); test sessions are not
+    counted, so the sandbox never adds to live velocity."""
+
+    def record(conn: psycopg.Connection, principal: Principal, addr: str) -> None:
+        if principal.mode == "live":
+            cipher = services.cipher(conn, principal.tenant_id)
+            record_request(conn, cipher, principal.session_id, addr)
+
+    return record
 
 
 class _TenantReplaySealer:
@@ -118,9 +133,7 @@ def create_router(services: Services) -> Router:
     router.tenant_tx = services.db.tenant
     router.rate_limit = rate_limiter(s, services.db.tenant)
     router.replay_sealer = _TenantReplaySealer(services)
-    router.on_end_user = lambda conn, p, addr: record_request(
-        conn, services.cipher(conn, p.tenant_id), p.session_id, addr
-    )
+    router.on_end_user = _network_recorder(services)
     for module in (
         routes_tenancy,
         routes_branding,

@@ -49,6 +49,7 @@ class Principal:
     key_name: str | None = None
     scopes: frozenset[str] | None = None  # an API key's scopes; None: every scope
     expired: bool = False
+    mode: Literal["live", "test"] = "live"  # the sandbox: a test key's or test session's
 
     @property
     def actor(self) -> str:
@@ -307,7 +308,7 @@ class Router:
             reply = route.handler(ctx, **params)
             resp = reply.to_response()
         else:
-            with self.tenant_tx(principal.tenant_id) as conn:
+            with self.tenant_tx(principal.tenant_id, principal.mode) as conn:
                 ctx.conn = conn
                 headers = (
                     self.rate_limit(conn, principal, ctx.client_addr) if self.rate_limit else {}
