@@ -20,13 +20,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from shared.checks.result import CheckResult, CheckStatus
-from shared.checks.runner import CheckInputs
 from shared.config import Settings
 from shared.db.bootstrap import prepare_database
 from shared.db.cluster import EmbeddedPostgres
 from shared.platform import Platform
 from shared.risk.check import risk_step
 from shared.risk.network import record_request
+from shared.sessions.check_inputs import CheckInputs
 from shared.sessions.results import save_result
 from shared.sessions.store import create_session, get_session
 from shared.tenancy.tenants import create_tenant

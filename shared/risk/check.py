@@ -17,13 +17,13 @@ import iso3166
 from shared.blocklist.session_values import session_values
 from shared.blocklist.store import normalise
 from shared.checks.result import CheckResult
-from shared.checks.runner import CheckInputs
 from shared.contact.otp import latest_state
 from shared.risk import codes as c
 from shared.risk.keys import record_key, velocity, velocity_key
 from shared.risk.network import SessionAddress, session_addresses
 from shared.risk.params import RiskParams
 from shared.risk.score import Signal, risk_result
+from shared.sessions.check_inputs import CheckInputs
 
 _MRZ_ONLY = {"D": "DE"}  # ICAO codes that are not ISO 3166 alpha-3
 
