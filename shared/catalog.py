@@ -32,6 +32,7 @@ CHECKS = (
     "phone",
     "nfc",
     "blocklist",
+    "risk",
 )
 # Checks that run image models: cold start (model load + warm-up) plus inference is seconds.
 IMAGE_CHECKS = frozenset(
@@ -87,6 +88,11 @@ def _check(name: str) -> FunctionSpec:
         )
     if name == "aml":  # the in-memory index of every list entry (1 M names: 453 MB)
         return FunctionSpec(name, "PT30S", 60, 10, 0, 10, ("250m", "1000m"), ("768Mi", "1Gi"))
+    if name == "risk":  # one short transaction of indexed look-ups per event (bench/risk:
+        # p95 tens of ms): one connection per pod keeps the direct budget under 100.
+        return FunctionSpec(
+            name, "PT30S", 60, 10, 0, 10, ("100m", "500m"), ("128Mi", "256Mi"), db_pool=1
+        )
     return FunctionSpec(name, "PT30S", 60, 10, 0, 20, ("100m", "500m"), ("128Mi", "256Mi"))
 
 

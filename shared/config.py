@@ -133,11 +133,19 @@ class LimitSettings(BaseModel):
         description="proxies in front of the API that append to X-Forwarded-For (Istio "
         "ingress: 1); 0: the peer address is the client's",
     )
+    trusted_proxy_cidrs: str = Field(
+        "",
+        description="or the proxies' networks (comma-separated CIDRs): X-Forwarded-For is "
+        "followed from the right while the address is in one of them (risk signals, limits)",
+    )
     registration_per_email_per_hour: int = Field(5, description="registrations per email")
     registration_per_client_per_hour: int = Field(
         20, description="registrations per client address"
     )
     session_ttl_days: int = Field(7, description="an unfinished session expires after this")
+    sandbox_retention_hours: int = Field(
+        72, description="test sessions (idm_test_ keys) are erased this long after creation"
+    )
     hosted_rate_per_minute: int = Field(
         120, description="hosted pages: requests per session and minute"
     )

@@ -156,6 +156,9 @@ def stack(pg: PgStack):
             "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
             "IDMESH_WEBHOOK_BACKOFF_SCALE": "0.02",
             "IDMESH_METRICS_TOKEN": STACK_METRICS_TOKEN,
+            # The tests stand in for a proxy on loopback: their X-Forwarded-For is the end
+            # user's address (risk signals).
+            "IDMESH_TRUSTED_PROXY_CIDRS": "127.0.0.1/32",
         },
     )
     s.start()

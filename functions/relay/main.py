@@ -36,7 +36,7 @@ def _start() -> Platform:
                 [
                     relay.publish_due,
                     lambda c: deliver_due(platform, c),
-                    SessionSweeper(platform.db),
+                    SessionSweeper(platform.db, sandbox_hours=settings.sandbox_retention_hours),
                 ],
                 listen_url=platform.db.url,
             )

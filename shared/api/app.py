@@ -26,11 +26,14 @@ from shared.api import (
 from shared.api.openapi_docs import document_routes
 from shared.api.rate_limits import rate_limiter
 from shared.api.services import Services
+from shared.http.client_addr import parse_cidrs
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Principal, Reply, Router
 from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
+from shared.risk.network import record_request
+from shared.tenancy.modes import mode_of
 from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 from shared.webhooks.payloads import WEBHOOKS
@@ -68,6 +71,7 @@ def _authenticator(services: Services):
                         key_name=row["key_name"],
                         scopes=None if row["scopes"] is None else frozenset(row["scopes"]),
                         expired=row["expired"],
+                        mode=mode_of(token),
                     )
             elif token.startswith(SESSION_TOKEN_PREFIX):
                 row = conn.execute(
@@ -79,10 +83,23 @@ def _authenticator(services: Services):
                         row["tenant_slug"],
                         "session_token",
                         session_id=str(row["session_id"]),
+                        mode=mode_of(token),
                     )
         return None
 
     return authenticate
+
+
+def _network_recorder(services: Services):
+    """Where each end user's request came from (risk signals); test sessions are not
+    counted, so the sandbox never adds to live velocity."""
+
+    def record(conn: psycopg.Connection, principal: Principal, addr: str) -> None:
+        if principal.mode == "live":
+            cipher = services.cipher(conn, principal.tenant_id)
+            record_request(conn, cipher, principal.session_id, addr)
+
+    return record
 
 
 class _TenantReplaySealer:
@@ -110,11 +127,13 @@ def create_router(services: Services) -> Router:
         max_json_bytes=s.max_json_bytes,
         max_upload_bytes=s.max_upload_bytes,
         trusted_proxies=s.trusted_proxy_count,
+        trusted_cidrs=parse_cidrs(s.trusted_proxy_cidrs),
     )
     router.authenticate = _authenticator(services)
     router.tenant_tx = services.db.tenant
     router.rate_limit = rate_limiter(s, services.db.tenant)
     router.replay_sealer = _TenantReplaySealer(services)
+    router.on_end_user = _network_recorder(services)
     for module in (
         routes_tenancy,
         routes_branding,

@@ -43,6 +43,8 @@ class ApiKeyCreate(Strict):
     # None: every scope (the default, as keys had before scopes existed)
     scopes: list[str] | None = Field(default=None, max_length=20)
     expires_at: datetime | None = None
+    # `test`: an `idm_test_…` key whose sessions run in the sandbox (docs/sandbox.md).
+    mode: Literal["live", "test"] = "live"
 
     @field_validator("scopes")
     @classmethod

@@ -142,6 +142,7 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
             ],
         },
         ("PUT", "/v1/workflows/<uuid:workflow_id>"): {"operationId": "replaceWorkflow"},
+        ("POST", "/v1/workflows/<uuid:workflow_id>/dry-run"): {"operationId": "dryRunWorkflow"},
         ("POST", "/v1/sessions"): {
             "operationId": "createSession",
             "links": _links("session_id", "session_id", SESSION_OPERATIONS),

@@ -162,6 +162,7 @@ def register_routes(router: Router, services: Services) -> None:
             str(body.callback_url) if body.callback_url else None,
             body.expected,
             settings.session_ttl_days,
+            ctx.principal.mode,
         )
         verification_url = open_verification(
             ctx.conn,
@@ -290,7 +291,7 @@ def register_routes(router: Router, services: Services) -> None:
             refuse_missing(wf, resubmission.new_uploads(ctx.conn, s), redo)
             s = lifecycle.resubmit(ctx.conn, tenant, actor, s, redo)
         else:
-            if s.status == "not_started":
+            if s.status == "not_started" and s.mode == "live":  # the sandbox needs no uploads
                 refuse_missing(wf, {a["kind"] for a in list_artifacts(ctx.conn, str(s.id))})
             s = lifecycle.submit(ctx.conn, tenant, actor, s)  # a no-op once submitted
         return Reply(202, {"session_id": str(s.id), "status": s.status})

@@ -87,7 +87,12 @@ def register_routes(router: Router, services: Services) -> None:
     def create_key(ctx: Ctx) -> Reply:
         body: ApiKeyCreate = ctx.body
         key = create_api_key(
-            ctx.conn, ctx.principal.tenant_id, body.name, body.scopes, body.expires_at
+            ctx.conn,
+            ctx.principal.tenant_id,
+            body.name,
+            body.scopes,
+            body.expires_at,
+            mode=body.mode,
         )
         audit(
             ctx.conn,

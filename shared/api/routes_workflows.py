@@ -11,6 +11,7 @@ from shared.http.problem import invalid, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.dry_run import DryRunAnswer, DryRunRequest, dry_run, request_errors
 from shared.workflows.store import (
     WorkflowInfo,
     create_workflow,
@@ -61,10 +62,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Get a workflow (current version)",
     )
     def get(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
-        v = int_param(ctx.request.args, "version", None, 1, VERSION_MAX)
-        wf = get_workflow(ctx.conn, workflow_id, v)
-        if wf is None:
-            raise not_found("workflow")
+        wf = _workflow(ctx, workflow_id)
         return Reply(200, wf.model_dump(mode="json", by_alias=True))
 
     @router.route(
@@ -88,6 +86,30 @@ def register_routes(router: Router, services: Services) -> None:
             details={"workflow_id": str(wf.id), "version": wf.version},
         )
         return Reply(200, WorkflowCreated(id=wf.id, version=wf.version))
+
+    @router.route(
+        "POST",
+        "/v1/workflows/<uuid:workflow_id>/dry-run",
+        body=DryRunRequest,
+        response=DryRunAnswer,
+        tags=("workflows",),
+        summary="Which steps a given set of results would trigger",
+    )
+    def dry_run_(ctx: Ctx, workflow_id: uuid.UUID) -> Reply:
+        wf = _workflow(ctx, workflow_id)
+        errors = request_errors(wf.definition, ctx.body)
+        if errors:
+            raise invalid(errors)
+        return Reply(200, dry_run(wf.definition, ctx.body))
+
+
+def _workflow(ctx: Ctx, workflow_id: uuid.UUID) -> WorkflowInfo:
+    """The workflow (`?version=` or its current version), else 404."""
+    v = int_param(ctx.request.args, "version", None, 1, VERSION_MAX)
+    wf = get_workflow(ctx.conn, workflow_id, v)
+    if wf is None:
+        raise not_found("workflow")
+    return wf
 
 
 def _refuse_invalid(wf: WorkflowDefinition) -> None:

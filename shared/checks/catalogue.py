@@ -45,9 +45,13 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "email": ("shared.contact.checks",),
     "phone": ("shared.contact.checks",),
     "blocklist": ("shared.blocklist.step",),
+    "risk": ("shared.risk.codes",),
 }
 # Codes every step can report (the check runner's own).
-COMMON = {"INVALID_STEP_PARAMS": "the step's parameters do not validate"}
+COMMON = {
+    "INVALID_STEP_PARAMS": "the step's parameters do not validate",
+    "SANDBOX_INVALID_MAGIC": "a test session's magic input names no outcome or an unknown code",
+}
 # Codes of a shared module that belong to one check only.
 _ONLY = {"email": ("EMAIL_", "OTP_", "AWAITING_"), "phone": ("PHONE_", "OTP_", "AWAITING_")}
 
@@ -75,7 +79,7 @@ SYSTEM = _set(
     POA_MODEL_UNAVAILABLE INTERNAL_ERROR AML_NO_LISTS_LOADED AML_LISTS_UNAVAILABLE
     AML_INVALID_NAME AML_INVALID_DOB AML_INVALID_COUNTRY AML_INVALID_TYPE AML_NO_NAME
     NO_REFERENCE_FACE NFC_TRUST_STORE_EMPTY NFC_CRL_UNAVAILABLE NFC_CRL_OUTDATED
-    NFC_UNSUPPORTED_ALGORITHM NFC_UNKNOWN_FILE AWAITING_USER_INPUT"""
+    NFC_UNSUPPORTED_ALGORITHM NFC_UNKNOWN_FILE AWAITING_USER_INPUT SANDBOX_INVALID_MAGIC"""
 )
 POLICY = _set(
     """DOCUMENT_EXPIRED MINIMUM_AGE_NOT_MET AGE_BORDERLINE DOCUMENT_TYPE_NOT_ACCEPTED

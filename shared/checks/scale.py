@@ -14,6 +14,7 @@ boundary (the workflow step runner, the standalone endpoint and `idmesh check`).
 | `email`, `phone` | 100 when the code was verified |
 | `blocklist` | 100 when nothing matched, 0 on a hit |
 | `nfc` | none (the outcome is `data.assurance`) |
+| `risk` | the risk score: sum of its signals' contributions, higher is riskier |
 """
 
 from __future__ import annotations

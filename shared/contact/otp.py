@@ -48,8 +48,10 @@ def issue_code(
     channel: Channel,
     target: str,
     details: dict,
+    fixed_code: str | None = None,
 ) -> str:
-    """A new code for `target` (sent by the caller). Resends reuse the row, with limits."""
+    """A new code for `target` (sent by the caller). Resends reuse the row, with limits.
+    `fixed_code`: the sandbox's documented code instead of a random one."""
     now = datetime.now(UTC)
     sends = conn.execute(
         "SELECT coalesce(sum(sends), 0) AS n, max(last_sent_at) AS last FROM otp_codes "
@@ -61,7 +63,7 @@ def issue_code(
     if sends["last"] and now - sends["last"] < RESEND_INTERVAL:
         wait = int((RESEND_INTERVAL - (now - sends["last"])).total_seconds()) + 1
         raise OtpError(429, "otp-resend-too-soon", "wait before requesting another code", wait)
-    code = new_code()
+    code = fixed_code or new_code()
     row = conn.execute(
         "INSERT INTO otp_codes (tenant_id, session_id, channel, target_enc, target_hash, code_hash,"
         " expires_at, details) VALUES (%s, %s, %s, '\\x00', %s, '', %s, %s) RETURNING id",

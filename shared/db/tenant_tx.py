@@ -57,10 +57,15 @@ class Database:
         return self._pool
 
     @contextmanager
-    def tenant(self, tenant_id: uuid.UUID | str) -> Iterator[psycopg.Connection]:
-        """A transaction in which only `tenant_id`'s rows exist."""
+    def tenant(
+        self, tenant_id: uuid.UUID | str, mode: str | None = None
+    ) -> Iterator[psycopg.Connection]:
+        """A transaction in which only `tenant_id`'s rows exist; with `mode` (`live` or
+        `test`, an API key's), only that mode's sessions (shared/tenancy/modes.py)."""
         tid = str(uuid.UUID(str(tenant_id)))
         with self._transaction(tid) as conn:
+            if mode is not None:
+                conn.execute("SELECT set_config('idmesh.mode', %s, true)", (mode,))
             yield conn
 
     @contextmanager

@@ -49,6 +49,7 @@ class Principal:
     key_name: str | None = None
     scopes: frozenset[str] | None = None  # an API key's scopes; None: every scope
     expired: bool = False
+    mode: Literal["live", "test"] = "live"  # the sandbox: a test key's or test session's
 
     @property
     def actor(self) -> str:
@@ -140,6 +141,7 @@ class Router:
         max_upload_bytes: int,
         name: str = "api",
         trusted_proxies: int = 0,
+        trusted_cidrs: tuple = (),
     ) -> None:
         self.name = name  # the function serving these routes (a metrics label)
         self.routes: list[Route] = []
@@ -148,6 +150,7 @@ class Router:
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
         self.trusted_proxies = trusted_proxies
+        self.trusted_cidrs = trusted_cidrs
         # Set by the app: authenticate(token) -> Principal | None; tenant_tx(tid) ctx manager.
         self.authenticate: Callable[[str], Principal | None] = lambda token: None
         self.tenant_tx: Callable[[str], Any] | None = None
@@ -155,6 +158,9 @@ class Router:
         self.rate_limit: Callable[[psycopg.Connection, Principal, str], dict[str, str]] | None = (
             None
         )
+        # on_end_user(conn, principal, client_addr): each session-token request, in its
+        # tenant transaction (the risk signals record where the end user came from).
+        self.on_end_user: Callable[[psycopg.Connection, Principal, str], None] | None = None
         # Seals/opens idempotent replay records (they may carry secrets): set by the app.
         self.replay_sealer: ReplaySealer | None = None
         self.fallback_scope = "admin"  # a tenant route that declares no scope (fail closed)
@@ -296,17 +302,19 @@ class Router:
             principal=principal,
             body=body,
             conn=None,
-            client_addr=client_addr(request, self.trusted_proxies),
+            client_addr=client_addr(request, self.trusted_proxies, self.trusted_cidrs),
         )
         if principal is None or self.tenant_tx is None:
             reply = route.handler(ctx, **params)
             resp = reply.to_response()
         else:
-            with self.tenant_tx(principal.tenant_id) as conn:
+            with self.tenant_tx(principal.tenant_id, principal.mode) as conn:
                 ctx.conn = conn
                 headers = (
                     self.rate_limit(conn, principal, ctx.client_addr) if self.rate_limit else {}
                 )
+                if self.on_end_user and principal.kind == "session_token":
+                    self.on_end_user(conn, principal, ctx.client_addr)
                 resp = self._run_tenant(route, ctx, params, conn)
                 for k, v in headers.items():
                     resp.headers[k] = v

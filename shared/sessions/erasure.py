@@ -28,6 +28,8 @@ _PER_SESSION = (
     "challenges",
     "aml_hits",
     "aml_subjects",
+    "session_network",  # risk: the keyed addresses the end user came from
+    "risk_keys",  # risk: keyed values velocity counts
     "session_keys",  # crypto-shredding: leftover artifact ciphertext no longer opens
 )
 

@@ -44,6 +44,7 @@ from shared.sessions.store import (
     create_session,
     erase_session,
 )
+from shared.tenancy.modes import Mode
 
 SOURCE = "/idmesh/sessions"
 STATUSES: frozenset[str] = frozenset(get_args(SessionStatus))
@@ -170,8 +171,9 @@ def create(
     callback_url: str | None,
     expected: Expected | None,
     ttl_days: int,
+    mode: Mode = "live",
 ) -> tuple[SessionRow, str]:
-    """A new session (`not_started`) and its end-user token."""
+    """A new session (`not_started`) and its end-user token (`test`: a sandbox session)."""
     session, token = create_session(
         conn,
         cipher,
@@ -181,6 +183,7 @@ def create(
         callback_url,
         expected,
         ttl_days,
+        mode,
     )
     audit(
         conn,

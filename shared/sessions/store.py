@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events import SessionStatus
 from shared.crypto.envelope import TenantCipher
-from shared.tenancy.secrets import SESSION_TOKEN_PREFIX, new_secret
+from shared.tenancy.modes import Mode, token_prefix
+from shared.tenancy.secrets import new_secret
 
 
 class Expected(BaseModel):
@@ -39,6 +40,7 @@ class SessionRow(BaseModel):
     vendor_data: str | None
     callback_url: str | None
     expected_enc: bytes | None
+    mode: str = "live"  # the sandbox: a test key's session never runs a model
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
@@ -51,7 +53,7 @@ class SessionRow(BaseModel):
 SESSION_COLUMNS = (
     "id, workflow_id, workflow_version, status, decision, vendor_data, callback_url, "
     "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at, "
-    "resubmissions"
+    "resubmissions, mode"
 )
 
 
@@ -64,9 +66,10 @@ def create_session(
     callback_url: str | None,
     expected: Expected | None,
     ttl_days: int,
+    mode: Mode = "live",
 ) -> tuple[SessionRow, str]:
     session_id = str(uuid.uuid4())
-    token, digest, _ = new_secret(SESSION_TOKEN_PREFIX)
+    token, digest, _ = new_secret(token_prefix(mode))
     expected_enc = None
     if expected is not None:
         expected_enc = cipher.seal(
@@ -74,8 +77,8 @@ def create_session(
         )
     row = conn.execute(
         f"INSERT INTO sessions (id, tenant_id, workflow_id, workflow_version, vendor_data, "
-        f"callback_url, expected_enc, token_hash, expires_at) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}",
+        f"callback_url, expected_enc, token_hash, expires_at, mode) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}",
         (
             session_id,
             cipher.tenant_id,
@@ -86,6 +89,7 @@ def create_session(
             expected_enc,
             digest,
             datetime.now(UTC) + timedelta(days=ttl_days),
+            mode,
         ),
     ).fetchone()
     return SessionRow.model_validate(row), token

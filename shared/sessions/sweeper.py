@@ -25,9 +25,15 @@ ACTOR = "sweeper"
 
 class SessionSweeper:
     def __init__(
-        self, db: Database, every_seconds: float = 60.0, idle: timedelta = IDLE, batch: int = 500
+        self,
+        db: Database,
+        every_seconds: float = 60.0,
+        idle: timedelta = IDLE,
+        batch: int = 500,
+        sandbox_hours: int = 72,
     ) -> None:
         self.db, self.every, self.idle, self.batch = db, every_seconds, idle, batch
+        self.sandbox_hours = sandbox_hours
         self._last = 0.0
 
     def __call__(self, _client=None) -> int:
@@ -39,7 +45,24 @@ class SessionSweeper:
         return self.sweep()
 
     def sweep(self) -> int:
-        return self.sweep_status() + self.sweep_retention()
+        return self.sweep_status() + self.sweep_retention() + self.sweep_sandbox()
+
+    def sweep_sandbox(self) -> int:
+        """Test sessions are erased `sandbox_hours` after they were made, whatever their state."""
+        with self.db.platform() as conn:
+            due = conn.execute(
+                "SELECT * FROM idmesh_sandbox_due(%s, %s)", (self.sandbox_hours, self.batch)
+            ).fetchall()
+        done = 0
+        for row in due:
+            tid = str(row["tenant_id"])
+            with self.db.tenant(tid) as conn:
+                s = get_session(conn, row["session_id"], for_update=True)
+                if s is None or s.deleted_at is not None:
+                    continue
+                lifecycle.erase(conn, tid, ACTOR, s, {"reason": "sandbox_retention"})
+                done += 1
+        return done
 
     def sweep_retention(self) -> int:
         with self.db.platform() as conn:

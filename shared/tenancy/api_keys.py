@@ -8,8 +8,9 @@ from datetime import datetime
 import psycopg
 from pydantic import BaseModel
 
+from shared.tenancy.modes import Mode, key_prefix, mode_of
 from shared.tenancy.scopes import normalise
-from shared.tenancy.secrets import API_KEY_PREFIX, new_secret
+from shared.tenancy.secrets import new_secret
 
 
 class ApiKeyInfo(BaseModel):
@@ -40,8 +41,10 @@ def create_api_key(
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
     rotated_from: uuid.UUID | None = None,
+    mode: Mode = "live",
 ) -> NewApiKey:
-    token, digest, prefix = new_secret(API_KEY_PREFIX)
+    """A new key; a `test` key (`idm_test_…`) only reaches the sandbox."""
+    token, digest, prefix = new_secret(key_prefix(mode))
     row = conn.execute(
         "INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes, expires_at, "
         f"rotated_from) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
@@ -76,7 +79,13 @@ def rotate_api_key(
     if old is None:
         return None
     new = create_api_key(
-        conn, tenant_id, old["name"], old["scopes"], old["expires_at"], rotated_from=key_id
+        conn,
+        tenant_id,
+        old["name"],
+        old["scopes"],
+        old["expires_at"],
+        rotated_from=key_id,
+        mode=mode_of(old["prefix"]),
     )
     conn.execute(
         "UPDATE api_keys SET expires_at = least(coalesce(expires_at, 'infinity'), "

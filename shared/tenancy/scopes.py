@@ -38,6 +38,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/v1/workflows"): "workflows",
     ("GET", "/v1/workflows/<uuid:workflow_id>"): "workflows",
     ("PUT", "/v1/workflows/<uuid:workflow_id>"): "workflows",
+    ("POST", "/v1/workflows/<uuid:workflow_id>/dry-run"): "workflows",
     ("POST", "/v1/sessions"): "sessions:write",
     ("GET", "/v1/sessions"): "sessions:read",
     ("GET", _S): "sessions:read",

@@ -32,6 +32,8 @@ class Decision(BaseModel):
     steps: list[dict[str, Any]]
     decided_by: str = "rules"
     note: str | None = None
+    # Steps with a `when`: whether each ran and why (shared/workflows/plan.py).
+    conditional_steps: list[dict[str, Any]] = []
 
 
 def _matches(rule: Rule, o: StepOutcome) -> bool:

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from shared.workflows.conditions import RISK_CHECK, Condition, named_steps, needs_risk
+
 CheckName = Literal[
     "id_document",
     "passive_liveness",
@@ -27,6 +29,7 @@ CheckName = Literal[
     "phone",
     "nfc",
     "blocklist",
+    "risk",
 ]
 CHECK_NAMES: tuple[str, ...] = CheckName.__args__  # type: ignore[attr-defined]
 Action = Literal["decline", "review", "approve"]
@@ -41,6 +44,11 @@ class Step(BaseModel):
     required: bool = True
     params: dict[str, Any] = Field(default_factory=dict)
     after: list[str] = Field(default_factory=list, description="ids of steps this one waits for")
+    when: Condition | None = Field(
+        default=None,
+        description="run this step only when the condition holds (step-up); see "
+        "shared/workflows/conditions.py",
+    )
 
     @property
     def step_id(self) -> str:
@@ -155,29 +163,76 @@ class WorkflowDefinition(BaseModel):
                             f"of this workflow (ids: {', '.join(ids)})",
                         }
                     )
-        if not errors and self._cycle():
-            errors.append({"pointer": "/steps", "detail": "steps wait for each other in a cycle"})
+        errors += self._condition_errors(ids)
+        if not errors:
+            cycle = self._cycle()
+            if cycle:
+                errors.append(
+                    {
+                        "pointer": f"/steps/{ids.index(cycle[0])}",
+                        "detail": "steps wait for each other in a cycle (through `after` or "
+                        f"`when`): {' -> '.join(cycle)}",
+                    }
+                )
         return errors
 
-    def _cycle(self) -> bool:
-        after = {s.step_id: set(s.after) for s in self.steps}
+    def _condition_errors(self, ids: list[str]) -> list[dict[str, str]]:
+        """`when` names existing steps other than its own; risk and country conditions need
+        a `risk` step (which cannot read its own score)."""
+        errors: list[dict[str, str]] = []
+        risk_steps = [s.step_id for s in self.steps if s.check == RISK_CHECK]
+        for i, s in enumerate(self.steps):
+            if s.when is None:
+                continue
+            at = f"/steps/{i}/when"
+            for ref, pointer in named_steps(s.when):
+                if ref not in ids:
+                    why = f"names {ref!r}, which is no step id here (ids: {', '.join(ids)})"
+                elif ref == s.step_id:
+                    why = "names the step itself"
+                else:
+                    continue
+                errors.append({"pointer": at + pointer, "detail": f"{s.step_id}'s `when` {why}"})
+            if not needs_risk(s.when):
+                continue
+            if not risk_steps:
+                why = "reads the risk score or a country: add a `risk` step to the workflow"
+            elif s.step_id in risk_steps:
+                why = "is on the risk step, which cannot read its own score or countries"
+            else:
+                continue
+            errors.append({"pointer": at, "detail": f"{s.step_id}'s `when` {why}"})
+        return errors
+
+    def waits_for(self, step: Step) -> set[str]:
+        """The steps this one waits for: its `after` and every step its `when` reads."""
+        deps = set(step.after)
+        if step.when is not None:
+            deps |= {ref for ref, _ in named_steps(step.when)}
+            if needs_risk(step.when):
+                deps |= {s.step_id for s in self.steps if s.check == RISK_CHECK}
+        return deps
+
+    def _cycle(self) -> list[str]:
+        """One cycle of waiting steps (first step repeated at the end), or []."""
+        after = {s.step_id: self.waits_for(s) for s in self.steps}
         done: set[str] = set()
         while len(done) < len(after):
             ready = [k for k, deps in after.items() if k not in done and deps <= done]
             if not ready:
-                return True
+                return _a_cycle({k: v - done for k, v in after.items() if k not in done})
             done.update(ready)
-        return False
+        return []
 
     def upstream(self, step_id: str) -> set[str]:
         """Every step this one waits for, directly or through others."""
         seen: set[str] = set()
-        todo = list(self.step(step_id).after)
+        todo = list(self.waits_for(self.step(step_id)))
         while todo:
             sid = todo.pop()
             if sid not in seen:
                 seen.add(sid)
-                todo.extend(self.step(sid).after)
+                todo.extend(self.waits_for(self.step(sid)))
         return seen
 
     def step(self, step_id: str) -> Step:
@@ -185,3 +240,13 @@ class WorkflowDefinition(BaseModel):
             if s.step_id == step_id:
                 return s
         raise KeyError(step_id)
+
+
+def _a_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """Follow waits from any step of a graph where every step waits: it must loop."""
+    path: list[str] = []
+    node = min(graph)
+    while node not in path:
+        path.append(node)
+        node = min(graph[node])
+    return [*path[path.index(node) :], node]

@@ -34,10 +34,13 @@ def missing_inputs(
     wf: WorkflowDefinition, uploaded: set[str], only: set[str] | None = None
 ) -> list[dict[str, object]]:
     """One `{pointer, detail, missing}` per required step (of `only`, else all) without
-    what it needs."""
+    what it needs. A conditional step may never run: its uploads are not demanded up front
+    (when it runs without them it reports what it lacks)."""
     out: list[dict[str, object]] = []
     for i, step in enumerate(wf.steps):
-        if not step.required or (only is not None and step.step_id not in only):
+        if not step.required or step.when is not None:
+            continue
+        if only is not None and step.step_id not in only:
             continue
         unmet = [g for g in NEEDS.get(step.check, ()) if not set(g) & uploaded]
         if unmet:

@@ -28,9 +28,12 @@ from shared.eventing.outbox import enqueue, make_event
 from shared.platform import Platform
 from shared.sessions import lifecycle
 from shared.sessions.attempts import input_marks, latest_marks, mark_for, record_attempt
+from shared.sessions.results import load_results
 from shared.sessions.store import SessionRow, get_session
+from shared.workflows.conditions import RISK_CHECK, Facts, StepFacts
 from shared.workflows.decision import StepOutcome, decide
 from shared.workflows.definition import WorkflowDefinition
+from shared.workflows.plan import conditional_steps, plan
 from shared.workflows.resubmission import MAX_RESUBMISSIONS, steps_to_redo
 from shared.workflows.store import get_workflow
 
@@ -135,18 +138,17 @@ class Orchestrator:
         steps: dict[str, dict],
         marks: dict[str, str],
     ) -> None:
-        for i, step in enumerate(wf.steps):
-            if step.step_id in steps:
-                continue
-            deps = [steps.get(d) for d in step.after]
-            if all(d is not None and d["status"] != "pending" for d in deps):
+        plans = plan(wf, self._facts(conn, tenant_id, wf, str(session.id), steps))
+        for i, p in enumerate(plans):
+            if p.state == "due":
                 self._request(conn, tenant_id, session, wf, i, attempt=1, marks=marks)
-                steps[step.step_id] = {"status": "pending", "warnings": []}
+                steps[p.step] = {"status": "pending", "warnings": []}
+        skipped = {p.step for p in plans if p.state == "skipped"}
 
         def blocks(step) -> bool:
             r = steps.get(step.step_id)
             if r is None:  # not requested yet: waits for the steps it comes after
-                return step.required
+                return step.required and step.step_id not in skipped
             return r["status"] == "pending" and (step.required or not _waiting(r))
 
         if any(blocks(s) for s in wf.steps):
@@ -171,6 +173,7 @@ class Orchestrator:
             for s, r in done
         ]
         decision = decide(wf, outcomes)
+        decision.conditional_steps = conditional_steps(plans)
         redo = steps_to_redo(wf, decision, session.resubmissions)
         if redo is not None:
             lifecycle.request_resubmission(
@@ -191,6 +194,42 @@ class Orchestrator:
             session,
             {**decision.model_dump(mode="json"), **decision_extra},
         )
+
+    def _facts(
+        self,
+        conn: psycopg.Connection,
+        tenant_id: str,
+        wf: WorkflowDefinition,
+        session_id: str,
+        steps: dict[str, dict],
+    ) -> Facts:
+        """The results so far as conditions read them; the countries come from the final
+        result of the `risk` step (sealed: opened only when a condition may read them)."""
+        facts = Facts(
+            steps={
+                sid: StepFacts(
+                    status=r["status"] if r["status"] in _STATUSES else "error",
+                    score=r.get("score"),
+                    warning_codes=[w["code"] for w in r.get("warnings") or []],
+                )
+                for sid, r in steps.items()
+            }
+        )
+        risk_done = any(
+            s.check == RISK_CHECK
+            and steps.get(s.step_id, {}).get("status") not in (None, "pending")
+            for s in wf.steps
+        )
+        if risk_done and any(s.when is not None for s in wf.steps):
+            cipher = self.platform.cipher(conn, tenant_id)
+            for r in load_results(conn, cipher, session_id):
+                if r["check"] == RISK_CHECK and r["status"] != "pending":
+                    found = (r["data"] or {}).get("countries") or {}
+                    facts.countries = {k: v for k, v in found.items() if v}
+        return facts
+
+
+_STATUSES = ("passed", "failed", "warning", "error", "pending")
 
 
 def _waiting(result: dict) -> bool:

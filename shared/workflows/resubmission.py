@@ -50,7 +50,7 @@ def steps_to_redo(wf: WorkflowDefinition, decision: Decision, rounds: int) -> di
     redo = {s["step"] for s, _ in found}
     changed = True
     while changed:  # and every step that waits for one of them
-        more = {s.step_id for s in wf.steps if set(s.after) & redo} - redo
+        more = {s.step_id for s in wf.steps if wf.waits_for(s) & redo} - redo
         redo |= more
         changed = bool(more)
     reasons = list(dict.fromkeys(c for _, codes in found for c in codes or []))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.checks.catalogue import codes_of
 from shared.errors import json_pointer
+from shared.workflows.conditions import StepCondition, walk
 from shared.workflows.definition import WorkflowDefinition
 
 # The parameter model of each check ("module:Class"), imported when first needed.
@@ -32,6 +33,7 @@ PARAMS: dict[str, str] = {
     "email": "shared.contact.checks:EmailParams",
     "phone": "shared.contact.checks:PhoneParams",
     "blocklist": "shared.blocklist.step:BlocklistParams",
+    "risk": "shared.risk.params:RiskParams",
 }
 # Steps that use what another check produced: face_match compares the selfie with the
 # portrait the id_document step cut out.
@@ -73,6 +75,20 @@ def workflow_errors(wf: WorkflowDefinition) -> list[dict[str, str]]:
                 }
             )
     ids = {s.step_id: s.check for s in wf.steps}
+    for i, step in enumerate(wf.steps):
+        if step.when is None:
+            continue
+        for cond, pointer in walk(step.when, f"/steps/{i}/when"):
+            if isinstance(cond, StepCondition) and cond.warning and cond.step in ids:
+                check = ids[cond.step]
+                if cond.warning not in codes_of(check):
+                    errors.append(
+                        {
+                            "pointer": f"{pointer}/warning",
+                            "detail": f"step {cond.step} ({check}) cannot report {cond.warning}"
+                            " (see GET /v1/codes)",
+                        }
+                    )
     for j, rule in enumerate(wf.rules):
         c = rule.when
         if c.check and c.check not in ids and c.check not in ids.values():

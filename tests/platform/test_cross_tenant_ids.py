@@ -32,6 +32,7 @@ REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/v1/sessions/{session_id}/nfc/challenge"): {},
     ("GET", "/v1/workflows/{workflow_id}"): {},
     ("PUT", "/v1/workflows/{workflow_id}"): {"json": SIMPLE_WORKFLOW},
+    ("POST", "/v1/workflows/{workflow_id}/dry-run"): {"json": {}},
     ("DELETE", "/v1/api-keys/{key_id}"): {},
     ("DELETE", "/v1/blocklist/{entry_id}"): {},
     ("POST", "/v1/aml/hits/{hit_id}/review"): {"json": {"decision": "dismissed"}},

@@ -168,6 +168,16 @@ class Client:
     def replace_workflow(self, workflow_id: str, definition: Json) -> Json:
         return self.request("PUT", f"/v1/workflows/{workflow_id}", json=definition)
 
+    def dry_run_workflow(
+        self,
+        workflow_id: str,
+        results: dict[str, Json],
+        countries: dict[str, str] | None = None,
+    ) -> Json:
+        """Which steps these results would trigger (nothing runs, nothing is stored)."""
+        body = {"results": results, "countries": countries or {}}
+        return self.request("POST", f"/v1/workflows/{workflow_id}/dry-run", json=body)
+
     # -- sessions ------------------------------------------------------------------------
     def create_session(
         self,

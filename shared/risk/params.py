@@ -1,0 +1,68 @@
+"""The `risk` step's parameters."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.risk import codes as c
+
+# Points each signal adds to the score (0–100, capped); a tenant may change them per step.
+DEFAULT_WEIGHTS: dict[str, int] = {
+    c.IP_PRIVATE_RANGE: 5,
+    c.IP_COUNTRY_UNKNOWN: 5,
+    c.IP_MULTIPLE_COUNTRIES: 15,
+    c.IP_DOCUMENT_COUNTRY_MISMATCH: 30,
+    c.IP_PHONE_COUNTRY_MISMATCH: 15,
+    c.PHONE_DOCUMENT_COUNTRY_MISMATCH: 15,
+    c.VELOCITY_DOCUMENT_NUMBER: 35,
+    c.VELOCITY_EMAIL: 20,
+    c.VELOCITY_PHONE: 20,
+    c.VELOCITY_DEVICE: 20,
+    c.VELOCITY_IP: 15,
+}
+# Other sessions of the tenant within the window with the same value before it is a signal.
+DEFAULT_VELOCITY_LIMITS: dict[str, int] = {
+    "document_number": 1,
+    "email": 2,
+    "phone": 2,
+    "device": 3,
+    "ip": 5,
+}
+
+
+class RiskParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window_hours: int = Field(default=24 * 30, ge=1, le=24 * 366)
+    velocity_limits: dict[str, int] = Field(
+        default_factory=dict, description="per kind: other sessions allowed in the window"
+    )
+    weights: dict[str, int] = Field(default_factory=dict, description="per signal code, 0–100")
+    review_at: float = Field(default=50, ge=0, le=100, description="score giving `warning`")
+    fail_at: float | None = Field(default=None, ge=0, le=100, description="score giving `failed`")
+
+    @field_validator("weights")
+    @classmethod
+    def _known_codes(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(v) - set(DEFAULT_WEIGHTS))
+        if unknown:
+            raise ValueError(f"no such signal: {', '.join(unknown)}")
+        if any(not 0 <= w <= 100 for w in v.values()):
+            raise ValueError("a weight is 0–100")
+        return v
+
+    @field_validator("velocity_limits")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(v) - set(DEFAULT_VELOCITY_LIMITS))
+        if unknown:
+            raise ValueError(f"no such velocity kind: {', '.join(unknown)}")
+        if any(n < 1 for n in v.values()):
+            raise ValueError("a velocity limit is at least 1")
+        return v
+
+    def weight(self, code: str) -> int:
+        return self.weights.get(code, DEFAULT_WEIGHTS[code])
+
+    def limit(self, kind: str) -> int:
+        return self.velocity_limits.get(kind, DEFAULT_VELOCITY_LIMITS[kind])
