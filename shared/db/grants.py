@@ -147,6 +147,8 @@ ERASURE = _merge(
             "aml_hits",
             "aml_subjects",
             "session_keys",
+            "session_network",
+            "risk_keys",
         )
     },
     {"webhook_deliveries": TableAccess(select=ALL, update=("payload",))},
@@ -195,6 +197,9 @@ MATRIX: dict[str, RoleGrants] = {
                 "step_attempts": R,
                 "hosted_links": RIU,
                 "tenant_branding": RIUD,
+                # risk signals: the keyed address of every request about a session
+                "session_network": RIU,
+                "risk_keys": RI,
             },
         ),
         (
@@ -272,6 +277,7 @@ MATRIX: dict[str, RoleGrants] = {
             "idmesh_retention_due(integer)",
             "idmesh_erase_session_messages(uuid)",
             "idmesh_operations_stats()",
+            "idmesh_sandbox_due(integer, integer)",
         ),
     ),
     "webhooks": RoleGrants(
@@ -329,6 +335,12 @@ MATRIX: dict[str, RoleGrants] = {
         {"aml_hits": TableAccess(select=("tenant_id", "session_id", "entity_id", "status"))},
     ),
     "proof_of_address": _check("reads the address document", ARTIFACTS),
+    "risk": _check(
+        "network and velocity signals: the session's keyed addresses, the keyed values "
+        "velocity counts, the contact codes' state",
+        OTP_STATE,
+        {"session_network": R, "risk_keys": RI},
+    ),
 }
 
 # Tables and SECURITY DEFINER functions no function role touches directly, and why.

@@ -70,6 +70,7 @@ SAMPLE_CALLS: dict[str, tuple[str, tuple]] = {
     ),
     "idmesh_schema_versions()": ("SELECT idmesh_schema_versions()", ()),
     "idmesh_operations_stats()": ("SELECT * FROM idmesh_operations_stats()", ()),
+    "idmesh_sandbox_due(integer,integer)": ("SELECT * FROM idmesh_sandbox_due(1, 0)", ()),
 }
 
 
