@@ -18,7 +18,7 @@ from shared.aml.monitoring import MonitoredSubject, rescreen
 from shared.aml.normalize import normalize
 from shared.checks.result import CheckResult, error_result
 from shared.countries import to_alpha2
-from shared.crypto.envelope import TenantCipher
+from shared.crypto.envelope import DecryptionError, TenantCipher
 from shared.eventing.outbox import enqueue, make_event
 from shared.platform import Platform
 from shared.sessions.check_inputs import CheckInputs
@@ -130,7 +130,7 @@ def enrol_from_session(conn: psycopg.Connection, cipher: TenantCipher, session_i
 
 def monitor_diff(platform: Platform, diff: ListDiff, threshold: float = 0.7) -> dict[str, int]:
     """Re-screen every tenant's enrolled subjects against a list's changed entries."""
-    totals = {"tenants": 0, "subjects": 0, "hits": 0}
+    totals = {"tenants": 0, "subjects": 0, "hits": 0, "unreadable": 0}
     if not diff.added and not diff.changed:
         return totals
     with platform.db.platform() as conn:
@@ -147,8 +147,16 @@ def monitor_diff(platform: Platform, diff: ListDiff, threshold: float = 0.7) -> 
             subjects, session_of = [], {}
             for r in rows:
                 sid = str(r["id"])
-                raw = json.loads(cipher.open("aml-subject", sid, r["subject_enc"]))
-                subjects.append(MonitoredSubject(id=sid, **raw))
+                try:
+                    raw = json.loads(cipher.open("aml-subject", sid, r["subject_enc"]))
+                    subject = MonitoredSubject(id=sid, **raw)
+                except (DecryptionError, ValueError, TypeError):
+                    # One damaged row must not stop monitoring for every tenant: it is
+                    # counted and named by id (never by content) for the operator.
+                    log.warning("aml subject %s of tenant %s is unreadable", sid, tenant_id)
+                    totals["unreadable"] += 1
+                    continue
+                subjects.append(subject)
                 session_of[sid] = str(r["session_id"]) if r["session_id"] else None
             hits = rescreen(diff, subjects, threshold)
             for h in hits:

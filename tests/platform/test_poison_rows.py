@@ -9,6 +9,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+import psycopg
 
 from events import SESSION_DECIDED
 from shared.db.tenant_tx import Database
@@ -66,3 +67,31 @@ def test_a_malformed_outbox_row_does_not_block_the_next(client, register, pg):
         jobs.close()
         server.shutdown()
         server.server_close()
+
+
+def test_a_damaged_aml_subject_does_not_stop_monitoring(client, register, pg):
+    """Monitoring re-screens every tenant's enrolled subjects after a list load: a subject
+    row that cannot be opened is counted and skipped, never the end of the whole run."""
+    from shared.aml.models import Entity, ListDiff
+    from shared.aml.platform import monitor_diff
+    from shared.platform import Platform
+
+    t = register("Damaged Subject Co")
+    with psycopg.connect(pg.urls.admin_db, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO aml_subjects (tenant_id, subject_enc) VALUES (%s, '\\x00')",
+            (t.tenant_id,),
+        )
+    platform = Platform.for_jobs(pg.settings.model_copy(update={"jobs_database_url": pg.urls.jobs}))
+    try:
+        diff = ListDiff(
+            list="poison",
+            old_version=None,
+            new_version="v1",
+            added=[Entity(id="poison:p-1", list="poison", type="person", name="Nobody Listed")],
+        )
+        totals = monitor_diff(platform, diff)
+    finally:
+        platform.db.close()
+    assert totals["unreadable"] >= 1
+    assert totals["tenants"] >= 1
