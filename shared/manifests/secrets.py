@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.catalog import service_name
 from shared.db.grants import MATRIX, role_of
 from shared.manifests.capacity import SESSION_FUNCTIONS
-from shared.manifests.catalog import service_name
 
 
 @dataclass(frozen=True)
