@@ -39,8 +39,8 @@ class DatabaseSettings(BaseModel):
     function_database_url: str = Field(
         "",
         description="this function's own role (`idmesh_fn_<function>`, the grants of "
-        "shared/db/grants.py), set per process by `idmesh up` and per Service on a cluster; "
-        "empty: the app role's",
+        "shared/db/grants.py): `idmesh up` sets it per process, a cluster Service reads its "
+        "`<function>-url` Secret key; empty: the app role's",
     )
     owner_database_url: str = Field(
         "", description="the schema owner's connection for `idmesh migrate --owner-only`"
@@ -57,8 +57,8 @@ class DatabaseSettings(BaseModel):
     )
     function_passwords: str = Field(
         "",
-        description="external server: JSON {function: password} for the function roles "
-        "(`idmesh_fn_<function>`; missing ones are generated once)",
+        description='external server: the function roles\' passwords, JSON {"<function>": '
+        '"<password>"} (empty or missing: generated once)',
     )
     db_acquire_timeout: float = Field(
         10.0, description="seconds a request waits for a connection before answering 503"
