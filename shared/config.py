@@ -38,6 +38,9 @@ class Settings(BaseModel):
     public_url: str = "http://127.0.0.1:8080"
     # Public base URL of the hosted verification pages (`verification_url`); empty: public_url.
     hosted_url: str = ""
+    # Public base URL of the review console (invitation links, the origin its forms must
+    # come from); empty: public_url.
+    console_url: str = ""
     # Where the hosted pages reach the API as the end user; empty: public_url.
     api_internal_url: str = ""
     # Hosted pages: requests per session and minute; capture retakes before a warning.
