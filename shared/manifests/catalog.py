@@ -98,18 +98,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         "hosted", "PT30S", 60, 50, 1, 10, ("100m", "1000m"), ("256Mi", "512Mi"), public=True
     ),
     # The review console a tenant's people sign in to (public; scale to zero: people wait
-    # one cold start, nothing else depends on it).
+    # one cold start, nothing else depends on it). One connection per pod (short
+    # transactions, a few people at a time): the direct budget of 100 has no room for more.
     "console": FunctionSpec(
-        "console",
-        "PT30S",
-        60,
-        20,
-        0,
-        5,
-        ("100m", "1000m"),
-        ("256Mi", "512Mi"),
-        public=True,
-        db_pool=3,
+        "console", "PT30S", 60, 10, 0, 2, ("100m", "1000m"), ("256Mi", "512Mi"), True, 1
     ),
     # min-scale 1: a cold orchestrator would stall every session's next step.
     "orchestrator": FunctionSpec(
