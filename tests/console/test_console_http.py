@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 
 import httpx
@@ -22,7 +23,8 @@ from tests.console.helpers import (
 
 
 def _person(role: str) -> Person:
-    return Person(f"{role}-{uuid.uuid4().hex[:8]}@team.example", role, f"{role.title()} Tester")
+    tag = uuid.uuid4().hex[:8]
+    return Person(f"{role}-{tag}@team.example", role, f"{role.title()} {tag}")
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +199,43 @@ def test_queue_filters_and_search(stack, world):
     assert c.get("/queue?status=nonsense").status_code == 422
     assert s["session_id"] in c.get("/queue?assigned=unassigned").text
     c.close()
+
+
+def test_approve_and_request_new_captures_go_through_the_lifecycle(stack, world, api, passport):
+    a = world["a"]
+    reviewer = _client(stack, world["people"][("a", "reviewer")])
+    owner = _client(stack, world["people"][("a", "owner")])
+    one = session_in_review(api, a, passport.front, "customer-43")["session_id"]
+    two = session_in_review(api, a, passport.front, "customer-44")["session_id"]
+    # only the assignee decides: unclaimed, then assigned to someone else
+    assert reviewer.post(f"/cases/{one}/decision", {"action": "approve"}).status_code == 409
+    # the owner assigns by user id, read from the case page's list
+    page = owner.get(f"/cases/{one}").text
+    name = re.escape(world["people"][("a", "reviewer")].name)
+    uid = re.search(rf'<option value="([0-9a-f-]{{36}})">{name}', page).group(1)
+    assert owner.post(f"/cases/{one}/assign", {"assignee": uid}).status_code == 303
+    assert owner.post(f"/cases/{one}/decision", {"action": "approve"}).status_code == 409
+    r = reviewer.post(f"/cases/{one}/decision", {"action": "approve", "note": "looks fine"})
+    assert r.status_code == 303, r.text
+    got = api.get(f"/v1/sessions/{one}", headers=a.key).json()
+    assert got["status"] == "approved" and got["decision"]["rule"] == "manual_review"
+    assert got["decision"]["reviewer"]["type"] == "user"
+
+    assert reviewer.post(f"/cases/{two}/claim", {}).status_code == 303
+    bad = reviewer.post(f"/cases/{two}/decision", {"action": "resubmit", "steps": ["nope"]})
+    assert bad.status_code == 409
+    r = reviewer.post(
+        f"/cases/{two}/decision",
+        {"action": "resubmit", "steps": ["id_document"], "reason_codes": ["IMAGE_BLURRY"]},
+    )
+    assert r.status_code == 303, r.text
+    got = api.get(f"/v1/sessions/{two}", headers=a.key).json()
+    assert got["status"] == "resubmission_requested"
+    assert got["decision"]["rule"] == "manual_review"
+    assert got["decision"]["resubmission"]["steps"] == ["id_document"]
+    trail = [
+        e["action"] for e in api.get(f"/v1/sessions/{two}/audit", headers=a.key).json()["items"]
+    ]
+    assert "case.claimed" in trail and "session.resubmission_requested" in trail
+    reviewer.close()
+    owner.close()
