@@ -47,7 +47,7 @@ def _seed(admin_url: str, tenant: str, n: int) -> None:
             conn.execute(
                 "INSERT INTO checks (tenant_id, session_id, step, check_name, status, warnings) "
                 "SELECT tenant_id, id, 'face_match', 'face_match', 'warning', "
-                "'[{\"code\": \"FACE_MISMATCH\"}]'::jsonb FROM sessions WHERE tenant_id = %s "
+                '\'[{"code": "FACE_MISMATCH"}]\'::jsonb FROM sessions WHERE tenant_id = %s '
                 "AND status = 'in_review'",
                 (tid,),
             )
