@@ -12,6 +12,7 @@ from events.codec import (
 )
 from events.types import (
     AML_HIT,
+    AML_HIT_V2,
     CHECK_COMPLETED,
     CHECK_REQUESTED,
     EVENT_MODELS,
@@ -25,6 +26,7 @@ from events.types import (
     SESSION_SUBMITTED,
     SESSION_UPDATED,
     AmlHit,
+    AmlHitV2,
     CheckCompleted,
     CheckRequested,
     EventData,
@@ -37,6 +39,7 @@ from events.types import (
 
 __all__ = [
     "AML_HIT",
+    "AML_HIT_V2",
     "CHECK_COMPLETED",
     "CHECK_REQUESTED",
     "EVENT_MODELS",
@@ -50,6 +53,7 @@ __all__ = [
     "SESSION_SUBMITTED",
     "SESSION_UPDATED",
     "AmlHit",
+    "AmlHitV2",
     "CheckCompleted",
     "CheckRequested",
     "EventData",

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from events.types import AML_HIT, EVENT_MODELS, SESSION_DECIDED, SESSION_UPDATED
+from events.types import AML_HIT, AML_HIT_V2, EVENT_MODELS, SESSION_DECIDED, SESSION_UPDATED
 
-PUBLIC_EVENT_TYPES = (SESSION_DECIDED, SESSION_UPDATED, AML_HIT)
+PUBLIC_EVENT_TYPES = (SESSION_DECIDED, SESSION_UPDATED, AML_HIT, AML_HIT_V2)
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
 

@@ -23,7 +23,8 @@ CHECK_REQUESTED = "io.idmesh.check.requested.v1"
 CHECK_COMPLETED = "io.idmesh.check.completed.v1"
 SESSION_DECIDED = "io.idmesh.session.decided.v1"
 SESSION_UPDATED = "io.idmesh.session.updated.v1"
-AML_HIT = "io.idmesh.aml.hit.v1"
+AML_HIT = "io.idmesh.aml.hit.v1"  # deprecated (0.3.0): score 0–1; use .v2
+AML_HIT_V2 = "io.idmesh.aml.hit.v2"
 # Platform events: published to the platform Broker (`idmesh/platform`), not a tenant's.
 TENANT_REGISTERED = "io.idmesh.tenant.registered.v1"
 PLATFORM_EVENT_TYPES = frozenset({TENANT_REGISTERED})
@@ -110,6 +111,12 @@ class AmlHit(EventData):
     score: float = Field(ge=0.0, le=1.0)
 
 
+class AmlHitV2(AmlHit):
+    """`aml.hit` on the one score scale of idmesh: 0–100 (v1 said 0–1)."""
+
+    score: int = Field(ge=0, le=100, description="best list match, 0–100 (higher = closer)")
+
+
 class TenantRegistered(EventData):
     """A tenant was created: the provisioner applies its namespace, Broker and Triggers."""
 
@@ -126,6 +133,7 @@ EVENT_MODELS: dict[str, type[EventData]] = {
     SESSION_DECIDED: SessionDecided,
     SESSION_UPDATED: SessionUpdated,
     AML_HIT: AmlHit,
+    AML_HIT_V2: AmlHitV2,
 }
 
 # Types whose events must carry the `checktype` extension (equal to data.check).

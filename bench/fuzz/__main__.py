@@ -48,13 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  5xx: {server_errors}")
     for line in api.SERVER_ERRORS[:20]:
         print(f"    {line}")
+    print(f"  answers the document does not declare: {len(api.VIOLATIONS)}")
+    for line in api.VIOLATIONS[:20]:
+        print(f"    {line}")
     print(f"parser fuzzing: {args.parser_examples} examples per parser")
     for name in sorted(set(parsers.RAISED) | set(parsers.RETURNED)):
         print(
             f"  {name:16s} returned {parsers.RETURNED.get(name, 0):6d}  "
             f"domain error {parsers.RAISED.get(name, 0):6d}"
         )
-    print(f"pytest exit code {rc} (0: no 5xx, no crash) in {seconds:.0f} s")
+    print(f"pytest exit code {rc} (0: no 5xx, no undeclared answer, no crash) in {seconds:.0f} s")
     return int(rc)
 
 

@@ -4,6 +4,8 @@
    functions-framework hello world started the same way (median of several starts).
 2. End-to-end latency of the email+phone session from the last code entered to the signed
    webhook received (p50/p95), and sessions per minute, on the real local stack.
+0. The import-time profile of every function module against the hello world's
+   (bench/platform/imports.py; `--import-runs 0` skips it).
 3. What authenticating senders and re-reading state add per delivery (bench/platform/
    authority.py): token verification in µs against parsing the event, and the webhooks
    intake's look-ups against the bare tenant transaction.
@@ -126,7 +128,12 @@ def main() -> int:
         default=10,
         help="sessions per round for the tracing overhead ratio (0: skip)",
     )
+    p.add_argument("--import-runs", type=int, default=3)
     args = p.parse_args()
+    if args.import_runs:
+        from bench.platform.imports import main as import_profile
+
+        import_profile(["--runs", str(args.import_runs)])
     data = Path(tempfile.mkdtemp(prefix="idmesh-bench-"))
     data.chmod(0o755)
     stack = Stack(

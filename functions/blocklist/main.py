@@ -3,8 +3,8 @@
 import functions_framework
 
 from shared.blocklist.step import blocklist_step
-from shared.checks.function import check_host
 from shared.faces.models import warm_up
+from shared.runtime.check_function import check_host
 
 host = check_host("blocklist", blocklist_step, warm_up=warm_up)
 

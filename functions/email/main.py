@@ -2,8 +2,8 @@
 
 import functions_framework
 
-from shared.checks.function import check_host
 from shared.contact.adapters import email_step
+from shared.runtime.check_function import check_host
 
 host = check_host("email", email_step)
 

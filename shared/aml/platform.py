@@ -11,17 +11,17 @@ from typing import Any
 
 import psycopg
 
-from events import AML_HIT
+from events import AML_HIT, AML_HIT_V2
 from shared.aml.check import AmlParams, AmlQuery, run_aml
 from shared.aml.models import ListDiff
 from shared.aml.monitoring import MonitoredSubject, rescreen
 from shared.aml.normalize import normalize
 from shared.checks.result import CheckResult, error_result
-from shared.checks.runner import CheckInputs
+from shared.countries import to_alpha2
 from shared.crypto.envelope import TenantCipher
 from shared.eventing.outbox import enqueue, make_event
-from shared.nfc.countries import to_alpha2
 from shared.platform import Platform
+from shared.sessions.check_inputs import CheckInputs
 
 log = logging.getLogger(__name__)
 AML_NO_NAME = "AML_NO_NAME"
@@ -183,23 +183,22 @@ def _record_hit(
     ).fetchone()
     if row is None:
         return
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            AML_HIT,
-            {
-                "subject_id": h.subject_id,
-                "session_id": session_id,
-                "entity_id": _id_for_event(h.entity_id),
-                "list": h.list,
-                "list_version": h.list_version,
-                "score": round(min(1.0, max(0.0, h.score)), 4),
-            },
-            "/idmesh/aml",
-            session_id,
-        ),
-    )
+    score = min(1.0, max(0.0, h.score))
+    about = {
+        "subject_id": h.subject_id,
+        "session_id": session_id,
+        "entity_id": _id_for_event(h.entity_id),
+        "list": h.list,
+        "list_version": h.list_version,
+    }
+    # v1 (deprecated, score 0–1) beside v2 (0–100) for the deprecation period.
+    for event_type, scaled in ((AML_HIT, round(score, 4)), (AML_HIT_V2, round(score * 100))):
+        enqueue(
+            conn,
+            make_event(
+                tenant_id, event_type, {**about, "score": scaled}, "/idmesh/aml", session_id
+            ),
+        )
 
 
 def _id_for_event(entity_id: str) -> str:

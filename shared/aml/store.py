@@ -12,7 +12,6 @@ back and deletes the half-written index, so the previous version stays in force.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +21,7 @@ from typing import Protocol
 
 from shared.aml.index import INDEX_FORMAT, NameIndex
 from shared.aml.models import Entity, ListDiff, ListVersion
+from shared.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,7 @@ Progress = Callable[[int, int], None]  # (entities so far, aliases so far)
 
 
 def default_data_dir() -> Path:
-    base = os.environ.get("IDMESH_DATA_DIR")
-    return (Path(base) if base else Path.cwd() / ".idmesh") / "aml"
+    return Path(Settings.from_env().data_dir).absolute() / "aml"
 
 
 class ListStore(Protocol):

@@ -36,7 +36,7 @@ from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
 from shared.webhooks.payloads import WEBHOOKS
 
-VERSION = "0.2.0"  # the API's version: see CHANGELOG.md and docs/versioning.md
+VERSION = "0.3.0"  # the API's version: see CHANGELOG.md and docs/versioning.md
 DESCRIPTION = (
     "Multi-tenant identity verification. Start with docs/quickstart.md. Errors are RFC 9457 "
     "problems; warning and error codes are listed by `GET /v1/codes` with their category; "

@@ -11,6 +11,7 @@ from pydantic import Field
 from shared.api.models import Strict
 from shared.api.services import Services
 from shared.audit import audit
+from shared.checks.scale import fraction_on_api_scale
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 
@@ -24,7 +25,8 @@ def register_routes(router: Router, services: Services) -> None:
     def view(ctx: Ctx, r: dict) -> dict:
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         details = json.loads(cipher.open("aml-hit", str(r["id"]), r["details_enc"]))
-        return {k: v for k, v in r.items() if k != "details_enc"} | details
+        out = {k: v for k, v in r.items() if k != "details_enc"} | details
+        return out | {"score": fraction_on_api_scale(r.get("score"))}  # 0–100, as every score
 
     @router.route("GET", "/v1/aml/hits", tags=("aml",), summary="Monitoring hits")
     def hits(ctx: Ctx) -> Reply:

@@ -19,7 +19,7 @@ from shared.webhooks.redact import redact_url
 
 class WebhookPut(Strict):
     url: str = Field(min_length=8, max_length=2000)
-    events: list[Literal["session.decided", "session.updated", "aml.hit"]] = Field(
+    events: list[Literal["session.decided", "session.updated", "aml.hit", "aml.hit.v2"]] = Field(
         default_factory=lambda: ["session.decided"], min_length=1
     )
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.blocklist.session_values import session_values
 from shared.blocklist.store import is_blocked, is_blocked_engine_hash
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
-from shared.checks.runner import CheckInputs
 from shared.faces.check import FaceSearchParams
+from shared.sessions.check_inputs import CheckInputs
 
 IN_BLOCKLIST = "IN_BLOCKLIST"
 

@@ -63,7 +63,7 @@ def add_value(
 ) -> str:
     if kind == "document_number" and engine_hash is None:
         # Entries by plain number match the document engine's number-only fingerprint.
-        from shared.documents.hashing import number_only_hash
+        from shared.blocklist.document_numbers import number_only_hash
 
         engine_hash = number_only_hash(normalised)
     row = conn.execute(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
@@ -12,27 +11,29 @@ from collections.abc import Sequence
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    env = os.environ.get
-    parser.add_argument("--host", default=env("IDMESH_BROKER_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(env("IDMESH_BROKER_PORT", "8090")))
+    from shared.config import Settings
+
+    s = Settings.from_env()
+    parser.add_argument("--host", default=s.broker_host)
+    parser.add_argument("--port", type=int, default=s.broker_port)
     parser.add_argument(
         "--manifests",
-        default=env("IDMESH_BROKER_MANIFESTS"),
+        default=s.broker_manifests or None,
         help="directory of Knative YAML (Brokers, Triggers); re-read on change",
     )
     parser.add_argument(
         "--services",
-        default=env("IDMESH_BROKER_SERVICES"),
+        default=s.broker_services or None,
         help='JSON file {"<service>": "http://127.0.0.1:PORT"}; re-read on change',
     )
     parser.add_argument(
         "--state",
-        default=env("IDMESH_BROKER_STATE", ".idmesh/broker"),
+        default=s.broker_state,
         help="directory of the SQLite state (accepted events, deliveries)",
     )
-    parser.add_argument("--workers", type=int, default=int(env("IDMESH_BROKER_WORKERS", "8")))
-    parser.add_argument("--log-level", default=env("IDMESH_LOG_LEVEL", "INFO"))
-    parser.add_argument("--log-format", default=env("IDMESH_LOG_FORMAT", "json"))
+    parser.add_argument("--workers", type=int, default=s.broker_workers)
+    parser.add_argument("--log-level", default=s.log_level)
+    parser.add_argument("--log-format", default=s.log_format)
 
 
 def broker_auth():

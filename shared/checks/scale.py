@@ -24,13 +24,20 @@ FRACTION_SCORES = frozenset({"id_document", "aml", "proof_of_address"})  # engin
 NO_SCORE = frozenset({"age_estimation"})  # the engine's figure is not a score
 
 
+def fraction_on_api_scale(score: float | None) -> float | None:
+    """An engine's 0–1 figure on the API's 0–100 scale (stored AML hit scores, ...)."""
+    if score is None:
+        return None
+    return round(min(1.0, max(0.0, float(score))) * 100.0, 1)
+
+
 def on_api_scale(result: CheckResult) -> CheckResult:
     """The result with its score on 0–100 (idempotent on `data.score_scale`)."""
     if result.data.get("score_scale") == "0-100" or result.score is None:
         return result
     score: float | None = result.score
     if result.check in FRACTION_SCORES:
-        score = round(min(1.0, max(0.0, score)) * 100.0, 1)
+        score = fraction_on_api_scale(score)
     elif result.check in NO_SCORE:
         score = None
     else:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from shared.checks.result import CheckResult
-from shared.checks.runner import CheckInputs
 from shared.contact.checks import EmailParams, PhoneParams, run_email, run_phone
 from shared.contact.otp import latest_state
+from shared.sessions.check_inputs import CheckInputs
 
 
 def email_step(inputs: CheckInputs) -> CheckResult:

@@ -61,13 +61,13 @@ def _external_passwords(settings: Settings) -> dict[str, str]:
     path = Path(settings.data_dir) / "db-external.json"
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     changed = False
-    for role, env in (
-        (OWNER, "IDMESH_OWNER_PASSWORD"),
-        (APP, "IDMESH_APP_PASSWORD"),
-        (JOBS, "IDMESH_JOBS_PASSWORD"),
+    for role, given in (
+        (OWNER, settings.owner_password),
+        (APP, settings.app_password),
+        (JOBS, settings.jobs_password),
     ):
-        if os.environ.get(env):
-            stored[role] = os.environ[env]
+        if given:
+            stored[role] = given
         elif role not in stored:
             stored[role] = secrets.token_urlsafe(24)
             changed = True
@@ -83,7 +83,7 @@ def database_urls(settings: Settings, start: bool = True) -> DatabaseUrls:
     if settings.database_url:
         pw = _external_passwords(settings)
         admin = settings.database_url
-        dbname = os.environ.get("IDMESH_DATABASE_NAME", DATABASE)
+        dbname = settings.database_name or DATABASE
         return DatabaseUrls(
             admin=admin,
             owner=_with_user(admin, OWNER, pw[OWNER], dbname),

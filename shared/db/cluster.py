@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.config import Settings
+
 log = logging.getLogger(__name__)
 
 SUPERUSER = "idmesh_super"
@@ -33,7 +35,7 @@ class ClusterError(RuntimeError):
 
 def find_pg_bin() -> Path:
     """The directory of initdb/pg_ctl: IDMESH_PG_BIN, PATH, or the newest Debian install."""
-    explicit = os.environ.get("IDMESH_PG_BIN")
+    explicit = Settings.from_env().pg_bin
     if explicit:
         return Path(explicit)
     candidates = sorted(
@@ -94,7 +96,7 @@ class EmbeddedPostgres:
     def _choose_os_user() -> str | None:
         if os.geteuid() != 0:
             return None
-        return os.environ.get("IDMESH_PG_OS_USER", "postgres")
+        return Settings.from_env().pg_os_user
 
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = list(args)

@@ -16,6 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from shared.blocklist.document_numbers import document_hash, number_only_hash
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, ModelInfo, error_result
 from shared.documents import codes, forensics
 from shared.documents import ocr as ocr_mod
@@ -24,7 +25,6 @@ from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
 from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
-from shared.documents.hashing import document_hash, number_only_hash
 from shared.documents.imageio import ImageInputError, decode_image
 from shared.documents.mrz import MrzError, MrzResult, Repair, parse_mrz, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams

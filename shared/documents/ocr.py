@@ -1,40 +1,30 @@
-"""PP-OCR (rapidocr-onnxruntime) text detection, direction and recognition, loaded once.
+"""The document reader's view of PP-OCR: text boxes on a card, read and oriented.
 
-Model files come from the installed `rapidocr_onnxruntime` package (located with
-importlib, not downloaded); each may be replaced by an operator's ONNX file through
-`IDMESH_MODEL_OCR_DET`, `IDMESH_MODEL_OCR_REC`, `IDMESH_MODEL_OCR_CLS`. Thread counts are set
-explicitly (`IDMESH_OCR_THREADS`, default 2) because the functions run on small machines.
-Create the engine in the worker process (after any fork), then call `warm_up()`.
+The networks are the process's one PP-OCR engine (`shared/ocr/engine.py`, shared with the
+proof-of-address reader); this module sizes the detector's input for cards (`DET_LIMIT`),
+crops boxes with the padding card print needs and recognises them in small batches
+(`IDMESH_OCR_REC_BATCH`, default 2: fewer boxes padded to the widest one). Create it in the
+worker process (after any fork), then call `warm_up()`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
-import os
-import threading
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from shared.checks.result import ModelInfo
-from shared.observability.inference import inference
+from shared.config import Settings
+from shared.models.registry import ModelUnavailable
+from shared.ocr.engine import OcrEngine as _Networks
+from shared.ocr.engine import get_engine as _networks
 
 log = logging.getLogger(__name__)
 
-_FILES = {
-    "det": ("IDMESH_MODEL_OCR_DET", "ch_PP-OCRv4_det_infer.onnx", "PP-OCRv4 det"),
-    "rec": ("IDMESH_MODEL_OCR_REC", "ch_PP-OCRv4_rec_infer.onnx", "PP-OCRv4 rec"),
-    "cls": ("IDMESH_MODEL_OCR_CLS", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "PP-OCR mobile v2 cls"),
-}
 DET_LIMIT = 736  # longest side given to the detector
-
-
-class ModelUnavailable(RuntimeError):
-    pass
 
 
 @dataclass
@@ -60,55 +50,16 @@ class TextBox:
         return float(np.linalg.norm(self.box[3] - self.box[0]))
 
 
-def _package_dir() -> Path:
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
-    if spec is None or spec.origin is None:
-        raise ModelUnavailable("rapidocr-onnxruntime is not installed")
-    return Path(spec.origin).parent
-
-
-def model_paths() -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for key, (env, fname, _) in _FILES.items():
-        p = os.environ.get(env)
-        path = Path(p) if p else _package_dir() / "models" / fname
-        if not path.is_file():
-            raise ModelUnavailable(f"OCR model {key} not found at {path}")
-        out[key] = path
-    return out
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class OcrEngine:
-    def __init__(self, threads: int | None = None) -> None:
-        from rapidocr_onnxruntime import RapidOCR  # heavy import, done once
+    """Card reading on the shared PP-OCR networks."""
 
-        threads = threads or int(os.environ.get("IDMESH_OCR_THREADS", "2"))
-        paths = model_paths()
-        self._rapid = RapidOCR(
-            intra_op_num_threads=threads,
-            inter_op_num_threads=1,
-            det_model_path=str(paths["det"]),
-            rec_model_path=str(paths["rec"]),
-            cls_model_path=str(paths["cls"]),
-            det_limit_side_len=DET_LIMIT,
-            det_limit_type="max",
-            # Small batches: fewer boxes padded to the widest one (measured: 2 is fastest here).
-            rec_batch_num=int(os.environ.get("IDMESH_OCR_REC_BATCH", "2")),
-        )
-        self._sha = {k: _sha256(p) for k, p in paths.items()}
-        self.models = [
-            ModelInfo(name=_FILES[k][2], version="rapidocr-onnxruntime", sha256=self._sha[k])
-            for k in paths
-        ]
-        self._lock = threading.Lock()
+    def __init__(self, networks: _Networks | None = None) -> None:
+        self.networks = networks or _networks()
+        self.batch = Settings.from_env().ocr_rec_batch
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return self.networks.models
 
     def detect(self, img: np.ndarray, limit: int = DET_LIMIT) -> list[TextBox]:
         """Text boxes in image pixels; the detector sees the image at most `limit` wide."""
@@ -119,11 +70,7 @@ class OcrEngine:
             if scale == 1.0
             else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
-        with self._lock, inference("ppocr-det", self._sha["det"]):
-            boxes, _ = self._rapid.text_det(small)
-        if boxes is None or len(boxes) == 0:
-            return []
-        return [TextBox(np.asarray(b, dtype=np.float32) / scale) for b in boxes]
+        return [TextBox(b / scale) for b in self.networks.detect(small)]
 
     @staticmethod
     def crop(img: np.ndarray, box: np.ndarray, pad: float = 0.12) -> np.ndarray:
@@ -138,19 +85,12 @@ class OcrEngine:
         return cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        if not crops:
-            return []
-        with self._lock, inference("ppocr-rec", self._sha["rec"]):
-            res, _ = self._rapid.text_rec(crops)
-        return [(str(t), float(s)) for t, s in res]
+        res = self.networks.recognise(crops, batch=self.batch)
+        return [(str(r[0]), float(r[1])) for r in res]
 
     def direction(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """'0' or '180' per crop (text upright or upside down)."""
-        if not crops:
-            return []
-        with self._lock, inference("ppocr-cls", self._sha["cls"]):
-            _, cls_res, _ = self._rapid.text_cls(list(crops))
-        return [(str(label), float(score)) for label, score in cls_res]
+        return self.networks.direction(crops)
 
     def read(self, img: np.ndarray, boxes: list[TextBox], pad: float = 0.12) -> list[TextBox]:
         res = self.recognise([self.crop(img, b.box, pad=pad) for b in boxes])
@@ -159,19 +99,13 @@ class OcrEngine:
         return boxes
 
 
-_engine: OcrEngine | None = None
-_engine_lock = threading.Lock()
+__all__ = ["DET_LIMIT", "ModelUnavailable", "OcrEngine", "TextBox", "get_engine"]
 
 
+@lru_cache(maxsize=1)
 def get_engine() -> OcrEngine:
-    """The process-wide engine, created on first use (call `load()` at start instead)."""
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                _engine = OcrEngine()
-                log.info("OCR models loaded")
-    return _engine
+    """The process-wide card reader (its networks are the process's one PP-OCR engine)."""
+    return OcrEngine()
 
 
 def load() -> OcrEngine:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shared.blocklist.document_numbers import document_hash
 from shared.blocklist.store import is_blocked_engine_hash
-from shared.checks.expected import compare_expected
 from shared.checks.result import CheckResult, error_result
-from shared.checks.runner import CheckInputs
+from shared.crosscheck import compare_expected
 from shared.documents.check import run_id_document
-from shared.documents.hashing import document_hash
 from shared.documents.params import IdDocumentParams
 from shared.sessions.artifacts import store_artifact
+from shared.sessions.check_inputs import CheckInputs
 
 NO_DOCUMENT_IMAGE = "NO_DOCUMENT_IMAGE"
 PORTRAIT_KIND = "document_portrait"

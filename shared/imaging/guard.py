@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:  # numpy is imported when pixels are decoded, not by the upload guard
+    import numpy as np
 
 Reason = Literal[
     "empty",
@@ -214,6 +216,8 @@ def decode_rgb(
         img = img.convert("RGB")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRefused("undecodable", "the image cannot be converted") from exc
+    import numpy as np
+
     rgb = np.asarray(img)
     if max_side and max(rgb.shape[:2]) > max_side:
         import cv2
@@ -229,4 +233,6 @@ def decode_bgr(
 ) -> tuple[np.ndarray, ImageHeader]:
     """As decode_rgb, in OpenCV's BGR channel order (contiguous)."""
     rgb, header = decode_rgb(data, limits, max_side)
+    import numpy as np
+
     return np.ascontiguousarray(rgb[:, :, ::-1]), header

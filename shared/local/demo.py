@@ -16,11 +16,11 @@ from collections.abc import Callable
 
 import httpx
 
-from shared.cli.commands.outbox import read_messages
 from shared.config import Settings
 from shared.crypto.envelope import load_master_key
 from shared.local.stack import Stack
 from shared.local.webhook_receiver import WebhookReceiver
+from shared.messaging.operator_read import read_messages
 
 WORKFLOW = {
     "name": "Contact verification",

@@ -16,13 +16,13 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from shared.catalog import FUNCTIONS, PLATFORM_ROUTES, service_name
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.local.run_lock import RunLock
-from shared.manifests.catalog import FUNCTIONS, PLATFORM_ROUTES, service_name
 from shared.manifests.render import render_platform_eventing, write
 from shared.workload.identity import (
     SA_PREFIX,

@@ -1,6 +1,6 @@
 """Knative + Istio manifests for idmesh: rendering (`render`) and offline checks (`validate`)."""
 
-from shared.manifests.catalog import CHECKS, FUNCTIONS, ROUTES, service_name
+from shared.catalog import CHECKS, FUNCTIONS, ROUTES, service_name
 from shared.manifests.render import render_platform, render_tenant, to_yaml, write
 
 __all__ = [

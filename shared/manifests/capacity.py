@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from shared.manifests.catalog import FunctionSpec
+from shared.catalog import FunctionSpec
 from shared.manifests.values import Database
 
 SESSION_FUNCTIONS = frozenset({"relay"})  # LISTEN needs a session

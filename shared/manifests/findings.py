@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.broker.durations import parse_iso8601_duration
-from shared.manifests.catalog import COLD_START_OVERHEAD_S
+from shared.catalog import COLD_START_OVERHEAD_S
 from shared.manifests.install import CONFIG_MAP, PGBOUNCER_NAME, PVC_FEATURES
 from shared.manifests.secrets import SECRETS
 

@@ -21,9 +21,7 @@ from typing import Any
 
 import yaml
 
-from shared.manifests import install
-from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
-from shared.manifests.catalog import (
+from shared.catalog import (
     FUNCTIONS,
     PLATFORM_BROKER,
     PLATFORM_NAMESPACE,
@@ -32,6 +30,9 @@ from shared.manifests.catalog import (
     FunctionSpec,
     service_name,
 )
+from shared.config import Settings
+from shared.manifests import install
+from shared.manifests.capacity import SESSION_FUNCTIONS, fit_direct, pgbouncer_budget
 from shared.manifests.mesh import MeshProfile
 from shared.manifests.values import ClusterValues
 from shared.workload.identity import SA_PREFIX, service_audience, subject
@@ -41,8 +42,8 @@ _SLUG = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def templates_root() -> Path:
-    env = os.environ.get("IDMESH_MANIFEST_TEMPLATES")
-    return Path(env) if env else Path(__file__).resolve().parents[2]
+    folder = Settings.from_env().manifest_templates
+    return Path(folder) if folder else Path(__file__).resolve().parents[2]
 
 
 @cache

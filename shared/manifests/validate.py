@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ import yaml
 
 from shared.broker.config import validate_trigger
 from shared.broker.durations import parse_go_duration, parse_iso8601_duration
+from shared.config import Settings
 from shared.manifests.findings import builtin_errors, install_errors
 from shared.manifests.security import security_errors
 
@@ -53,9 +53,9 @@ MAX_CONTAINER_CONCURRENCY = 1000
 
 
 def crds_dir() -> Path:
-    env = os.environ.get("IDMESH_CRDS_DIR")
-    if env:
-        return Path(env)
+    folder = Settings.from_env().crds_dir
+    if folder:
+        return Path(folder)
     return Path(__file__).resolve().parents[2].parent / "shared" / "crds"
 
 

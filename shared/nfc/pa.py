@@ -16,10 +16,10 @@ from typing import Any
 from asn1crypto import x509
 
 from shared.checks.result import CheckWarning, Severity
+from shared.countries import to_alpha2
 from shared.nfc import codes, signatures
 from shared.nfc.asn1 import OID_LDS_SECURITY_OBJECT
 from shared.nfc.cms_verify import verify_signer_info
-from shared.nfc.countries import to_alpha2
 from shared.nfc.errors import NfcError
 from shared.nfc.sod import Sod
 from shared.nfc.trust import TrustStore, cert_summary, crl_signed_by, is_csca, verify_chain

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from shared.checks.expected import compare_expected
 from shared.checks.result import CheckResult, error_result
-from shared.checks.runner import CheckInputs
+from shared.crosscheck import compare_expected
 from shared.nfc.aa import new_nonce
 from shared.nfc.check import AaResponse, NfcParams, run_nfc
 from shared.nfc.trust import FileTrustStore
+from shared.sessions.check_inputs import CheckInputs
 
 CHALLENGE_TTL = timedelta(minutes=10)
 NFC_NO_CHIP_DATA = "NFC_NO_CHIP_DATA"

@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from asn1crypto import cms, crl, pem, x509
 
+from shared.config import Settings
 from shared.nfc import signatures
 from shared.nfc.cms_verify import verify_certificate
 from shared.nfc.errors import MalformedFile, NfcError
@@ -210,7 +211,7 @@ def _load_any(der: bytes, pem_type: str | None) -> Any:
 
 
 def default_root() -> Path:
-    return Path(os.environ.get("IDMESH_DATA_DIR", ".idmesh")) / "nfc"
+    return Path(Settings.from_env().data_dir) / "nfc"
 
 
 class FileTrustStore:

@@ -1,102 +1,46 @@
-"""PP-OCR (bundled with rapidocr-onnxruntime), loaded once per process.
+"""The proof-of-address reader's view of PP-OCR: a page into positioned text segments.
 
-Model files come from the installed package (found with importlib, never downloaded); each
-is replaceable with `IDMESH_MODEL_POA_OCR_DET`, `IDMESH_MODEL_POA_OCR_REC` and
-`IDMESH_MODEL_POA_OCR_CLS`. Threads: `IDMESH_POA_OCR_THREADS` (default 2 intra-op, 1 inter).
-Call `load()` (or `warm_up()`) after forking, before the readiness probe passes.
+The networks are the process's one PP-OCR engine (`shared/ocr/engine.py`, shared with the
+document reader; files from the model registry, threads `IDMESH_OCR_THREADS`). Pages are
+detected on a reduced copy and recognised on full-resolution crops, and the spaces the
+Chinese-trained recogniser drops in Latin print are put back. Call `load()` (or `warm_up()`)
+after forking, before the readiness probe passes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
-import os
 import re
-import threading
-from pathlib import Path
+from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from shared.checks.result import ModelInfo
+from shared.ocr.engine import OcrEngine as _Networks
+from shared.ocr.engine import get_engine as _networks
 from shared.poa.layout import Segment
 
 log = logging.getLogger(__name__)
 
-_FILES = {
-    "det": ("IDMESH_MODEL_POA_OCR_DET", "ch_PP-OCRv4_det_infer.onnx"),
-    "rec": ("IDMESH_MODEL_POA_OCR_REC", "ch_PP-OCRv4_rec_infer.onnx"),
-    "cls": ("IDMESH_MODEL_POA_OCR_CLS", "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
-}
-OCR_MAX_SIDE = 2000
 DET_MAX_SIDE = 1120
+REC_BATCH = 6  # page lines are similar in height: larger batches are faster here
 
+class PageOcr:
+    """Page reading on the shared PP-OCR networks."""
 
-class OcrUnavailable(RuntimeError):
-    pass
+    def __init__(self, networks: _Networks | None = None) -> None:
+        self.networks = networks or _networks()
 
-
-def _package_dir() -> Path:
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
-    if spec is None or not spec.submodule_search_locations:
-        raise OcrUnavailable("rapidocr-onnxruntime is not installed")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def model_paths() -> dict[str, Path]:
-    base = _package_dir() / "models"
-    out = {}
-    for key, (env, name) in _FILES.items():
-        p = Path(os.environ.get(env) or base / name)
-        if not p.is_file():
-            raise OcrUnavailable(f"OCR model file missing: {p}")
-        out[key] = p
-    return out
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class OcrEngine:
-    def __init__(self) -> None:
-        paths = model_paths()
-        threads = int(os.environ.get("IDMESH_POA_OCR_THREADS", "2"))
-        from rapidocr_onnxruntime import RapidOCR
-
-        self._ocr = RapidOCR(
-            det_model_path=str(paths["det"]),
-            rec_model_path=str(paths["rec"]),
-            cls_model_path=str(paths["cls"]),
-            intra_op_num_threads=threads,
-            inter_op_num_threads=1,
-            use_cls=False,
-            max_side_len=OCR_MAX_SIDE,
-            print_verbose=False,
-        )
-        try:
-            from importlib.metadata import version
-
-            ver = version("rapidocr-onnxruntime")
-        except Exception:  # noqa: BLE001
-            ver = ""
-        self.models = [
-            ModelInfo(name=f"PP-OCRv4 {k} ({paths[k].name})", version=ver, sha256=_sha256(paths[k]))
-            for k in ("det", "rec")
-        ]
-        self._lock = threading.Lock()
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [self.networks.info["ocr_det"], self.networks.info["ocr_rec"]]
 
     def read(self, image: np.ndarray, page: int = 0) -> list[Segment]:
         """OCR an RGB image; segments in page fractions."""
         h, w = image.shape[:2]
         bgr = np.ascontiguousarray(image[:, :, ::-1])
-        with self._lock:
-            result = self._run(bgr)
+        result = self._run(bgr)
         segs: list[Segment] = []
         for box, text, score in result:
             xs = [p[0] for p in box]
@@ -123,7 +67,6 @@ class OcrEngine:
     def _run(self, bgr: np.ndarray) -> list[tuple[list[list[float]], str, float]]:
         """rapidocr's pipeline (1.4.x internals) keeping the CTC columns of each character,
         so that the spaces the Chinese-trained recogniser drops in Latin text come back."""
-        o = self._ocr
         h, w = bgr.shape[:2]
         # detection on a reduced copy (its cost grows with pixels), recognition on crops of
         # the full-resolution image (small print needs the pixels)
@@ -133,13 +76,12 @@ class OcrEngine:
             if s < 1.0
             else bgr
         )
-        dt_boxes, _ = o.auto_text_det(det_img)
-        if dt_boxes is None or len(dt_boxes) == 0:
+        dt_boxes = self.networks.detect(det_img, sort=True)
+        if not dt_boxes:
             return []
-        boxes = [np.asarray(b, dtype=np.float32) / s for b in dt_boxes]
-        boxes = [_pad_box(b, w, h) for b in boxes]
-        crops = o.get_crop_img_list(bgr, boxes)
-        rec_res, _ = o.text_rec(crops, True)
+        boxes = [_pad_box(b / s, w, h) for b in dt_boxes]
+        crops = self.networks.crops(bgr, boxes)
+        rec_res = self.networks.recognise(crops, batch=REC_BATCH, word_columns=True)
         out = []
         for box, rec in zip(boxes, rec_res, strict=False):
             text, score = rec[0], float(rec[1])
@@ -169,9 +111,8 @@ class OcrEngine:
             crops.append(np.ascontiguousarray(crop))
         if not crops:
             return []
-        with self._lock:
-            rec, _ = self._ocr.text_rec(crops, False)
-        return [(respace_latin(str(t)), float(sc)) for t, sc in rec]
+        rec = self.networks.recognise(crops, batch=REC_BATCH)
+        return [(respace_latin(str(r[0])), float(r[1])) for r in rec]
 
     def warm_up(self) -> None:
         img = np.full((96, 320, 3), 255, np.uint8)
@@ -247,19 +188,10 @@ def _respace(word_info: list) -> str:
     return "".join(out)
 
 
-_engine: OcrEngine | None = None
-_engine_lock = threading.Lock()
-
-
-def load() -> OcrEngine:
-    """The process-wide OCR engine (created on first use)."""
-    global _engine
-    if _engine is None:
-        with _engine_lock:
-            if _engine is None:
-                _engine = OcrEngine()
-                log.info("PP-OCR loaded")
-    return _engine
+@lru_cache(maxsize=1)
+def load() -> PageOcr:
+    """The process-wide page reader (its networks are the process's one PP-OCR engine)."""
+    return PageOcr()
 
 
 def warm_up() -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.checks.result import CheckResult, error_result
-from shared.checks.runner import CheckInputs
 from shared.poa.check import run_proof_of_address
 from shared.poa.params import ProofOfAddressParams
+from shared.sessions.check_inputs import CheckInputs
 
 NO_ADDRESS_DOCUMENT = "POA_NO_DOCUMENT"
 

@@ -31,7 +31,13 @@ from werkzeug.wrappers import Request, Response
 
 from events import EventRejected, ParsedEvent, parse_http, to_binary_http
 from shared.config import Settings
-from shared.errors import DomainError, IllegalTransition, StateMismatch, UnknownSubject
+from shared.errors import (
+    DomainError,
+    IllegalTransition,
+    StateMismatch,
+    UnexpectedEvent,
+    UnknownSubject,
+)
 from shared.observability import metrics, setup_observability
 from shared.observability.logs import log_context
 from shared.observability.tracing import (
@@ -51,6 +57,7 @@ log = logging.getLogger(__name__)
 # Domain errors as final event refusals (4xx: the broker does not retry, it dead-letters).
 EVENT_REFUSALS: dict[type[DomainError], int] = {
     UnknownSubject: 403,
+    UnexpectedEvent: 400,
     StateMismatch: 409,
     IllegalTransition: 409,
 }

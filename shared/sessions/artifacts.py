@@ -10,7 +10,7 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.crypto.envelope import TenantCipher
-from shared.http.problem import Problem
+from shared.errors import ContentTooLarge, DomainError, InvalidInput, UnsupportedContent
 from shared.imaging.guard import ImageLimits, ImageRefused, inspect
 from shared.sessions.sniff import ARTIFACT_KINDS, IMAGES, sniff
 
@@ -29,41 +29,35 @@ IMAGE_TYPES = {
 
 
 def validate_upload(kind: str, data: bytes, max_bytes: int) -> str:
-    """The sniffed content type, or a 4xx problem."""
+    """The sniffed content type; refuses what no step could use (domain errors)."""
     if kind not in ARTIFACT_KINDS:
-        raise Problem(
-            422,
-            "Unprocessable Content",
+        raise InvalidInput(
             f"unknown artifact kind {kind!r}",
-            code="validation-error",
             errors=[{"pointer": "/kind", "detail": "one of " + ", ".join(ARTIFACT_KINDS)}],
         )
     if not data:
-        raise Problem(422, "Unprocessable Content", "the file is empty", code="empty-file")
+        raise InvalidInput("the file is empty", code="empty-file")
     if len(data) > max_bytes:
-        raise Problem(413, "Content Too Large", f"files are limited to {max_bytes} bytes")
+        raise ContentTooLarge(f"files are limited to {max_bytes} bytes")
     accepted, _ = ARTIFACT_KINDS[kind]
     detected = sniff(data)
     if accepted is None:
         return detected or "application/octet-stream"
     if detected not in accepted:
-        raise Problem(
-            415,
-            "Unsupported Media Type",
+        raise UnsupportedContent(
             f"{kind} accepts {', '.join(sorted(accepted))}; the file is "
-            f"{detected or 'not a recognised format'}",
-            code="unsupported-media-type",
+            f"{detected or 'not a recognised format'}"
         )
     if detected in IMAGES:
         _check_image(kind, data, detected, max_bytes)
     return detected
 
 
-_IMAGE_PROBLEMS = {
-    "too_many_pixels": (413, "Content Too Large", "image-too-large"),
-    "too_large_decoded": (413, "Content Too Large", "image-too-large"),
-    "too_many_bytes": (413, "Content Too Large", "image-too-large"),
-    "too_many_frames": (422, "Unprocessable Content", "too-many-frames"),
+_IMAGE_REFUSALS: dict[str, tuple[type[DomainError], str]] = {
+    "too_many_pixels": (ContentTooLarge, "image-too-large"),
+    "too_large_decoded": (ContentTooLarge, "image-too-large"),
+    "too_many_bytes": (ContentTooLarge, "image-too-large"),
+    "too_many_frames": (InvalidInput, "too-many-frames"),
 }
 
 
@@ -77,14 +71,10 @@ def _check_image(kind: str, data: bytes, detected: str, max_bytes: int) -> None:
     try:
         header = inspect(data, replace(limits, max_bytes=max_bytes), verify=True)
     except ImageRefused as exc:
-        status, title, code = _IMAGE_PROBLEMS.get(
-            exc.reason, (422, "Unprocessable Content", "invalid-image")
-        )
-        raise Problem(status, title, f"{kind}: {exc.message}", code=code) from exc
+        error, code = _IMAGE_REFUSALS.get(exc.reason, (InvalidInput, "invalid-image"))
+        raise error(f"{kind}: {exc.message}", code=code) from exc
     if IMAGE_TYPES.get(header.format) != detected:
-        raise Problem(
-            422,
-            "Unprocessable Content",
+        raise InvalidInput(
             f"{kind}: the file starts like {detected} but decodes as {header.name}",
             code="invalid-image",
         )

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 
 from shared.audit import session_audit_trail
+from shared.checks.scale import fraction_on_api_scale
 from shared.crypto.envelope import TenantCipher
 from shared.messaging.delivery import open_message
 from shared.sessions.artifacts import open_artifacts
@@ -102,6 +103,7 @@ def _aml(conn: psycopg.Connection, cipher: TenantCipher, sid: str) -> dict[str, 
             {
                 **{k: v for k, v in r.items() if k not in ("id", "details_enc")},
                 "hit_id": str(r["id"]),
+                "score": fraction_on_api_scale(r["score"]),
                 "details": json.loads(cipher.open("aml-hit", str(r["id"]), r["details_enc"])),
             }
             for r in hits

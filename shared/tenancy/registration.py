@@ -15,8 +15,8 @@ from email_validator import EmailNotValidError, validate_email
 from events.types import TENANT_REGISTERED, TenantRegistered
 from shared.config import Settings
 from shared.db.tenant_tx import Database
+from shared.errors import AlreadyDone, InvalidCode, InvalidInput, TooManyAttempts
 from shared.eventing.outbox import enqueue, make_event
-from shared.http.problem import Problem
 from shared.messaging.delivery import record_message, send_external
 from shared.tenancy.api_keys import create_api_key
 from shared.tenancy.secrets import code_hash, codes_equal, new_code
@@ -30,11 +30,8 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise Problem(
-            422,
-            "Unprocessable Content",
+        raise InvalidInput(
             "the email address is not valid",
-            code="validation-error",
             errors=[{"pointer": "/email", "detail": str(exc), "type": "email"}],
         ) from exc
 
@@ -60,12 +57,8 @@ class Registrations:
                 counts["by_email"] >= self.settings.registration_per_email_per_hour
                 or counts["by_client"] >= self.settings.registration_per_client_per_hour
             ):
-                raise Problem(
-                    429,
-                    "Too Many Requests",
-                    "too many registrations, try later",
-                    code="rate-limited",
-                    headers={"Retry-After": "3600"},
+                raise TooManyAttempts(
+                    "too many registrations, try later", code="rate-limited", retry_after=3600
                 )
             row = conn.execute(
                 "SELECT idmesh_registration_create(%s, %s, %s, %s, %s) AS id",
@@ -94,21 +87,14 @@ class Registrations:
         with self.db.platform() as conn:
             reg = conn.execute("SELECT * FROM idmesh_registration_attempt(%s)", (email,)).fetchone()
         if reg is None:
-            raise Problem(400, "Bad Request", "the code is not valid", code="invalid-code")
+            raise InvalidCode("the code is not valid")
         if reg["attempts"] > MAX_ATTEMPTS:
-            raise Problem(
-                429,
-                "Too Many Requests",
-                "too many attempts; register again for a new code",
-                code="too-many-attempts",
-            )
+            raise TooManyAttempts("too many attempts; register again for a new code")
         if reg["expired"]:
-            raise Problem(
-                400, "Bad Request", "the code has expired; register again", code="code-expired"
-            )
+            raise InvalidCode("the code has expired; register again", code="code-expired")
         expected = code_hash(self.master_key, "registration", email, code.strip())
         if not codes_equal(expected, reg["code_hash"]):
-            raise Problem(400, "Bad Request", "the code is not valid", code="invalid-code")
+            raise InvalidCode("the code is not valid")
         tenant_id = str(uuid.uuid4())
         async_provisioning = self.settings.provisioner == "kubernetes"
         with self.db.tenant(tenant_id) as conn:
@@ -131,10 +117,5 @@ class Registrations:
                 (reg["registration_id"], tenant_id),
             ).fetchone()
             if not done["ok"]:
-                raise Problem(
-                    409,
-                    "Conflict",
-                    "this registration was already verified",
-                    code="already-verified",
-                )
+                raise AlreadyDone("this registration was already verified", code="already-verified")
         return tenant_id, key.api_key

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from shared.config import Settings
 from shared.observability import metrics
 from shared.observability.tracing import (
     A_TENANT,
@@ -39,7 +39,7 @@ SHORT_NAMES = {v: k for k, v in EVENT_NAMES.items()}
 
 
 def backoff_scale() -> float:
-    return float(os.environ.get("IDMESH_WEBHOOK_BACKOFF_SCALE", "1.0"))
+    return Settings.from_env().webhook_backoff_scale
 
 
 def attempt(

@@ -15,7 +15,8 @@ ROTATION_OVERLAP = timedelta(hours=24)
 EVENT_NAMES = {
     "session.decided": "io.idmesh.session.decided.v1",
     "session.updated": "io.idmesh.session.updated.v1",
-    "aml.hit": "io.idmesh.aml.hit.v1",
+    "aml.hit": "io.idmesh.aml.hit.v1",  # deprecated: score 0–1
+    "aml.hit.v2": "io.idmesh.aml.hit.v2",
 }
 
 

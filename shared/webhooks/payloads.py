@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from events.types import AmlHit, SessionDecided, SessionUpdated
+from events.types import AmlHit, AmlHitV2, SessionDecided, SessionUpdated
 
 
 class _VendorData(BaseModel):
@@ -33,6 +33,10 @@ class SessionUpdatedData(SessionUpdated, _VendorData):
 
 
 class AmlHitData(AmlHit, _VendorData):
+    pass
+
+
+class AmlHitV2Data(AmlHitV2, _VendorData):
     pass
 
 
@@ -54,8 +58,21 @@ class AmlHitWebhook(BaseModel):
     data: AmlHitData
 
 
+class AmlHitV2Webhook(BaseModel):
+    type: Literal["aml.hit.v2"]
+    timestamp: datetime
+    data: AmlHitV2Data
+
+
 WEBHOOKS: dict[str, tuple[str, type[BaseModel]]] = {
     "session.decided": ("The workflow (or a reviewer) decided a session", SessionDecidedWebhook),
     "session.updated": ("A session changed status", SessionUpdatedWebhook),
-    "aml.hit": ("Ongoing AML monitoring found a new match", AmlHitWebhook),
+    "aml.hit": (
+        "Deprecated (score 0–1; use aml.hit.v2): ongoing AML monitoring found a new match",
+        AmlHitWebhook,
+    ),
+    "aml.hit.v2": (
+        "Ongoing AML monitoring found a new match (score 0–100, like every other score)",
+        AmlHitV2Webhook,
+    ),
 }

@@ -22,10 +22,10 @@ from events import (
     ParsedEvent,
 )
 from shared.contact.checks import AWAITING_USER_INPUT
+from shared.errors import UnexpectedEvent, UnknownSubject
 from shared.eventing.consumer import first_delivery
 from shared.eventing.outbox import enqueue, make_event
 from shared.platform import Platform
-from shared.runtime.function import Refused
 from shared.sessions import lifecycle
 from shared.sessions.attempts import input_marks, latest_marks, mark_for, record_attempt
 from shared.sessions.store import SessionRow, get_session
@@ -45,12 +45,12 @@ class Orchestrator:
 
     def on_event(self, ev: ParsedEvent) -> None:
         if ev.type not in (SESSION_SUBMITTED, CHECK_COMPLETED, SESSION_INPUT):
-            raise Refused(400, f"the orchestrator does not take {ev.type}")
+            raise UnexpectedEvent(f"the orchestrator does not take {ev.type}")
         with self.platform.db.tenant(ev.tenant_id) as conn:
             session = get_session(conn, ev.data.session_id, for_update=True)
             if session is None:
                 # The tenant does not own this session (RLS hides it): never retried.
-                raise Refused(403, "the session does not belong to the event's tenant")
+                raise UnknownSubject("the session does not belong to the event's tenant")
             if session.deleted_at is not None:
                 return  # erased meanwhile: nothing left to run
             if not first_delivery(conn, ev.tenant_id, CONSUMER, ev.id):

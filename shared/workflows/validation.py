@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from shared.checks.catalogue import codes_of
-from shared.http.problem import json_pointer
+from shared.errors import json_pointer
 from shared.workflows.definition import WorkflowDefinition
 
 # The parameter model of each check ("module:Class"), imported when first needed.

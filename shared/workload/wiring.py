@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from shared.catalog import PLATFORM_ROUTES, ROUTES, service_name
 from shared.config import Settings
-from shared.manifests.catalog import PLATFORM_ROUTES, ROUTES, service_name
 from shared.workload.identity import (
     SA_PREFIX,
     pingsource_subject,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import socket
 
-from shared.cli.commands.outbox import code_in
 from shared.cli.commands.stack import configure_logging
 from shared.cli.main import build_parser
 from shared.local.demo import run_demo
+from shared.messaging.operator_read import code_in
 
 
 def test_outbox_json_has_the_code():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.checks.expected import compare_expected
 from shared.checks.result import CheckResult, CheckStatus
+from shared.crosscheck import compare_expected
 from shared.sessions.store import Expected
 
 

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from shared.blocklist.document_numbers import document_hash
 from shared.documents import codes
 from shared.documents.check import extract_portrait, run_id_document, warm_up
-from shared.documents.hashing import document_hash
 from shared.documents.params import IdDocumentParams
 from tests.documents.generator import make_sample
 
@@ -68,7 +68,7 @@ def test_td3_mrz_read_exactly(td3, td3_result):
     assert r.status in ("passed", "warning")
     assert codes.MRZ_AND_VIZ_MISMATCH not in r.warning_codes()
     assert r.data["viz"], "visual zone read"
-    assert {m.name for m in r.model} >= {"PP-OCRv4 det", "PP-OCRv4 rec"}
+    assert {m.name for m in r.model} >= {"PP-OCRv4 text detection", "PP-OCRv4 text recognition"}
     assert all(m.sha256 for m in r.model if m.name.startswith("PP-OCR"))
 
 
@@ -178,15 +178,20 @@ def test_context_failure_is_raised_not_hidden(td3):
 
 def test_missing_model_is_an_error_result(td3, monkeypatch, tmp_path):
     from shared.documents import ocr
+    from shared.ocr import engine
 
-    monkeypatch.setattr(ocr, "_engine", None)
+    monkeypatch.setattr(engine, "_engine", None)  # the process's PP-OCR, loaded anew
     monkeypatch.setenv("IDMESH_MODEL_OCR_REC", str(tmp_path / "missing.onnx"))
-    r = run_id_document(td3.front, None, IdDocumentParams(), None)
+    ocr.get_engine.cache_clear()
+    try:
+        r = run_id_document(td3.front, None, IdDocumentParams(), None)
+    finally:
+        ocr.get_engine.cache_clear()
     assert r.status == "error" and r.warning_codes() == [codes.MODEL_UNAVAILABLE]
 
 
 def test_blocklist_entry_by_plain_number(td3):
-    from shared.documents.hashing import number_only_hash
+    from shared.blocklist.document_numbers import number_only_hash
 
     ctx = MemoryContext(blocked={number_only_hash(td3.truth["fields"]["document_number"])})
     r = run_id_document(td3.front, None, IdDocumentParams(), ctx)

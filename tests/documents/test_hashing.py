@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.documents.hashing import document_hash, type_class
+from shared.blocklist.document_numbers import document_hash, type_class
 
 
 def test_normalised_and_typed(monkeypatch):

@@ -5,6 +5,7 @@ import pytest
 
 from events import (
     AML_HIT,
+    AML_HIT_V2,
     CHECK_COMPLETED,
     CHECK_REQUESTED,
     EVENT_MODELS,
@@ -50,6 +51,14 @@ SAMPLES = {
         "list": "un_sc",
         "list_version": "2026-11-01",
         "score": 0.97,
+    },
+    AML_HIT_V2: {
+        "subject_id": "p1",
+        "session_id": S1,
+        "entity_id": "Q1",
+        "list": "un_sc",
+        "list_version": "2026-11-01",
+        "score": 97,
     },
     TENANT_REGISTERED: {"slug": "acme-1a2b3c"},
 }

@@ -89,7 +89,7 @@ def test_missing_or_replaced_model_is_reported(photo, monkeypatch, tmp_path):
         r = run_face_match(photo("obama"), photo("obama2"))
         assert r.status == "error" and r.warning_codes() == ["MODEL_UNAVAILABLE"]
         # an operator file is named as such in the result
-        real = models.SPECS["sface"]
+        real = models.MODELS["sface"]
         monkeypatch.delenv("IDMESH_MODEL_SFACE")
         models.reset()
         path = models.model_path("sface")

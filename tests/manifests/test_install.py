@@ -13,9 +13,9 @@ import subprocess
 import pytest
 import yaml
 
+from shared.catalog import FUNCTIONS
 from shared.db.schema_level import missing_migrations, wait_for_schema
 from shared.manifests.capacity import client_connections, fit_direct, pgbouncer_budget
-from shared.manifests.catalog import FUNCTIONS
 from shared.manifests.findings import install_errors
 from shared.manifests.kustomize import json_patch, production_values, write_tree
 from shared.manifests.render import render_platform, render_tenant

@@ -8,8 +8,8 @@ import copy
 import pytest
 import yaml
 
+from shared.catalog import CHECKS, IMAGE_CHECKS, service_name
 from shared.cli.main import main as cli
-from shared.manifests.catalog import CHECKS, IMAGE_CHECKS, service_name
 from shared.manifests.render import render_platform, render_tenant
 from shared.manifests.validate import (
     Report,
@@ -69,7 +69,7 @@ def test_tenant_set_shape(tenant_docs):
     assert broker["metadata"]["labels"]["idmesh.io/tenant"] == "acme"
     assert broker["metadata"]["annotations"]["idmesh.io/tenant-id"] == TENANT_ID
     triggers = _by(tenant_docs, "Trigger")
-    assert len(triggers) == len(CHECKS) + 6
+    assert len(triggers) == len(CHECKS) + 7
     for t in triggers:
         d = t["spec"]["delivery"]
         assert (d["retry"], d["backoffPolicy"], d["backoffDelay"]) == (5, "exponential", "PT0.5S")
@@ -105,6 +105,7 @@ def test_tenant_set_shape(tenant_docs):
         "io.idmesh.session.decided.v1": "http://webhooks.idmesh.svc.cluster.local",
         "io.idmesh.session.updated.v1": "http://webhooks.idmesh.svc.cluster.local",
         "io.idmesh.aml.hit.v1": "http://webhooks.idmesh.svc.cluster.local",
+        "io.idmesh.aml.hit.v2": "http://webhooks.idmesh.svc.cluster.local",
     }
     (pa,) = _by(tenant_docs, "PeerAuthentication")
     assert pa["spec"]["mtls"]["mode"] == "STRICT"

@@ -19,10 +19,10 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from shared.catalog import FUNCTIONS
 from shared.db.cluster import free_port
 from shared.db.tenant_tx import Database
 from shared.manifests.capacity import pgbouncer_budget
-from shared.manifests.catalog import FUNCTIONS
 from shared.manifests.install import SESSION_DB, TRANSACTION_DB, pgbouncer_ini
 from shared.manifests.values import ClusterValues
 

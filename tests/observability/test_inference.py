@@ -15,7 +15,7 @@ def _count(model: str) -> float:
 
 
 def test_face_detector_runs_are_timed_per_model():
-    name = models.SPECS["yunet"].name
+    name = models.MODELS["yunet"].name
     before = _count(name)
     img = np.full((240, 320, 3), 127, dtype=np.uint8)
     detect_faces(img)

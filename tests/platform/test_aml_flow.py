@@ -81,7 +81,9 @@ def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
     receiver = WebhookReceiver().start()
     try:
         receiver.secret = api.put(
-            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["aml.hit"]}
+            "/v1/webhook",
+            headers=key,
+            json={"url": receiver.url, "events": ["aml.hit", "aml.hit.v2"]},
         ).json()["secret"]
         wf = api.post(
             "/v1/workflows",
@@ -132,6 +134,15 @@ def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
         assert hook and hook["verified"]
         assert hook["body"]["data"]["entity_id"].endswith("p-2")
         assert "Sidorov" not in json.dumps(hook["body"])  # thin payload, no names
+        # The same hit on the one 0–100 scale (v2), beside the deprecated 0–1 v1.
+        hook2 = receiver.wait_for(
+            lambda m: m["body"]["type"] == "aml.hit.v2" and m["body"]["data"]["session_id"] == sid,
+            30,
+        )
+        assert hook2 and hook2["verified"]
+        v1, v2 = hook["body"]["data"]["score"], hook2["body"]["data"]["score"]
+        assert isinstance(v2, int) and 0 <= v2 <= 100 and v2 == round(v1 * 100)
+        assert hook2["body"]["data"]["entity_id"] == hook["body"]["data"]["entity_id"]
 
         hits = api.get("/v1/aml/hits?status=open", headers=key).json()["items"]
         mine = [h for h in hits if h["session_id"] == sid]

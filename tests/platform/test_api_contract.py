@@ -98,7 +98,9 @@ def test_openapi_document_validates(client):
     assert "multipart/form-data" in check["requestBody"]["content"]
     query = {p["name"] for p in doc["paths"]["/v1/sessions"]["get"]["parameters"]}
     assert query >= {"limit", "cursor", "status"}
-    assert set(doc["webhooks"]) == {"session.decided", "session.updated", "aml.hit"}
+    assert set(doc["webhooks"]) == {"session.decided", "session.updated", "aml.hit", "aml.hit.v2"}
+    assert doc["webhooks"]["aml.hit"]["post"]["deprecated"] is True
+    assert "deprecated" not in doc["webhooks"]["aml.hit.v2"]["post"]
     problem_type = doc["components"]["schemas"]["Problem"]["properties"]["type"]
     assert "https://idmesh.dev/problems/validation-error" in problem_type["enum"]
 

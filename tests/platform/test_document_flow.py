@@ -31,12 +31,14 @@ def _tenant(api, pg):
     return tenant_on(api, pg, "Doc Co")
 
 
-def _run(api, key, wf, front: bytes, selfie: bool = True) -> dict:
+def _run(
+    api, key, wf, front: bytes, selfie: bool = True, face: str = "astronaut.jpg"
+) -> dict:
     s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
     sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
     uploads = [("document_front", "front.jpg", front)]
     if selfie:  # only workflows with a face step take one
-        uploads.append(("selfie", "selfie.jpg", (FACES / "astronaut.jpg").read_bytes()))
+        uploads.append(("selfie", "selfie.jpg", (FACES / face).read_bytes()))
     for kind, name, data in uploads:
         api.post(
             f"/v1/sessions/{sid}/artifacts",
@@ -74,9 +76,17 @@ def test_document_selfie_duplicates_and_blocklist(api, pg, passport):
         == passport.truth["fields"]["document_number"]
     )
     assert doc["data"]["portrait"]["detected"]
+    # The passport's portrait is the astronaut photo: the same person's selfie matches.
     match = _check(first, "face_match")
-    assert match["status"] != "error", match["warnings"]
-    assert 0 <= match["score"] <= 100
+    assert match["status"] in ("passed", "warning"), match["warnings"]
+    assert "FACE_MISMATCH" not in [w["code"] for w in match["warnings"]]
+    assert match["score"] >= match["data"]["threshold"]
+
+    # Another person's selfie against the same passport is a mismatch, not a pass.
+    other = _check(_run(api, key, wf, passport.front, face="biden.jpg"), "face_match")
+    assert other["status"] == "failed", other
+    assert "FACE_MISMATCH" in [w["code"] for w in other["warnings"]]
+    assert other["score"] < other["data"]["threshold"] <= match["score"]
 
     second = _run(api, key, wf, passport.front)
     assert "POSSIBLE_DUPLICATE_USER" in [

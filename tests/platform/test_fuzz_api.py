@@ -1,5 +1,6 @@
 """Property-based fuzzing of the HTTP API from its own OpenAPI document (schemathesis):
-whatever the generated request, the answer is never a 5xx (issue 13).
+whatever the generated request, the answer is never a 5xx and always one the document
+declares: its status, content type, headers and body schema (issues 13 and 20).
 
 The suite runs a bounded number of examples per operation (`IDMESH_FUZZ_EXAMPLES`, 8 by
 default, about a minute); `./dev bench fuzz` runs the same test with a large count. The
@@ -21,6 +22,14 @@ from tests.conftest import PgStack, function_process, tenant_on
 
 EXAMPLES = int(os.environ.get("IDMESH_FUZZ_EXAMPLES", "8"))
 SERVER_ERRORS: list[str] = []  # every 5xx seen, for the bench's summary
+VIOLATIONS: list[str] = []  # every answer the document does not declare, for the bench
+# The conformance checks: the answer is one the document declares.
+CONFORMANCE = [
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
 STATUSES: dict[int, int] = {}  # answers by status code, for the bench's summary
 
 
@@ -84,3 +93,29 @@ def test_no_server_error(case, fuzz_api, fuzz_key):
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
     )
+    try:
+        case.validate_response(response, checks=CONFORMANCE)
+    except BaseExceptionGroup as exc:  # schemathesis FailureGroup: what the document omits
+        VIOLATIONS.append(f"{case.method} {case.formatted_path}: {str(exc)[:300]}")
+        raise
+
+
+def test_conformance_checks_catch_an_undeclared_answer(fuzz_api, fuzz_key):
+    """The conformance checks can fail: a document that declares a different answer schema
+    for GET /v1/workflows makes the real answer a violation."""
+    import copy
+
+    doc = copy.deepcopy(DOCUMENT)
+    op = doc["paths"]["/v1/workflows"]["get"]
+    for answer in op["responses"].values():
+        for media in answer.get("content", {}).values():
+            media["schema"] = {"type": "string"}
+    case = schemathesis.openapi.from_dict(doc)["/v1/workflows"]["GET"].Case()
+    response = case.call(base_url=fuzz_api, headers=fuzz_key, timeout=60)
+    assert response.status_code == 200
+    with pytest.raises(BaseExceptionGroup) as raised:
+        case.validate_response(response, checks=CONFORMANCE)
+    failures = getattr(raised.value, "exceptions", [raised.value])
+    from schemathesis.openapi.checks import JsonSchemaError
+
+    assert [type(f) for f in failures] == [JsonSchemaError]

@@ -87,7 +87,8 @@ def test_rate_limited_per_client_address(pg):
     from shared.config import Settings
     from shared.crypto.envelope import load_master_key
     from shared.db.tenant_tx import Database
-    from shared.http.problem import Problem
+    from shared.errors import TooManyAttempts
+    from shared.http.problem import problem_for
     from shared.tenancy.registration import Registrations
 
     settings = Settings(data_dir=pg.data_dir, registration_per_client_per_hour=2)
@@ -99,8 +100,9 @@ def test_rate_limited_per_client_address(pg):
     try:
         regs.start(_email("c3"), "Org", client_addr)
         raise AssertionError("third registration from one address was accepted")
-    except Problem as p:
-        assert p.status == 429
+    except TooManyAttempts as exc:
+        problem = problem_for(exc)  # what the HTTP edge answers
+        assert problem.status == 429 and problem.headers["Retry-After"] == "3600"
     finally:
         db.close()
 

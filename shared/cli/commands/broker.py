@@ -8,6 +8,8 @@ import os
 import sys
 from datetime import UTC, datetime
 
+from shared.config import Settings
+
 DEFAULT_STATE = ".idmesh/broker"
 
 
@@ -21,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_serve_arguments(serve)
     serve.set_defaults(func=_serve)
 
-    state_default = os.environ.get("IDMESH_BROKER_STATE", DEFAULT_STATE)
+    state_default = Settings.from_env().broker_state
     dead = sub.add_parser("dead-letters", help="list the events that could not be delivered")
     dead.add_argument("--state", default=state_default)
     dead.add_argument("--all", action="store_true", help="include dead letters already replayed")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from functools import lru_cache
+
+from shared.config import Settings
 
 
 def type_class(document_type: str) -> str:
@@ -44,11 +45,8 @@ def _derived_key(configured: str, master_source: tuple[str, str]) -> bytes:
 
 
 def _fingerprint(msg: bytes) -> str:
-    env = os.environ
-    key = _derived_key(
-        env.get("IDMESH_DOCUMENT_HASH_KEY", ""),
-        (env.get("IDMESH_MASTER_KEY", ""), env.get("IDMESH_DATA_DIR", "")),
-    )
+    s = Settings.from_env()
+    key = _derived_key(s.document_hash_key, (s.master_key, str(s.data_dir)))
     return "hmac-sha256:" + hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 

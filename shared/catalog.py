@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from events.types import (
     AML_HIT,
+    AML_HIT_V2,
     CHECK_COMPLETED,
     CHECK_REQUESTED,
     SESSION_DECIDED,
@@ -146,6 +147,7 @@ ROUTES: tuple[Route, ...] = (
     Route("webhooks-session-decided", "webhooks", {"type": SESSION_DECIDED}),
     Route("webhooks-session-updated", "webhooks", {"type": SESSION_UPDATED}),
     Route("webhooks-aml-hit", "webhooks", {"type": AML_HIT}),
+    Route("webhooks-aml-hit-v2", "webhooks", {"type": AML_HIT_V2}),
 )
 
 

@@ -13,71 +13,29 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from cloudevents.http import CloudEvent
 from pydantic import ValidationError
 
 from events import CHECK_COMPLETED, CHECK_REQUESTED, ParsedEvent
-from shared.checks.result import CheckResult, CheckStatus, error_result
+from shared.checks.result import CheckResult, error_result
 from shared.checks.scale import on_api_scale
-from shared.crypto.envelope import TenantCipher
 from shared.eventing.consumer import first_delivery
 from shared.eventing.outbox import make_event
 from shared.observability.metrics import observe_result
 from shared.observability.tracing import A_CHECK, span
 from shared.platform import Platform
 from shared.runtime.function import Refused
-from shared.sessions.artifacts import load_artifacts
 from shared.sessions.attempts import complete_attempt, find_attempt
+from shared.sessions.check_inputs import Adapter, CheckInputs
 from shared.sessions.results import save_result
-from shared.sessions.store import Expected, SessionRow, expected_of, get_session
+from shared.sessions.store import expected_of, get_session
 from shared.workflows.store import get_workflow
 
 log = logging.getLogger(__name__)
 
 INVALID_PARAMS = "INVALID_STEP_PARAMS"
-
-
-@dataclass
-class CheckInputs:
-    """What a check adapter may use: the session, its artifacts, earlier results, params."""
-
-    conn: psycopg.Connection
-    platform: Platform
-    cipher: TenantCipher
-    tenant_id: str
-    session: SessionRow
-    params: dict[str, Any]
-    expected: Expected | None
-    step: str
-
-    def artifacts(self, *kinds: str) -> dict[str, list[bytes]]:
-        return load_artifacts(self.conn, self.cipher, str(self.session.id), list(kinds) or None)
-
-    def latest(self, kind: str) -> bytes | None:
-        """The newest upload of one kind (a re-upload replaces the earlier one)."""
-        blobs = self.artifacts(kind).get(kind) or []
-        return blobs[-1] if blobs else None
-
-    def prior_result(self, check: str) -> dict[str, Any] | None:
-        from shared.sessions.results import load_results
-
-        for r in load_results(self.conn, self.cipher, str(self.session.id)):
-            if r["check"] == check and r["status"] != "pending":
-                return r
-        return None
-
-    def document_mrz(self) -> dict[str, Any]:
-        """The MRZ fields the session's `id_document` step read ({} when none)."""
-        doc = self.prior_result("id_document")
-        return (doc or {}).get("data", {}).get("mrz") or {}
-
-
-Adapter = Callable[[CheckInputs], CheckResult]
 
 
 class CheckRunner:
@@ -166,6 +124,3 @@ class CheckRunner:
             ev.data.session_id,
             event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"completed:{ev.id}")),
         )
-
-
-__all__ = ["CheckInputs", "CheckRunner", "CheckStatus"]

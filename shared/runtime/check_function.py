@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from shared.checks.runner import Adapter, CheckRunner
 from shared.platform import Platform
+from shared.runtime.check_runner import CheckRunner
 from shared.runtime.function import EventFunction, FunctionHost, serve
+from shared.sessions.check_inputs import Adapter
 
 
 class CheckFunction(EventFunction):
