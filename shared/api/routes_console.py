@@ -100,6 +100,16 @@ def register_routes(router: Router, services: Services) -> None:
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         console_url = services.settings.console_url or services.settings.public_url
         try:
+            accounts.normalise_email(body.email)
+        except InviteInvalid as exc:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                exc.detail,
+                code="validation-error",
+                errors=[{"pointer": "/email", "detail": exc.detail}],
+            ) from exc
+        try:
             user_id, link = accounts.invite(
                 ctx.conn,
                 cipher,
@@ -110,7 +120,7 @@ def register_routes(router: Router, services: Services) -> None:
                 console_url,
             )
         except (InviteInvalid, NotAllowed) as exc:
-            raise Problem(409, "Conflict", exc.detail, code=exc.code) from exc
+            raise Problem(409, "Conflict", exc.detail, code="conflict") from exc
         address = accounts.normalise_email(body.email)
         ctx.after_commit.append(
             lambda: send_external(
