@@ -3,7 +3,7 @@ hash-chained per tenant (migration 0022) so an edit or deletion by anyone with d
 access shows (`verify_chain`, `idmesh audit verify`).
 
 The actor is general: `actor` is a stable reference (`api_key:<id>`, `session:<id>`,
-`sweeper`, and later people, e.g. `user:<id>`), `actor_name` what a person reading the trail
+`sweeper`, people of the review console: `user:<id>`), `actor_name` what a person reading the trail
 recognises (a key's name today).
 """
 
@@ -33,6 +33,12 @@ def audit(
     if actor_name is None and actor.startswith("api_key:"):
         row = conn.execute(
             "SELECT name FROM api_keys WHERE id = %s", (actor.removeprefix("api_key:"),)
+        ).fetchone()
+        actor_name = row["name"] if row else None
+    elif actor_name is None and actor.startswith("user:"):  # a person of the review console
+        row = conn.execute(
+            "SELECT coalesce(name, email) AS name FROM console_users WHERE id = %s",
+            (actor.removeprefix("user:"),),
         ).fetchone()
         actor_name = row["name"] if row else None
     conn.execute(

@@ -104,6 +104,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "hosted": FunctionSpec(
         "hosted", "PT30S", 60, 50, 1, 10, ("100m", "1000m"), ("256Mi", "512Mi"), public=True
     ),
+    # The review console a tenant's people sign in to (public; scale to zero: people wait
+    # one cold start, nothing else depends on it). One connection per pod (short
+    # transactions, a few people at a time): the direct budget of 100 has no room for more.
+    "console": FunctionSpec(
+        "console", "PT30S", 60, 10, 0, 2, ("100m", "1000m"), ("256Mi", "512Mi"), True, 1
+    ),
     # min-scale 1: a cold orchestrator would stall every session's next step.
     "orchestrator": FunctionSpec(
         "orchestrator", "PT30S", 60, 20, 1, 20, ("100m", "500m"), ("128Mi", "256Mi")

@@ -114,6 +114,11 @@ class UrlSettings(BaseModel):
     api_internal_url: str = Field(
         "", description="where the hosted pages reach the API; empty: public_url"
     )
+    console_url: str = Field(
+        "",
+        description="public base of the review console (invitation links, the origin its "
+        "forms must come from); empty: public_url",
+    )
 
 
 class LimitSettings(BaseModel):

@@ -15,6 +15,7 @@ from shared.api import (
     routes_branding,
     routes_checks,
     routes_codes,
+    routes_console,
     routes_contact,
     routes_dead_letters,
     routes_privacy,
@@ -148,6 +149,7 @@ def create_router(services: Services) -> Router:
         routes_audit,
         routes_privacy,
         routes_codes,
+        routes_console,
         *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)

@@ -68,6 +68,7 @@ class Stack:
     run_name: str = "local"
     issuer: LocalIssuer | None = None
     hosted_port: int = 0
+    console_port: int = 0
     # Extra Trigger files (a tenant's own subscribers, `idmesh manifests --subscriber`).
     trigger_files: list[Path] = field(default_factory=list)
 
@@ -86,6 +87,10 @@ class Stack:
         return f"http://127.0.0.1:{self.hosted_port}"
 
     @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.console_port}"
+
+    @property
     def broker_url(self) -> str:
         return f"http://127.0.0.1:{self.broker_port}"
 
@@ -97,6 +102,7 @@ class Stack:
             "IDMESH_BROKER_URL": self.broker_url,
             "IDMESH_PUBLIC_URL": self.api_url,
             "IDMESH_HOSTED_URL": self.hosted_url,
+            "IDMESH_CONSOLE_URL": self.console_url,
             "IDMESH_API_INTERNAL_URL": self.api_url,
             "IDMESH_MANIFESTS_DIR": str(self.root / "manifests"),
             "IDMESH_WEBHOOK_ALLOW_PRIVATE": "true",
@@ -128,12 +134,19 @@ class Stack:
         names = self.functions or available_functions()
         if not self.hosted_port:
             self.hosted_port = free_port()
+        if not self.console_port:
+            self.console_port = free_port()
         specs = {
             n: FunctionSpec(
                 name=service_name(n),
                 target=n,
                 folder=n,
-                port={"api": self.api_port, "hosted": self.hosted_port}.get(n) or free_port(),
+                port={
+                    "api": self.api_port,
+                    "hosted": self.hosted_port,
+                    "console": self.console_port,
+                }.get(n)
+                or free_port(),
             )
             for n in names
         }

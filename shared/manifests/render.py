@@ -347,6 +347,9 @@ def _allow_rules(
     elif spec.name == "hosted":
         callers = [mesh.ingress, mesh.activator]
         ops = {"methods": ["GET", "POST"], "paths": ["/v/*", "/h/*", "/assets/*"]}
+    elif spec.name == "console":  # people's browsers, through the ingress gateway
+        callers = [mesh.ingress, mesh.activator]
+        ops = {"methods": ["GET", "POST"], "paths": ["/*"]}
     elif spec.name == "relay":
         callers = [
             mesh.pingsource,

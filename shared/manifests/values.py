@@ -85,6 +85,8 @@ class Tenant(_Strict):
 
 class ClusterValues(_Strict):
     public_url: HttpUrl = HttpUrl("https://idmesh.example.com")
+    # The review console's public URL (invitation links; the origin its forms must come from).
+    console_url: HttpUrl = HttpUrl("https://console.idmesh.example.com")
     platform_namespace: str = "idmesh"
     knative_version: str = "1.16"
     trust_domain: str = "cluster.local"
@@ -108,6 +110,7 @@ class ClusterValues(_Strict):
         """The `idmesh-config` ConfigMap: environment variables `Settings.from_env` reads."""
         env = {
             "IDMESH_PUBLIC_URL": str(self.public_url).rstrip("/"),
+            "IDMESH_CONSOLE_URL": str(self.console_url).rstrip("/"),
             "IDMESH_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "IDMESH_LOG_LEVEL": self.log_level,
             "IDMESH_SMTP_PORT": str(self.smtp.port),

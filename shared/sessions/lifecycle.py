@@ -10,7 +10,8 @@ or not at all. A state that does not allow the transition raises `IllegalTransit
     not_started --submit--> in_progress --decide--> approved | declined | in_review
     not_started --expire--> expired      in_review --review--> approved | declined
     in_progress --abandon--> abandoned   any --erase--> tombstone (status kept)
-    in_progress --request_resubmission--> resubmission_requested --resubmit--> in_progress
+    in_progress | in_review --request_resubmission--> resubmission_requested
+    resubmission_requested --resubmit--> in_progress
     resubmission_requested --abandon--> abandoned
 
 `session.decided` is produced only here, by `decide` and `review`, with one payload shape
@@ -61,7 +62,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "review": (frozenset({"in_review"}), REVIEW_DECISIONS),
     "expire": (frozenset({"not_started"}), frozenset({"expired"})),
     "abandon": (frozenset({"in_progress", RESUBMISSION}), frozenset({"abandoned"})),
-    "request_resubmission": (frozenset({"in_progress"}), frozenset({RESUBMISSION})),
+    # from in_review: a person asks for new captures of named steps (the review console)
+    "request_resubmission": (frozenset({"in_progress", "in_review"}), frozenset({RESUBMISSION})),
     "resubmit": (frozenset({RESUBMISSION}), frozenset({"in_progress"})),
 }
 
@@ -277,8 +279,10 @@ def review(
     status: str,
     note: str | None = None,
     reviewer: dict[str, str | None] | None = None,
+    reason_codes: list[str] | None = None,
 ) -> SessionRow:
-    """A person's decision on a session in review (`reviewer`: the actor's type, id, name)."""
+    """A person's decision on a session in review (`reviewer`: the actor's type, id, name;
+    `reason_codes`: the person's reasons, replacing the rules' codes when given)."""
     _require(session, "review", status)
     automatic = dict(session.decision or {})
     decision = {  # who decided and why; what the rules had said stays under `automatic`
@@ -293,6 +297,8 @@ def review(
     }
     if reviewer is not None:
         decision["reviewer"] = reviewer
+    if reason_codes is not None:
+        decision["reason_codes"] = list(reason_codes)
     after = _transition(conn, session, status, decision=decision)
     audit(
         conn,
@@ -300,7 +306,11 @@ def review(
         actor,
         "session.reviewed",
         str(session.id),
-        {"decision": status, "note": note or ""},
+        {
+            "decision": status,
+            "note": note or "",
+            "reason_codes": decision.get("reason_codes") or [],
+        },
     )
     _announce_decision(conn, tenant_id, after)
     _announce_update(conn, tenant_id, session, after)
@@ -315,13 +325,15 @@ def request_resubmission(
     session: SessionRow,
     redo: dict[str, Any],
     max_rounds: int,
+    rule: str = "default:retake",
 ) -> SessionRow:
-    """Captures could not be read: the end user takes the `redo["steps"]` again."""
+    """Captures could not be read (or a reviewer wants them again, `rule="manual_review"`):
+    the end user takes the `redo["steps"]` again."""
     _require(session, "request_resubmission", RESUBMISSION)
     decision = {
         "status": RESUBMISSION,
         "action": "resubmit",
-        "rule": "default:retake",
+        "rule": rule,
         "decided_by": actor,
         "reason_codes": redo["reason_codes"],
         "resubmission": {

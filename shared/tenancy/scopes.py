@@ -66,6 +66,9 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/v1/webhook/deliveries/<uuid:delivery_id>/resend"): "webhooks",
     ("GET", "/v1/dead-letters"): "admin",
     ("GET", "/v1/audit"): "audit",
+    ("GET", f"{_S}/report.pdf"): "sessions:read",
+    ("GET", "/v1/reports/<uuid:report_id>"): "sessions:read",
+    ("POST", "/v1/console/invites"): "admin",
 }
 
 

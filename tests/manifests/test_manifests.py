@@ -127,6 +127,7 @@ def test_platform_set_shape(platform_docs):
     expected = {
         "api",
         "hosted",
+        "console",
         "orchestrator",
         "webhooks",
         "relay",
@@ -161,7 +162,7 @@ def test_platform_set_shape(platform_docs):
         # One image for every function: FUNCTION_TARGET selects it.
         assert container["image"] == "registry.example/idmesh/idmesh:1.0.0"
         visibility = svc["metadata"]["labels"].get("networking.knative.dev/visibility")
-        assert visibility == (None if name in ("api", "hosted") else "cluster-local")
+        assert visibility == (None if name in ("api", "hosted", "console") else "cluster-local")
         if name == "hosted":  # it reaches the API inside the mesh
             assert env["IDMESH_API_INTERNAL_URL"]["value"].startswith("http://api.")
     (ping,) = _by(platform_docs, "PingSource")

@@ -40,6 +40,8 @@ REQUESTS: dict[tuple[str, str], dict] = {
     ("GET", "/v1/sessions/{session_id}/audit"): {},
     ("GET", "/v1/sessions/{session_id}/export"): {},
     ("POST", "/v1/api-keys/{key_id}/rotate"): {"json": {}},
+    ("GET", "/v1/sessions/{session_id}/report.pdf"): {},
+    ("GET", "/v1/reports/{report_id}"): {},
 }
 
 
@@ -86,7 +88,10 @@ def tenant_a_ids(client, register, pg) -> tuple[dict, dict]:
             "'https://a.example/h', 'failed') RETURNING id",
             (a.tenant_id, str(uuid.uuid4())),
         ).fetchone()["id"]
+    report = client.get(f"/v1/sessions/{sid}/report.pdf", headers=a.headers)
+    assert report.status_code == 200, report.text
     ids = {
+        "report_id": report.headers["x-report-id"],
         "session_id": sid,
         "workflow_id": wf,
         "key_id": key,

@@ -46,6 +46,7 @@ def _up(args) -> int:
             print(f"  {name:<18} {stack.processes[name].spec.url}  ready in {secs:.2f}s")
         print(
             f"idmesh is up: API {stack.api_url}, hosted pages {stack.hosted_url}, "
+            f"review console {stack.console_url}, "
             f"broker {stack.broker_url} (Ctrl-C stops)"
         )
         stack.wait_forever()

@@ -1,0 +1,470 @@
+"""The review console over HTTP: routing, the signed-in person, role checks on every route,
+CSRF, security headers and rendering. The rules live in `accounts`, `queue`, `case`,
+`actions`, `report` and `analytics`; each request runs in the person's tenant transaction
+(RLS), so another tenant's ids are unknown (404)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from shared.config import Settings
+from shared.console import accounts, actions, analytics, case, queue, report
+from shared.console.accounts import Person
+from shared.console.errors import (
+    AccountLocked,
+    CaseConflict,
+    InviteInvalid,
+    NotAllowed,
+    NotAssignee,
+    SignInFailed,
+)
+from shared.console.roles import ROLES, may, require
+from shared.crypto.envelope import load_master_key
+from shared.db.bootstrap import database_urls
+from shared.db.tenant_tx import Database
+from shared.errors import DomainError, UnknownSubject
+from shared.hosted import csrf
+from shared.hosted.qr import qr_svg
+from shared.hosted.security import security_headers
+from shared.messaging.delivery import send_external
+from shared.tenancy.tenants import tenant_cipher
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+COOKIE = "idmesh_console"
+MAX_BODY = 256 * 1024
+
+
+@dataclass
+class Page:
+    template: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    location: str | None = None
+    body: bytes | None = None
+    mimetype: str = "text/html"
+    headers: dict[str, str] = field(default_factory=dict)
+    cookie: str | None = None  # a new session token ("" clears the cookie)
+
+
+class _Forbidden(Exception):
+    """A post without the page's CSRF token or from another origin."""
+
+
+# endpoint -> (permission or None for any signed-in person, or "public")
+ROUTES: list[tuple[str, str, list[str], str]] = [
+    ("/healthz", "healthz", ["GET"], "public"),
+    ("/readyz", "healthz", ["GET"], "public"),
+    ("/assets/<name>", "static", ["GET"], "public"),
+    ("/sign-in", "sign_in", ["GET", "POST"], "public"),
+    ("/sign-in/code", "sign_in_code", ["GET", "POST"], "mfa"),
+    ("/sign-out", "sign_out", ["POST"], "mfa"),
+    ("/invite/<token>", "invite", ["GET", "POST"], "public"),
+    ("/", "home", ["GET"], "signed_in"),
+    ("/queue", "queue", ["GET"], "cases:read"),
+    ("/cases/<session_id>", "case", ["GET"], "cases:read"),
+    ("/cases/<session_id>/evidence/<artifact_id>", "evidence", ["GET"], "cases:read"),
+    ("/cases/<session_id>/report.pdf", "report", ["GET"], "cases:read"),
+    ("/cases/<session_id>/claim", "claim", ["POST"], "cases:decide"),
+    ("/cases/<session_id>/assign", "assign", ["POST"], "cases:assign"),
+    ("/cases/<session_id>/decision", "decision", ["POST"], "cases:decide"),
+    ("/analytics", "analytics", ["GET"], "analytics:read"),
+    ("/team", "team", ["GET"], "team:manage"),
+    ("/team/invite", "team_invite", ["POST"], "team:manage"),
+    ("/settings/four-eyes", "four_eyes", ["POST"], "settings:manage"),
+]
+
+
+class ConsoleApp:
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
+        self.settings = settings
+        self.base_url = (settings.console_url or settings.public_url).rstrip("/")
+        url = settings.app_database_url or database_urls(settings, start=False).app
+        self.db = db or Database(url, max_size=settings.db_pool_size or 4)
+        self.master_key = load_master_key(settings)
+        self.csrf_key = hmac.new(
+            self.master_key, b"idmesh console csrf v1", hashlib.sha256
+        ).digest()
+        self.jinja = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.static_files = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
+        self.permission = {endpoint: perm for _, endpoint, _, perm in ROUTES}
+        self.map = Map(
+            [Rule(path, endpoint=ep, methods=m) for path, ep, m, _ in ROUTES],
+            strict_slashes=False,
+        )
+
+    # -- dispatch -------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        request.max_content_length = MAX_BODY
+        person: Person | None = None
+        try:
+            endpoint, args = self.map.bind("localhost", path_info=request.path).match(
+                method=request.method
+            )
+            if endpoint == "healthz":
+                return Response(json.dumps({"status": "ok"}), mimetype="application/json")
+            if endpoint == "static":
+                return self._static(args["name"])
+            perm = self.permission[endpoint]
+            person = accounts.person_for(self.db, request.cookies.get(COOKIE))
+            if perm != "public":
+                if person is None:
+                    return self._finish(request, Page(location="/sign-in"), None)
+                if perm == "mfa":
+                    pass  # the code form and sign-out take a half-signed-in session
+                elif not person.mfa_done:
+                    return self._finish(request, Page(location="/sign-in/code"), person)
+                elif perm != "signed_in":
+                    require(person.role, perm)
+            if request.method == "POST":
+                self._check_post(request, person if perm != "public" else None)
+            page = getattr(self, f"_{endpoint}")(request, person, **args)
+            return self._finish(request, page, person)
+        except UnknownSubject:
+            return self._finish(request, self._error(404, "Not found."), person)
+        except NotAllowed as exc:
+            return self._finish(request, self._error(403, exc.detail), person)
+        except _Forbidden:
+            return self._finish(request, self._error(403, "This form expired: reload it."), person)
+        except (NotAssignee, CaseConflict) as exc:
+            return self._finish(request, self._error(409, exc.detail), person)
+        except InviteInvalid as exc:
+            return self._finish(request, self._error(422, exc.detail), person)
+        except (NotFound, MethodNotAllowed) as exc:
+            return self._finish(request, self._error(exc.code or 404, "Not found."), person)
+        except HTTPException as exc:
+            return self._finish(request, self._error(exc.code or 400, "Bad request."), person)
+        except DomainError as exc:
+            return self._finish(request, self._error(422, exc.detail), person)
+        except Exception:
+            log.exception("unhandled error on %s", request.method)
+            return self._finish(request, self._error(500, "Something went wrong."), person)
+
+    def _check_post(self, request: Request, person: Person | None) -> None:
+        if not csrf.same_origin(
+            request.headers.get("Origin"), request.headers.get("Referer"), self.base_url
+        ):
+            raise _Forbidden()
+        if person is not None and not csrf.csrf_valid(
+            self.csrf_key, person.console_session_id, request.form.get(csrf.FIELD)
+        ):
+            raise _Forbidden()
+
+    def _finish(self, request: Request, page: Page, person: Person | None) -> Response:
+        if page.location is not None:
+            resp = redirect(page.location, code=303)
+        elif page.template is not None:
+            ctx = {
+                "person": person,
+                "csrf": csrf.csrf_token(self.csrf_key, person.console_session_id) if person else "",
+                "csrf_field": csrf.FIELD,
+                "may": (lambda p: bool(person and person.mfa_done and may(person.role, p))),
+                **page.context,
+            }
+            html = self.jinja.get_template(page.template).render(**ctx)
+            resp = Response(html, status=page.status, mimetype="text/html")
+        else:
+            resp = Response(page.body or b"", status=page.status, mimetype=page.mimetype)
+        for k, v in security_headers([]).items():
+            resp.headers[k] = v
+        resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        for k, v in page.headers.items():
+            resp.headers[k] = v
+        if page.cookie is not None:
+            secure = self.base_url.startswith("https://")
+            if page.cookie:
+                resp.set_cookie(
+                    COOKIE,
+                    page.cookie,
+                    max_age=accounts.SESSION_HOURS * 3600,
+                    path="/",
+                    secure=secure,
+                    httponly=True,
+                    samesite="Strict",
+                )
+            else:
+                resp.delete_cookie(
+                    COOKIE, path="/", secure=secure, httponly=True, samesite="Strict"
+                )
+        return resp
+
+    def _error(self, status: int, message: str) -> Page:
+        return Page("error.html", {"message": message, "status": status}, status=status)
+
+    def _static(self, name: str) -> Response:
+        path = self.static_files.get(name)
+        if path is None:
+            raise NotFound()
+        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        resp = Response(path.read_bytes(), mimetype=ctype)
+        for k, v in security_headers([]).items():
+            resp.headers[k] = v
+        resp.headers["Cache-Control"] = "public, max-age=3600"
+        return resp
+
+    def _tenant(self, person: Person):
+        return self.db.tenant(person.tenant_id)
+
+    def _cipher(self, conn, person: Person):
+        return tenant_cipher(conn, self.master_key, person.tenant_id)
+
+    # -- signing in -----------------------------------------------------------------------
+    def _sign_in(self, request: Request, person: Person | None) -> Page:
+        if request.method == "GET":
+            if person is not None and person.mfa_done:
+                return Page(location="/queue")
+            return Page("sign_in.html")
+        try:
+            token = accounts.sign_in_password(
+                self.db, request.form.get("email", ""), request.form.get("password", "")
+            )
+        except (SignInFailed, AccountLocked) as exc:
+            status = 423 if isinstance(exc, AccountLocked) else 401
+            return Page("sign_in.html", {"error": exc.detail}, status=status)
+        return Page(location="/sign-in/code", cookie=token)
+
+    def _sign_in_code(self, request: Request, person: Person) -> Page:
+        if person.mfa_done:
+            return Page(location="/queue")
+        if request.method == "GET":
+            return Page("sign_in_code.html")
+        try:
+            accounts.sign_in_code(
+                self.db,
+                lambda conn: self._cipher(conn, person),
+                person,
+                request.form.get("code", ""),
+            )
+        except SignInFailed as exc:
+            return Page("sign_in_code.html", {"error": exc.detail}, status=401)
+        except AccountLocked as exc:
+            return Page("sign_in.html", {"error": exc.detail}, status=423, cookie="")
+        return Page(location="/queue")
+
+    def _sign_out(self, request: Request, person: Person) -> Page:
+        accounts.sign_out(self.db, person)
+        return Page(location="/sign-in", cookie="")
+
+    def _invite(self, request: Request, person: Person | None, token: str) -> Page:
+        tenant_id, invite_id, user_id = accounts.find_invitation(self.db, token)
+        with self.db.tenant(tenant_id) as conn:
+            cipher = tenant_cipher(conn, self.master_key, tenant_id)
+            inv = accounts.load_invitation(conn, cipher, invite_id, user_id)
+            if request.method == "POST":
+                error = None
+                try:
+                    with conn.transaction():
+                        accounts.accept_invitation(
+                            conn,
+                            inv,
+                            request.form.get("name", ""),
+                            request.form.get("password", ""),
+                            request.form.get("code", ""),
+                        )
+                except InviteInvalid as exc:
+                    error = exc.detail
+                if error is None:
+                    return Page(location="/sign-in?welcome=1")
+            else:
+                error = None
+        return Page(
+            "invite.html",
+            {
+                "invitation": inv,
+                # our own SVG (segno), no user input in it
+                "qr": Markup(qr_svg(inv.provisioning_uri, "authenticator set-up code")),  # noqa: S704
+                "error": error,
+                "min_password": accounts.MIN_PASSWORD,
+            },
+            status=422 if error else 200,
+        )
+
+    # -- cases ----------------------------------------------------------------------------
+    def _home(self, request: Request, person: Person) -> Page:
+        return Page(location="/queue" if may(person.role, "cases:read") else "/analytics")
+
+    def _queue(self, request: Request, person: Person) -> Page:
+        try:
+            f = queue.QueueFilter.model_validate(dict(request.args.items()))
+        except ValidationError:
+            f, bad = queue.QueueFilter(), True
+        else:
+            bad = False
+        with self._tenant(person) as conn:
+            items, more = queue.queue(conn, f, person.user_id)
+            counts = queue.counts_by_status(conn)
+        args = {k: v for k, v in request.args.items() if k != "page" and v}
+        return Page(
+            "queue.html",
+            {
+                "items": items,
+                "more": more,
+                "f": f,
+                "counts": counts,
+                "bad_filter": bad,
+                "prev_url": "/queue?" + urlencode({**args, "page": max(f.page - 1, 0)}),
+                "next_url": "/queue?" + urlencode({**args, "page": f.page + 1}),
+            },
+            status=422 if bad else 200,
+        )
+
+    def _case(self, request: Request, person: Person, session_id: str) -> Page:
+        with self._tenant(person) as conn:
+            c = case.load_case(conn, self._cipher(conn, person), session_id)
+            people = accounts.people_who_decide(conn)
+            four = actions.four_eyes(conn)
+            steps = actions._workflow_steps(conn, c.session)
+        return Page(
+            "case.html",
+            {
+                "c": c,
+                "people": people,
+                "four_eyes": four,
+                "steps": steps,
+                "reasons": actions.reason_catalogue(),
+                "mine": c.assignment is not None
+                and str(c.assignment["assignee"]) == person.user_id,
+                "done": request.args.get("done"),
+            },
+        )
+
+    def _evidence(
+        self, request: Request, person: Person, session_id: str, artifact_id: str
+    ) -> Page:
+        with self._tenant(person) as conn:
+            data, ctype = case.evidence(conn, self._cipher(conn, person), session_id, artifact_id)
+        return Page(
+            body=data,
+            mimetype=ctype,
+            headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
+        )
+
+    def _report(self, request: Request, person: Person, session_id: str) -> Page:
+        with self._tenant(person) as conn:
+            pdf, report_id, digest = report.issue_report(
+                conn, self._cipher(conn, person), session_id, person.actor
+            )
+        return Page(
+            body=pdf,
+            mimetype="application/pdf",
+            headers={
+                "Cache-Control": "no-store, private",
+                "Content-Disposition": f'inline; filename="idmesh-report-{report_id}.pdf"',
+                "X-Report-Id": report_id,
+                "X-Report-SHA256": digest,
+            },
+        )
+
+    def _in_case(self, person: Person, session_id: str, act: Callable[[Any], Any]) -> Page:
+        with self._tenant(person) as conn:
+            result = act(conn)
+        suffix = f"?done={result}" if isinstance(result, str) else ""
+        return Page(location=f"/cases/{session_id}{suffix}")
+
+    def _claim(self, request: Request, person: Person, session_id: str) -> Page:
+        return self._in_case(person, session_id, lambda c: actions.claim(c, person, session_id))
+
+    def _assign(self, request: Request, person: Person, session_id: str) -> Page:
+        to = request.form.get("assignee", "")
+        return self._in_case(
+            person, session_id, lambda c: actions.assign(c, person, session_id, to)
+        )
+
+    def _decision(self, request: Request, person: Person, session_id: str) -> Page:
+        try:
+            form = actions.DecisionForm(
+                action=request.form.get("action", ""),
+                reason_codes=request.form.getlist("reason_codes"),
+                note=request.form.get("note") or None,
+                steps=request.form.getlist("steps"),
+            )
+        except ValidationError:
+            return self._error(422, "The decision form is not valid.")
+        return self._in_case(person, session_id, lambda c: actions.act(c, person, session_id, form))
+
+    # -- analytics, team ------------------------------------------------------------------
+    def _analytics(self, request: Request, person: Person) -> Page:
+        try:
+            days = min(max(int(request.args.get("days", "30")), 1), 3650)
+        except ValueError:
+            days = 30
+        with self._tenant(person) as conn:
+            a = analytics.analytics(conn, days)
+        charts = [  # our own SVG: every label is escaped by bar_chart
+            Markup(analytics.bar_chart(title, rows))  # noqa: S704
+            for title, rows in (
+                ("Funnel", a.funnel),
+                ("Decision mix", a.decisions),
+                ("Top decline and review reasons", a.reasons),
+                ("Reviews per person", a.workload),
+            )
+        ]
+        return Page("analytics.html", {"a": a, "charts": charts})
+
+    def _team(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            people = accounts.team(conn)
+            four = actions.four_eyes(conn)
+        return Page(
+            "team.html",
+            {
+                "people": people,
+                "roles": ROLES,
+                "four_eyes": four,
+                "invited": request.args.get("invited"),
+            },
+        )
+
+    def _team_invite(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            _, link = accounts.invite(
+                conn,
+                self._cipher(conn, person),
+                person.actor,
+                person.role,
+                request.form.get("email", ""),
+                request.form.get("role", ""),
+                self.base_url,
+                actor_name=person.actor_name,
+            )
+        self._send_invite(request.form.get("email", ""), link)
+        return Page(location="/team?invited=1")
+
+    def _send_invite(self, email: str, link: str) -> None:
+        try:
+            send_external(
+                self.settings,
+                "email",
+                accounts.normalise_email(email),
+                "You are invited to the idmesh review console",
+                f"Open this link to set up your account:\n\n{link}\n",
+            )
+        except Exception:  # noqa: BLE001 - the outbox row is kept; the admin can re-invite
+            log.warning("invitation e-mail not handed to the provider")
+
+    def _four_eyes(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            actions.set_four_eyes(conn, person, request.form.get("decline") == "on")
+        return Page(location="/team")

@@ -1,0 +1,40 @@
+"""Roles of a tenant's people and what each may do (every console route names one
+permission; `require` raises NotAllowed otherwise)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from shared.console.errors import NotAllowed
+
+Role = Literal["owner", "admin", "reviewer", "developer", "viewer"]
+ROLES: tuple[str, ...] = ("owner", "admin", "reviewer", "developer", "viewer")
+
+# permission -> roles holding it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # the queue, case pages, evidence, reports: people who look at end users' data
+    "cases:read": frozenset({"owner", "admin", "reviewer", "viewer"}),
+    # claim, approve, decline, request resubmission
+    "cases:decide": frozenset({"owner", "admin", "reviewer"}),
+    # assign a case to someone else, four-eyes setting
+    "cases:assign": frozenset({"owner", "admin"}),
+    "analytics:read": frozenset({"owner", "admin", "reviewer", "developer", "viewer"}),
+    "team:manage": frozenset({"owner", "admin"}),
+    "settings:manage": frozenset({"owner", "admin"}),
+}
+
+
+def may(role: str, permission: str) -> bool:
+    return role in PERMISSIONS[permission]
+
+
+def require(role: str, permission: str) -> None:
+    if not may(role, permission):
+        raise NotAllowed(f"the {role} role may not do this ({permission})")
+
+
+def may_grant(granter: str, role: str) -> bool:
+    """Admins invite anyone but owners; only an owner makes another owner."""
+    if role not in ROLES:
+        return False
+    return granter == "owner" or (granter == "admin" and role != "owner")

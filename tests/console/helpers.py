@@ -1,0 +1,182 @@
+"""Console test helpers: tenants with a review workflow, sessions in review, people invited
+and signed in through the console's own pages (in Chromium, or over plain HTTP)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyotp
+
+from tests.conftest import PgStack, tenant_on, wait_decided
+
+FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
+PASSWORD = "correct horse battery staple"
+# every outcome goes to a person: the session lands in review whatever the checks say
+REVIEW_WORKFLOW = {
+    "name": "documents + face, reviewed",
+    "steps": [
+        {"check": "id_document", "params": {"check_viz": False}},
+        {"check": "face_match", "after": ["id_document"]},
+    ],
+    "defaults": {"passed": "review", "warning": "review", "failed": "review", "error": "review"},
+}
+
+
+@dataclass
+class Tenant:
+    key: dict[str, str]
+    workflow_id: str
+
+
+@dataclass
+class Person:
+    email: str
+    role: str
+    name: str
+    secret: str = ""
+    last_step: int = 0
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def code(self) -> str:
+        """A TOTP code of a time step not used yet by this person (waits when needed)."""
+        totp = pyotp.TOTP(self.secret)
+        while True:
+            step = int(time.time()) // 30
+            if step > self.last_step:
+                self.last_step = step
+                return totp.at(step * 30)
+            if step + 1 > self.last_step:  # the next step is accepted (clock drift)
+                self.last_step = step + 1
+                return totp.at((step + 1) * 30)
+            time.sleep(1)
+
+
+def review_tenant(api: httpx.Client, pg: PgStack, org: str, receiver=None) -> Tenant:
+    key = tenant_on(api, pg, org)
+    if receiver is not None:
+        hook = api.put(
+            "/v1/webhook",
+            headers=key,
+            json={"url": receiver.url, "events": ["session.decided", "session.updated"]},
+        )
+        hook.raise_for_status()
+        receiver.secret = hook.json()["secret"]
+    wf = api.post("/v1/workflows", headers=key, json=REVIEW_WORKFLOW)
+    assert wf.status_code == 201, wf.text
+    return Tenant(key, wf.json()["id"])
+
+
+def session_in_review(api: httpx.Client, t: Tenant, front: bytes, vendor: str) -> dict:
+    s = api.post(
+        "/v1/sessions", headers=t.key, json={"workflow_id": t.workflow_id, "vendor_data": vendor}
+    ).json()
+    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
+    for kind, name, data in (
+        ("document_front", "front.jpg", front),
+        ("selfie", "selfie.jpg", (FACES / "astronaut.jpg").read_bytes()),
+    ):
+        api.post(
+            f"/v1/sessions/{sid}/artifacts",
+            headers=user,
+            data={"kind": kind},
+            files={"file": (name, data, "image/jpeg")},
+        ).raise_for_status()
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    got = wait_decided(api, t.key, sid, 180)
+    assert got["status"] == "in_review", got
+    return got
+
+
+def invite_link(pg: PgStack, email: str) -> str:
+    """The set-up link of the latest invitation e-mail (the local outbox)."""
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1", (email,)
+        ).fetchone()
+    assert row, f"no invitation to {email}"
+    return re.search(r"(http\S+/invite/\S+)", row["body"]).group(1)
+
+
+def invite_by_api(api: httpx.Client, t: Tenant, email: str, role: str) -> None:
+    r = api.post("/v1/console/invites", headers=t.key, json={"email": email, "role": role})
+    assert r.status_code == 201, r.text
+
+
+# -- in the browser -----------------------------------------------------------------------
+def activate_in_browser(page, pg: PgStack, p: Person, shot=None) -> None:
+    page.goto(invite_link(pg, p.email))
+    p.secret = page.inner_text("#totp-secret").strip()
+    if shot:
+        shot(page, f"invite-{p.role}")
+    page.fill("#name", p.name)
+    page.fill("#password", PASSWORD)
+    page.fill("#code", p.code())
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"/sign-in\?welcome=1$"))
+
+
+def sign_in_browser(page, console_url: str, p: Person, shot=None) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{console_url}/sign-in")
+    if shot:
+        shot(page, f"sign-in-{p.role}")
+    page.fill("#email", p.email)
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"/sign-in/code$"))
+    if shot:
+        shot(page, f"sign-in-code-{p.role}")
+    page.fill("#code", p.code())
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"/(queue|analytics)"))
+
+
+# -- over plain HTTP (a browser's requests, without the rendering) -------------------------
+class ConsoleClient:
+    """A person's signed-in console over HTTP: cookies, Origin and the pages' CSRF field."""
+
+    def __init__(self, console_url: str) -> None:
+        self.base = console_url
+        self.http = httpx.Client(base_url=console_url, timeout=60, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get(self, path: str) -> httpx.Response:
+        return self.http.get(path)
+
+    def csrf(self, path: str = "/queue") -> str:
+        html = self.http.get(path).text
+        m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+        return m.group(1) if m else ""
+
+    def post(self, path: str, data: dict, csrf_from: str = "/queue") -> httpx.Response:
+        """A form post (a list value repeats the field) with the page's CSRF field."""
+        form = {**data, "csrf_token": self.csrf(csrf_from)}
+        return self.http.post(path, data=form, headers={"Origin": self.base})
+
+    def activate(self, pg: PgStack, p: Person) -> None:
+        link = invite_link(pg, p.email)
+        html = self.http.get(link).text
+        p.secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', html).group(1)
+        r = self.http.post(
+            link,
+            data={"name": p.name, "password": PASSWORD, "code": p.code()},
+            headers={"Origin": self.base},
+        )
+        assert r.status_code == 303, r.text
+
+    def sign_in(self, p: Person) -> None:
+        self.http.cookies.clear()
+        r = self.http.post(
+            "/sign-in",
+            data={"email": p.email, "password": PASSWORD},
+            headers={"Origin": self.base},
+        )
+        assert r.status_code == 303, r.text
+        r = self.post("/sign-in/code", {"code": p.code()}, csrf_from="/sign-in/code")
+        assert r.status_code == 303 and r.headers["location"] == "/queue", r.text
