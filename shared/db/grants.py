@@ -200,6 +200,11 @@ MATRIX: dict[str, RoleGrants] = {
                 # risk signals: the keyed address of every request about a session
                 "session_network": RIU,
                 "risk_keys": RI,
+                # the console's first owner is invited with an admin key; reports are
+                # recorded so a recipient can verify them (GET /v1/reports/{id})
+                "console_users": RI,
+                "console_invites": RI,
+                "session_reports": RI,
             },
         ),
         (
@@ -305,6 +310,38 @@ MATRIX: dict[str, RoleGrants] = {
         "marks a tenant ready once its Broker and Triggers are applied",
         {"tenants": TableAccess(select=TENANT_IDENTITY, update=("provisioning", "provisioned_at"))},
         SCHEMA_LEVEL,
+    ),
+    "console": RoleGrants(
+        "the review console: team accounts and sign-in, queue, case pages (evidence opened "
+        "per request), claims, four-eyes proposals and decisions through the lifecycle, "
+        "reports and analytics",
+        _merge(
+            KEY_MATERIAL,
+            TENANT_READ,
+            LIFECYCLE,
+            ARTIFACTS,
+            {
+                "console_users": RIU,
+                "console_invites": RIU,
+                "console_sessions": RIU,
+                "console_settings": RIU,
+                "case_assignments": RIUD,
+                "case_proposals": RID,
+                "session_reports": RI,
+                "checks": R,
+                "workflows": R,
+                "workflow_versions": R,
+                "webhook_deliveries": R,
+                "outbox": TableAccess(select=ALL, insert=ALL),
+                "messages": I,
+            },
+        ),
+        (
+            *SCHEMA_LEVEL,
+            "idmesh_console_user_by_email(text)",
+            "idmesh_console_invite(text)",
+            "idmesh_console_session(text)",
+        ),
     ),
     "email": _check("the email check: the one-time code's state", OTP_STATE),
     "phone": _check("the phone check: the one-time code's state", OTP_STATE),

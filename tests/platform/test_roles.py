@@ -71,6 +71,12 @@ SAMPLE_CALLS: dict[str, tuple[str, tuple]] = {
     "idmesh_schema_versions()": ("SELECT idmesh_schema_versions()", ()),
     "idmesh_operations_stats()": ("SELECT * FROM idmesh_operations_stats()", ()),
     "idmesh_sandbox_due(integer,integer)": ("SELECT * FROM idmesh_sandbox_due(1, 0)", ()),
+    "idmesh_console_user_by_email(text)": (
+        "SELECT * FROM idmesh_console_user_by_email('nobody@example.org')",
+        (),
+    ),
+    "idmesh_console_invite(text)": ("SELECT * FROM idmesh_console_invite('x')", ()),
+    "idmesh_console_session(text)": ("SELECT * FROM idmesh_console_session('x')", ()),
 }
 
 
@@ -281,6 +287,7 @@ def test_only_functions_that_decrypt_get_key_material(pg):
     holders = {f for f in MATRIX if reads_keys(f)}
     assert holders == {
         "api",
+        "console",  # opens the evidence for the reviewer's own request
         "id_document",
         "face_match",
         "passive_liveness",
