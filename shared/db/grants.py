@@ -205,6 +205,14 @@ MATRIX: dict[str, RoleGrants] = {
                 "console_users": RI,
                 "console_invites": RI,
                 "session_reports": RI,
+                # a report shows the case as the console does: its claim and proposals
+                "case_assignments": R,
+                "case_proposals": R,
+                # a report's timeline: the session's events (never their payloads' use)
+                "outbox": TableAccess(
+                    select=("id", "tenant_id", "event", "event_type", "created_at", "published_at"),
+                    insert=ALL,
+                ),
             },
         ),
         (
@@ -332,7 +340,10 @@ MATRIX: dict[str, RoleGrants] = {
                 "workflows": R,
                 "workflow_versions": R,
                 "webhook_deliveries": R,
-                "outbox": TableAccess(select=ALL, insert=ALL),
+                "outbox": TableAccess(
+                    select=("id", "tenant_id", "event", "event_type", "created_at", "published_at"),
+                    insert=ALL,
+                ),
                 "messages": I,
             },
         ),

@@ -85,6 +85,13 @@ def fit_direct(functions: Iterable[FunctionSpec], db: Database) -> list[Function
     for f in specs:
         scale = max(f.min_scale, 1, math.floor(f.max_scale * factor))
         out.append(replace(f, max_scale=scale))
+    # Rounding can leave a few connections over: take pods from the largest users first.
+    while client_connections(out) > budget:
+        shrinkable = [i for i, f in enumerate(out) if f.max_scale > max(f.min_scale, 1)]
+        if not shrinkable:
+            break
+        i = max(shrinkable, key=lambda j: out[j].max_scale * out[j].db_pool)
+        out[i] = replace(out[i], max_scale=out[i].max_scale - 1)
     if client_connections(out) > budget:
         raise ValueError(
             f"even at one pod per function the pools need {client_connections(out)} of "

@@ -168,8 +168,15 @@ def render_tenant(
         )
     docs.append(render_template("istio/peer-authentication.yaml", name="default", namespace=ns))
     docs.append(render_template("istio/authorization-deny-all.yaml", namespace=ns))
+    # Without PgBouncer a dedicated Service's pods open direct connections like the
+    # platform's: it gets the same fitted max scale as the function's shared Service.
+    fitted = (
+        {f.name: f for f in fit_direct(FUNCTIONS.values(), values.database)}
+        if dedicated and not values.database.pgbouncer
+        else FUNCTIONS
+    )
     for function in dedicated:
-        spec = FUNCTIONS[function]
+        spec = fitted[function]
         docs.append(
             {
                 "apiVersion": "v1",
