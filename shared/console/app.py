@@ -43,6 +43,7 @@ from shared.errors import DomainError, UnknownSubject
 from shared.hosted import csrf
 from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
+from shared.http.readiness import readiness
 from shared.messaging.delivery import send_external
 from shared.tenancy.tenants import tenant_cipher
 
@@ -71,7 +72,7 @@ class _Forbidden(Exception):
 # endpoint -> (permission or None for any signed-in person, or "public")
 ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/healthz", "healthz", ["GET"], "public"),
-    ("/readyz", "healthz", ["GET"], "public"),
+    ("/readyz", "readyz", ["GET"], "public"),
     ("/assets/<name>", "static", ["GET"], "public"),
     ("/sign-in", "sign_in", ["GET", "POST"], "public"),
     ("/sign-in/code", "sign_in_code", ["GET", "POST"], "mfa"),
@@ -125,6 +126,8 @@ class ConsoleApp:
             )
             if endpoint == "healthz":
                 return Response(json.dumps({"status": "ok"}), mimetype="application/json")
+            if endpoint == "readyz":
+                return readiness(self.db)
             if endpoint == "static":
                 return self._static(args["name"])
             perm = self.permission[endpoint]

@@ -49,6 +49,7 @@ from shared.hosted.visit import (
     set_challenge,
     update_progress,
 )
+from shared.http.readiness import readiness
 from shared.tenancy.tenants import tenant_cipher
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class HostedApp:
         self.map = Map(
             [
                 Rule("/healthz", endpoint="healthz", methods=["GET"]),
-                Rule("/readyz", endpoint="healthz", methods=["GET"]),
+                Rule("/readyz", endpoint="readyz", methods=["GET"]),
                 # not /static/: functions-framework's Flask app answers that path itself
                 Rule("/assets/<name>", endpoint="static", methods=["GET"]),
                 Rule("/h/<token>", endpoint="handoff_open", methods=["GET"]),
@@ -127,6 +128,8 @@ class HostedApp:
             endpoint, args = adapter.match(method=request.method)
             if endpoint == "healthz":
                 return Response(json.dumps({"status": "ok"}), mimetype="application/json")
+            if endpoint == "readyz":
+                return readiness(self.db)
             if endpoint == "static":
                 return self._static(args["name"])
             if endpoint == "handoff_open":

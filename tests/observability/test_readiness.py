@@ -7,6 +7,7 @@ import shutil
 import threading
 
 import httpx
+import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -102,3 +103,36 @@ def test_relay_readyz_says_it_waits_for_the_database():
         proc.stop()
         EmbeddedPostgres(data_dir).stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    "app_path", ["shared.hosted.app:HostedApp", "shared.console.app:ConsoleApp"]
+)
+def test_web_functions_readyz_names_the_database(pg, app_path):
+    """The hosted pages and the console answer /readyz like the event functions: ready when
+    their database answers, else 503 saying they wait for it."""
+    import importlib
+    import json as _json
+
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from shared.db.cluster import free_port
+    from shared.db.tenant_tx import Database
+
+    module, name = app_path.split(":")
+    cls = getattr(importlib.import_module(module), name)
+
+    def probe(db: Database) -> tuple[int, dict]:
+        app = cls(pg.settings, db=db)
+        resp = app.handle(Request(EnvironBuilder(path="/readyz").get_environ()))
+        return resp.status_code, _json.loads(resp.get_data())
+
+    up = Database(pg.urls.app, max_size=1)
+    down = Database(f"postgresql://nobody@127.0.0.1:{free_port()}/idmesh", max_size=1)
+    try:
+        assert probe(up) == (200, {"status": "ready"})
+        assert probe(down) == (503, {"status": "starting", "waiting_for": "database"})
+    finally:
+        up.close()
+        down.close()
