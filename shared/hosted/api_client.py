@@ -4,10 +4,27 @@ home: the API's validation, audit, events and limits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+# The end user's address, as the hosted pages received it: the API records it for the risk
+# signals (the hosted function is one of the API's trusted proxies, IDMESH_TRUSTED_PROXY_CIDRS).
+_end_user: ContextVar[str | None] = ContextVar("hosted_end_user", default=None)
+
+
+@contextmanager
+def acting_for(address: str | None) -> Iterator[None]:
+    """API calls made inside carry `X-Forwarded-For: <address>` (the end user's)."""
+    reset = _end_user.set(address or None)
+    try:
+        yield
+    finally:
+        _end_user.reset(reset)
 
 
 @dataclass(frozen=True)
@@ -34,10 +51,11 @@ class EndUserApi:
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
 
     def _call(self, token: str, method: str, path: str, **kw: Any) -> ApiAnswer:
+        headers = {"Authorization": f"Bearer {token}"}
+        if _end_user.get():
+            headers["X-Forwarded-For"] = str(_end_user.get())
         try:
-            r = self._client.request(
-                method, path, headers={"Authorization": f"Bearer {token}"}, **kw
-            )
+            r = self._client.request(method, path, headers=headers, **kw)
         except httpx.HTTPError as exc:
             raise ApiUnavailable(type(exc).__name__) from exc
         try:

@@ -23,7 +23,7 @@ from shared.crypto.envelope import load_master_key
 from shared.db.function_role import process_database_url
 from shared.db.tenant_tx import Database
 from shared.hosted import csrf
-from shared.hosted.api_client import ApiUnavailable, EndUserApi
+from shared.hosted.api_client import ApiUnavailable, EndUserApi, acting_for
 from shared.hosted.branding import load_logo
 from shared.hosted.capture import UNREADABLE, check_capture, load_models
 from shared.hosted.i18n import LANGUAGES, Translator, negotiate
@@ -49,6 +49,7 @@ from shared.hosted.visit import (
     set_challenge,
     update_progress,
 )
+from shared.http.client_addr import client_addr, parse_cidrs
 from shared.http.readiness import readiness
 from shared.tenancy.tenants import tenant_cipher
 
@@ -81,6 +82,7 @@ class Page:
 class HostedApp:
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
+        self.trusted_cidrs = parse_cidrs(settings.trusted_proxy_cidrs)
         self.base_url = (settings.hosted_url or settings.public_url).rstrip("/")
         url = process_database_url(settings)
         self.db = db or Database(url, max_size=8)
@@ -120,6 +122,13 @@ class HostedApp:
 
     # -- dispatch -------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        with acting_for(self._end_user_addr(request)):
+            return self._handle(request)
+
+    def _end_user_addr(self, request: Request) -> str:
+        return client_addr(request, self.settings.trusted_proxy_count, self.trusted_cidrs)
+
+    def _handle(self, request: Request) -> Response:
         request.max_content_length = MAX_BODY
         adapter = self.map.bind("localhost", path_info=request.path)
         visit: Visit | None = None

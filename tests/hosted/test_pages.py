@@ -194,3 +194,33 @@ def test_frames_of_one_upload_keep_their_order(api, tenant, pg):
             (s["session_id"],),
         ).fetchall()
     assert [x["sha256"] for x in rows] == [hashlib.sha256(f).hexdigest() for f in frames]
+
+
+def test_the_end_users_address_reaches_the_risk_signals(api, tenant, web, stack, pg):
+    """The hosted pages call the API as the end user: the address they were reached from
+    (through a trusted proxy: the tests stand in for one on loopback) is what the API
+    records for the session's network signals, not the hosted function's own."""
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    s = _session(api, tenant, wf)
+    path = _path(s["verification_url"])
+    user = {"X-Forwarded-For": "203.0.113.7"}
+    page = web.get(path, headers=user)
+    token = _csrf(page.text)
+    origin = {"Origin": stack.hosted_url, **user}
+    web.post(path + "/consent", data={"agree": "yes", "csrf_token": token}, headers=origin)
+    r = web.post(
+        path + "/otp/email",
+        data={"csrf_token": token, "target": "someone@example.org"},
+        headers=origin,
+    )
+    assert r.status_code == 200, r.text
+    with pg.admin() as conn:
+        prefixes = {
+            row["ip_prefix"]
+            for row in conn.execute(
+                "SELECT ip_prefix FROM session_network WHERE session_id = %s",
+                (s["session_id"],),
+            ).fetchall()
+        }
+    assert "203.0.113.0/24" in prefixes, prefixes
+    assert not any(p.startswith("127.") for p in prefixes), prefixes
