@@ -75,7 +75,7 @@ class Invitation:
 
     @property
     def provisioning_uri(self) -> str:
-        return pyotp.TOTP(self.totp_secret).provisioning_uri(self.email, issuer_name=ISSUER)
+        return pyotp.TOTP(self.totp_secret).provisioning_uri(name=self.email, issuer_name=ISSUER)
 
 
 def normalise_email(raw: str) -> str:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pdfplumber
@@ -185,6 +187,15 @@ def test_evidence_is_not_cached_and_the_report_verifies(stack, world, api):
     assert by_api.status_code == 200 and by_api.headers["content-type"] == "application/pdf"
     assert api.get(f"/v1/reports/{report_id}", headers=world["b"].key).status_code == 404
     assert api.get(f"/v1/sessions/{sid}/report.pdf", headers=world["b"].key).status_code == 404
+    # the Python client does the same: fetch a report, then verify it by its id
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "clients" / "python"))
+    from idmesh_client import Client
+
+    api_key = world["a"].key["Authorization"].split(" ", 1)[1]
+    with Client(api.base_url, api_key) as client:
+        pdf2, rid2, sha2 = client.get_session_report(sid)
+        assert hashlib.sha256(pdf2).hexdigest() == sha2
+        assert client.get_report(rid2)["sha256"] == sha2
     owner.close()
 
 

@@ -307,7 +307,7 @@ def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
     urls = {
         name: proc.spec.url + ("/internal/metrics" if name == "api" else "/metrics")
         for name, proc in stack.processes.items()
-        if name != "hosted"
+        if name not in ("hosted", "console")  # public pages: no metrics served
     }
     urls["broker"] = stack.broker_url + "/metrics"
     sources = [

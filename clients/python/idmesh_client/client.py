@@ -71,6 +71,7 @@ class Client:
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         token: str | None = None,
+        raw: bool = False,
     ) -> Any:
         hdrs = dict(headers or {})
         if token:
@@ -96,6 +97,8 @@ class Client:
                 except ValueError:
                     problem = {"title": resp.reason_phrase, "detail": resp.text[:500]}
                 raise ApiError(resp.status_code, problem)
+            if raw:
+                return resp
             if resp.status_code == 204 or not resp.content:
                 return None
             return resp.json()
@@ -329,6 +332,20 @@ class Client:
 
     def resend_webhook_delivery(self, delivery_id: str) -> Json:
         return self.request("POST", f"/v1/webhook/deliveries/{delivery_id}/resend")
+
+    # -- review console and reports ------------------------------------------------------
+    def invite_console_user(self, email: str, role: str) -> Json:
+        """Invite a person to the review console (the invitation goes out by e-mail)."""
+        return self.request("POST", "/v1/console/invites", json={"email": email, "role": role})
+
+    def get_session_report(self, session_id: str) -> tuple[bytes, str, str]:
+        """The session's PDF report: (pdf bytes, report id, its SHA-256)."""
+        resp = self.request("GET", f"/v1/sessions/{session_id}/report.pdf", raw=True)
+        return resp.content, resp.headers["X-Report-Id"], resp.headers["X-Report-SHA256"]
+
+    def get_report(self, report_id: str) -> Json:
+        """What idmesh recorded of a report (its session and SHA-256), to verify a PDF."""
+        return self.request("GET", f"/v1/reports/{report_id}")
 
     # -- blocklist, AML monitoring, dead letters, operations -------------------------------
     def add_blocklist_entry(
