@@ -11,13 +11,16 @@ sweeper's with the reason."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+
+from psycopg import Connection
 
 from shared.audit import audit
 from shared.db.tenant_tx import Database
 from shared.sessions import lifecycle
 from shared.sessions.erasure import purge_artifacts
-from shared.sessions.store import get_session
+from shared.sessions.store import SessionRow, get_session
 
 IDLE = timedelta(days=7)
 ACTOR = "sweeper"
@@ -47,68 +50,60 @@ class SessionSweeper:
     def sweep(self) -> int:
         return self.sweep_status() + self.sweep_retention() + self.sweep_sandbox()
 
-    def sweep_sandbox(self) -> int:
-        """Test sessions are erased `sandbox_hours` after they were made, whatever their state."""
+    def _due(self, query: str, args: tuple) -> Iterator[tuple[dict, str, Connection, SessionRow]]:
+        """The sessions a cross-tenant look-up names (ids only), each re-read under lock in
+        its tenant's transaction; erased ones are skipped. The caller acts inside it."""
         with self.db.platform() as conn:
-            due = conn.execute(
-                "SELECT * FROM idmesh_sandbox_due(%s, %s)", (self.sandbox_hours, self.batch)
-            ).fetchall()
-        done = 0
+            due = conn.execute(query, args).fetchall()
         for row in due:
             tid = str(row["tenant_id"])
             with self.db.tenant(tid) as conn:
                 s = get_session(conn, row["session_id"], for_update=True)
                 if s is None or s.deleted_at is not None:
                     continue
-                lifecycle.erase(conn, tid, ACTOR, s, {"reason": "sandbox_retention"})
-                done += 1
+                yield row, tid, conn, s
+
+    def sweep_sandbox(self) -> int:
+        """Test sessions are erased `sandbox_hours` after they were made, whatever their state."""
+        done = 0
+        for _, tid, conn, s in self._due(
+            "SELECT * FROM idmesh_sandbox_due(%s, %s)", (self.sandbox_hours, self.batch)
+        ):
+            lifecycle.erase(conn, tid, ACTOR, s, {"reason": "sandbox_retention"})
+            done += 1
         return done
 
     def sweep_retention(self) -> int:
-        with self.db.platform() as conn:
-            due = conn.execute("SELECT * FROM idmesh_retention_due(%s)", (self.batch,)).fetchall()
         done = 0
-        for row in due:
-            tid = str(row["tenant_id"])
-            with self.db.tenant(tid) as conn:
-                s = get_session(conn, row["session_id"], for_update=True)
-                if s is None or s.deleted_at is not None:
-                    continue
-                if row["action"] == "erase":
-                    lifecycle.erase(conn, tid, ACTOR, s, {"reason": "retention"})
-                else:
-                    n = purge_artifacts(conn, str(s.id))
-                    audit(
-                        conn,
-                        tid,
-                        ACTOR,
-                        "artifacts.purged",
-                        str(s.id),
-                        {"reason": "artifact_retention", "artifacts": n},
-                    )
-                done += 1
+        for row, tid, conn, s in self._due("SELECT * FROM idmesh_retention_due(%s)", (self.batch,)):
+            if row["action"] == "erase":
+                lifecycle.erase(conn, tid, ACTOR, s, {"reason": "retention"})
+            else:
+                n = purge_artifacts(conn, str(s.id))
+                audit(
+                    conn,
+                    tid,
+                    ACTOR,
+                    "artifacts.purged",
+                    str(s.id),
+                    {"reason": "artifact_retention", "artifacts": n},
+                )
+            done += 1
         return done
 
     def sweep_status(self) -> int:
-        with self.db.platform() as conn:
-            due = conn.execute(
-                "SELECT * FROM idmesh_sessions_due(%s, %s)", (self.idle, self.batch)
-            ).fetchall()
         changed = 0
-        for row in due:
-            tid = str(row["tenant_id"])
-            with self.db.tenant(tid) as conn:
-                s = get_session(conn, row["session_id"], for_update=True)
-                if s is None or s.deleted_at is not None:
-                    continue
-                now = datetime.now(UTC)
-                if s.status == "not_started" and s.expires_at <= now:
-                    lifecycle.expire(conn, tid, ACTOR, s)
-                elif s.status in ("in_progress", lifecycle.RESUBMISSION) and (
-                    s.updated_at <= now - self.idle
-                ):
-                    lifecycle.abandon(conn, tid, ACTOR, s)
-                else:
-                    continue  # changed since it was found
-                changed += 1
+        for _, tid, conn, s in self._due(
+            "SELECT * FROM idmesh_sessions_due(%s, %s)", (self.idle, self.batch)
+        ):
+            now = datetime.now(UTC)
+            if s.status == "not_started" and s.expires_at <= now:
+                lifecycle.expire(conn, tid, ACTOR, s)
+            elif s.status in ("in_progress", lifecycle.RESUBMISSION) and (
+                s.updated_at <= now - self.idle
+            ):
+                lifecycle.abandon(conn, tid, ACTOR, s)
+            else:
+                continue  # changed since it was found
+            changed += 1
         return changed
