@@ -70,6 +70,23 @@ def service_name(function: str) -> str:
     return function.replace("_", "-")
 
 
+def service_url(function: str, namespace: str) -> str:
+    """A function's cluster-local address (its Knative Service in `namespace`)."""
+    return f"http://{service_name(function)}.{namespace}.svc.cluster.local"
+
+
+# Checks a tenant can run directly (`POST /v1/checks/{check}`): the API forwards each to the
+# check's own function, which answers the HTTP function call with the one result shape.
+STANDALONE_CHECKS: tuple[str, ...] = (
+    "aml",
+    "face_match",
+    "passive_liveness",
+    "age_estimation",
+    "id_document",
+    "proof_of_address",
+)
+
+
 # Per-attempt timeouts (Trigger delivery.timeout) cover a scale from zero: scheduling, image
 # pull of a cached image and the Istio sidecar (budget COLD_START_OVERHEAD_S), the function's
 # measured ready time (README Benchmarks: proof_of_address 1.8 s, id_document/nfc 0.8 s,

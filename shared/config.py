@@ -119,6 +119,11 @@ class UrlSettings(BaseModel):
         description="public base of the review console (invitation links, the origin its "
         "forms must come from); empty: public_url",
     )
+    function_urls: str = Field(
+        "",
+        description="where the API reaches the check functions it forwards standalone checks "
+        "to (`name=url,...`); empty: each function's cluster-local Knative Service",
+    )
 
 
 class LimitSettings(BaseModel):

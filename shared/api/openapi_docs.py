@@ -46,7 +46,7 @@ _PARAMS = {"type": "string", "description": "the check's parameters as a JSON ob
 
 
 def _standalone_body() -> dict[str, Any]:
-    from shared.api.routes_checks import AmlRequest
+    from shared.runtime.standalone import AmlRequest
 
     return {
         "required": True,
@@ -104,7 +104,7 @@ SESSION_OPERATIONS = [
 
 
 def operations() -> dict[tuple[str, str], dict[str, Any]]:
-    from shared.api.routes_checks import RUNNERS
+    from shared.catalog import STANDALONE_CHECKS
     from shared.faces.liveness_active import Challenge
 
     hit = {"type": "object", "required": ["id", "status"]}
@@ -213,7 +213,7 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
         ("DELETE", "/v1/blocklist/<uuid:entry_id>"): {"operationId": "deleteBlocklistEntry"},
         ("POST", "/v1/checks/<string:check>"): {
             "operationId": "runCheck",
-            "path_enums": {"check": sorted(RUNNERS)},
+            "path_enums": {"check": sorted(STANDALONE_CHECKS)},
             "request_body": _standalone_body(),
             "response": CheckResult,
         },

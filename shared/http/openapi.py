@@ -77,7 +77,14 @@ def _problem_responses() -> dict[str, Any]:
             "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             },
-        }
+        },
+        "503": {
+            "description": "a part the request needs (the database, a check's function) is "
+            "not reachable right now: retry after `Retry-After` seconds",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
     }
 
 

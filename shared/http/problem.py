@@ -61,6 +61,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "internal-server-error": "an unexpected error (logged; never expected)",
     "internal": "an unexpected error (logged with the request; never expected)",
     "database-unavailable": "the database is not reachable right now: retry shortly (503)",
+    "check-unavailable": "the check's function could not run it right now: retry shortly (503)",
     "insufficient-scope": "the API key lacks the scope this route needs (`detail` names it)",
     "key-expired": "the API key is past its expiry: rotate or create a key",
     "invalid-image": "the upload does not decode as the image type it claims",

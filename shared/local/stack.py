@@ -16,7 +16,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from shared.catalog import FUNCTIONS, PLATFORM_ROUTES, service_name
+from shared.catalog import FUNCTIONS, PLATFORM_ROUTES, STANDALONE_CHECKS, service_name
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
@@ -159,6 +159,8 @@ class Stack:
             proc_env = {**env, **self.database_env(n)}
             if n == "relay":
                 proc_env.update(self._relay_env())
+            if n == "api":
+                proc_env.update(self._api_env(specs))
             self.processes[n] = FunctionProcess(spec, proc_env, self.root / "logs")
             self.processes[n].start()
         for n, proc in self.processes.items():
@@ -186,6 +188,19 @@ class Stack:
         return {
             "IDMESH_WORKLOAD_CREDENTIAL": self.issuer.credential(
                 Workload(self.settings.namespace, "relay")
+            ),
+        }
+
+    def _api_env(self, specs: dict[str, FunctionSpec]) -> dict[str, str]:
+        """The API forwards standalone checks to the check functions' ports, with a token
+        of its own identity (`api`) that each function verifies."""
+        assert self.issuer is not None
+        return {
+            "IDMESH_FUNCTION_URLS": ",".join(
+                f"{n}={specs[n].url}" for n in STANDALONE_CHECKS if n in specs
+            ),
+            "IDMESH_WORKLOAD_CREDENTIAL": self.issuer.credential(
+                Workload(self.settings.namespace, service_name("api"))
             ),
         }
 

@@ -66,6 +66,45 @@ PROVISIONER = "provisioner"
 _APPLY = ["get", "create", "patch"]  # server-side apply of new objects; never delete
 
 
+# Workloads that send with their own identity to more than one audience: the relay (every
+# tenant broker) and the API (the check functions it forwards standalone checks to).
+TOKEN_SENDERS = ("relay", "api")
+
+
+def token_sender_rbac(values: ClusterValues) -> list[dict[str, Any]]:
+    """Each sender may request tokens for its own service account only (TokenRequest is the
+    `create` verb on the `serviceaccounts/token` subresource, limited by resourceNames)."""
+    ns = values.platform_namespace
+    docs: list[dict[str, Any]] = []
+    for sender in TOKEN_SENDERS:
+        name = f"idmesh-{sender}-tokens"
+        docs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": _meta(name, ns, sender),
+                "rules": [
+                    {
+                        "apiGroups": [""],
+                        "resources": ["serviceaccounts/token"],
+                        "resourceNames": [sender],
+                        "verbs": ["create"],
+                    }
+                ],
+            }
+        )
+        docs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": _meta(name, ns, sender),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                "subjects": [{"kind": "ServiceAccount", "name": sender, "namespace": ns}],
+            }
+        )
+    return docs
+
+
 def provisioner_rbac(values: ClusterValues) -> list[dict[str, Any]]:
     """The provisioner's rights: exactly the kinds a tenant set holds, get/create/patch only
     (no delete, no Secrets). Tenant namespaces do not exist before it creates them, so the

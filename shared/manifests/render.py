@@ -27,9 +27,10 @@ from shared.catalog import (
     PLATFORM_NAMESPACE,
     PLATFORM_ROUTES,
     ROUTES,
+    STANDALONE_CHECKS,
     FunctionSpec,
-    service_name,
 )
+from shared.catalog import service_url as catalog_service_url
 from shared.config import Settings
 from shared.manifests import install
 from shared.manifests.capacity import fit_direct, pgbouncer_budget
@@ -80,7 +81,7 @@ def tenant_namespace(slug: str) -> str:
 
 
 def service_url(function: str, platform_namespace: str = PLATFORM_NAMESPACE) -> str:
-    return f"http://{service_name(function)}.{platform_namespace}.svc.cluster.local"
+    return catalog_service_url(function, platform_namespace)
 
 
 def check_slug(slug: str) -> None:
@@ -306,7 +307,9 @@ def _workload_identity(doc: dict[str, Any], spec: FunctionSpec, platform_namespa
         "IDMESH_OIDC_CA_FILE": f"{TOKEN_DIR}/ca.crt",
         "IDMESH_OIDC_DISCOVERY_TOKEN_FILE": f"{TOKEN_DIR}/token",
     }
-    if spec.name == "relay":  # publishes to every tenant broker: a token per audience
+    # The relay publishes to every tenant broker, the API calls the check functions
+    # (standalone checks): each needs a token per audience from the TokenRequest API.
+    if spec.name in ("relay", "api"):
         env.update(
             {
                 "IDMESH_TOKEN_API_URL": KUBE_API,
@@ -370,10 +373,20 @@ def _allow_rules(
     else:  # orchestrator, webhooks and the checks: only the broker delivers to them
         callers = [mesh.broker_filter, mesh.activator]
         ops = {"methods": ["POST"], "paths": ["/"]}
-    return [
+    rules = [
         {"from": [{"source": {"principals": callers}}], "to": [{"operation": ops}]},
         system_paths,
     ]
+    if spec.name in STANDALONE_CHECKS:
+        # The API forwards standalone checks to the check's function (an HTTP function call).
+        api = mesh.principal(platform_namespace, FUNCTIONS["api"].service)
+        rules.append(
+            {
+                "from": [{"source": {"principals": [api, mesh.activator]}}],
+                "to": [{"operation": {"methods": ["POST"], "paths": ["/check"]}}],
+            }
+        )
+    return rules
 
 
 def render_platform(
@@ -427,6 +440,7 @@ def render_platform(
         )
         docs.append(_service(spec, values))
     docs += install.provisioner_rbac(values)
+    docs += install.token_sender_rbac(values)
     docs += render_platform_eventing(values)
     docs.append(render_template("knative/pingsource.yaml", platform_namespace=platform_namespace))
     docs.append(

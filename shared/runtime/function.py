@@ -94,6 +94,10 @@ class EventFunction:
     def handle(self, event: ParsedEvent) -> CloudEvent | None:
         raise NotImplementedError
 
+    def call(self, request: Request) -> Response | None:
+        """An HTTP function call (`POST /check`); None: this function takes none."""
+        return None
+
     def stop(self) -> None:  # noqa: B027 - optional hook
         """Drain, close pools."""
 
@@ -111,6 +115,7 @@ class FunctionHost:
         self._waiting_for = "process start"  # what /readyz says it waits for
         self._start_seconds: float | None = None
         self.verifier: Any = None  # TokenVerifier | NoIssuer, set by start
+        self.caller_verifier: Any = None  # for HTTP function calls (the API), set by start
 
     # -- lifecycle ------------------------------------------------------------------------
     def ensure_starting(self) -> None:
@@ -133,10 +138,11 @@ class FunctionHost:
                 self._waiting_for = "database schema (the migration Job)"
                 wait_for_schema(process_database_url(settings))
             self._waiting_for = "workload identity (the OIDC issuer's keys)"
-            from shared.workload.wiring import verifier_for
+            from shared.workload.wiring import caller_verifier, verifier_for
 
             # The Knative Service's name: the function's with `_` as `-`.
             self.verifier = verifier_for(settings, self.fn.name.replace("_", "-"))
+            self.caller_verifier = caller_verifier(settings, self.fn.name.replace("_", "-"))
             self._waiting_for = self.fn.start_waits_for
             self.fn.start(settings)
             self._start_seconds = time.perf_counter() - t0
@@ -167,9 +173,37 @@ class FunctionHost:
             return _json(503, {"status": "starting", "waiting_for": self._waiting_for})
         if request.method == "GET" and path == "/metrics":
             return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
+        if request.method == "POST" and path == "/check":
+            return self._call(request)
         if request.method != "POST" or path != "/":
             return _problem(404 if request.method in ("GET", "POST") else 405, "no such endpoint")
         return self._event(request)
+
+    def _call(self, request: Request) -> Response:
+        """An HTTP function call from the API (the standalone check): the caller's token is
+        verified like an event's sender; the function answers with its own reply."""
+        t0 = time.perf_counter()
+        if not self.wait_started(120):
+            return _problem(503, self._start_error or "function not ready")
+        try:
+            if self.caller_verifier is None:
+                raise AuthFailure(503, "function not started")
+            self.caller_verifier.verify(request.headers.get("Authorization"))
+        except AuthFailure as exc:
+            log.warning("%s refused a call (%d): %s", self.fn.name, exc.status, exc.reason)
+            return _problem(exc.status, exc.reason)
+        with span(
+            f"{self.fn.name} call",
+            kind=SpanKind.SERVER,
+            incoming=extract(request.headers.get("traceparent"), request.headers.get("tracestate")),
+            attributes={A_FUNCTION: self.fn.name},
+        ) as sp:
+            resp = self.fn.call(request)
+            if resp is None:
+                resp = _problem(404, "this function takes no HTTP function calls")
+            sp.set_attribute("http.response.status_code", resp.status_code)
+        metrics.EVENT_DURATION.labels(self.fn.name, "call").observe(time.perf_counter() - t0)
+        return resp
 
     def _authenticate(self, request: Request) -> None:
         """Every delivery's sender: a valid token for this function from an allowed sender

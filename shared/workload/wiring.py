@@ -8,6 +8,7 @@ from shared.workload.identity import (
     SA_PREFIX,
     pingsource_subject,
     service_audience,
+    subject,
     trigger_subject,
 )
 from shared.workload.tokens import HttpTokens, KubernetesTokens, TokenSource
@@ -66,6 +67,18 @@ def verifier_for(settings: Settings, service: str) -> TokenVerifier | NoIssuer:
         return NoIssuer()
     return TokenVerifier(
         jwks_for(settings), receiver_audience(settings, service), allowed_senders(settings, service)
+    )
+
+
+def caller_verifier(settings: Settings, service: str) -> TokenVerifier | NoIssuer:
+    """The verifier of HTTP function calls to `service`: only the API calls functions
+    directly (it forwards standalone checks), with its own workload identity."""
+    if not settings.oidc_issuer_url:
+        return NoIssuer()
+    return TokenVerifier(
+        jwks_for(settings),
+        receiver_audience(settings, service),
+        [subject(settings.namespace, service_name("api"))],
     )
 
 

@@ -180,7 +180,30 @@ def test_platform_set_shape(platform_docs):
         assert token["audience"] == "https://kubernetes.default.svc.cluster.local"
         env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
         assert env["IDMESH_OIDC_ISSUER_URL"] == "https://kubernetes.default.svc"
-        assert ("IDMESH_TOKEN_API_URL" in env) == (svc["metadata"]["name"] == "relay")
+        # Senders to many audiences request tokens (and may, for their own account only).
+        assert ("IDMESH_TOKEN_API_URL" in env) == (svc["metadata"]["name"] in ("relay", "api"))
+    for sender in ("relay", "api"):
+        (role,) = _by(platform_docs, "Role", f"idmesh-{sender}-tokens")
+        assert role["rules"] == [
+            {
+                "apiGroups": [""],
+                "resources": ["serviceaccounts/token"],
+                "resourceNames": [sender],
+                "verbs": ["create"],
+            }
+        ]
+        (binding,) = _by(platform_docs, "RoleBinding", f"idmesh-{sender}-tokens")
+        assert binding["subjects"][0]["name"] == sender
+    # The API's HTTP function calls: only the API (or the activator in front of a scaled-to-
+    # zero function) may POST /check, and only to the checks that run standalone.
+    for name in ("aml", "id-document", "proof-of-address"):
+        (allow,) = _by(platform_docs, "AuthorizationPolicy", f"allow-{name}")
+        (call,) = [
+            r for r in allow["spec"]["rules"] if r["to"][0]["operation"]["paths"] == ["/check"]
+        ]
+        assert call["from"][0]["source"]["principals"][0] == "cluster.local/ns/idmesh/sa/api"
+    (email,) = _by(platform_docs, "AuthorizationPolicy", "allow-email")
+    assert all(r["to"][0]["operation"]["paths"] != ["/check"] for r in email["spec"]["rules"])
     (deny,) = _by(platform_docs, "AuthorizationPolicy", "deny-by-default")
     assert deny["spec"] == {}
     (orch,) = _by(platform_docs, "AuthorizationPolicy", "allow-orchestrator")

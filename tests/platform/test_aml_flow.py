@@ -201,3 +201,31 @@ def test_standalone_aml_check(api, pg, tmp_path, register):
         content=b"{bad",
     ).status_code in (400, 415)
     assert api.post("/v1/checks/telepathy", headers=t.headers, json={}).status_code == 404
+    # The answers (result and problems) are the ones the API document declares.
+    from tests.platform.openapi_conformance import assert_conforms
+
+    doc = api.get("/openapi.json").json()
+    for body in ({"name": "SIDOROV Ivan"}, {"name": ""}):
+        resp = api.post("/v1/checks/aml", headers=t.headers, json=body)
+        assert_conforms(doc, "POST", "/v1/checks/{check}", resp)
+
+
+def test_only_the_api_may_call_a_check_function(stack, api, pg, tmp_path, register):
+    """The AML function's HTTP function call takes the API's identity only: no token is
+    401, a Trigger's or the relay's token is 403, the API's forwarded call answers."""
+    url = stack.processes["aml"].spec.url + "/check"
+    body = {"name": "Jane Roe"}
+    assert httpx.post(url, json=body, timeout=30).status_code == 401
+    for sender in ("broker-filter", "relay"):
+        forged = httpx.post(
+            url, json=body, headers=stack.auth_headers(sender, url[:-6]), timeout=30
+        )
+        assert forged.status_code == 403, forged.text
+    from shared.workload.identity import subject
+
+    as_api = stack.auth_headers(subject("idmesh", "api"), url[:-6])
+    ok = httpx.post(url, json=body, headers=as_api, timeout=30)
+    assert ok.status_code == 200 and ok.json()["check"] == "aml", ok.text
+    # Bad input gets the function's problem, which the API passes on unchanged.
+    bad = httpx.post(url, json={"name": ""}, headers=as_api, timeout=30)
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"

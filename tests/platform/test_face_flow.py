@@ -79,7 +79,23 @@ def test_duplicates_and_face_blocklist(api, pg):
     assert n == 0
 
 
-def test_standalone_face_checks_and_challenge(api, pg):
+def _maps_mention(pid: int, library: str) -> bool:
+    """Whether `pid` or any process below it has `library` mapped (Linux /proc)."""
+    from pathlib import Path
+
+    todo, seen = [pid], False
+    while todo:
+        p = todo.pop()
+        proc = Path(f"/proc/{p}")
+        if library in (proc / "maps").read_text(errors="replace"):
+            seen = True
+        for task in (proc / "task").iterdir():
+            children = (task / "children").read_text().split()
+            todo += [int(c) for c in children]
+    return seen
+
+
+def test_standalone_face_checks_and_challenge(api, pg, stack):
     key = _tenant(api, pg)
     same = api.post(
         "/v1/checks/face_match",
@@ -130,6 +146,10 @@ def test_standalone_face_checks_and_challenge(api, pg):
         files={"image": ("a.jpg", (DATA / "obama.jpg").read_bytes(), "image/jpeg")},
     )
     assert bad.status_code == 422
+    # The checks ran in their own functions: the API process tree never loaded a model
+    # runtime, the face function's did.
+    assert not _maps_mention(stack.processes["api"].proc.pid, "onnxruntime")
+    assert _maps_mention(stack.processes["face_match"].proc.pid, "onnxruntime")
 
     wf = api.post(
         "/v1/workflows",
