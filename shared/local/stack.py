@@ -204,6 +204,15 @@ class Stack:
             ),
         }
 
+    def function_call_env(self) -> dict[str, str]:
+        """What another API process on this stack needs to forward standalone checks to
+        the stack's check functions (tests run APIs of their own beside the stack)."""
+        assert self.issuer is not None
+        return {
+            "IDMESH_OIDC_ISSUER_URL": self.issuer.issuer_url,
+            **self._api_env({n: p.spec for n, p in self.processes.items()}),
+        }
+
     def _start_broker(self) -> None:
         spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
         assert self.issuer is not None

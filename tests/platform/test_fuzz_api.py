@@ -34,11 +34,15 @@ STATUSES: dict[int, int] = {}  # answers by status code, for the bench's summary
 
 
 @pytest.fixture(scope="module")
-def fuzz_api(pg: PgStack) -> Iterator[str]:
+def fuzz_api(pg: PgStack, stack) -> Iterator[str]:
+    """An API of its own without rate limits; standalone checks go to the stack's check
+    functions, so their request parsing is fuzzed where it runs."""
     unlimited = "1000000"
+    calls = {k.removeprefix("IDMESH_").lower(): v for k, v in stack.function_call_env().items()}
     with function_process(
         pg,
         name="api-fuzz",
+        **calls,
         rate_limit_per_minute=unlimited,
         session_rate_limit_per_minute=unlimited,
         client_rate_limit_per_minute=unlimited,

@@ -21,10 +21,11 @@ FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
 
 
 @pytest.fixture(scope="module")
-def own_api(pg):
-    """An API process of this module's own, so its peak RSS (VmHWM) is ours to read."""
+def own_api(pg, stack):
+    """An API process of this module's own, so its peak RSS (VmHWM) is ours to read; it
+    forwards standalone checks to the stack's check functions."""
     spec = FunctionSpec(name="api", target="api", folder="api", port=free_port())
-    proc = FunctionProcess(spec, pg.env(), pg.data_dir / "logs")
+    proc = FunctionProcess(spec, {**pg.env(), **stack.function_call_env()}, pg.data_dir / "logs")
     proc.start()
     try:
         proc.wait_ready(60)
@@ -47,8 +48,12 @@ def _jpeg(size=(640, 480)) -> bytes:
     return buf.getvalue()
 
 
-def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memory(own_api, pg):
+def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memory(
+    own_api, pg, stack
+):
     url, pid = own_api
+    # The standalone check decodes in the passive_liveness function: its memory counts too.
+    fn_pid = stack.processes["passive_liveness"].proc.pid
     with httpx.Client(base_url=url, timeout=60) as api:
         key = tenant_on(api, pg, "Bomb Co")
         wf = api.post(
@@ -71,7 +76,7 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
             files={"image": ("obama.jpg", (FACES / "obama.jpg").read_bytes(), "image/jpeg")},
         )
         assert warm.status_code == 200 and warm.json()["status"] != "error", warm.text
-        baseline = _hwm_mb(pid)
+        baseline, fn_baseline = _hwm_mb(pid), _hwm_mb(fn_pid)
 
         def upload(fmt: str) -> httpx.Response:
             return api.post(
@@ -104,6 +109,7 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
                 assert body["status"] == "error" and body["warnings"][0]["code"] == "IMAGE_INVALID"
         assert elapsed < 10, elapsed
         assert _hwm_mb(pid) - baseline < 100, (baseline, _hwm_mb(pid))
+        assert _hwm_mb(fn_pid) - fn_baseline < 100, (fn_baseline, _hwm_mb(fn_pid))
 
         for fmt in ("gif", "jpeg", "tiff", "webp"):
             r = upload(fmt)
@@ -111,6 +117,7 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
             c = standalone(fmt)
             assert c.status_code < 500 and (c.status_code != 200 or c.json()["status"] == "error")
         assert _hwm_mb(pid) - baseline < 100
+        assert _hwm_mb(fn_pid) - fn_baseline < 100
 
         # Only the warm-up selfie was stored.
         got = api.get(f"/v1/sessions/{s['session_id']}", headers=key).json()
