@@ -6,18 +6,15 @@ import functions_framework
 from werkzeug.exceptions import HTTPException
 
 from shared.api.app import ApiApp
-from shared.api.services import get_services
 from shared.http.problem import Problem
+from shared.runtime.web import serve_web
 
-_app: ApiApp | None = None
+host = serve_web(ApiApp())
 
 
 @functions_framework.http
 def api(request):
-    global _app
-    if _app is None:  # built in the serving process, after gunicorn's fork
-        _app = ApiApp(get_services())
-    return _app.handle(request)
+    return host(request)
 
 
 @functions_framework.errorhandler(HTTPException)

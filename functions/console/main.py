@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import functions_framework
 
-from shared.config import Settings
 from shared.console.app import ConsoleApp
+from shared.runtime.web import AppFunction, serve_web
 
-_app: ConsoleApp | None = None
+host = serve_web(AppFunction("console", ConsoleApp))
 
 
 @functions_framework.http
 def console(request):
-    global _app
-    if _app is None:  # built in the serving process, after gunicorn's fork
-        _app = ConsoleApp(Settings.from_env())
-    return _app.handle(request)
+    return host(request)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import functions_framework
 
-from shared.config import Settings
 from shared.hosted.app import HostedApp
+from shared.runtime.web import AppFunction, serve_web
 
-_app: HostedApp | None = None
+host = serve_web(AppFunction("hosted", HostedApp))
 
 
 @functions_framework.http
 def hosted(request):
-    global _app
-    if _app is None:  # built in the serving process, after gunicorn's fork
-        _app = HostedApp(Settings.from_env())
-    return _app.handle(request)
+    return host(request)

@@ -26,7 +26,8 @@ from shared.api import (
 )
 from shared.api.openapi_docs import document_routes
 from shared.api.rate_limits import rate_limiter
-from shared.api.services import Services
+from shared.api.services import Services, build_services
+from shared.config import Settings
 from shared.http.client_addr import parse_cidrs
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
@@ -34,6 +35,7 @@ from shared.http.router import Ctx, Principal, Reply, Router
 from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
 from shared.risk.network import record_request
+from shared.runtime.web import WebFunction
 from shared.tenancy.modes import mode_of
 from shared.tenancy.scopes import ROUTE_SCOPES
 from shared.tenancy.secrets import API_KEY_PREFIX, SESSION_TOKEN_PREFIX, secret_hash
@@ -223,16 +225,29 @@ def create_router(services: Services) -> Router:
     return router
 
 
-class ApiApp:
-    """A WSGI-style entry: one instance per process, built on first request (post-fork)."""
+class ApiApp(WebFunction):
+    """The tenant API on the function runtime (shared/runtime/web.py): started once per
+    serving process, after the fork; its pool closed when the process exits."""
 
-    def __init__(self, services: Services) -> None:
-        setup_observability("api", services.settings)
+    name = "api"
+
+    def __init__(self, services: Services | None = None) -> None:
         self.services = services
-        self.router = create_router(services)
+        self.router: Router | None = None
+
+    def start(self, settings: Settings) -> None:
+        if self.services is None:
+            self.services = build_services(settings)
+        setup_observability("api", self.services.settings)
+        self.router = create_router(self.services)
 
     def handle(self, request: Request) -> Response:
+        assert self.router is not None, "started by the host first"
         return self.router.dispatch(request)
+
+    def stop(self) -> None:
+        if self.services is not None:
+            self.services.db.close()
 
 
 def json_dumps(obj: object) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,10 +28,6 @@ class Services:
         return tenant_cipher(conn, self.master_key, tenant_id)
 
 
-_lock = threading.Lock()
-_services: Services | None = None
-
-
 def build_services(settings: Settings) -> Services:
     url = process_database_url(settings)
     db = Database(url, acquire_timeout=settings.db_acquire_timeout)
@@ -51,12 +46,3 @@ def build_services(settings: Settings) -> Services:
             lambda t: write_tenant_manifests(manifests_dir, t.slug, str(t.tenant_id))
         )
     return services
-
-
-def get_services() -> Services:
-    global _services
-    if _services is None:
-        with _lock:
-            if _services is None:
-                _services = build_services(Settings.from_env())
-    return _services
