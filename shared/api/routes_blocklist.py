@@ -41,21 +41,18 @@ def _unprocessable(detail: str, pointer: str) -> Problem:
     )
 
 
-def _template_from_selfie(ctx: Ctx, cipher, s) -> bytes:
-    """Embed the session's selfie now (no blocklist step ran yet), sealed like a template."""
-    from shared.faces.search import embed_face, template_to_bytes
-    from shared.sessions.artifacts import load_artifacts
-
-    selfies = load_artifacts(ctx.conn, cipher, str(s.id), ["selfie"]).get("selfie") or []
-    if not selfies:
-        raise _unprocessable("the session has no face template and no selfie", "/session_id")
-    try:
-        template = embed_face(selfies[-1])
-    except Exception as exc:  # no face, unreadable image, model missing
-        raise _unprocessable(
-            f"no face could be read from the selfie ({type(exc).__name__})", "/session_id"
-        ) from exc
-    return cipher.seal("face-template", str(s.id), template_to_bytes(template.embedding))
+def _no_face_template() -> Problem:
+    # The API loads no model: a face is templated only by a workflow's face step (blocklist
+    # step, in the faces function), so a session whose face was never templated cannot be
+    # blocklisted by face; its document number, email or phone still can.
+    return Problem(
+        409,
+        "Conflict",
+        "the session's face was never templated: only sessions whose workflow ran the "
+        "blocklist step (face search) can be blocklisted by face",
+        code="face-template-missing",
+        errors=[{"pointer": "/session_id", "detail": "no face template for this session"}],
+    )
 
 
 def register_routes(router: Router, services: Services) -> None:
@@ -80,7 +77,9 @@ def register_routes(router: Router, services: Services) -> None:
                 row = ctx.conn.execute(
                     "SELECT embedding_enc FROM face_templates WHERE session_id = %s", (str(s.id),)
                 ).fetchone()
-                sealed = row["embedding_enc"] if row else _template_from_selfie(ctx, cipher, s)
+                if row is None:
+                    raise _no_face_template()
+                sealed = row["embedding_enc"]
                 entry = add_face(ctx.conn, cipher, str(s.id), sealed)
                 audit(
                     ctx.conn,

@@ -54,6 +54,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "otp-resend-too-soon": "wait before requesting another code (`Retry-After`)",
     "otp-send-limit": "too many codes were sent for this session",
     "otp-too-many-attempts": "too many wrong codes: request a new one",
+    "face-template-missing": "the session's face was never templated (no blocklist step ran)",
     "hit-reviewed": "the AML hit was already reviewed",
     "not-ready": "the database does not answer (readiness)",
     "service-unavailable": "a dependency does not answer; retry later",

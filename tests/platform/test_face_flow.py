@@ -59,6 +59,12 @@ def test_duplicates_and_face_blocklist(api, pg):
         "/v1/blocklist", headers=key, json={"kind": "face", "session_id": first["session_id"]}
     )
     assert r.status_code == 201, r.text
+    # The API embeds no face itself: a session whose face no step templated is refused.
+    untouched = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    r = api.post(
+        "/v1/blocklist", headers=key, json={"kind": "face", "session_id": untouched["session_id"]}
+    )
+    assert r.status_code == 409 and r.json()["type"].endswith("/face-template-missing"), r.text
 
     same_person = _session(api, key, wf, "obama3.jpg")
     bl = _check(same_person, "blocklist")
