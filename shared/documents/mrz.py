@@ -153,35 +153,33 @@ def _layout(fmt: str) -> list[_Slot]:
             _Slot("name", 2, 0, 30, "name"),
         ]
     if fmt in ("TD2", "MRVB"):
-        n = 36
-        slots = [
-            _Slot("document_type", 0, 0, 2, "alpha"),
-            _Slot("issuing_country", 0, 2, 5, "alpha"),
-            _Slot("name", 0, 5, n, "name"),
-            _Slot("document_number", 1, 0, 9, "alnum"),
-            _Slot("document_number_cd", 1, 9, 10, "cdf"),
-            _Slot("nationality", 1, 10, 13, "alpha"),
-            _Slot("date_of_birth", 1, 13, 19, "num"),
-            _Slot("date_of_birth_cd", 1, 19, 20, "cd"),
-            _Slot("sex", 1, 20, 21, "sex"),
-            _Slot("expiry_date", 1, 21, 27, "num"),
-            _Slot("expiry_date_cd", 1, 27, 28, "cd"),
-        ]
+        slots = _two_line_slots(36, "cdf")
         if fmt == "TD2":
-            slots += [
+            return slots + [
                 _Slot("optional_data", 1, 28, 35, "alnum"),
                 _Slot("composite_cd", 1, 35, 36, "cd"),
             ]
-        else:
-            slots += [_Slot("optional_data", 1, 28, 36, "alnum")]
-        return slots
+        return slots + [_Slot("optional_data", 1, 28, 36, "alnum")]
     # TD3 / MRVA
-    slots = [
+    slots = _two_line_slots(44, "cd")
+    if fmt == "TD3":
+        return slots + [
+            _Slot("optional_data", 1, 28, 42, "alnum"),
+            _Slot("optional_data_cd", 1, 42, 43, "cdf"),
+            _Slot("composite_cd", 1, 43, 44, "cd"),
+        ]
+    return slots + [_Slot("optional_data", 1, 28, 44, "alnum")]
+
+
+def _two_line_slots(width: int, number_cd: str) -> list[_Slot]:
+    """The fields TD2/MRV-B (36) and TD3/MRV-A (44) share: the name fills line 1 after the
+    issuer; line 2 starts with the number, nationality, birth date, sex and expiry."""
+    return [
         _Slot("document_type", 0, 0, 2, "alpha"),
         _Slot("issuing_country", 0, 2, 5, "alpha"),
-        _Slot("name", 0, 5, 44, "name"),
+        _Slot("name", 0, 5, width, "name"),
         _Slot("document_number", 1, 0, 9, "alnum"),
-        _Slot("document_number_cd", 1, 9, 10, "cd"),
+        _Slot("document_number_cd", 1, 9, 10, number_cd),
         _Slot("nationality", 1, 10, 13, "alpha"),
         _Slot("date_of_birth", 1, 13, 19, "num"),
         _Slot("date_of_birth_cd", 1, 19, 20, "cd"),
@@ -189,15 +187,6 @@ def _layout(fmt: str) -> list[_Slot]:
         _Slot("expiry_date", 1, 21, 27, "num"),
         _Slot("expiry_date_cd", 1, 27, 28, "cd"),
     ]
-    if fmt == "TD3":
-        slots += [
-            _Slot("optional_data", 1, 28, 42, "alnum"),
-            _Slot("optional_data_cd", 1, 42, 43, "cdf"),
-            _Slot("composite_cd", 1, 43, 44, "cd"),
-        ]
-    else:
-        slots += [_Slot("optional_data", 1, 28, 44, "alnum")]
-    return slots
 
 
 def _composite_data(fmt: str, lines: list[str]) -> str | None:

@@ -15,22 +15,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from shared.catalog import CHECKS
 from shared.workflows.conditions import RISK_CHECK, Condition, named_steps, needs_risk
 
-CheckName = Literal[
-    "id_document",
-    "passive_liveness",
-    "active_liveness",
-    "face_match",
-    "age_estimation",
-    "aml",
-    "proof_of_address",
-    "email",
-    "phone",
-    "nfc",
-    "blocklist",
-    "risk",
-]
+# The catalogue of checks (shared/catalog.py) is the one list: the workflow schema, the
+# manifests and the CLI all read it.
+CheckName = Literal[CHECKS]  # type: ignore[valid-type]
 CHECK_NAMES: tuple[str, ...] = CheckName.__args__  # type: ignore[attr-defined]
 Action = Literal["decline", "review", "approve"]
 SEVERITY: dict[str, int] = {"approve": 0, "review": 1, "decline": 2}
