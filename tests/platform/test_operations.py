@@ -133,6 +133,7 @@ def test_unsubmitted_sessions_expire(client, register, pg):
     assert r.status_code == 409
 
 
+@pytest.mark.slow  # starts every function of the stack (~2 min); ./dev test --slow runs it
 def test_idmesh_up_serves_and_stops_cleanly_on_ctrl_c(pg):
     port = free_port()
     env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
