@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -340,3 +341,23 @@ class Settings(
             if key in env and env[key] != "":
                 values[name] = env[key]
         return cls.model_validate(values)
+
+    @classmethod
+    def current(cls) -> Settings:
+        """This process's settings, validated once per distinct `IDMESH_*`/`DATABASE_URL` environment (a
+        process's environment does not change, so in a function this is read once); for
+        code below the runtime that was not handed its Settings."""
+        return _settings_for(
+            tuple(
+                sorted(
+                    (k, v)
+                    for k, v in os.environ.items()
+                    if k.startswith("IDMESH_") or k == "DATABASE_URL"
+                )
+            )
+        )
+
+
+@lru_cache(maxsize=4)
+def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings.from_env(dict(environment))

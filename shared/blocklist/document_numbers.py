@@ -40,12 +40,12 @@ def _derived_key(configured: str, master_source: tuple[str, str]) -> bytes:
     from shared.config import Settings
     from shared.crypto.envelope import load_master_key
 
-    master = load_master_key(Settings.from_env())
+    master = load_master_key(Settings.current())
     return hmac.new(master, b"idmesh document-number fingerprints v1", hashlib.sha256).digest()
 
 
 def _fingerprint(msg: bytes) -> str:
-    s = Settings.from_env()
+    s = Settings.current()
     key = _derived_key(s.document_hash_key, (s.master_key, str(s.data_dir)))
     return "hmac-sha256:" + hmac.new(key, msg, hashlib.sha256).hexdigest()
 

@@ -21,7 +21,7 @@ _sessions: dict[str, object] = {}
 
 
 def threads() -> int:
-    return Settings.from_env().faces_threads
+    return Settings.current().faces_threads
 
 
 def session(key: str):

@@ -29,7 +29,7 @@ KEYS = ("ocr_det", "ocr_rec", "ocr_cls")
 
 
 def threads() -> int:
-    return Settings.from_env().ocr_threads
+    return Settings.current().ocr_threads
 
 
 class OcrEngine:

@@ -39,7 +39,7 @@ SHORT_NAMES = {v: k for k, v in EVENT_NAMES.items()}
 
 
 def backoff_scale() -> float:
-    return Settings.from_env().webhook_backoff_scale
+    return Settings.current().webhook_backoff_scale
 
 
 def attempt(
