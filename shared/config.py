@@ -160,9 +160,7 @@ class LimitSettings(BaseModel):
     hosted_rate_per_minute: int = Field(
         120, description="hosted pages: requests per session and minute"
     )
-    hosted_max_retakes: int = Field(
-        3, description="hosted pages: capture retakes before a warning"
-    )
+    hosted_max_retakes: int = Field(3, description="hosted pages: capture retakes before a warning")
     hosted_handoff_seconds: int = Field(
         600, description="hosted pages: lifetime of a cross-device handoff token"
     )
@@ -293,9 +291,7 @@ class PlatformSettings(BaseModel):
     manifest_templates: str = Field(
         "", description="`idmesh manifests`: another templates folder (empty: the packaged one)"
     )
-    crds_dir: str = Field(
-        "", description="`idmesh manifests --validate`: the CRD schemas folder"
-    )
+    crds_dir: str = Field("", description="`idmesh manifests --validate`: the CRD schemas folder")
 
 
 GROUPS: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -344,8 +340,8 @@ class Settings(
 
     @classmethod
     def current(cls) -> Settings:
-        """This process's settings, validated once per distinct `IDMESH_*`/`DATABASE_URL` environment (a
-        process's environment does not change, so in a function this is read once); for
+        """This process's settings, validated once per distinct environment (`IDMESH_*`,
+        `DATABASE_URL`; a function's environment does not change, so it is read once), for
         code below the runtime that was not handed its Settings."""
         return _settings_for(
             tuple(
