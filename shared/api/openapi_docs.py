@@ -161,6 +161,12 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
                     "description": "only sessions in this status",
                     "schema": {"type": "string", "enum": SESSION_STATUSES},
                 },
+                {
+                    "name": "vendor_data",
+                    "description": "only sessions whose vendor_data is exactly this (compared "
+                    "by keyed fingerprint: the stored value is sealed)",
+                    "schema": {"type": "string", "maxLength": 1000},
+                },
             ],
         },
         ("GET", "/v1/sessions/<uuid:session_id>"): {"operationId": "getSession"},

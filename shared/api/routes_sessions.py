@@ -21,7 +21,7 @@ from shared.hosted.links import open_verification
 from shared.http.problem import Problem, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
-from shared.sessions import lifecycle
+from shared.sessions import lifecycle, vendor_data
 from shared.sessions.artifacts import list_artifacts, store_artifact, validate_upload
 from shared.sessions.results import load_results
 from shared.sessions.store import SessionRow, decode_cursor, get_session, list_sessions
@@ -48,7 +48,9 @@ def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True)
         workflow_id=s.workflow_id,
         workflow_version=s.workflow_version,
         decision=s.decision,
-        vendor_data=s.vendor_data,
+        vendor_data=vendor_data.of_session(
+            ctx.conn, services.cipher(ctx.conn, ctx.principal.tenant_id), s
+        ),
         callback_url=s.callback_url,
         created_at=s.created_at,
         updated_at=s.updated_at,
@@ -205,7 +207,13 @@ def register_routes(router: Router, services: Services) -> None:
                 cursor = decode_cursor(args["cursor"])
             except (ValueError, TypeError) as exc:
                 raise Problem(400, "Bad Request", "malformed cursor") from exc
-        items, nxt = list_sessions(ctx.conn, status, limit, cursor)
+        vendor = args.get("vendor_data")
+        if vendor is not None and (len(vendor) > 1000 or "\x00" in vendor):
+            raise Problem(400, "Bad Request", "vendor_data: at most 1000 characters, no NUL")
+        vendor_hash = (
+            vendor_data.vendor_data_hash(ctx.principal.tenant_id, vendor) if vendor else None
+        )
+        items, nxt = list_sessions(ctx.conn, status, limit, cursor, vendor_hash, vendor)
         page = SessionPage(
             items=[session_view(services, ctx, s, full=False) for s in items], next_cursor=nxt
         )

@@ -316,7 +316,7 @@ class ConsoleApp:
         else:
             bad = False
         with self._tenant(person) as conn:
-            items, more = queue.queue(conn, f, person.user_id)
+            items, more = queue.queue(conn, f, person.user_id, self._cipher(conn, person))
             counts = queue.counts_by_status(conn)
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         return Page(

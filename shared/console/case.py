@@ -14,6 +14,7 @@ import psycopg
 from shared.audit import AuditEntry, session_audit_trail
 from shared.crypto.envelope import TenantCipher
 from shared.errors import UnknownSubject
+from shared.sessions import vendor_data
 from shared.sessions.artifacts import list_artifacts, open_artifacts
 from shared.sessions.results import load_results
 from shared.sessions.store import SessionRow, get_session
@@ -45,6 +46,7 @@ class Case:
     audit: list[AuditEntry]
     timeline: list[TimelineEntry] = field(default_factory=list)
     related: list[dict[str, Any]] = field(default_factory=list)
+    vendor_data: str | None = None  # opened per request (sealed with the session's key)
 
     @property
     def warning_codes(self) -> list[str]:
@@ -108,7 +110,8 @@ def load_case(conn: psycopg.Connection, cipher: TenantCipher, session_id: str) -
         audit=trail,
     )
     case.timeline = _timeline(conn, sid, trail)
-    case.related = _related(conn, s)
+    case.vendor_data = vendor_data.of_session(conn, cipher, s)
+    case.related = _related(conn, s, case.vendor_data, cipher.tenant_id)
     return case
 
 
@@ -140,14 +143,18 @@ def _timeline(conn: psycopg.Connection, sid: str, trail: list[AuditEntry]) -> li
     return sorted(out, key=lambda e: e.at)
 
 
-def _related(conn: psycopg.Connection, s: SessionRow) -> list[dict[str, Any]]:
-    """Other sessions of the same vendor data (the tenant's id for the person)."""
-    if not s.vendor_data:
+def _related(
+    conn: psycopg.Connection, s: SessionRow, vendor: str | None, tenant_id: str
+) -> list[dict[str, Any]]:
+    """Other sessions of the same vendor data (the tenant's id for the person), found by
+    its keyed fingerprint."""
+    if not vendor:
         return []
     rows = conn.execute(
-        "SELECT id, status, created_at FROM sessions WHERE vendor_data = %s AND id <> %s "
+        "SELECT id, status, created_at FROM sessions WHERE (vendor_data_hash = %s OR "
+        "(vendor_data_hash IS NULL AND vendor_data = %s)) AND id <> %s "
         "AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 20",
-        (s.vendor_data, str(s.id)),
+        (vendor_data.vendor_data_hash(tenant_id, vendor), vendor, str(s.id)),
     ).fetchall()
     return [dict(r) for r in rows]
 

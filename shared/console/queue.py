@@ -11,6 +11,8 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field, field_validator
 
+from shared.crypto.envelope import TenantCipher
+from shared.sessions import vendor_data
 from shared.sessions.lifecycle import STATUSES
 
 PAGE = 50
@@ -55,8 +57,12 @@ class QueueItem(BaseModel):
     proposed: bool
 
 
-def queue(conn: psycopg.Connection, f: QueueFilter, user_id: str) -> tuple[list[QueueItem], bool]:
-    """A page of the queue; True when there is a next page."""
+def queue(
+    conn: psycopg.Connection, f: QueueFilter, user_id: str, cipher: TenantCipher | None = None
+) -> tuple[list[QueueItem], bool]:
+    """A page of the queue; True when there is a next page. The search box takes a session
+    id or a vendor_data, matched exactly by its keyed fingerprint (the value is sealed);
+    with the tenant's `cipher` the page shows each session's vendor_data."""
     where = ["s.deleted_at IS NULL"]
     params: list[Any] = []
     if f.status:
@@ -87,10 +93,11 @@ def queue(conn: psycopg.Connection, f: QueueFilter, user_id: str) -> tuple[list[
             where.append("s.id = %s")
             params.append(as_id)
         else:
-            where.append("s.vendor_data ILIKE %s")
-            params.append(
-                "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+            tid = conn.execute("SELECT idmesh_current_tenant() AS t").fetchone()["t"]
+            where.append(
+                "(s.vendor_data_hash = %s OR (s.vendor_data_hash IS NULL AND s.vendor_data = %s))"
             )
+            params += [vendor_data.vendor_data_hash(str(tid), q), q]
     if f.created_from:
         where.append("s.created_at >= %s")
         params.append(f.created_from)
@@ -102,7 +109,8 @@ def queue(conn: psycopg.Connection, f: QueueFilter, user_id: str) -> tuple[list[
         params.append(f.older_than_hours)
     params += [PAGE + 1, f.page * PAGE]
     rows = conn.execute(
-        "SELECT s.id AS session_id, s.status, s.vendor_data, s.created_at, s.decided_at, "
+        "SELECT s.id AS session_id, s.status, s.vendor_data_enc, s.vendor_data AS vendor_plain, "
+        "s.created_at, s.decided_at, "
         "s.decision->>'rule' AS rule, "
         "coalesce(s.decision->'reason_codes', '[]'::jsonb) AS reason_codes, "
         "coalesce(u.name, u.email) AS assignee, a.assignee AS assignee_id, "
@@ -115,7 +123,15 @@ def queue(conn: psycopg.Connection, f: QueueFilter, user_id: str) -> tuple[list[
         "LIMIT %s OFFSET %s",
         params,
     ).fetchall()
-    items = [QueueItem.model_validate(r) for r in rows[:PAGE]]
+    items = []
+    for r in rows[:PAGE]:
+        r = dict(r)
+        plain = r.pop("vendor_plain")
+        enc = r.pop("vendor_data_enc")
+        r["vendor_data"] = plain
+        if enc is not None and cipher is not None:
+            r["vendor_data"] = vendor_data.open_value(conn, cipher, str(r["session_id"]), enc)
+        items.append(QueueItem.model_validate(r))
     return items, len(rows) > PAGE
 
 

@@ -152,6 +152,9 @@ ERASURE = _merge(
         )
     },
     {"webhook_deliveries": TableAccess(select=ALL, update=("payload",))},
+    # the ledger of erasures (ids and time), replayed after a backup restore; its insert
+    # names session_id as conflict target (SELECT on it)
+    {"erasure_ledger": TableAccess(select=("session_id",), insert=ALL)},
 )
 SCHEMA_LEVEL = ("idmesh_schema_versions()",)  # readiness waits for the image's migrations
 
@@ -279,6 +282,8 @@ MATRIX: dict[str, RoleGrants] = {
                 "webhook_attempts": I,
                 "sessions": TableAccess(select=ALL, update=ALL),
                 "artifacts": TableAccess(select=("tenant_id", "session_id"), delete=True),
+                # retries add vendor_data; artifact retention re-seals it under a new key
+                "session_keys": RID,
             },
         ),
         (
@@ -300,6 +305,8 @@ MATRIX: dict[str, RoleGrants] = {
             KEY_MATERIAL,
             {
                 "sessions": TableAccess(select=ALL),
+                # vendor_data is added to a payload when it is sent (sealed with this key)
+                "session_keys": R,
                 "outbox": TableAccess(select=("id", "tenant_id", "event_type", "event")),
                 "webhook_endpoints": R,
                 "webhook_deliveries": RIU,

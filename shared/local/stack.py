@@ -18,12 +18,14 @@ from psycopg.rows import dict_row
 
 from shared.catalog import FUNCTIONS, PLATFORM_ROUTES, STANDALONE_CHECKS, service_name
 from shared.config import Settings
+from shared.crypto.envelope import load_master_key
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
 from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.local.run_lock import RunLock
 from shared.manifests.render import render_platform_eventing, write
+from shared.sessions.vendor_data import seal_legacy_all
 from shared.workload.identity import (
     SA_PREFIX,
     broker_audience,
@@ -123,6 +125,10 @@ class Stack:
         # The local OIDC issuer: its signing key under the data dir, JWKS over HTTP.
         self.issuer = LocalIssuer(self.settings.data_dir).serve()
         self.urls = prepare_database(self.settings)
+        # rows from before migration 0130 get their vendor_data sealed (needs the master key)
+        sealed = seal_legacy_all(self.urls.admin_db, load_master_key(self.settings))
+        if sealed:
+            log.info("sealed the vendor_data of %d older sessions", sealed)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "manifests").mkdir(exist_ok=True)
         self._render_existing_tenants()

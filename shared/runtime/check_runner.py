@@ -99,7 +99,7 @@ class CheckRunner:
         if real is not None and real.status == CheckStatus.pending:
             return real
         email = real.data.get("email") if real is not None else None
-        magic = sandbox.magic_for(self.check, inputs.session.vendor_data, email)
+        magic = sandbox.magic_for(self.check, inputs.session.sandbox_magic, email)
         if real is not None and magic is None:
             return real
         return sandbox.simulated(self.check, magic)

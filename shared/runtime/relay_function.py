@@ -36,7 +36,11 @@ class RelayFunction(WebFunction):
             [
                 self.relay.publish_due,
                 lambda c: deliver_due(self.platform, c),
-                SessionSweeper(self.platform.db, sandbox_hours=settings.sandbox_retention_hours),
+                SessionSweeper(
+                    self.platform.db,
+                    sandbox_hours=settings.sandbox_retention_hours,
+                    master_key=self.platform.master_key,
+                ),
             ],
             listen_url=self.platform.db.url,
         )

@@ -113,6 +113,7 @@ def _aml(conn: psycopg.Connection, cipher: TenantCipher, sid: str) -> dict[str, 
 
 def build_export(conn: psycopg.Connection, cipher: TenantCipher, session: Any) -> dict[str, Any]:
     """`session` is the SessionRow (visible to the caller, not erased)."""
+    from shared.sessions import vendor_data
     from shared.sessions.store import expected_of
 
     sid = str(session.id)
@@ -132,7 +133,7 @@ def build_export(conn: psycopg.Connection, cipher: TenantCipher, session: Any) -
             "status": session.status,
             "workflow_id": str(session.workflow_id),
             "workflow_version": session.workflow_version,
-            "vendor_data": session.vendor_data,
+            "vendor_data": vendor_data.of_session(conn, cipher, session),
             "callback_url": session.callback_url,
             "decision": session.decision,
             "created_at": session.created_at,

@@ -13,7 +13,9 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from events import SessionStatus
+from shared.checks.sandbox import PREFIX as MAGIC
 from shared.crypto.envelope import TenantCipher
+from shared.sessions.vendor_data import seal as vendor_data_seal
 from shared.tenancy.modes import Mode, token_prefix
 from shared.tenancy.secrets import new_secret
 
@@ -37,7 +39,13 @@ class SessionRow(BaseModel):
     workflow_version: int
     status: SessionStatus
     decision: dict[str, Any] | None
-    vendor_data: str | None
+    # vendor_data is sealed (shared/sessions/vendor_data.py: `of_session` opens it); the
+    # plain column only holds rows written before migration 0130 and not sealed yet.
+    vendor_data_enc: bytes | None = None
+    vendor_data_legacy: str | None = None
+    # a test session's magic vendor_data (`sandbox:...`, documented, never personal): the
+    # checks read it without the session's key
+    sandbox_magic: str | None = None
     callback_url: str | None
     expected_enc: bytes | None
     mode: str = "live"  # the sandbox: a test key's session never runs a model
@@ -51,9 +59,10 @@ class SessionRow(BaseModel):
 
 
 SESSION_COLUMNS = (
-    "id, workflow_id, workflow_version, status, decision, vendor_data, callback_url, "
+    "id, workflow_id, workflow_version, status, decision, vendor_data_enc, "
+    "vendor_data AS vendor_data_legacy, callback_url, "
     "expected_enc, created_at, updated_at, submitted_at, decided_at, expires_at, deleted_at, "
-    "resubmissions, mode"
+    "resubmissions, mode, sandbox_magic"
 )
 
 
@@ -75,22 +84,29 @@ def create_session(
         expected_enc = cipher.seal(
             "expected", session_id, expected.model_dump_json(exclude_none=True).encode()
         )
-    row = conn.execute(
-        f"INSERT INTO sessions (id, tenant_id, workflow_id, workflow_version, vendor_data, "
-        f"callback_url, expected_enc, token_hash, expires_at, mode) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}",
+    conn.execute(
+        "INSERT INTO sessions (id, tenant_id, workflow_id, workflow_version, "
+        "callback_url, expected_enc, token_hash, expires_at, mode) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             session_id,
             cipher.tenant_id,
             str(workflow_id),
             workflow_version,
-            vendor_data,
             callback_url,
             expected_enc,
             digest,
             datetime.now(UTC) + timedelta(days=ttl_days),
             mode,
         ),
+    )
+    # sealed with the session's own key (its row needs the session row first)
+    vendor_enc, vendor_hash = vendor_data_seal(conn, cipher, session_id, vendor_data)
+    magic = vendor_data if mode == "test" and (vendor_data or "").startswith(MAGIC) else None
+    row = conn.execute(
+        f"UPDATE sessions SET vendor_data_enc = %s, vendor_data_hash = %s, sandbox_magic = %s "
+        f"WHERE id = %s RETURNING {SESSION_COLUMNS}",
+        (vendor_enc, vendor_hash, magic, session_id),
     ).fetchone()
     return SessionRow.model_validate(row), token
 
@@ -127,9 +143,16 @@ def list_sessions(
     status: str | None,
     limit: int,
     cursor: tuple[datetime, uuid.UUID] | None,
+    vendor_hash: str | None = None,
+    vendor_plain: str | None = None,
 ) -> tuple[list[SessionRow], str | None]:
+    """`vendor_hash`: only sessions with that vendor_data fingerprint (and, for rows not
+    sealed yet, `vendor_plain` in the legacy column)."""
     clauses = ["deleted_at IS NULL"]
     params: list[Any] = []
+    if vendor_hash:
+        clauses.append("(vendor_data_hash = %s OR (vendor_data_hash IS NULL AND vendor_data = %s))")
+        params.extend([vendor_hash, vendor_plain])
     if status:
         clauses.append("status = %s")
         params.append(status)

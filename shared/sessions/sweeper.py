@@ -21,6 +21,7 @@ from shared.db.tenant_tx import Database
 from shared.sessions import lifecycle
 from shared.sessions.erasure import purge_artifacts
 from shared.sessions.store import SessionRow, get_session
+from shared.tenancy.tenants import tenant_cipher
 
 IDLE = timedelta(days=7)
 ACTOR = "sweeper"
@@ -34,7 +35,9 @@ class SessionSweeper:
         idle: timedelta = IDLE,
         batch: int = 500,
         sandbox_hours: int = 72,
+        master_key: bytes | None = None,
     ) -> None:
+        self.master_key = master_key  # re-seals vendor_data when artifacts are purged
         self.db, self.every, self.idle, self.batch = db, every_seconds, idle, batch
         self.sandbox_hours = sandbox_hours
         self._last = 0.0
@@ -79,7 +82,8 @@ class SessionSweeper:
             if row["action"] == "erase":
                 lifecycle.erase(conn, tid, ACTOR, s, {"reason": "retention"})
             else:
-                n = purge_artifacts(conn, str(s.id))
+                cipher = tenant_cipher(conn, self.master_key, tid) if self.master_key else None
+                n = purge_artifacts(conn, str(s.id), cipher)
                 audit(
                     conn,
                     tid,

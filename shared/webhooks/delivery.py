@@ -25,6 +25,7 @@ from shared.observability.tracing import (
     start_span,
 )
 from shared.platform import Platform
+from shared.sessions import vendor_data
 from shared.webhooks import redact
 from shared.webhooks.address_policy import AddressRefused, Resolver, pin, resolve
 from shared.webhooks.endpoint import EVENT_NAMES, get_endpoint
@@ -59,7 +60,7 @@ def attempt(
         endpoint = get_endpoint(conn, platform.cipher(conn, tenant_id))
         if endpoint is not None and endpoint.url != d["url"] and not _follow(conn, d, endpoint.url):
             return "superseded"
-        body = json.dumps(d["payload"], separators=(",", ":")).encode()
+        body = json.dumps(with_vendor_data(conn, platform, d), separators=(",", ":")).encode()
         ts = int(time.time())
         code, error = None, None
         t0 = time.perf_counter()
@@ -99,6 +100,26 @@ def attempt(
             (attempts, status, nxt, status, delivery_id),
         )
     return status
+
+
+def with_vendor_data(conn, platform: Platform, d: dict) -> dict:
+    """The stored payload plus the session's `vendor_data`, opened now (it is never stored
+    in the delivery: after erasure no copy of it remains). Legacy payloads that still carry
+    it are sent as stored."""
+    payload = d["payload"]
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if d["session_id"] is None or not isinstance(data, dict) or "vendor_data" in data:
+        return payload
+    row = conn.execute(
+        "SELECT id, vendor_data_enc, vendor_data, deleted_at FROM sessions WHERE id = %s",
+        (d["session_id"],),
+    ).fetchone()
+    if row is None or row["deleted_at"] is not None:
+        return payload
+    value = vendor_data.of_session(conn, platform.cipher(conn, str(d["tenant_id"])), row)
+    if value is None:
+        return payload
+    return {**payload, "data": {**data, "vendor_data": value}}
 
 
 def _follow(conn, d: dict, url: str) -> bool:

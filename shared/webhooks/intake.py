@@ -45,11 +45,12 @@ def stored_event(conn: psycopg.Connection, ev: ParsedEvent) -> dict[str, Any]:
     return stored.model_dump(mode="json")
 
 
-def payload_for(ev_type: str, data: dict[str, Any], vendor_data: str | None) -> dict[str, Any]:
-    """Thin payload: event type, ids, status, reason codes (details are fetched by API)."""
+def payload_for(ev_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Thin payload: event type, ids, status, reason codes (details are fetched by API).
+
+    Stored without the session's `vendor_data` (personal data, sealed with the session's
+    key): each attempt adds it (shared/webhooks/delivery.py), so erasure leaves no copy."""
     body = dict(data)
-    if vendor_data is not None:
-        body["vendor_data"] = vendor_data
     return {
         "type": SHORT_NAMES.get(ev_type, ev_type),
         "timestamp": datetime.now(UTC).isoformat(),
@@ -61,12 +62,10 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
     """Record the delivery of a verified event to the tenant's endpoint (once per event)."""
     with platform.db.tenant(ev.tenant_id) as conn:
         session_id = getattr(ev.data, "session_id", None) or ev.session_id
-        vendor = None
         if session_id is not None:
             session = get_session(conn, session_id)
             if session is None or session.deleted_at is not None:
                 raise UnknownSubject("the event names no session of its tenant")
-            vendor = session.vendor_data
         data = stored_event(conn, ev)
         cipher = platform.cipher(conn, ev.tenant_id)
         endpoint = get_endpoint(conn, cipher)
@@ -81,7 +80,7 @@ def record_delivery(platform: Platform, ev: ParsedEvent) -> str | None:
                 ev.id,
                 SHORT_NAMES[ev.type],  # the same name as the payload's `type`
                 session_id,
-                json.dumps(payload_for(ev.type, data, vendor)),
+                json.dumps(payload_for(ev.type, data)),
                 endpoint.url,
                 current_traceparent(session_id)[0],
             ),

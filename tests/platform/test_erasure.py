@@ -127,7 +127,10 @@ def test_erasure_leaves_no_marker_in_a_dump_or_the_data_directory(api, pg):
             ).raise_for_status()
         decided = wait_decided(api, key, sid, 60)
         assert decided["status"] in ("approved", "declined", "in_review")
-        assert receiver.wait_for(lambda m: m["body"]["data"]["session_id"] == sid, 30)
+        hook = receiver.wait_for(lambda m: m["body"]["data"]["session_id"] == sid, 30)
+        assert hook is not None
+        # the receiver gets vendor_data (added when the delivery is sent, never stored)
+        assert hook["body"]["data"]["vendor_data"] == vendor
     finally:
         receiver.stop()
 
@@ -146,13 +149,22 @@ def test_erasure_leaves_no_marker_in_a_dump_or_the_data_directory(api, pg):
     assert all(any(c in m["body"] for c in codes) for m in body["messages"])
     files = [base64.b64decode(a["content_base64"]) for a in body["artifacts"]]
     assert any(selfie_marker.encode() in f for f in files)
-    assert body["webhook_deliveries"][0]["payload"]["data"]["vendor_data"] == vendor
+    assert "vendor_data" not in body["webhook_deliveries"][0]["payload"]["data"]
     assert body["aml"]["monitoring"][0]["subject"]["name"] == f"Person {tag}"
     assert body["aml"]["hits"][0]["entity_id"] == f"entity-{tag}"
     assert [e["action"] for e in body["audit_trail"]][0] == "session.created"
     # The dump shows the test can see markers where they are stored in the clear.
     before = database_dump(pg)
-    assert vendor in before and f"entity-{tag}" in before
+    assert f"entity-{tag}" in before
+    # vendor_data is sealed at rest even before erasure, yet found by exact match
+    assert vendor not in before
+    found = api.get("/v1/sessions", headers=key, params={"vendor_data": vendor}).json()
+    assert [i["session_id"] for i in found["items"]] == [sid]
+    assert found["items"][0]["vendor_data"] == vendor
+    assert (
+        api.get("/v1/sessions", headers=key, params={"vendor_data": vendor[:-1]}).json()["items"]
+        == []
+    )
 
     assert api.delete(f"/v1/sessions/{sid}", headers=key).status_code == 204
 
@@ -175,9 +187,11 @@ def test_erasure_leaves_no_marker_in_a_dump_or_the_data_directory(api, pg):
     # idmesh's own files (logs, state); the Postgres cluster's pages are checked for the
     # sealed values: email, phone, codes and the selfie never reached them in the clear.
     assert files_containing(pg.data_dir, markers + code_texts, skip=("pg",)) == {}
-    cluster = [email, phone, selfie_marker]
+    cluster = [email, phone, selfie_marker, vendor]
     assert files_containing(pg.data_dir, cluster) == {}
     assert api.get(f"/v1/sessions/{sid}/export", headers=key).status_code == 404
+    gone = api.get("/v1/sessions", headers=key, params={"vendor_data": vendor}).json()
+    assert gone["items"] == []
     trail = api.get(f"/v1/sessions/{sid}/audit", headers=key).json()["items"]
     assert [e["action"] for e in trail][-1] == "session.erased"
 
@@ -230,11 +244,15 @@ def test_retention_erases_decided_sessions_and_purges_artifacts_sooner(client, p
                 "UPDATE sessions SET status = 'approved', decided_at = now() - %s WHERE id = %s",
                 (timedelta(days=days), sid),
             )
-    sweeper = SessionSweeper(Database(pg.urls.app))
+    from shared.crypto.envelope import load_master_key
+
+    sweeper = SessionSweeper(Database(pg.urls.app), master_key=load_master_key(pg.settings))
     assert sweeper.sweep_retention() >= 2
     assert client.get(f"/v1/sessions/{old}", headers=key).status_code == 404
     mid = client.get(f"/v1/sessions/{middle}", headers=key).json()
     assert mid["status"] == "approved" and mid["artifacts"] == []
+    # the artifacts' session key is gone; vendor_data was sealed again under a fresh one
+    assert mid["vendor_data"] == "keep"
     assert len(client.get(f"/v1/sessions/{fresh}", headers=key).json()["artifacts"]) == 1
     trail = client.get(f"/v1/sessions/{old}/audit", headers=key).json()["items"]
     assert trail[-1]["action"] == "session.erased" and trail[-1]["actor"]["type"] == "sweeper"

@@ -326,14 +326,47 @@ def test_final_refusal_reaches_the_dead_letter_sink(api, pg, stack):
 
 
 def test_relay_function_publishes_on_a_tick(api, pg, stack):
+    """The relay function, ticked by its PingSource, publishes the due outbox rows: a row
+    written for the test reaches the broker (a stand-in that records the events) and is
+    marked published. The stack's own relay is paused meanwhile, so only this process can
+    publish it (its tick or its NOTIFY loop, whichever takes the row first)."""
+    import os
+    import signal
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
     from shared.db.cluster import free_port
+    from shared.eventing.outbox import enqueue
     from shared.local.process import FunctionProcess, FunctionSpec
 
+    received: list[str] = []
+    got = threading.Event()
+
+    class Broker(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            received.append(self.headers.get("ce-id", ""))
+            got.set()
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    broker = ThreadingHTTPServer(("127.0.0.1", 0), Broker)
+    threading.Thread(target=broker.serve_forever, daemon=True).start()
+    tid, _, wf = _tenant(api, pg)
+    own_relay = stack.processes["relay"].proc.pid
     proc = FunctionProcess(
         FunctionSpec("relay", "relay", "relay", free_port(), ready_path="/healthz"),
-        {**stack.env(), **stack.database_env("relay")},
+        {
+            **stack.env(),
+            **stack.database_env("relay"),
+            "IDMESH_BROKER_URL": f"http://127.0.0.1:{broker.server_address[1]}",
+        },
         stack.root / "logs",
     )
+    os.killpg(own_relay, signal.SIGSTOP)
     proc.start()
     try:
         proc.wait_ready(60)
@@ -349,11 +382,37 @@ def test_relay_function_publishes_on_a_tick(api, pg, stack):
         r = httpx.post(proc.spec.url, json={"reason": "tick"}, headers={**tick, **other})
         assert r.status_code == 403
         assert httpx.post(proc.spec.url, json={"reason": "tick"}, headers=tick).status_code == 401
+        ev = build_event(
+            SESSION_SUBMITTED,
+            {"session_id": str(uuid.uuid4()), "workflow_id": wf, "workflow_version": 1},
+            tid,
+            "api",
+        )
+        with pg.admin() as conn:
+            enqueue(conn, ev)
         ping = stack.auth_headers(
             pingsource_subject("idmesh", "relay-tick"), proc.spec.url, audience=aud
         )
         r = httpx.post(proc.spec.url, json={"reason": "tick"}, headers={**tick, **ping})
         assert r.status_code == 202
         assert int(r.headers["x-idmesh-failed"]) == 0
+        deadline = time.time() + 10
+        while ev["id"] not in received and time.time() < deadline:
+            got.wait(0.1)
+            got.clear()
+        assert ev["id"] in received, f"the relay did not publish the row ({received})"
+        deadline, row = time.time() + 10, None
+        while time.time() < deadline:  # marked after the broker's answer
+            with pg.admin() as conn:
+                row = conn.execute(
+                    "SELECT published_at FROM outbox WHERE event->>'id' = %s", (ev["id"],)
+                ).fetchone()
+            if row is not None and row["published_at"] is not None:
+                break
+            time.sleep(0.05)
+        assert row is not None and row["published_at"] is not None
     finally:
         proc.stop()
+        os.killpg(own_relay, signal.SIGCONT)
+        broker.shutdown()
+        broker.server_close()

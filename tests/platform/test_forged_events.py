@@ -223,6 +223,6 @@ def test_forged_request_and_input_at_function_ports_change_nothing(api, pg, stac
     )
     r = _post(stack, stack.processes["orchestrator"].spec.url, nudge, "broker-filter")
     assert r.status_code in (200, 202)
-    time.sleep(1.0)
+    wait_quiet(pg, tid, sid, 1)  # anything the nudge set off has run (outbox drained)
     assert snapshot() == before
     assert api.get(f"/v1/sessions/{sid}", headers=key).json()["status"] == "in_progress"

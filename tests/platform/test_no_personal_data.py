@@ -151,7 +151,7 @@ def _sanctions_list(pg, person: Person, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
 
 
-def _wait_drained(pg, timeout: float = 30.0) -> None:
+def _wait_drained(pg, span_dir, timeout: float = 30.0) -> None:
     """Until every outbox row and webhook delivery is done and the span batches flushed."""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -163,7 +163,13 @@ def _wait_drained(pg, timeout: float = 30.0) -> None:
         if n == 0:
             break
         time.sleep(0.2)
-    time.sleep(1.0)  # span processors export every 200 ms
+    # span processors export every 200 ms: wait until the span files stop growing
+    sizes, stable = None, 0
+    while time.time() < deadline and stable < 3:
+        now = sum(p.stat().st_size for p in span_dir.glob("*.jsonl"))
+        stable = stable + 1 if now == sizes else 0
+        sizes = now
+        time.sleep(0.25)
 
 
 def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
@@ -280,7 +286,7 @@ def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
     assert "AML_POSSIBLE_MATCH" in [w["code"] for w in aml["warnings"]]  # the names matched
     # The markers went through the checks (so a leak had every chance to happen).
     assert done["extracted"]["document_number"]["value"] == person.number, done["extracted"]
-    _wait_drained(pg)
+    _wait_drained(pg, stack.root / "spans")
 
     secrets = [
         Marker.text("API key", reg["api_key"]),

@@ -161,7 +161,9 @@ def test_idmesh_up_serves_and_stops_cleanly_on_ctrl_c(pg):
         children = [int(p) for p in pids.stdout.split() if int(p) != proc.pid]
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=60) == 0
-        time.sleep(0.5)
+        deadline = time.time() + 10  # children die with it (PR_SET_PDEATHSIG): wait for it
+        while any(_alive(p) for p in children) and time.time() < deadline:
+            time.sleep(0.05)
         alive = [p for p in children if _alive(p)]
         assert not alive, f"processes left behind: {alive}"
         with pytest.raises(httpx.HTTPError):

@@ -172,3 +172,44 @@ def test_openapi_and_operations(client):
     # Platform-wide counts are not served to tenants: the scraper reads them at
     # /internal/metrics with its token (test_metrics_scrape.py).
     assert client.get("/metrics").status_code == 404
+
+
+def test_vendor_data_is_sealed_and_found_by_exact_match_only(client, pg, register):
+    t, wf = _setup(client, register)
+    other = register("Epsilon Ltd")
+    wf_other = client.post("/v1/workflows", headers=other.headers, json=SIMPLE_WORKFLOW).json()
+    value = f"cust-{uuid.uuid4().hex[:8]}"
+    mine = [
+        client.post(
+            "/v1/sessions", headers=t.headers, json={"workflow_id": wf, "vendor_data": value}
+        ).json()["session_id"]
+        for _ in range(2)
+    ]
+    client.post(
+        "/v1/sessions", headers=t.headers, json={"workflow_id": wf, "vendor_data": value + "x"}
+    ).raise_for_status()
+    # another tenant's session with the same value: a different fingerprint, never listed
+    client.post(
+        "/v1/sessions",
+        headers=other.headers,
+        json={"workflow_id": wf_other["id"], "vendor_data": value},
+    ).raise_for_status()
+    page = client.get("/v1/sessions", headers=t.headers, params={"vendor_data": value}).json()
+    assert sorted(i["session_id"] for i in page["items"]) == sorted(mine)
+    assert {i["vendor_data"] for i in page["items"]} == {value}
+    part = client.get("/v1/sessions", headers=t.headers, params={"vendor_data": value[:-1]})
+    assert part.status_code == 200 and part.json()["items"] == []
+    bad = client.get("/v1/sessions", headers=t.headers, params={"vendor_data": "a\x00b"})
+    assert bad.status_code in (400, 422) and bad.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    with pg.admin() as conn:
+        rows = conn.execute(
+            "SELECT vendor_data, vendor_data_enc, vendor_data_hash FROM sessions "
+            "WHERE tenant_id IN (%s, %s)",
+            (t.tenant_id, other.tenant_id),
+        ).fetchall()
+    assert len(rows) == 4
+    assert all(r["vendor_data"] is None and r["vendor_data_enc"] for r in rows)
+    assert value.encode() not in b"".join(bytes(r["vendor_data_enc"]) for r in rows)
+    assert len({r["vendor_data_hash"] for r in rows}) == 3  # per tenant and value

@@ -117,7 +117,7 @@ def _delivery(platform: Platform, tenant_id: str) -> str:
                 ev["id"],
                 SHORT_NAMES[ev["type"]],  # as the intake records it
                 ev.data["session_id"],
-                json.dumps(payload_for(ev["type"], ev.data, None)),
+                json.dumps(payload_for(ev["type"], ev.data)),
                 endpoint.url,
             ),
         ).fetchone()

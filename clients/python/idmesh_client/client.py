@@ -203,11 +203,19 @@ class Client:
         return self.request("POST", "/v1/sessions", json=body, headers={"Idempotency-Key": key})
 
     def list_sessions(
-        self, *, status: str | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        vendor_data: str | None = None,
     ) -> Json:
+        """`vendor_data`: only sessions whose vendor_data is exactly this."""
         params: Json = {"limit": limit}
         if status:
             params["status"] = status
+        if vendor_data:
+            params["vendor_data"] = vendor_data
         if cursor:
             params["cursor"] = cursor
         return self.request("GET", "/v1/sessions", params=params)

@@ -62,11 +62,21 @@ def _migrate(args) -> int:
             return 2
         applied = migrate(settings.owner_database_url)
         print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+        print(
+            "sessions from before migration 0130 keep a plain vendor_data until "
+            "`idmesh erasure seal-legacy` runs (an operator's connection and the master key)"
+        )
         return 0
     urls = database_urls(settings)
     bootstrap(urls)
     applied = migrate(urls.owner)
     print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+    # rows from before migration 0130 get their vendor_data sealed (with the master key)
+    from shared.crypto.envelope import load_master_key
+    from shared.sessions.vendor_data import seal_legacy_all
+
+    n = seal_legacy_all(urls.admin_db, load_master_key(settings))
+    print(f"sealed the vendor_data of {n} older sessions")
     return 0
 
 
