@@ -224,3 +224,46 @@ def test_the_end_users_address_reaches_the_risk_signals(api, tenant, web, stack,
         }
     assert "203.0.113.0/24" in prefixes, prefixes
     assert not any(p.startswith("127.") for p in prefixes), prefixes
+
+
+def test_status_events_stream_from_postgres_until_the_decision(api, tenant, web, stack, pg):
+    """`/v/<token>/events`: Server-Sent Events with the state read from Postgres; the stream
+    sends the current state, then each change, and ends at the decision."""
+    import json
+    import threading
+
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    s = _session(api, tenant, wf)
+    path = _path(s["verification_url"])
+    events: list[tuple[str, dict]] = []
+    first = threading.Event()
+    with web.stream("GET", path + "/events", timeout=30) as r:
+        assert r.status_code == 200
+        assert r.headers["Content-Type"].startswith("text/event-stream")
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["Cache-Control"] == "no-store"
+
+        def decide() -> None:
+            first.wait(10)
+            with pg.admin() as conn:  # the tenant's decision, as the console would record it
+                conn.execute(
+                    "UPDATE sessions SET status = 'in_review' WHERE id = %s", (s["session_id"],)
+                )
+
+        threading.Thread(target=decide, daemon=True).start()
+        block: dict[str, str] = {}
+        for line in r.iter_lines():
+            if line:
+                name, _, value = line.partition(": ")
+                block[name] = value
+                continue
+            if "data" in block:
+                events.append((block["id"], json.loads(block["data"])))
+                first.set()
+            block = {}
+    assert events[0] == ("not_started.0", {**events[0][1], "status": "not_started"})
+    assert events[-1][0] == "in_review.0" and events[-1][1]["final"] is True
+    assert len(events) == 2
+    # a client reconnecting with the state it has is not sent it again; the stream ends
+    again = web.get(path + "/events", headers={"Last-Event-ID": "in_review.0"})
+    assert again.status_code == 200 and "data:" not in again.text
