@@ -347,6 +347,8 @@ class HostedApp:
         if step == "liveness":
             return Page("liveness.html", ctx, status)
         ctx["face"] = step == "selfie"
+        # the frame guide takes the shape of the chosen document: passport page or card
+        ctx["doc_format"] = "td3" if visit.progress.document.get("type") == "passport" else "td1"
         ctx["camera"] = step != "address"
         ctx["upload"] = visit.branding.allow_file_upload or step == "address"
         return Page("capture.html", ctx, status)

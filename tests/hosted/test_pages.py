@@ -267,3 +267,21 @@ def test_status_events_stream_from_postgres_until_the_decision(api, tenant, web,
     # a client reconnecting with the state it has is not sent it again; the stream ends
     again = web.get(path + "/events", headers={"Last-Event-ID": "in_review.0"})
     assert again.status_code == 200 and "data:" not in again.text
+
+
+def test_the_frame_guide_takes_the_chosen_documents_shape(api, tenant, web, stack):
+    wf = _workflow(api, tenant, [{"check": "id_document"}])
+    origin = {"Origin": stack.hosted_url}
+    shapes = {}
+    for dtype in ("id_card", "passport", "driving_licence"):
+        path = _path(_session(api, tenant, wf)["verification_url"])
+        token = _csrf(web.get(path).text)
+        web.post(path + "/consent", data={"agree": "yes", "csrf_token": token}, headers=origin)
+        r = web.post(
+            path + "/document",
+            data={"type": dtype, "country": "FRA", "csrf_token": token},
+            headers=origin,
+        )
+        assert r.url.path.endswith("/step/document_front"), r.url
+        shapes[dtype] = re.search(r'class="guide card (td\d)"', r.text).group(1)
+    assert shapes == {"id_card": "td1", "passport": "td3", "driving_licence": "td1"}
