@@ -132,11 +132,12 @@ class StaticPage:
     def __init__(self, html: bytes, tls=None) -> None:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(html)))
-                self.end_headers()
-                self.wfile.write(html)
+                with contextlib.suppress(ConnectionError):  # the browser went away first
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(html)))
+                    self.end_headers()
+                    self.wfile.write(html)
 
             def log_message(self, *args):
                 pass
