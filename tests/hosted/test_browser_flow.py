@@ -213,6 +213,7 @@ def test_cross_device_desktop_hands_off_to_a_phone(stack, pg, api, tenant, retur
     assert poa["status"] in ("passed", "warning", "failed") and poa["data"], poa
 
 
+@pytest.mark.slow  # about 6 s (a whole email journey inside the frame): `./dev test --slow`
 def test_embedded_in_an_allowed_tenant_origin_posts_the_result(
     stack, pg, api, tenant, return_url, tmp_path
 ):
