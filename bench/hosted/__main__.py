@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from shared.config import Settings
 from shared.db.cluster import EmbeddedPostgres, free_port
@@ -83,8 +84,11 @@ def main() -> int:
             },
         ).json()["id"]
 
+        sessions: list[str] = []
+
         def new_link() -> str:
             r = api.post("/v1/sessions", headers=key, json={"workflow_id": wf})
+            sessions.append(r.json()["session_id"])
             return r.json()["verification_url"]
 
         camera.write_y4m(cam, camera.document_frames()[0])
@@ -121,30 +125,56 @@ def main() -> int:
                     if not first:
                         return
 
-                    def on_response(resp):
-                        with contextlib.suppress(Exception):  # a redirect has no body
-                            down[step["name"]] += len(resp.body()) + sum(
-                                len(k) + len(v) + 4 for k, v in resp.headers.items()
+                    def on_finished(request):
+                        # what went over the wire: bodies and headers, both ways (the
+                        # multipart uploads too, which post_data cannot show)
+                        with contextlib.suppress(Exception):
+                            sizes = request.sizes()
+                            down[step["name"]] += max(0, sizes["responseBodySize"]) + max(
+                                0, sizes["responseHeadersSize"]
                             )
-                        up[step["name"]] += len(resp.request.post_data_buffer or b"")
+                            up[step["name"]] += max(0, sizes["requestBodySize"]) + max(
+                                0, sizes["requestHeadersSize"]
+                            )
 
-                    page.on("response", on_response)
+                    page.on("requestfinished", on_finished)
 
                 browsers = Browsers(pw, data, on_page, viewport=DESKTOP)
+                link = new_link()
+                if i == 0:
+                    journey_session = sessions[-1]
                 times = full_journey(
                     browsers.open,
-                    new_link(),
+                    link,
                     lambda target: code_for(stack.urls.admin_db, target),
                     on_step=lambda name, step=step: step.update(name=name),
                 )
                 after_capture.append(times["decided"] - times["last_capture"])
                 after_input.append(times["decided"] - times["last_input"])
                 browsers.close()
-        print("\nbytes per step of one journey (down = responses incl. headers, up = bodies)")
-        print(f"  {'step':<16}{'down KB':>10}{'up KB':>10}")
+        # Chromium reports a multipart body built from blobs (the camera captures) as
+        # empty: the files the API stored for the journey's session are their size.
+        with psycopg.connect(stack.urls.admin_db) as conn:
+            rows = conn.execute(
+                "SELECT kind, sum(size_bytes) FROM artifacts WHERE session_id = %s GROUP BY kind",
+                (journey_session,),
+            ).fetchall()
+        kind_step = {"document_front": "document_front", "selfie": "selfie"}
+        files: dict[str, int] = defaultdict(int)
+        for kind, size in rows:
+            files[kind_step.get(kind, "liveness" if kind.startswith("liveness") else kind)] += size
+        print("\nbytes per step of one journey (down = responses, up = requests, headers")
+        print("included, as Chromium reports them; files = the captures the API stored)")
+        print(f"  {'step':<16}{'down KB':>10}{'up KB':>10}{'files KB':>10}")
         for name in JOURNEY_STEPS:
-            print(f"  {name:<16}{down[name] / 1024:>10.1f}{up[name] / 1024:>10.1f}")
-        print(f"  {'total':<16}{sum(down.values()) / 1024:>10.1f}{sum(up.values()) / 1024:>10.1f}")
+            print(
+                f"  {name:<16}{down[name] / 1024:>10.1f}{up[name] / 1024:>10.1f}"
+                f"{files[name] / 1024:>10.1f}"
+            )
+        print(
+            f"  {'total':<16}{sum(down.values()) / 1024:>10.1f}{sum(up.values()) / 1024:>10.1f}"
+            f"{sum(files.values()) / 1024:>10.1f}"
+        )
         print(f"\nto the decision page, {args.journeys} journeys")
         print(
             f"  from the last capture (liveness frames sent): p50 "

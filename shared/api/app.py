@@ -28,7 +28,9 @@ from shared.api.openapi_docs import document_routes
 from shared.api.rate_limits import rate_limiter
 from shared.api.services import Services, build_services
 from shared.config import Settings
+from shared.hosted.branding import origin_allowed, some_tenant_allows
 from shared.http.client_addr import parse_cidrs
+from shared.http.cors import Cors
 from shared.http.openapi import build_openapi
 from shared.http.problem import Problem
 from shared.http.router import Ctx, Principal, Reply, Router
@@ -93,6 +95,16 @@ def _authenticator(services: Services):
     return authenticate
 
 
+def _cors(services: Services) -> Cors:
+    """CORS for the origins tenants allow (their branding's `allowed_origins`)."""
+
+    def preflight_allowed(origin: str) -> bool:
+        with services.db.platform() as conn:
+            return some_tenant_allows(conn, origin)
+
+    return Cors(preflight_allowed=preflight_allowed, tenant_allowed=origin_allowed)
+
+
 def _network_recorder(services: Services):
     """Where each end user's request came from (risk signals); test sessions are not
     counted, so the sandbox never adds to live velocity."""
@@ -137,6 +149,7 @@ def create_router(services: Services) -> Router:
     router.rate_limit = rate_limiter(s, services.db.tenant)
     router.replay_sealer = _TenantReplaySealer(services)
     router.on_end_user = _network_recorder(services)
+    router.cors = _cors(services)
     for module in (
         routes_tenancy,
         routes_branding,

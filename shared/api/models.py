@@ -84,7 +84,14 @@ class SessionCreate(Strict):
 
     workflow_id: uuid.UUID
     vendor_data: str | None = Field(default=None, max_length=1000)
-    callback_url: HttpUrl | None = None
+    callback_url: HttpUrl | None = Field(
+        default=None,
+        description="Deprecated (sunset 2027-06-30): the name other providers use for where "
+        "the end user returns; kept as an alias of `redirect_url` (used when `redirect_url` "
+        "is absent). Server-side notifications are webhooks (`/v1/webhooks`), never a "
+        "per-session URL. Answers `Deprecation` and `Sunset` headers.",
+        json_schema_extra={"deprecated": True},
+    )
     expected: Expected | None = None
     redirect_url: HttpUrl | None = Field(
         default=None,
@@ -127,7 +134,11 @@ class SessionView(BaseModel):
     workflow_version: int
     decision: dict[str, Any] | None = None
     vendor_data: str | None = None
-    callback_url: str | None = None
+    callback_url: str | None = Field(
+        default=None,
+        description="Deprecated: as given at creation (an alias of `redirect_url`)",
+        json_schema_extra={"deprecated": True},
+    )
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None = None

@@ -129,6 +129,21 @@ def refuse_missing(
         )
 
 
+# `callback_url` is deprecated (RFC 9745 `Deprecation`, RFC 8594 `Sunset`): 2026-12-05,
+# sunset at least six months later (docs/versioning.md).
+CALLBACK_URL_DEPRECATION = {
+    "Deprecation": "@1796428800",
+    "Sunset": "Wed, 30 Jun 2027 00:00:00 GMT",
+}
+
+
+def _return_url(body: SessionCreate) -> str | None:
+    """Where the hosted pages send the end user: `redirect_url`, else the deprecated
+    `callback_url` (the name Veriff and Didit give that same return URL)."""
+    url = body.redirect_url or body.callback_url
+    return str(url) if url else None
+
+
 def register_routes(router: Router, services: Services) -> None:
     settings = services.settings
 
@@ -173,7 +188,7 @@ def register_routes(router: Router, services: Services) -> None:
             token,
             s.expires_at,
             settings.hosted_url or settings.public_url,
-            str(body.redirect_url) if body.redirect_url else None,
+            _return_url(body),
             body.language,
         )
         return Reply(
@@ -186,6 +201,7 @@ def register_routes(router: Router, services: Services) -> None:
                 verification_url=verification_url,
                 expires_at=s.expires_at,
             ),
+            headers=CALLBACK_URL_DEPRECATION if body.callback_url else {},
         )
 
     @router.route(

@@ -228,6 +228,7 @@ MATRIX: dict[str, RoleGrants] = {
             "idmesh_registration_complete(uuid, uuid)",
             "idmesh_session_messages(uuid)",
             "idmesh_erase_session_messages(uuid)",
+            "idmesh_cors_origin_allowed(text)",
         ),
     ),
     "hosted": RoleGrants(

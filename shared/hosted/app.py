@@ -7,6 +7,7 @@ import json
 import logging
 import mimetypes
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from shared.hosted import csrf
 from shared.hosted.api_client import ApiUnavailable, EndUserApi, acting_for
 from shared.hosted.branding import load_logo
 from shared.hosted.capture import UNREADABLE, check_capture, load_models
+from shared.hosted.events import Snapshot, StreamSlots, status_stream
 from shared.hosted.i18n import LANGUAGES, Translator, negotiate
 from shared.hosted.links import (
     LinkError,
@@ -40,12 +42,15 @@ from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
 from shared.hosted.steps import CAPTURE_KINDS, DOCUMENT_TYPES
 from shared.hosted.visit import (
+    CLOSED_STATES,
+    FINAL_STATES,
     SessionClosed,
     Visit,
     count_attempt,
     give_consent,
     load_visit,
     mark_done,
+    read_state,
     set_challenge,
     update_progress,
 )
@@ -77,6 +82,8 @@ class Page:
     location: str | None = None
     body: bytes | str | None = None
     mimetype: str = "text/html"
+    stream: Iterator[bytes] | None = None  # a streamed body (Server-Sent Events)
+    on_close: Callable[[], None] | None = None
 
 
 class HostedApp:
@@ -94,6 +101,7 @@ class HostedApp:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.streams = StreamSlots()
         self.static_files = {p.name: p for p in STATIC.iterdir() if p.is_file()}
         load_models()
         self.map = Map(
@@ -114,6 +122,7 @@ class HostedApp:
                 Rule("/v/<token>/otp/<channel>/check", endpoint="otp_check", methods=["POST"]),
                 Rule("/v/<token>/handoff", endpoint="handoff", methods=["POST"]),
                 Rule("/v/<token>/status", endpoint="status", methods=["GET"]),
+                Rule("/v/<token>/events", endpoint="events", methods=["GET"]),
                 Rule("/v/<token>/theme.css", endpoint="theme", methods=["GET"]),
                 Rule("/v/<token>/logo", endpoint="logo", methods=["GET"]),
             ],
@@ -203,6 +212,11 @@ class HostedApp:
     ) -> Response:
         if page.location is not None:
             resp = redirect(page.location, code=303)
+        elif page.stream is not None:
+            resp = Response(page.stream, mimetype=page.mimetype, direct_passthrough=True)
+            resp.headers["X-Accel-Buffering"] = "no"  # proxies pass each event at once
+            if page.on_close is not None:
+                resp.call_on_close(page.on_close)
         elif page.template is not None:
             ctx = self._base_context(visit, t, token)
             ctx.update(page.context or {})
@@ -333,6 +347,8 @@ class HostedApp:
         if step == "liveness":
             return Page("liveness.html", ctx, status)
         ctx["face"] = step == "selfie"
+        # the frame guide takes the shape of the chosen document: passport page or card
+        ctx["doc_format"] = "td3" if visit.progress.document.get("type") == "passport" else "td1"
         ctx["camera"] = step != "address"
         ctx["upload"] = visit.branding.allow_file_upload or step == "address"
         return Page("capture.html", ctx, status)
@@ -539,6 +555,35 @@ class HostedApp:
                 "message": t("handoff_progress", n=done, total=len(visit.steps)),
             }
         )
+
+    def _events(self, request: Request, visit: Visit, t: Translator, token: str) -> Page:
+        """The session's status as Server-Sent Events (the checking page; the pages poll
+        `/status` when the browser has no EventSource or this answers an error)."""
+        release = self.streams.take()
+        if release is None:
+            return Page(body=json.dumps({"busy": True}), status=503, mimetype="application/json")
+        tenant_id, session_id = visit.link.tenant_id, str(visit.session.id)
+        steps = list(visit.steps)
+
+        def read() -> Snapshot | None:
+            with self.db.tenant(tenant_id) as conn:
+                state = read_state(conn, session_id)
+            if state is None or state[0] in CLOSED_STATES:
+                return None
+            status, done_steps = state
+            done = len([s for s in steps if s in done_steps])
+            message = t("handoff_progress", n=done, total=len(steps))
+            return Snapshot(status, status in FINAL_STATES, done, len(steps), message)
+
+        def stream() -> Iterator[bytes]:
+            try:
+                yield from status_stream(read, request.headers.get("Last-Event-ID"))
+            except Exception:  # the database went away: end; the browser reconnects
+                log.exception("status stream ended on an error")
+            finally:
+                release()
+
+        return Page(stream=stream(), on_close=release, mimetype="text/event-stream")
 
     def _theme(self, request: Request, visit: Visit, t: Translator, token: str) -> Page:
         b = visit.branding

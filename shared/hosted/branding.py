@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 from typing import Any
 
 import psycopg
@@ -17,6 +18,8 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.sessions.sniff import sniff
+
+ORIGIN_RE = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?$")  # https://host[:port]
 
 LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 MAX_LOGO_BYTES = 128 * 1024  # base64 of it fits the API's 256 KiB JSON limit
@@ -90,11 +93,8 @@ class BrandingIn(BaseModel):
     @field_validator("allowed_origins")
     @classmethod
     def _origins(cls, v: list[str]) -> list[str]:
-        import re
-
-        pat = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?$")
         for o in v:
-            if not pat.match(o):
+            if not ORIGIN_RE.match(o):
                 raise ValueError(f"{o!r} is not an origin like https://example.com")
         return v
 
@@ -198,3 +198,23 @@ def load_logo(conn: psycopg.Connection, tenant_id: str) -> tuple[bytes, str] | N
         (tenant_id,),
     ).fetchone()
     return (bytes(row["logo"]), row["logo_type"]) if row else None
+
+
+def origin_allowed(conn: psycopg.Connection, tenant_id: str, origin: str) -> bool:
+    """Whether the tenant allows `origin` (to embed the pages, to call the API: CORS)."""
+    if len(origin) > 200 or not ORIGIN_RE.match(origin):
+        return False
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM tenant_branding WHERE tenant_id = %s "
+        "AND %s = ANY (allowed_origins)) AS ok",
+        (tenant_id, origin),
+    ).fetchone()
+    return bool(row["ok"])
+
+
+def some_tenant_allows(conn: psycopg.Connection, origin: str) -> bool:
+    """Before any tenant is known (a CORS preflight): does an active tenant allow it?"""
+    if len(origin) > 200 or not ORIGIN_RE.match(origin):
+        return False
+    row = conn.execute("SELECT idmesh_cors_origin_allowed(%s) AS ok", (origin,)).fetchone()
+    return bool(row["ok"])

@@ -106,6 +106,18 @@ def load_visit(conn: psycopg.Connection, link: Link, rate_limit: int | None = No
     return v
 
 
+def read_state(conn: psycopg.Connection, session_id: str) -> tuple[str, list[str]] | None:
+    """The session's status and completed steps, as stored now (None: erased)."""
+    row = conn.execute(
+        "SELECT s.status, s.deleted_at, p.done FROM sessions s "
+        "LEFT JOIN hosted_progress p ON p.session_id = s.id WHERE s.id = %s",
+        (session_id,),
+    ).fetchone()
+    if row is None or row["deleted_at"] is not None:
+        return None
+    return row["status"], list(row["done"] or [])
+
+
 def update_progress(
     conn: psycopg.Connection, visit: Visit, change: Callable[[Progress], None]
 ) -> Progress:

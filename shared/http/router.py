@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.errors import DomainError
 from shared.http.client_addr import client_addr
+from shared.http.cors import Cors
 from shared.http.input_guard import (
     has_control_characters,
     load_json,
@@ -164,6 +165,8 @@ class Router:
         # Seals/opens idempotent replay records (they may carry secrets): set by the app.
         self.replay_sealer: ReplaySealer | None = None
         self.fallback_scope = "admin"  # a tenant route that declares no scope (fail closed)
+        # CORS for tenant-allowed origins (shared/http/cors.py); None: no CORS headers.
+        self.cors: Cors | None = None
 
     def route(
         self,
@@ -238,7 +241,11 @@ class Router:
     def _dispatch_measured(self, request: Request) -> Response:
         started = time.perf_counter()
         try:
-            resp = self._dispatch(request)
+            if self.cors is not None and self.cors.is_preflight(request):
+                self._match_method(request, request.headers["Access-Control-Request-Method"])
+                resp = self.cors.preflight(request)
+            else:
+                resp = self._dispatch(request)
         except Problem as p:
             resp = p.response()
         except DomainError as exc:
@@ -259,6 +266,8 @@ class Router:
             resp = Problem(
                 500, "Internal Server Error", "an unexpected error occurred", code="internal"
             ).response()
+        if self.cors is not None:
+            self.cors.decorate(request, resp)
         route = request.environ.get("idmesh.route") or "unmatched"
         seconds = time.perf_counter() - started
         metrics.HTTP_REQUESTS.labels(self.name, request.method, route, resp.status_code).inc()
@@ -266,9 +275,12 @@ class Router:
         return resp
 
     def _match(self, request: Request) -> tuple[Route, dict[str, Any]]:
+        return self._match_method(request, request.method)
+
+    def _match_method(self, request: Request, method: str) -> tuple[Route, dict[str, Any]]:
         adapter = self._map.bind("localhost", path_info=request.path, url_scheme="http")
         try:
-            idx, params = adapter.match(method=request.method)
+            idx, params = adapter.match(method=method.upper())
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or []))
             raise Problem(
@@ -310,6 +322,8 @@ class Router:
         else:
             with self.tenant_tx(principal.tenant_id, principal.mode) as conn:
                 ctx.conn = conn
+                if self.cors is not None:
+                    self.cors.note_tenant(request, conn, principal.tenant_id)
                 headers = (
                     self.rate_limit(conn, principal, ctx.client_addr) if self.rate_limit else {}
                 )

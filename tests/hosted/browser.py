@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / ".artifacts" / "hosted"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -75,6 +76,7 @@ class Recorder:
     steps: list[str] = field(default_factory=list)
     axe: dict[str, list[dict]] = field(default_factory=dict)
     origins: set[str] = field(default_factory=set)
+    paths: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.dir = ARTIFACTS / self.name
@@ -82,7 +84,15 @@ class Recorder:
         self.dir.mkdir(parents=True, exist_ok=True)
 
     def watch(self, page) -> None:
-        page.on("request", lambda r: self.origins.add(_origin(r.url)))
+        page.on("request", self._request)
+
+    def _request(self, request) -> None:
+        self.origins.add(_origin(request.url))
+        self.paths.append(urlsplit(request.url).path)
+
+    def requested(self, suffix: str) -> int:
+        """How many requests went to a path ending with `suffix`."""
+        return sum(1 for p in self.paths if p.endswith(suffix))
 
     def shot_checked(self, page, step: str) -> None:
         """Screenshot + axe-core: any serious or critical violation fails."""
@@ -119,21 +129,28 @@ class StaticPage:
     """A loopback HTTP server answering one HTML page to every GET (the tenant's return
     page in the tests, the baseline page of the benchmark)."""
 
-    def __init__(self, html: bytes) -> None:
+    def __init__(self, html: bytes, tls=None) -> None:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(html)))
-                self.end_headers()
-                self.wfile.write(html)
+                with contextlib.suppress(ConnectionError):  # the browser went away first
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(html)))
+                    self.end_headers()
+                    self.wfile.write(html)
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        scheme = "http"
+        if tls is not None:  # an ssl.SSLContext: the page is served over https
+            self.server.socket = tls.wrap_socket(
+                self.server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -142,3 +159,74 @@ class StaticPage:
 def _origin(url: str) -> str:
     m = re.match(r"^([a-z]+://[^/]+)", url)
     return m.group(1) if m else url.split(":", 1)[0]
+
+
+class HttpsPage:
+    """A tenant's own page on an https origin (loopback, self-signed: the browser context
+    ignores certificate errors) that embeds the hosted link in an iframe and writes the
+    messages it receives into `#messages`."""
+
+    HTML = b"""<!doctype html><html lang="en"><title>Tenant shop</title>
+<h1>Tenant shop</h1><ol id="messages"></ol>
+<script>
+window.addEventListener("message", function (e) {
+  var li = document.createElement("li");
+  li.textContent = JSON.stringify({origin: e.origin, data: e.data});
+  document.getElementById("messages").appendChild(li);
+});
+var f = document.createElement("iframe");
+f.src = new URLSearchParams(location.search).get("src");
+f.title = "verification"; f.width = 420; f.height = 760;
+f.allow = "camera";
+document.body.appendChild(f);
+</script>"""
+
+    def __init__(self, workdir: Path) -> None:
+        import ssl
+
+        cert, key = _self_signed(workdir)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.page = StaticPage(self.HTML, tls=ctx)
+        self.url = self.page.url
+
+    def stop(self) -> None:
+        self.page.stop()
+
+
+def _self_signed(workdir: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = workdir / "tenant-cert.pem", workdir / "tenant-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path

@@ -91,6 +91,10 @@ def full_journey(
     click_and_wait_url(page, "form[action$='/document'] button", r"/step/document_front$")
     shot(page, "front")
     page.click("#camera-start")
+    page.wait_for_selector(".viewport:not([hidden]) .guide.card", timeout=10_000)
+    guide_ratio = page.eval_on_selector(
+        ".guide.card", "e => { const r = e.getBoundingClientRect(); return r.width / r.height; }"
+    )
     live(page, "front-camera")
     page.wait_for_url(re.compile(r"/step/selfie$"), timeout=60_000)
     page = open_page(camera.selfie_frames())
@@ -128,5 +132,6 @@ def full_journey(
         "last_capture": last_capture,
         "last_input": last_input,
         "decided": decided,
+        "guide_ratio": guide_ratio,
         "page": page,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import uuid
 
 import httpx
 import pytest
@@ -224,3 +225,141 @@ def test_the_end_users_address_reaches_the_risk_signals(api, tenant, web, stack,
         }
     assert "203.0.113.0/24" in prefixes, prefixes
     assert not any(p.startswith("127.") for p in prefixes), prefixes
+
+
+def test_status_events_stream_from_postgres_until_the_decision(api, tenant, web, stack, pg):
+    """`/v/<token>/events`: Server-Sent Events with the state read from Postgres; the stream
+    sends the current state, then each change, and ends at the decision."""
+    import json
+    import threading
+
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    s = _session(api, tenant, wf)
+    path = _path(s["verification_url"])
+    events: list[tuple[str, dict]] = []
+    first = threading.Event()
+    with web.stream("GET", path + "/events", timeout=30) as r:
+        assert r.status_code == 200
+        assert r.headers["Content-Type"].startswith("text/event-stream")
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["Cache-Control"] == "no-store"
+
+        def decide() -> None:
+            first.wait(10)
+            with pg.admin() as conn:  # the tenant's decision, as the console would record it
+                conn.execute(
+                    "UPDATE sessions SET status = 'in_review' WHERE id = %s", (s["session_id"],)
+                )
+
+        threading.Thread(target=decide, daemon=True).start()
+        block: dict[str, str] = {}
+        for line in r.iter_lines():
+            if line:
+                name, _, value = line.partition(": ")
+                block[name] = value
+                continue
+            if "data" in block:
+                events.append((block["id"], json.loads(block["data"])))
+                first.set()
+            block = {}
+    assert events[0] == ("not_started.0", {**events[0][1], "status": "not_started"})
+    assert events[-1][0] == "in_review.0" and events[-1][1]["final"] is True
+    assert len(events) == 2
+    # a client reconnecting with the state it has is not sent it again; the stream ends
+    again = web.get(path + "/events", headers={"Last-Event-ID": "in_review.0"})
+    assert again.status_code == 200 and "data:" not in again.text
+
+
+def test_the_frame_guide_takes_the_chosen_documents_shape(api, tenant, web, stack):
+    wf = _workflow(api, tenant, [{"check": "id_document"}])
+    origin = {"Origin": stack.hosted_url}
+    shapes = {}
+    for dtype in ("id_card", "passport", "driving_licence"):
+        path = _path(_session(api, tenant, wf)["verification_url"])
+        token = _csrf(web.get(path).text)
+        web.post(path + "/consent", data={"agree": "yes", "csrf_token": token}, headers=origin)
+        r = web.post(
+            path + "/document",
+            data={"type": dtype, "country": "FRA", "csrf_token": token},
+            headers=origin,
+        )
+        assert r.url.path.endswith("/step/document_front"), r.url
+        shapes[dtype] = re.search(r'class="guide card (td\d)"', r.text).group(1)
+    assert shapes == {"id_card": "td1", "passport": "td3", "driving_licence": "td1"}
+
+
+def test_cors_answers_only_the_origins_the_tenant_allows(api, tenant, pg):
+    """Preflights are answered for origins some tenant allows (no credentials yet); actual
+    answers echo the origin only when the authenticated tenant allows it, errors included."""
+    from tests.conftest import tenant_on
+
+    shop = f"https://shop-{uuid.uuid4().hex[:8]}.example"
+    r = api.put("/v1/tenant/branding", headers=tenant, json={"allowed_origins": [shop]})
+    assert r.status_code == 200, r.text
+    ask = {
+        "Origin": shop,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    }
+    pre = api.options("/v1/sessions", headers=ask)
+    assert pre.status_code == 204, pre.text
+    assert pre.headers["Access-Control-Allow-Origin"] == shop
+    assert pre.headers["Access-Control-Allow-Methods"] == "POST"
+    assert "authorization" in pre.headers["Access-Control-Allow-Headers"]
+    assert int(pre.headers["Access-Control-Max-Age"]) > 0 and "Origin" in pre.headers["Vary"]
+    # another origin, an unlisted header, a path that does not exist
+    evil = api.options("/v1/sessions", headers={**ask, "Origin": "https://evil.example"})
+    assert evil.status_code == 204 and "Access-Control-Allow-Origin" not in evil.headers
+    odd = api.options("/v1/sessions", headers={**ask, "Access-Control-Request-Headers": "x-no"})
+    assert "Access-Control-Allow-Origin" not in odd.headers
+    assert api.options("/v1/nowhere", headers=ask).status_code == 404
+    # actual requests: the tenant's own origin is echoed (an error too), never another's
+    got = api.get("/v1/sessions", headers={**tenant, "Origin": shop})
+    assert got.status_code == 200 and got.headers["Access-Control-Allow-Origin"] == shop
+    assert "RateLimit-Remaining" in got.headers["Access-Control-Expose-Headers"]
+    missing = api.get(f"/v1/sessions/{uuid.uuid4()}", headers={**tenant, "Origin": shop})
+    assert missing.status_code == 404 and missing.headers["Access-Control-Allow-Origin"] == shop
+    other = api.get("/v1/sessions", headers={**tenant, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers and "Origin" in other.headers["Vary"]
+    plain = api.get("/v1/sessions", headers=tenant)
+    assert "Access-Control-Allow-Origin" not in plain.headers
+    # a tenant that does not allow the origin: the preflight passed, the answer is not shared
+    second = tenant_on(api, pg, "Second Co")
+    theirs = api.get("/v1/sessions", headers={**second, "Origin": shop})
+    assert theirs.status_code == 200 and "Access-Control-Allow-Origin" not in theirs.headers
+    # the end user's session token from the tenant's page (its own capture UI)
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    s = _session(api, tenant, wf)
+    user = {"Authorization": f"Bearer {s['session_token']}", "Origin": shop}
+    mine = api.post(f"/v1/sessions/{s['session_id']}/submit", headers=user)
+    assert mine.status_code in (202, 422), mine.text
+    assert mine.headers.get("Access-Control-Allow-Origin") == shop
+
+
+def test_callback_url_is_a_deprecated_alias_of_redirect_url(api, tenant, pg):
+    wf = _workflow(api, tenant, [{"check": "email"}])
+    r = api.post(
+        "/v1/sessions",
+        headers=tenant,
+        json={"workflow_id": wf, "callback_url": "https://shop.example/back"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.headers["Deprecation"].startswith("@") and "2027" in r.headers["Sunset"]
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT redirect_url, callback_url FROM sessions WHERE id = %s",
+            (r.json()["session_id"],),
+        ).fetchone()
+    assert row["redirect_url"] == row["callback_url"] == "https://shop.example/back"
+    # redirect_url wins; no deprecation headers without callback_url
+    r2 = _session(api, tenant, wf, redirect_url="https://shop.example/r")
+    with pg.admin() as conn:
+        row = conn.execute(
+            "SELECT redirect_url FROM sessions WHERE id = %s", (r2["session_id"],)
+        ).fetchone()
+    assert row["redirect_url"] == "https://shop.example/r"
+    plain = api.post("/v1/sessions", headers=tenant, json={"workflow_id": wf})
+    assert "Deprecation" not in plain.headers
+    doc = api.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["SessionCreate"]["properties"]["callback_url"]["deprecated"] is True

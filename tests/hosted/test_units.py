@@ -156,3 +156,75 @@ def test_capture_checks_on_generated_pixels():
 def test_catalogue_files_are_valid_json():
     for lang in LANGUAGES:
         json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def _parse_sse(raw: bytes) -> list[dict]:
+    """Events as a browser's EventSource reads them (comments and retry kept apart)."""
+    out = []
+    for block in raw.decode().split("\n\n"):
+        if not block:
+            continue
+        ev: dict = {}
+        for line in block.split("\n"):
+            name, _, value = line.partition(": ")
+            ev[name] = value
+        out.append(ev)
+    return out
+
+
+def test_the_status_stream_sends_changes_only_and_ends_at_the_decision():
+    from shared.hosted.events import Snapshot, status_stream
+
+    states = iter(
+        [("not_started", 1), ("not_started", 1), ("in_progress", 3), ("in_progress", 3)]
+        + [("approved", 3)]
+    )
+
+    def read():
+        status, done = next(states)
+        return Snapshot(status, status == "approved", done, 3, f"{done}/3")
+
+    sleeps: list[float] = []
+    raw = b"".join(status_stream(read, sleep=sleeps.append))
+    events = _parse_sse(raw)
+    assert events[0] == {"retry": "2000"}
+    sent = [(e["id"], e["event"], json.loads(e["data"])) for e in events[1:]]
+    assert [s[0] for s in sent] == ["not_started.1", "in_progress.3", "approved.3"]
+    assert all(s[1] == "status" for s in sent)
+    assert sent[-1][2] == {
+        "status": "approved",
+        "final": True,
+        "done": 3,
+        "total": 3,
+        "message": "3/3",
+    }
+    assert len(sleeps) == 4  # one tick between reads, none after the final state
+
+
+def test_the_status_stream_resumes_after_last_event_id_and_is_bounded():
+    from shared.hosted.events import Snapshot, status_stream
+
+    now = [0.0]
+
+    def sleep(s: float) -> None:
+        now[0] += s
+
+    def same():
+        return Snapshot("in_progress", False, 2, 3, "2/3")
+
+    # reconnecting with the state it already has: only keep-alives, then the end of life
+    raw = b"".join(
+        status_stream(
+            same,
+            last_event_id="in_progress.2",
+            lifetime=30,
+            tick=1,
+            keepalive=10,
+            clock=lambda: now[0],
+            sleep=sleep,
+        )
+    )
+    assert b"data:" not in raw and raw.count(b": keep-alive") == 2 and now[0] == 30
+    # a closed session: one `closed` event and the end
+    events = _parse_sse(b"".join(status_stream(lambda: None, sleep=sleep)))
+    assert events[1]["event"] == "closed" and json.loads(events[1]["data"])["final"] is True

@@ -32,6 +32,10 @@ SAMPLE_CALLS: dict[str, tuple[str, tuple]] = {
     "idmesh_auth_api_key_v2(text)": ("SELECT * FROM idmesh_auth_api_key_v2('x')", ()),
     "idmesh_auth_session_token(text)": ("SELECT * FROM idmesh_auth_session_token('x')", ()),
     "idmesh_auth_hosted_link(text)": ("SELECT * FROM idmesh_auth_hosted_link('x')", ()),
+    "idmesh_cors_origin_allowed(text)": (
+        "SELECT idmesh_cors_origin_allowed('https://shop.example')",
+        (),
+    ),
     "idmesh_registration_counts(text,text,timestamp with time zone)": (
         "SELECT * FROM idmesh_registration_counts('x@example.org', '1.2.3.4', now())",
         (),

@@ -188,13 +188,19 @@ class Client:
         *,
         expected: Json | None = None,
         vendor_data: str | None = None,
+        redirect_url: str | None = None,
+        language: str | None = None,
         callback_url: str | None = None,
         idempotency_key: str | None = None,
     ) -> SessionCreated:
+        """`redirect_url`: where the hosted pages send the end user when done;
+        `callback_url` is deprecated (an alias of `redirect_url`)."""
         body: Json = {"workflow_id": workflow_id}
         for k, v in (
             ("expected", expected),
             ("vendor_data", vendor_data),
+            ("redirect_url", redirect_url),
+            ("language", language),
             ("callback_url", callback_url),
         ):
             if v is not None:

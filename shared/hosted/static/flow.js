@@ -183,13 +183,31 @@
     }
     setTimeout(tick, 1000);
   }
+  // Server-Sent Events when the browser has them; polling when not, or when the stream
+  // fails (the browser reconnects by itself after the server's bounded stream ends).
+  function follow(onStatus) {
+    if (!window.EventSource) { body.setAttribute("data-follow", "poll"); poll(onStatus); return; }
+    var es = new EventSource(base + "/events"), polling = false;
+    body.setAttribute("data-follow", "sse");
+    es.addEventListener("status", function (e) {
+      var s;
+      try { s = JSON.parse(e.data); } catch (err) { return; }
+      if (onStatus(s) === false) { es.close(); }
+    });
+    es.addEventListener("closed", function () { es.close(); window.location.assign(base); });
+    es.onerror = function () {
+      if (es.readyState === EventSource.CLOSED && !polling) {
+        polling = true; body.setAttribute("data-follow", "poll"); poll(onStatus);
+      }
+    };
+  }
   function initFollow() {
     if (page === "checking") {
-      poll(function (s) { if (s.final) { window.location.assign(base); return false; } });
+      follow(function (s) { if (s.final) { window.location.assign(base); return false; } });
     }
     if (page === "handoff") {
       var status = $("#handoff-status");
-      poll(function (s) {
+      follow(function (s) {
         if (s.done > 1) { status.textContent = s.message; }
         if (s.status !== "not_started") { window.location.assign(base); return false; }
       });
