@@ -93,3 +93,12 @@ def test_the_score_is_the_sum_of_contributions():
     )
     assert failed.status.value == "failed" and failed.score == 100
     assert risk_result([], RiskParams(), {}).score == 0
+
+
+def test_timezone_countries_from_the_iana_tables():
+    from shared.risk.device import timezone_countries
+
+    assert "DE" in timezone_countries("Europe/Berlin")
+    assert "GB" in timezone_countries("Europe/London")
+    assert timezone_countries("Etc/UTC") == frozenset() and timezone_countries(None) == set()
+    assert timezone_countries("Mars/Olympus") == frozenset()
