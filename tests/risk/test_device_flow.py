@@ -207,6 +207,7 @@ def _selfie_session(api, key, wf, photo: str) -> dict:
     return wait_decided(api, key, s["session_id"], 120)
 
 
+@pytest.mark.slow  # ~6 s: four sessions through the face engine
 def test_face_velocity_from_the_stored_templates(api, pg):
     key = tenant_on(api, pg, "Face Velocity Co")
     body = {
@@ -228,3 +229,33 @@ def test_face_velocity_from_the_stored_templates(api, pg):
     key2 = tenant_on(api, pg, "Other Face Co")
     wf2 = api.post("/v1/workflows", headers=key2, json=body).json()["id"]
     assert "VELOCITY_FACE" not in _signals(_selfie_session(api, key2, wf2, "obama2.jpg"))
+
+
+@pytest.mark.slow  # ~6 s: a browser
+def test_the_page_reports_its_device_from_a_real_browser(api, stack, pg, risky_workflow):
+    """static/device.js in headless Chromium driven by Playwright: it reports once, with its
+    timezone, and the automation it is under (navigator.webdriver, a headless agent)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.hosted.browser import CHROMIUM, CHROMIUM_ARGS
+
+    key, wf = risky_workflow
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(timezone_id="Europe/Paris").new_page()
+            with page.expect_response(lambda r: r.url.endswith("/device")) as answer:
+                page.goto(s["verification_url"])
+            assert answer.value.status == 200
+            page.reload()  # once per tab: no second report
+            page.wait_for_load_state("networkidle")
+        finally:
+            browser.close()
+    with pg.admin() as conn:
+        rows = conn.execute(
+            "SELECT timezone, automation, reports, via FROM session_devices WHERE session_id = %s",
+            (s["session_id"],),
+        ).fetchall()
+    assert len(rows) == 1, rows
+    assert rows[0]["timezone"] == "Europe/Paris" and rows[0]["reports"] == 1
+    assert "webdriver" in rows[0]["automation"] and rows[0]["via"] == "link"
