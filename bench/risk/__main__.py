@@ -2,9 +2,11 @@
 
 `python -m bench.risk [--prior 1000000 --runs 300]`: an embedded Postgres with every
 migration; one tenant with `--prior` sessions, each with velocity keys for its address (drawn
-from 200 000 addresses, so some are hot), document number and email over 60 days. Then
-`--runs` new sessions, each with a recorded end-user request and an `id_document` result
-(one in five reusing a prior document number): the risk step (network + velocity signals,
+from 200 000 addresses, so some are hot), device (from 300 000), document number and email
+over 60 days. No face templates: face velocity's cost is the 1:N index (bench/faces). Then
+`--runs` new sessions, each with a recorded end-user request, a hosted-flow device report
+(from 300 000 devices) and step times, and an `id_document` result (one in five reusing a
+prior document number): the risk step (network, device, behaviour and velocity signals,
 score, keys recorded) in its own tenant transaction, as the check runner runs it, against a
 bare tenant transaction (`SELECT 1`) measured in the same run. Prints p50/p95 and the ratio.
 """
@@ -24,7 +26,9 @@ from shared.config import Settings
 from shared.db.bootstrap import prepare_database
 from shared.db.cluster import EmbeddedPostgres
 from shared.platform import Platform
+from shared.risk.behaviour import step_seen, steps_progressed
 from shared.risk.check import risk_step
+from shared.risk.device import DeviceReport, device_key, record_device
 from shared.risk.network import record_request
 from shared.sessions.check_inputs import CheckInputs
 from shared.sessions.results import save_result
@@ -35,6 +39,15 @@ from shared.workflows.store import create_workflow
 from tests.conftest import make_data_dir
 
 ADDRESSES = 200_000
+DEVICES = 300_000
+UA = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari"
+
+
+def _device(i: int) -> DeviceReport:
+    return DeviceReport(
+        timezone="Europe/Paris",
+        traits={"platform": "Linux armv8l", "language": "fr-FR", "screen": f"{i}x844x24"},
+    )
 
 
 def _ip(i: int) -> str:
@@ -85,6 +98,8 @@ def seed(admin_url: str, tenant_id: str, workflow_id: str, prior: int, cipher) -
                     (tenant_id, sid, "document_number", key("document_number", _doc(n)), at)
                 )
                 copy.write_row((tenant_id, sid, "email", key("email", f"u{n}@bench.example"), at))
+                dev = device_key(cipher, _device(rng.randrange(DEVICES)), UA)
+                copy.write_row((tenant_id, sid, "device", dev, at))
         conn.execute("ANALYZE risk_keys")
         conn.execute("ANALYZE sessions")
 
@@ -117,7 +132,7 @@ def main() -> int:
         t0 = time.perf_counter()
         seed(urls.admin_db, tid, str(wf.id), args.prior, cipher)
         print(
-            f"seeded {args.prior} prior sessions (3 keys each) in {time.perf_counter() - t0:.0f} s"
+            f"seeded {args.prior} prior sessions (4 keys each) in {time.perf_counter() - t0:.0f} s"
         )
         rng = random.Random(11)
         risk_ms: list[float] = []
@@ -128,6 +143,10 @@ def main() -> int:
                 session, _ = create_session(conn, cipher, wf.id, 1, None, None, None, 7)
                 sid = str(session.id)
                 record_request(conn, cipher, sid, _ip(rng.randrange(ADDRESSES)))
+                # the hosted flow's device report and step times (device, behaviour)
+                record_device(conn, cipher, sid, _device(rng.randrange(DEVICES)), UA, False)
+                step_seen(conn, tid, sid, "selfie")
+                steps_progressed(conn, tid, sid, ["selfie"], {"selfie": 1}, {"selfie": "camera"})
                 number = _doc(rng.randrange(args.prior)) if i % 5 == 0 else f"N{i:08d}"
                 doc = CheckResult(
                     check="id_document",

@@ -5,7 +5,10 @@ magic inputs (docs/sandbox.md):
 - the session's `vendor_data`: `sandbox:<outcome>` for every step, or
   `sandbox:<check>=<outcome>,<check>=<outcome>` per check (other steps are approved);
 - for the `email` step, the verified address's local part: `<outcome>@…` or
-  `<outcome>+<CODE>@…` (it wins over `vendor_data`).
+  `<outcome>+<CODE>@…` (it wins over `vendor_data`);
+- for a step that takes uploads, the name of the latest upload of a kind it takes:
+  `<outcome>.<ext>` or `<outcome>+<CODE>.<ext>` (it wins over `vendor_data`; the name is
+  kept, as `artifacts.sandbox_magic`, only for test sessions and only when it is magic).
 
 An outcome is `approved`, `review`, `declined` or `error`, optionally with a code the check
 can report (`declined:DOCUMENT_EXPIRED`; in an email local part `declined+EMAIL_DISPOSABLE`).
@@ -34,8 +37,27 @@ _RISK_SCORES = {"approved": 0.0, "review": 60.0, "declined": 90.0, "error": None
 _OUTCOME = re.compile(r"^(approved|review|declined|error)(?:[:+]([A-Z][A-Z0-9_]*))?$")
 
 
-def magic_for(check: str, vendor_data: str | None, email: str | None = None) -> str | None:
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def file_magic(filename: str | None) -> str | None:
+    """The outcome an uploaded file's name selects (`declined+DOCUMENT_EXPIRED.jpg` →
+    `declined:DOCUMENT_EXPIRED`), or None when the name is not magic."""
+    if not filename:
+        return None
+    stem = filename.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+    head, plus, code = stem.partition("+")
+    if head.lower() not in OUTCOMES or (plus and not _CODE.match(code)):
+        return None
+    return f"{head.lower()}:{code.upper()}" if code else head.lower()
+
+
+def magic_for(
+    check: str, vendor_data: str | None, email: str | None = None, upload: str | None = None
+) -> str | None:
     """The outcome text the magic inputs select for this check, or None (no magic)."""
+    if upload:
+        return upload
     if check == "email" and email:
         head, _, code = email.split("@", 1)[0].partition("+")
         if head.lower() in OUTCOMES:

@@ -149,6 +149,8 @@ ERASURE = _merge(
             "session_keys",
             "session_network",
             "risk_keys",
+            "session_devices",
+            "session_steps",
         )
     },
     {"webhook_deliveries": TableAccess(select=ALL, update=("payload",))},
@@ -245,6 +247,11 @@ MATRIX: dict[str, RoleGrants] = {
                 "tenant_branding": R,
                 "workflows": R,
                 "workflow_versions": R,
+                # risk signals: the device report, time per step and retakes, the
+                # device's keyed hash for velocity
+                "session_devices": RIU,
+                "session_steps": RIU,
+                "risk_keys": RI,
             },
         ),
         (*SCHEMA_LEVEL, "idmesh_auth_hosted_link(text)"),
@@ -392,10 +399,17 @@ MATRIX: dict[str, RoleGrants] = {
     ),
     "proof_of_address": _check("reads the address document", ARTIFACTS),
     "risk": _check(
-        "network and velocity signals: the session's keyed addresses, the keyed values "
-        "velocity counts, the contact codes' state",
+        "network, device, behaviour and velocity signals: the session's keyed addresses and "
+        "devices, time per step and retakes, the keyed values velocity counts, the face "
+        "templates (face velocity), the contact codes' state",
         OTP_STATE,
-        {"session_network": R, "risk_keys": RI},
+        {
+            "session_network": R,
+            "risk_keys": RI,
+            "session_devices": R,
+            "session_steps": R,
+            "face_templates": R,
+        },
     ),
 }
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from pydantic import ValidationError
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
@@ -56,6 +57,8 @@ from shared.hosted.visit import (
 )
 from shared.http.client_addr import client_addr, parse_cidrs
 from shared.http.readiness import readiness
+from shared.risk.behaviour import step_seen, steps_progressed
+from shared.risk.device import DeviceReport, record_device
 from shared.tenancy.tenants import tenant_cipher
 
 log = logging.getLogger(__name__)
@@ -121,6 +124,7 @@ class HostedApp:
                 Rule("/v/<token>/otp/<channel>", endpoint="otp_send", methods=["POST"]),
                 Rule("/v/<token>/otp/<channel>/check", endpoint="otp_check", methods=["POST"]),
                 Rule("/v/<token>/handoff", endpoint="handoff", methods=["POST"]),
+                Rule("/v/<token>/device", endpoint="device", methods=["POST"]),
                 Rule("/v/<token>/status", endpoint="status", methods=["GET"]),
                 Rule("/v/<token>/events", endpoint="events", methods=["GET"]),
                 Rule("/v/<token>/theme.css", endpoint="theme", methods=["GET"]),
@@ -278,9 +282,13 @@ class HostedApp:
         with self.db.tenant(visit.link.tenant_id) as conn:
             return session_token(conn, self._cipher(conn, visit), visit.link)
 
-    def _update(self, visit: Visit, change) -> None:
+    def _update(self, visit: Visit, change, source: dict[str, str] | None = None) -> None:
         with self.db.tenant(visit.link.tenant_id) as conn:
-            update_progress(conn, visit, change)
+            p = update_progress(conn, visit, change)
+            # risk: when each step was done, its retakes, how it was captured
+            steps_progressed(
+                conn, visit.link.tenant_id, str(visit.session.id), p.done, p.attempts, source
+            )
 
     def _advance(self, visit: Visit, token: str) -> Page:
         """After a step: the next one, or (all done) submit and follow the checks."""
@@ -322,6 +330,8 @@ class HostedApp:
             raise NotFound()
         if step != "consent" and visit.progress.consent_at is None:
             return Page(location=f"/v/{token}/step/consent")
+        with self.db.tenant(visit.link.tenant_id) as conn:  # risk: time spent per step
+            step_seen(conn, visit.link.tenant_id, str(visit.session.id), step)
         ctx: dict[str, Any] = {
             "step": step,
             "index": visit.steps.index(step) + 1,
@@ -412,7 +422,7 @@ class HostedApp:
         if not answer.ok:
             self._update(visit, count_attempt(step))
             return self._capture_answer(request, visit, t, token, step, UNREADABLE, wants_json)
-        self._update(visit, mark_done(step))
+        self._update(visit, mark_done(step), {step: "camera" if source == "camera" else "upload"})
         page = self._advance(visit, token)
         if wants_json:
             return _json({"ok": True, "next": page.location})
@@ -534,6 +544,25 @@ class HostedApp:
                 "minutes": ttl // 60,
             },
         )
+
+    def _device(self, request: Request, visit: Visit, t: Translator, token: str) -> Page:
+        """The page's device report (static/device.js) for the risk check's signals."""
+        if (request.content_length or 0) > 4096:
+            return _json({"ok": False, "reason": "too_large"}, status=413)
+        try:
+            report = DeviceReport.model_validate(request.get_json(force=True, silent=False))
+        except (BadRequest, ValidationError):  # not JSON or not a report: 422, never a 500
+            return _json({"ok": False, "reason": "invalid_report"}, status=422)
+        with self.db.tenant(visit.link.tenant_id) as conn:
+            record_device(
+                conn,
+                self._cipher(conn, visit),
+                str(visit.session.id),
+                report,
+                request.headers.get("User-Agent", ""),
+                via_handoff=visit.link.kind == "device",
+            )
+        return _json({"ok": True})
 
     def _handoff_open(self, token: str) -> Page:
         link = resolve(self.db, token)

@@ -1,11 +1,13 @@
-"""The `risk` workflow step: network and velocity signals of the session, scored.
+"""The `risk` workflow step: network, device, behaviour and velocity signals, scored.
 
 Network: the addresses the end user's requests came from (recorded by the API through
 trusted proxies only), their registered countries, private or reserved ranges, and whether
 the IP country, the phone's country and the document's issuing state agree. Velocity: the
 session's document number, email, phone, device and IP against this tenant's other sessions
 in the window (keyed hashes, an index per key). Put the step `after` the steps whose data it
-reads (id_document, email, phone) so that their values are there.
+reads (id_document, email, phone; blocklist for the face) so that their values are there.
+Device and behaviour signals come from the hosted flow (`shared/risk/device.py`,
+`behaviour.py`); sessions driven through the API alone have none.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from shared.blocklist.store import normalise
 from shared.checks.result import CheckResult
 from shared.contact.otp import latest_state
 from shared.risk import codes as c
-from shared.risk.keys import record_key, velocity, velocity_key
+from shared.risk.behaviour import behaviour_signals, behaviour_summary, session_steps
+from shared.risk.device import device_signals, session_devices
+from shared.risk.face import face_velocity
+from shared.risk.keys import Velocity, record_key, velocity, velocity_key
 from shared.risk.network import SessionAddress, session_addresses
 from shared.risk.params import RiskParams
 from shared.risk.score import Signal, risk_result
@@ -93,18 +98,36 @@ def risk_step(inputs: CheckInputs) -> CheckResult:
     addresses = session_addresses(conn, sid)
     signals, ip_country = network_signals(addresses, phone_country, document)
 
-    keys: dict[str, list[str]] = {"ip": [a.ip_key for a in addresses]}
+    devices = session_devices(conn, sid)
+    steps = session_steps(conn, sid)
+    handoff = conn.execute("SELECT handoff_method FROM sessions WHERE id = %s", (sid,)).fetchone()
+    uploads = [s.step for s in steps if s.source == "upload"]
+    signals += device_signals(devices, ip_country, uploads, handoff and handoff["handoff_method"])
+    signals += behaviour_signals(steps, params)
+
+    keys: dict[str, list[str]] = {
+        "ip": [a.ip_key for a in addresses],
+        "device": [d.device_key for d in devices],
+    }
     for kind in ("document_number", "email", "phone"):
         norm = normalise(kind, values[kind]) if kind in values else None
         if norm:
             keys[kind] = [velocity_key(cipher, kind, norm)]
     since = datetime.now(UTC) - timedelta(hours=params.window_hours)
+    found_by_kind: dict[str, tuple[Velocity | None, dict]] = {}
     for kind, kind_keys in keys.items():
         found = []
         for key in kind_keys:
             record_key(conn, inputs.tenant_id, sid, kind, key)
             found.append(velocity(conn, kind, key, sid, since))
-        v = max(found, key=lambda f: f.other_sessions, default=None)
+        found_by_kind[kind] = (max(found, key=lambda f: f.other_sessions, default=None), {})
+    face = face_velocity(conn, cipher, sid, since, params.face_similarity)
+    if face is not None:
+        found_by_kind["face"] = (
+            face[0],
+            {"similarity_at_least": params.face_similarity, "best_similarity": face[1]},
+        )
+    for kind, (v, extra) in found_by_kind.items():
         if v is not None and v.other_sessions >= params.limit(kind):
             signals.append(
                 Signal(
@@ -114,8 +137,15 @@ def risk_step(inputs: CheckInputs) -> CheckResult:
                         "window_hours": params.window_hours,
                         "limit": params.limit(kind),
                         "session_ids": v.session_ids,
+                        **extra,
                     },
                 )
             )
     countries = {"ip": ip_country, "phone": phone_country, "document": document}
-    return risk_result(signals, params, countries)
+    result = risk_result(signals, params, countries)
+    result.data["behaviour"] = behaviour_summary(steps)
+    result.data["devices"] = [
+        {"via": d.via, "timezone": d.timezone, "automation": d.automation, "reports": d.reports}
+        for d in devices
+    ]
+    return result

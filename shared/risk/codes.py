@@ -17,6 +17,15 @@ VELOCITY_EMAIL = "VELOCITY_EMAIL"  # the email address was used in other recent 
 VELOCITY_PHONE = "VELOCITY_PHONE"  # the phone number was used in other recent sessions
 VELOCITY_DEVICE = "VELOCITY_DEVICE"  # the device was used in other recent sessions
 VELOCITY_IP = "VELOCITY_IP"  # many recent sessions came from the same address
+VELOCITY_FACE = "VELOCITY_FACE"  # the same face was in other recent sessions
+DEVICE_AUTOMATION = "DEVICE_AUTOMATION"  # the browser reports automation or headless hints
+DEVICE_TIMEZONE_MISMATCH = (
+    "DEVICE_TIMEZONE_MISMATCH"  # the device's timezone is not one of the IP country's
+)
+DEVICE_FILE_UPLOAD = "DEVICE_FILE_UPLOAD"  # captures were uploaded from files, not the camera
+DEVICE_HANDOFF = "DEVICE_HANDOFF"  # the flow moved to another device (QR code or link)
+BEHAVIOUR_FAST_STEPS = "BEHAVIOUR_FAST_STEPS"  # capture steps done faster than a person can
+BEHAVIOUR_RETAKES = "BEHAVIOUR_RETAKES"  # many captures had to be taken again
 
 VELOCITY_CODES = {
     "document_number": VELOCITY_DOCUMENT_NUMBER,
@@ -24,4 +33,5 @@ VELOCITY_CODES = {
     "phone": VELOCITY_PHONE,
     "device": VELOCITY_DEVICE,
     "ip": VELOCITY_IP,
+    "face": VELOCITY_FACE,
 }

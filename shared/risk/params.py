@@ -19,6 +19,13 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     c.VELOCITY_PHONE: 20,
     c.VELOCITY_DEVICE: 20,
     c.VELOCITY_IP: 15,
+    c.VELOCITY_FACE: 35,
+    c.DEVICE_AUTOMATION: 40,
+    c.DEVICE_TIMEZONE_MISMATCH: 20,
+    c.DEVICE_FILE_UPLOAD: 10,
+    c.DEVICE_HANDOFF: 0,  # listed with its evidence; a tenant may weigh it
+    c.BEHAVIOUR_FAST_STEPS: 20,
+    c.BEHAVIOUR_RETAKES: 10,
 }
 # Other sessions of the tenant within the window with the same value before it is a signal.
 DEFAULT_VELOCITY_LIMITS: dict[str, int] = {
@@ -27,6 +34,7 @@ DEFAULT_VELOCITY_LIMITS: dict[str, int] = {
     "phone": 2,
     "device": 3,
     "ip": 5,
+    "face": 1,
 }
 
 
@@ -40,6 +48,15 @@ class RiskParams(BaseModel):
     weights: dict[str, int] = Field(default_factory=dict, description="per signal code, 0–100")
     review_at: float = Field(default=50, ge=0, le=100, description="score giving `warning`")
     fail_at: float | None = Field(default=None, ge=0, le=100, description="score giving `failed`")
+    min_step_seconds: float = Field(
+        default=3, ge=0, le=600, description="a capture step done faster is BEHAVIOUR_FAST_STEPS"
+    )
+    retakes_limit: int = Field(
+        default=3, ge=1, le=100, description="retakes over all steps giving BEHAVIOUR_RETAKES"
+    )
+    face_similarity: float = Field(
+        default=80, gt=0, lt=100, description="similarity (0–100) taken as the same face"
+    )
 
     @field_validator("weights")
     @classmethod

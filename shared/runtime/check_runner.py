@@ -32,6 +32,7 @@ from shared.sessions.attempts import complete_attempt, find_attempt
 from shared.sessions.check_inputs import Adapter, CheckInputs
 from shared.sessions.results import save_result
 from shared.sessions.store import expected_of, get_session
+from shared.workflows.inputs import takes
 from shared.workflows.store import get_workflow
 
 log = logging.getLogger(__name__)
@@ -99,10 +100,24 @@ class CheckRunner:
         if real is not None and real.status == CheckStatus.pending:
             return real
         email = real.data.get("email") if real is not None else None
-        magic = sandbox.magic_for(self.check, inputs.session.sandbox_magic, email)
+        magic = sandbox.magic_for(
+            self.check, inputs.session.sandbox_magic, email, self._upload_magic(inputs)
+        )
         if real is not None and magic is None:
             return real
         return sandbox.simulated(self.check, magic)
+
+    def _upload_magic(self, inputs: CheckInputs) -> str | None:
+        """The outcome named by the latest magic upload of a kind this check takes."""
+        kinds = sorted(takes(self.check))
+        if not kinds:
+            return None
+        row = inputs.conn.execute(
+            "SELECT sandbox_magic FROM artifacts WHERE session_id = %s AND kind = ANY(%s) "
+            "AND sandbox_magic IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+            (str(inputs.session.id), kinds),
+        ).fetchone()
+        return row["sandbox_magic"] if row else None
 
     def _real(self, inputs: CheckInputs) -> CheckResult:
         try:

@@ -106,14 +106,17 @@ def store_artifact(
     kind: str,
     content_type: str,
     data: bytes,
+    sandbox_magic: str | None = None,
 ) -> str:
+    """Seal and store one upload; `sandbox_magic`: the outcome a test session's upload is
+    named after (shared/checks/sandbox.py), never set for a live session."""
     artifact_id = str(uuid.uuid4())
     # clock_timestamp(), not the transaction's now(): the frames of one multi-file upload
     # must keep their order (load_artifacts sorts on created_at; the ids are random).
     conn.execute(
         "INSERT INTO artifacts (id, tenant_id, session_id, kind, content_type, size_bytes, sha256,"
-        " ciphertext, sealed_with, created_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'session', clock_timestamp())",
+        " ciphertext, sealed_with, sandbox_magic, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'session', %s, clock_timestamp())",
         (
             artifact_id,
             cipher.tenant_id,
@@ -123,6 +126,7 @@ def store_artifact(
             len(data),
             hashlib.sha256(data).hexdigest(),
             session_cipher(conn, cipher, session_id).seal("artifact", artifact_id, data),
+            sandbox_magic,
         ),
     )
     return artifact_id

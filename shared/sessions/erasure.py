@@ -36,6 +36,8 @@ _PER_SESSION = (
     "aml_subjects",
     "session_network",  # risk: the keyed addresses the end user came from
     "risk_keys",  # risk: keyed values velocity counts
+    "session_devices",  # risk: the keyed devices the hosted flow ran on
+    "session_steps",  # risk: time per step and retakes in the hosted flow
     "session_keys",  # crypto-shredding: leftover artifact ciphertext no longer opens
 )
 

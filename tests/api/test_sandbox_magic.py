@@ -39,3 +39,15 @@ def test_modes_follow_the_prefix_and_live_secrets_never_look_like_test_ones():
         token, _, _ = new_secret(API_KEY_PREFIX)
         assert mode_of(token) == "live"
     assert mode_of(new_secret("idm_test_")[0]) == "test"
+
+
+def test_magic_file_names():
+    from shared.checks.sandbox import file_magic, magic_for
+
+    assert file_magic("declined+document_expired.jpg") == "declined:DOCUMENT_EXPIRED"
+    assert file_magic("C:\\scans\\Review.png") == "review"
+    assert file_magic("approved") == "approved"
+    for plain in ("front.jpg", "declined+.png", "declinedX.png", "", None, "x/approved+a-b.png"):
+        assert file_magic(plain) is None, plain
+    # an upload's magic wins over vendor_data
+    assert magic_for("id_document", "sandbox:approved", None, "declined") == "declined"

@@ -93,3 +93,53 @@ def test_the_score_is_the_sum_of_contributions():
     )
     assert failed.status.value == "failed" and failed.score == 100
     assert risk_result([], RiskParams(), {}).score == 0
+
+
+def test_timezone_countries_from_the_iana_tables():
+    from shared.risk.device import timezone_countries
+
+    assert "DE" in timezone_countries("Europe/Berlin")
+    assert "GB" in timezone_countries("Europe/London")
+    assert timezone_countries("Etc/UTC") == frozenset() and timezone_countries(None) == set()
+    assert timezone_countries("Mars/Olympus") == frozenset()
+
+
+def test_device_and_behaviour_signals_from_their_evidence():
+    from datetime import UTC, datetime, timedelta
+
+    from shared.risk.behaviour import StepBehaviour, behaviour_signals
+    from shared.risk.device import SessionDevice, device_signals
+
+    def dev(tz, hints=(), via="link"):
+        return SessionDevice(
+            device_key="k", via=via, timezone=tz, automation=list(hints), reports=1
+        )
+
+    got = device_signals([dev("Asia/Tokyo", ["webdriver"])], "GB", ["selfie"], "qr")
+    assert [s.code for s in got] == [
+        c.DEVICE_AUTOMATION,
+        c.DEVICE_TIMEZONE_MISMATCH,
+        c.DEVICE_FILE_UPLOAD,
+        c.DEVICE_HANDOFF,
+    ]
+    assert got[1].evidence["ip"] == "GB" and "JP" in got[1].evidence["timezone_countries"]
+    # a timezone of the IP's country, no IP country, or a country-less zone: nothing
+    assert device_signals([dev("Europe/London")], "GB", [], None) == []
+    assert device_signals([dev("Asia/Tokyo")], None, [], None) == []
+    assert device_signals([dev("Etc/UTC")], "GB", [], "same_device") == []
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def step(name, seconds, retakes=0):
+        done = t0 + timedelta(seconds=seconds) if seconds is not None else None
+        return StepBehaviour(
+            step=name, first_seen=t0, done_at=done, source="camera", retakes=retakes
+        )
+
+    steps = [step("consent", 0.5), step("selfie", 1.2, 2), step("document_front", 9, 1)]
+    got = {s.code: s for s in behaviour_signals(steps, RiskParams())}
+    assert got[c.BEHAVIOUR_FAST_STEPS].value == ["selfie"]  # consent is not a capture step
+    assert got[c.BEHAVIOUR_RETAKES].value == 3
+    assert got[c.BEHAVIOUR_RETAKES].evidence["retakes"] == {"selfie": 2, "document_front": 1}
+    calm = [step("selfie", 20), step("document_front", None)]
+    assert behaviour_signals(calm, RiskParams()) == []
