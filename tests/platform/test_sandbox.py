@@ -172,6 +172,7 @@ NOT_MODE_ISOLATED = {
     "dead_letters": "the operator's",
     "blocklist": "the tenant's configuration, shared by both modes",
     "hosted_rate": "request counters",
+    "erasure_ledger": "ids and times only, read by the operator's `idmesh erasure export`",
 }
 
 

@@ -25,7 +25,7 @@ from shared.webhooks.address_policy import address_problem
 from shared.webhooks.delivery import SHORT_NAMES, attempt
 from shared.webhooks.endpoint import get_endpoint, set_endpoint, url_problem
 from shared.webhooks.intake import payload_for
-from tests.conftest import PgStack, function_process, tenant_on
+from tests.conftest import SIMPLE_WORKFLOW, PgStack, function_process, tenant_on
 
 
 class Receiver:
@@ -94,12 +94,23 @@ def _tenant_id(api: httpx.Client, key: dict[str, str]) -> str:
     return api.get("/v1/tenant", headers=key).json()["tenant_id"]
 
 
-def _delivery(platform: Platform, tenant_id: str) -> str:
+def _real_session(api: httpx.Client, key: dict[str, str]) -> str:
+    """A live session of the tenant: the delivery log lists only deliveries of sessions the
+    key's mode (live/test) can see."""
+    wf = api.post("/v1/workflows", headers=key, json=SIMPLE_WORKFLOW).json()["id"]
+    return api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()["session_id"]
+
+
+def _delivery(platform: Platform, tenant_id: str, session_id: str | None = None) -> str:
     """A pending delivery to the tenant's endpoint, as the intake records one for an event
     Postgres recorded (the intake's own checks: tests/platform/test_forged_events.py)."""
     ev = build_event(
         SESSION_DECIDED,
-        {"session_id": str(uuid.uuid4()), "status": "approved", "rule": "all_passed"},
+        {
+            "session_id": session_id or str(uuid.uuid4()),
+            "status": "approved",
+            "rule": "all_passed",
+        },
         tenant_id,
         "orchestrator",
     )
@@ -140,7 +151,7 @@ def test_retry_follows_put_webhook_and_both_secrets_verify(dev_api, pg, receiver
     secret1 = r.json()["secret"]
     platform = _platform(pg, allow_private=True)
     with httpx.Client() as client:
-        delivery = _delivery(platform, tid)
+        delivery = _delivery(platform, tid, _real_session(dev_api, key))
         assert attempt(platform, tid, delivery, client) == "pending"
         assert len(old.got) == 1
         _verify(secret1, old.got[0])
@@ -276,7 +287,7 @@ def test_delivery_checks_the_address_it_connects_to(dev_api, pg, receivers):
     with guarded.db.tenant(tid) as conn:
         set_endpoint(conn, guarded.cipher(conn, tid), rec.url(), ["session.decided"])
     with httpx.Client() as client:
-        delivery = _delivery(guarded, tid)
+        delivery = _delivery(guarded, tid, _real_session(dev_api, key))
         assert attempt(guarded, tid, delivery, client) == "pending"
     assert rec.got == []
     row = [d for d in dev_api.get("/v1/webhook/deliveries", headers=key).json()["items"]]
