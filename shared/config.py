@@ -159,9 +159,7 @@ class LimitSettings(BaseModel):
     hosted_rate_per_minute: int = Field(
         120, description="hosted pages: requests per session and minute"
     )
-    hosted_max_retakes: int = Field(
-        3, description="hosted pages: capture retakes before a warning"
-    )
+    hosted_max_retakes: int = Field(3, description="hosted pages: capture retakes before a warning")
     hosted_handoff_seconds: int = Field(
         600, description="hosted pages: lifetime of a cross-device handoff token"
     )
@@ -224,6 +222,12 @@ class ModelSettings(BaseModel):
         2, ge=1, description="document reader: text lines recognised per batch"
     )
     faces_threads: int = Field(1, ge=1, description="face models' intra-op threads")
+    aml_refresh_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="aml: how often the current list versions are checked in Postgres "
+        "(a new version's index is then loaded; 0: on every screening)",
+    )
 
 
 class WebhookSettings(BaseModel):
@@ -292,9 +296,7 @@ class PlatformSettings(BaseModel):
     manifest_templates: str = Field(
         "", description="`idmesh manifests`: another templates folder (empty: the packaged one)"
     )
-    crds_dir: str = Field(
-        "", description="`idmesh manifests --validate`: the CRD schemas folder"
-    )
+    crds_dir: str = Field("", description="`idmesh manifests --validate`: the CRD schemas folder")
 
 
 GROUPS: tuple[tuple[str, type[BaseModel]], ...] = (

@@ -5,8 +5,15 @@ from shared.cli.main import main
 from tests.aml import generator as g
 
 
-def test_load_lists_and_check_across_commands(tmp_path: Path, monkeypatch, capsys):
-    monkeypatch.setenv("IDMESH_DATA_DIR", str(tmp_path / "data"))
+def test_load_lists_and_check_across_commands(tmp_path: Path, monkeypatch, capsys, pg):
+    """Loads go to Postgres as the owner role; `lists` and `check` read as the app role."""
+    from shared.aml.screener import _SCREENERS
+
+    with pg.admin() as con:
+        con.execute("DELETE FROM aml_current_versions")
+        con.execute("DELETE FROM aml_list_versions")
+    _SCREENERS.clear()
+    monkeypatch.setenv("IDMESH_DATA_DIR", str(pg.data_dir))
     src = g.write_eu_xml(tmp_path / "eu.xml")
     assert main(["aml", "load", str(src), "--format", "eu-xml", "--json"]) == 0
     loaded = json.loads(capsys.readouterr().out)
@@ -22,3 +29,7 @@ def test_load_lists_and_check_across_commands(tmp_path: Path, monkeypatch, capsy
     assert out["data"]["matches"][0]["entity_id"] == "eu:13"
     assert out["data"]["screened_name"] == "Сидоров Иван"
     assert main(["aml", "load", str(tmp_path / "nope.xml"), "--format", "eu-xml"]) == 2
+    with pg.admin() as con:
+        con.execute("DELETE FROM aml_current_versions WHERE list = 'eu'")
+        con.execute("DELETE FROM aml_list_versions WHERE list = 'eu'")
+    _SCREENERS.clear()

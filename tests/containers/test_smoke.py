@@ -39,10 +39,15 @@ def podman(*args: str, check: bool = True) -> str:
 
 
 class Containers:
-    def __init__(self) -> None:
-        self.ids: list[str] = []
+    """The containers started, their logs kept in `log_dir` when they stop (a failed start
+    is diagnosed from them)."""
 
-    def run(self, image: str, env: dict[str, str], *args: str, volumes=()) -> str:
+    def __init__(self, log_dir: Path) -> None:
+        self.ids: list[str] = []
+        self.names: dict[str, str] = {}
+        self.log_dir = log_dir
+
+    def run(self, image: str, env: dict[str, str], *args: str, volumes=(), name="") -> str:
         cmd = ["run", "-d", "--network", "host", "--read-only", "--tmpfs", "/tmp"]
         for k, v in env.items():
             cmd += ["-e", f"{k}={v}"]
@@ -50,28 +55,38 @@ class Containers:
             cmd += ["-v", f"{host}:{inside}"]
         cid = podman(*cmd, image, *args)
         self.ids.append(cid)
+        self.names[cid] = name or image.rsplit("/", 1)[-1]
         return cid
 
     def stop(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         for cid in reversed(self.ids):
+            logs = subprocess.run(
+                ["podman", "logs", cid], capture_output=True, text=True, env=ENV, timeout=60
+            )
+            (self.log_dir / f"{self.names[cid]}.log").write_text(logs.stdout + logs.stderr)
             podman("rm", "-f", cid, check=False)
 
 
 def wait_http(url: str, timeout: float = 120.0) -> float:
     t0 = time.monotonic()
+    last = "no answer"
     while time.monotonic() - t0 < timeout:
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            resp = httpx.get(url, timeout=2)
+            if resp.status_code == 200:
                 return time.monotonic() - t0
-        except httpx.HTTPError:
-            pass
+            last = f"{resp.status_code} {resp.text[:300]}"
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}: {exc}"
         time.sleep(0.05)
-    raise AssertionError(f"{url} not ready after {timeout}s")
+    raise AssertionError(f"{url} not ready after {timeout}s (last: {last})")
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    box = Containers()
+    logs = Path(os.environ.get("IDMESH_CONTAINER_LOGS") or tmp_path_factory.mktemp("logs"))
+    box = Containers(logs)
     shared = tmp_path_factory.mktemp("shared")
     shared.chmod(0o777)
     (shared / "manifests").mkdir(mode=0o777)
@@ -80,7 +95,7 @@ def cluster(tmp_path_factory):
         d.chmod(0o777)
     try:
         pg_port, pw = free_port(), uuid.uuid4().hex
-        box.run(PG_IMAGE, {"PGPORT": str(pg_port), "POSTGRES_PASSWORD": pw})
+        box.run(PG_IMAGE, {"PGPORT": str(pg_port), "POSTGRES_PASSWORD": pw}, name="postgres")
         admin = f"postgresql://postgres:{pw}@127.0.0.1:{pg_port}/postgres"
         deadline = time.monotonic() + 60
         while True:
@@ -91,7 +106,7 @@ def cluster(tmp_path_factory):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        app_pw, owner_pw = uuid.uuid4().hex, uuid.uuid4().hex
+        app_pw, owner_pw, jobs_pw = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
         # The migration, as a one-off container (bootstrap needs the superuser here; on a
         # cluster the Job runs `idmesh migrate --owner-only`).
         out = podman(
@@ -110,12 +125,16 @@ def cluster(tmp_path_factory):
             f"IDMESH_APP_PASSWORD={app_pw}",
             "-e",
             f"IDMESH_OWNER_PASSWORD={owner_pw}",
+            "-e",
+            f"IDMESH_JOBS_PASSWORD={jobs_pw}",
             IMAGE,
             "idmesh",
             "migrate",
         )
         assert "applied" in out
         app_url = f"postgresql://idmesh_app:{app_pw}@127.0.0.1:{pg_port}/idmesh"
+        # the relay's cross-tenant look-ups answer only the jobs' role
+        jobs_url = f"postgresql://idmesh_jobs:{jobs_pw}@127.0.0.1:{pg_port}/idmesh"
         ports = {n: free_port() for n in ("api", "broker", "orchestrator", "email", "relay")}
         services = {n: f"http://127.0.0.1:{p}" for n, p in ports.items() if n != "broker"}
         (shared / "services.json").write_text(json.dumps(services))
@@ -148,11 +167,20 @@ def cluster(tmp_path_factory):
             "--state",
             "/shared/state",
             volumes=vol,
+            name="broker",
         )
         ready = {}
         for name in ("api", "orchestrator", "email", "relay"):
             box.run(
-                IMAGE, {**common, "FUNCTION_TARGET": name, "PORT": str(ports[name])}, volumes=vol
+                IMAGE,
+                {
+                    **common,
+                    **({"IDMESH_JOBS_DATABASE_URL": jobs_url} if name == "relay" else {}),
+                    "FUNCTION_TARGET": name,
+                    "PORT": str(ports[name]),
+                },
+                volumes=vol,
+                name=name,
             )
         for name in ("api", "orchestrator", "email", "relay"):
             ready[name] = wait_http(f"{services[name]}/readyz")

@@ -1,4 +1,9 @@
-"""`idmesh aml load FILE --format FORMAT [--list NAME]` and `idmesh aml lists`."""
+"""`idmesh aml load FILE --format FORMAT [--list NAME]` and `idmesh aml lists`.
+
+A load reads the list file (the operator's import path: a file on the machine or in the Job's
+image/volume) and writes the new version into Postgres as the owner role
+(IDMESH_OWNER_DATABASE_URL on a cluster); the aml functions pick it up within
+IDMESH_AML_REFRESH_SECONDS."""
 
 from __future__ import annotations
 
@@ -42,7 +47,6 @@ def register(subparsers) -> None:
 def run_load(args: argparse.Namespace) -> int:
     from shared.aml.lists import load_list_file
     from shared.aml.loaders import LoadError
-    from shared.aml.store import FileListStore
 
     if args.sample:
         args.file, args.format = SAMPLE_LIST, "ftm-json"
@@ -50,7 +54,7 @@ def run_load(args: argparse.Namespace) -> int:
     if args.file is None or args.format is None:
         sys.stderr.write("give FILE and --format, or --sample\n")
         return 2
-    store = FileListStore()
+    store = _store(write=True)
     t0 = time.perf_counter()
     before = store.current_versions()
     last = [0.0]
@@ -117,16 +121,26 @@ def _monitor(store, version, previous_id: str | None) -> dict:
         platform.db.close()
 
 
-def run_lists(args: argparse.Namespace) -> int:
-    from shared.aml.store import FileListStore
+def _store(write: bool = False):
+    """The list store on Postgres: as the owner role for a load (the only role that writes
+    lists), else as the application role."""
+    from shared.aml.store import PgListStore
+    from shared.config import Settings
+    from shared.db.function_role import operator_database_url, process_database_url
 
-    store = FileListStore()
+    settings = Settings.from_env()
+    url = operator_database_url(settings) if write else process_database_url(settings)
+    return PgListStore(url, refresh_seconds=0)
+
+
+def run_lists(args: argparse.Namespace) -> int:
+    store = _store()
     versions = store.versions() if args.all else list(store.current_versions().values())
     if args.json:
         print(json.dumps([v.model_dump() for v in versions], indent=2))
     else:
         if not versions:
-            print(f"no lists loaded in {store.data_dir}")
+            print("no lists loaded (idmesh aml load FILE --format FORMAT)")
         for v in versions:
             print(
                 f"{v.list:<16} {v.id}  published {v.published}  {v.entity_count} entities "
