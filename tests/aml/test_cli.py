@@ -33,3 +33,32 @@ def test_load_lists_and_check_across_commands(tmp_path: Path, monkeypatch, capsy
         con.execute("DELETE FROM aml_current_versions WHERE list = 'eu'")
         con.execute("DELETE FROM aml_list_versions WHERE list = 'eu'")
     _SCREENERS.clear()
+
+
+def test_a_job_loads_a_list_by_url_pinned_by_its_hash(tmp_path: Path, pg, monkeypatch, capsys):
+    """What the idmesh-aml-load Job runs: the official file by URL, refused unless it has
+    the pinned sha256; the version's source is the URL (provenance)."""
+    import functools
+    import http.server
+    import threading
+
+    from shared.aml.lists import file_sha256
+
+    src = g.write_eu_xml(tmp_path / "eu.xml")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/eu.xml"
+    monkeypatch.setenv("IDMESH_DATA_DIR", str(pg.data_dir))
+    try:
+        args = ["aml", "load", url, "--format", "eu-xml", "--list", "eu-url", "--json"]
+        assert main([*args, "--sha256", "0" * 64]) == 2
+        assert "pinned sha256" in capsys.readouterr().err
+        assert main([*args, "--sha256", file_sha256(src)]) == 0
+        loaded = json.loads(capsys.readouterr().out)
+        assert loaded["source"] == url and loaded["sha256"] == file_sha256(src)
+    finally:
+        server.shutdown()
+        with pg.admin() as con:
+            con.execute("DELETE FROM aml_current_versions WHERE list = 'eu-url'")
+            con.execute("DELETE FROM aml_list_versions WHERE list = 'eu-url'")

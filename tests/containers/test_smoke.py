@@ -186,11 +186,17 @@ def cluster(tmp_path_factory):
             ready[name] = wait_http(f"{services[name]}/readyz")
         yield {
             "api": services["api"],
-            "admin_db": admin.replace("/postgres", "/idmesh"),
+            # the superuser on idmesh's database (the operator's read of the sealed codes)
+            "admin_db": f"postgresql://postgres:{pw}@127.0.0.1:{pg_port}/idmesh",
+            "master_key": common["IDMESH_MASTER_KEY"],
             "ready": ready,
         }
     finally:
         box.stop()
+
+
+def key_of(cluster) -> bytes:
+    return base64.b64decode(cluster["master_key"])
 
 
 def test_a_verification_through_the_containers(cluster):
@@ -199,7 +205,7 @@ def test_a_verification_through_the_containers(cluster):
         api.post("/v1/register", json={"email": email, "organization": "Box Co"}).raise_for_status()
         reg = api.post(
             "/v1/register/verify",
-            json={"email": email, "code": code_for(cluster["admin_db"], email)},
+            json={"email": email, "code": code_for(cluster["admin_db"], email, master_key=key_of(cluster))},
         ).json()
         key = {"Authorization": f"Bearer {reg['api_key']}"}
         wf = api.post(
@@ -215,7 +221,7 @@ def test_a_verification_through_the_containers(cluster):
         api.post(
             f"/v1/sessions/{sid}/email/check",
             headers=user,
-            json={"code": code_for(cluster["admin_db"], target)},
+            json={"code": code_for(cluster["admin_db"], target, master_key=key_of(cluster))},
         ).raise_for_status()
         api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
         deadline = time.monotonic() + 90

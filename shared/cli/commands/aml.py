@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 SAMPLE_LIST = Path(__file__).resolve().parents[2] / "aml" / "samples" / "demo-list.ftm.json"
 
 
@@ -22,7 +24,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("aml", help="sanctions lists: load and list versions")
     sub = p.add_subparsers(dest="aml_command", required=True)
     load = sub.add_parser("load", help="load a list file as a new version (atomic, idempotent)")
-    load.add_argument("file", type=Path, nargs="?")
+    load.add_argument("file", nargs="?", help="the list file: a path or an https URL")
+    load.add_argument("--sha256", help="refuse the file unless its sha256 is this (a pinned list)")
     load.add_argument("--format", choices=sorted(FORMATS))
     load.add_argument(
         "--sample",
@@ -66,9 +69,17 @@ def run_load(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r  {n_ent:,} entities, {n_alias:,} names ({now - t0:.0f}s)")
             sys.stderr.flush()
 
+    from shared.aml.lists import file_sha256
+    from shared.cli.fetch import local_file
+
     try:
-        version, changed = load_list_file(store, args.file, args.format, args.list_name, progress)
-    except (LoadError, ValueError, OSError) as exc:
+        with local_file(args.file) as path:
+            if args.sha256 and file_sha256(path) != args.sha256.lower():
+                raise ValueError(f"{args.file} does not have the pinned sha256 {args.sha256}")
+            version, changed = load_list_file(
+                store, path, args.format, args.list_name, progress, source=str(args.file)
+            )
+    except (LoadError, ValueError, OSError, httpx.HTTPError) as exc:
         sys.stderr.write(f"\nload failed, previous version kept: {exc}\n")
         return 2
     sys.stderr.write("\n")

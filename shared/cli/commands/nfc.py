@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -22,7 +21,7 @@ def register(subparsers) -> None:
     trust_sub = trust.add_subparsers(dest="trust_command", required=True)
 
     imp = trust_sub.add_parser("import", help="import a CSCA certificate, master list or CRL")
-    imp.add_argument("file", nargs="+", help="PEM or DER file(s)")
+    imp.add_argument("file", nargs="+", help="PEM or DER file(s): paths or https URLs")
     imp.add_argument(
         "--force",
         action="store_true",
@@ -47,6 +46,9 @@ def _store(write: bool = False):
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import httpx
+
+    from shared.cli.fetch import local_file
     from shared.nfc.errors import NfcError
 
     store = _store(write=True)
@@ -54,8 +56,9 @@ def run_import(args: argparse.Namespace) -> int:
     records = []
     for name in args.file:
         try:
-            record = store.import_bytes(Path(name).read_bytes(), name, force=args.force)
-        except (NfcError, OSError) as exc:
+            with local_file(name) as path:
+                record = store.import_bytes(path.read_bytes(), name, force=args.force)
+        except (NfcError, OSError, httpx.HTTPError) as exc:
             code = getattr(exc, "code", "NFC_TRUST_IMPORT_REJECTED")
             record = {"file": name, "error": code, "message": str(exc)}
             status = 2
