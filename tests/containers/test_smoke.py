@@ -18,9 +18,12 @@ import httpx
 import psycopg
 import pytest
 
+from shared.catalog import PLATFORM_ROUTES, service_name
 from shared.db.cluster import free_port
 from shared.local.demo import code_for
 from shared.manifests.render import render_platform_eventing, write
+from shared.workload.identity import SA_PREFIX, trigger_subject
+from shared.workload.issuer import LocalIssuer, Workload
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDMESH_CONTAINER_TESTS") != "1",
@@ -87,6 +90,9 @@ def wait_http(url: str, timeout: float = 120.0) -> float:
 def cluster(tmp_path_factory):
     logs = Path(os.environ.get("IDMESH_CONTAINER_LOGS") or tmp_path_factory.mktemp("logs"))
     box = Containers(logs)
+    # The token issuer runs on the host's loopback (as `idmesh up` runs it): every function
+    # verifies deliveries and calls with it; broker, relay and API get credentials.
+    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer")).serve()
     shared = tmp_path_factory.mktemp("shared")
     shared.chmod(0o777)
     (shared / "manifests").mkdir(mode=0o777)
@@ -135,7 +141,8 @@ def cluster(tmp_path_factory):
         app_url = f"postgresql://idmesh_app:{app_pw}@127.0.0.1:{pg_port}/idmesh"
         # the relay's cross-tenant look-ups answer only the jobs' role
         jobs_url = f"postgresql://idmesh_jobs:{jobs_pw}@127.0.0.1:{pg_port}/idmesh"
-        ports = {n: free_port() for n in ("api", "broker", "orchestrator", "email", "relay")}
+        names = ("api", "orchestrator", "email", "relay", "provisioner")
+        ports = {n: free_port() for n in (*names, "broker")}
         services = {n: f"http://127.0.0.1:{p}" for n, p in ports.items() if n != "broker"}
         (shared / "services.json").write_text(json.dumps(services))
         write(render_platform_eventing(), shared / "manifests", "platform.yaml")
@@ -148,11 +155,31 @@ def cluster(tmp_path_factory):
             "IDMESH_REQUIRE_SCHEMA": "true",
             "IDMESH_MANIFESTS_DIR": "/shared/manifests",
             "IDMESH_DATA_DIR": "/tmp/idmesh",
+            "IDMESH_OIDC_ISSUER_URL": issuer.issuer_url,
+            "IDMESH_PROVISIONER": "local",
         }
+        ns = "idmesh"
+        credentials = {
+            "relay": issuer.credential(Workload(ns, "relay")),
+            "api": issuer.credential(Workload(ns, service_name("api"))),
+        }
+        broker_credential = issuer.credential(
+            Workload(
+                "knative-eventing",
+                "mt-broker-filter",
+                may_issue_for=(
+                    f"{SA_PREFIX}tenant-*",
+                    *(trigger_subject(ns, r.name) for r in PLATFORM_ROUTES),
+                ),
+            )
+        )
         vol = [(str(shared), "/shared")]
         box.run(
             IMAGE,
-            {},
+            {
+                "IDMESH_OIDC_ISSUER_URL": issuer.issuer_url,
+                "IDMESH_WORKLOAD_CREDENTIAL": broker_credential,
+            },
             "idmesh",
             "broker",
             "serve",
@@ -170,21 +197,29 @@ def cluster(tmp_path_factory):
             name="broker",
         )
         ready = {}
-        for name in ("api", "orchestrator", "email", "relay"):
+        for name in names:
+            extra = {}
+            if name in credentials:
+                extra["IDMESH_WORKLOAD_CREDENTIAL"] = credentials[name]
+            if name == "api":
+                extra["IDMESH_FUNCTION_URLS"] = f"email={services['email']}"
             box.run(
                 IMAGE,
                 {
                     **common,
                     **({"IDMESH_JOBS_DATABASE_URL": jobs_url} if name == "relay" else {}),
+                    **extra,
                     "FUNCTION_TARGET": name,
                     "PORT": str(ports[name]),
                 },
                 volumes=vol,
                 name=name,
             )
-        for name in ("api", "orchestrator", "email", "relay"):
+        for name in names:
             ready[name] = wait_http(f"{services[name]}/readyz")
         yield {
+            "box": box,
+            "common": common,
             "api": services["api"],
             # the superuser on idmesh's database (the operator's read of the sealed codes)
             "admin_db": f"postgresql://postgres:{pw}@127.0.0.1:{pg_port}/idmesh",
@@ -193,6 +228,7 @@ def cluster(tmp_path_factory):
         }
     finally:
         box.stop()
+        issuer.stop()
 
 
 def key_of(cluster) -> bytes:
@@ -205,7 +241,10 @@ def test_a_verification_through_the_containers(cluster):
         api.post("/v1/register", json={"email": email, "organization": "Box Co"}).raise_for_status()
         reg = api.post(
             "/v1/register/verify",
-            json={"email": email, "code": code_for(cluster["admin_db"], email, master_key=key_of(cluster))},
+            json={
+                "email": email,
+                "code": code_for(cluster["admin_db"], email, master_key=key_of(cluster)),
+            },
         ).json()
         key = {"Authorization": f"Bearer {reg['api_key']}"}
         wf = api.post(
@@ -242,3 +281,31 @@ def test_containers_run_as_non_root_on_a_read_only_root(cluster):
     for cid in ids:
         inspect = json.loads(podman("inspect", cid))[0]
         assert inspect["HostConfig"]["ReadonlyRootfs"] is True
+
+
+def test_cold_start_of_a_container_against_the_same_function_started_directly(cluster, tmp_path):
+    """The email function to /readyz: as a container of the image, and as a process on the
+    host (what `idmesh up` runs); both on the same database. Printed, and bounded loosely."""
+    from shared.local.process import FunctionProcess, FunctionSpec
+
+    env = {**cluster["common"], "FUNCTION_TARGET": "email"}
+    container, direct = [], []
+    for _ in range(3):
+        port = free_port()
+        t0 = time.monotonic()
+        cid = cluster["box"].run(IMAGE, {**env, "PORT": str(port)}, name=f"email-cold-{port}")
+        wait_http(f"http://127.0.0.1:{port}/readyz")
+        container.append(time.monotonic() - t0)
+        podman("rm", "-f", cid, check=False)
+        spec = FunctionSpec(name="email", target="email", folder="email", port=free_port())
+        proc = FunctionProcess(spec, {**os.environ, **env}, tmp_path)
+        t0 = time.monotonic()
+        proc.start()
+        proc.wait_ready(120)
+        direct.append(time.monotonic() - t0)
+        proc.stop()
+    print(
+        "cold start to /readyz, email function (s): container "
+        f"{[round(x, 2) for x in container]}, direct {[round(x, 2) for x in direct]}"
+    )
+    assert min(container) < 60 and min(direct) < 60
