@@ -27,7 +27,9 @@ LOOPBACK = re.compile(r"^https?://(127\.|localhost|\[::1\])")
 SOURCES = {
     "secrets": "Kubernetes: a missing Secret/key in secretKeyRef fails the pod with "
     "CreateContainerConfigError (kubelet, pkg/kubelet/kuberuntime)",
-    "migrations": "issue 15: no Job runs the migrations with the owner role",
+    "migrations": "issue 15: no Job runs the migrations with the owner role; "
+    "shared/db/schema_level.py: /readyz waits for the image's migration level "
+    "(IDMESH_REQUIRE_SCHEMA)",
     "broker": "Knative Eventing docs, channel-based broker: InMemoryChannel is "
     '"not for production"; spec.config names the durable channel or class config',
     "pvc": "Knative Serving config-features: kubernetes.podspec-persistent-volume-claim "
@@ -36,12 +38,17 @@ SOURCES = {
     "in Postgres (migration 0170), so no Service mounts one",
     "readiness": "Knative Serving (pkg/queue/readiness): the queue-proxy probes aggressively "
     "(every 25 ms) only when readinessProbe.periodSeconds is 0/unset",
-    "timeouts": "issue 15: scheduling + image pull + sidecar + model warm-up per attempt",
+    "timeouts": "Knative Eventing DeliverySpec.timeout is per delivery attempt "
+    "(eventing pkg/apis/duck/v1/delivery_types.go); a scale from zero adds scheduling, "
+    "image pull, sidecar start and the measured warm-up (README benchmarks)",
     "connections": "PostgreSQL max_connections (default 100); psycopg pools per pod",
-    "settings": "issue 15: no Service gets SMTP/SMS settings or the public URL",
-    "image": "issue 15: non-root, read-only root filesystem; Services pointed at "
-    "ghcr.io/idmesh/<fn>:latest with no Containerfile",
-    "provisioning": "issue 15: POST /v1/register/verify creates nothing on a cluster",
+    "settings": "shared/config.py: without IDMESH_SMTP_HOST / IDMESH_SMS_WEBHOOK_URL codes "
+    "stay in the messages table, IDMESH_PUBLIC_URL defaults to http://127.0.0.1:8080",
+    "image": "Kubernetes Pod Security Standards, restricted profile (runAsNonRoot, no "
+    "privilege escalation, capabilities dropped, RuntimeDefault seccomp); image/Containerfile "
+    "is the one image every Service runs (no ghcr.io/idmesh/<fn>:latest)",
+    "provisioning": "Knative Eventing broker ingress answers 404 for a Broker that does not "
+    "exist (pkg/broker/ingress); POST /v1/register/verify must lead to the tenant's Broker",
 }
 
 
