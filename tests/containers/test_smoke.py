@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import subprocess
 import time
 import uuid
@@ -69,6 +70,22 @@ class Containers:
             )
             (self.log_dir / f"{self.names[cid]}.log").write_text(logs.stdout + logs.stderr)
             podman("rm", "-f", cid, check=False)
+
+
+def distinct_ports(n: int) -> list[int]:
+    """n free loopback ports, all different: each socket stays bound until all are chosen
+    (free_port() one after another may hand out the same port twice, and two containers on
+    the host network would then share it)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def wait_http(url: str, timeout: float = 120.0) -> float:
@@ -142,7 +159,7 @@ def cluster(tmp_path_factory):
         # the relay's cross-tenant look-ups answer only the jobs' role
         jobs_url = f"postgresql://idmesh_jobs:{jobs_pw}@127.0.0.1:{pg_port}/idmesh"
         names = ("api", "orchestrator", "email", "relay", "provisioner")
-        ports = {n: free_port() for n in (*names, "broker")}
+        ports = dict(zip((*names, "broker"), distinct_ports(len(names) + 1), strict=True))
         services = {n: f"http://127.0.0.1:{p}" for n, p in ports.items() if n != "broker"}
         (shared / "services.json").write_text(json.dumps(services))
         write(render_platform_eventing(), shared / "manifests", "platform.yaml")
