@@ -223,6 +223,12 @@ class ModelSettings(BaseModel):
         2, ge=1, description="document reader: text lines recognised per batch"
     )
     faces_threads: int = Field(1, ge=1, description="face models' intra-op threads")
+    aml_refresh_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="aml: how often the current list versions are checked in Postgres "
+        "(a new version's index is then loaded; 0: on every screening)",
+    )
 
 
 class WebhookSettings(BaseModel):

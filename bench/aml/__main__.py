@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -100,15 +102,41 @@ def _ftm_line(e) -> str:
     return json.dumps({"id": e.id, "schema": schema, "properties": props}, ensure_ascii=False)
 
 
+@contextmanager
+def _database(args: argparse.Namespace):
+    """The bench's Postgres: the one configured (DATABASE_URL / IDMESH_DATA_DIR) with
+    --use-configured, else an embedded cluster in a temp dir, stopped afterwards."""
+    from shared.config import Settings
+    from shared.db.bootstrap import prepare_database
+    from shared.db.cluster import EmbeddedPostgres
+
+    if args.use_configured:
+        yield prepare_database(Settings.from_env())
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="aml-bench-"))
+    tmp.chmod(0o755)
+    try:
+        yield prepare_database(Settings(data_dir=tmp))
+    finally:
+        EmbeddedPostgres(tmp).stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def cmd_latency(args: argparse.Namespace) -> int:
-    from shared.aml.check import AmlParams, AmlQuery, run_aml
+    """Load N synthetic names into Postgres as the owner role (what `idmesh aml load` does),
+    then, as the aml function's own role, build the in-memory index from Postgres (what the
+    function's warm-up does) and screen: p50/p95 wall and CPU per screening."""
+    with _database(args) as urls:
+        return _latency(args, urls)
+
+
+def _latency(args: argparse.Namespace, urls) -> int:
+    from shared.aml.check import AmlParams, AmlQuery, run_aml, warm_up
     from shared.aml.models import ListVersion
-    from shared.aml.screener import _SCREENERS
-    from shared.aml.store import FileListStore
+    from shared.aml.store import PgListStore
     from tests.aml.generator import make_variant, synthetic_entities
 
-    tmp = Path(args.data_dir or tempfile.mkdtemp(prefix="aml-bench-"))
-    store = FileListStore(tmp)
+    owner = PgListStore(urls.owner, refresh_seconds=0)
     rss0 = _rss_mb()
     sample: list = []
     rng = random.Random(3)
@@ -120,11 +148,11 @@ def cmd_latency(args: argparse.Namespace) -> int:
             yield e
 
     version = ListVersion(
-        id=f"bench-{args.aliases}",
+        id=f"bench-{args.aliases}-{int(time.time())}",
         list="bench",
         source="synthetic",
         format="synthetic",
-        sha256=f"{args.aliases:064d}",
+        sha256=f"{args.aliases:064d}"[:48] + f"{int(time.time()):016d}",
         loaded_at="now",
     )
     t0 = time.perf_counter()
@@ -140,39 +168,42 @@ def cmd_latency(args: argparse.Namespace) -> int:
         # then `load_list_file` parses, hashes and loads it like `idmesh aml load`.
         from shared.aml.lists import load_list_file
 
+        tmp = Path(tempfile.mkdtemp(prefix="aml-bench-file-"))
         src = tmp / "synthetic.ftm.json"
-        tmp.mkdir(parents=True, exist_ok=True)
         with open(src, "w", encoding="utf-8") as fh:
             for e in entities():
                 fh.write(_ftm_line(e) + "\n")
         write_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        v, _ = load_list_file(store, src, "ftm-json", "bench", progress)
+        v, _ = load_list_file(owner, src, "ftm-json", "bench", progress)
         how = f"from a {src.stat().st_size / 1e6:.0f} MB FtM file written in {write_s:.1f}s"
+        shutil.rmtree(tmp, ignore_errors=True)
     else:
-        v, _ = store.load_version(version, entities(), progress)
-        how = "parse-free: generation + SQLite + index build"
+        v, _ = owner.load_version(version, entities(), progress)
+        how = "parse-free: generation + COPY into Postgres + index build"
     load_s = time.perf_counter() - t0
+    owner.close()
     print(
-        f"loaded {v.alias_count:,} names / {v.entity_count:,} entities in {load_s:.1f}s "
-        f"({how}); RSS after load {_rss_mb():.0f} MB (start {rss0:.0f} MB)"
+        f"loaded {v.alias_count:,} names / {v.entity_count:,} entities into Postgres in "
+        f"{load_s:.1f}s ({how}); RSS after load {_rss_mb():.0f} MB (start {rss0:.0f} MB)"
     )
-    idx_file = store.index_path(v.id)
-    print(
-        f"index file {idx_file.stat().st_size / 1e6:.1f} MB, SQLite "
-        f"{store.db_path.stat().st_size / 1e6:.1f} MB"
-    )
-    # A fresh process-like start: new store object, index loaded from disk.
-    _SCREENERS.clear()
-    fresh = FileListStore(tmp)
+    import psycopg
+
+    with psycopg.connect(urls.owner) as con:
+        size = con.execute(
+            "SELECT length(npz), pg_total_relation_size('aml_entities') "
+            "FROM aml_list_indexes WHERE version_id = %s",
+            (v.id,),
+        ).fetchone()
+    print(f"stored index {size[0] / 1e6:.1f} MB, aml_entities {size[1] / 1e6:.1f} MB")
+    # A fresh process-like start as the function's own role: the index comes from Postgres.
+    fresh = PgListStore(urls.functions["aml"], refresh_seconds=10)
     rss1 = _rss_mb()
     t1 = time.perf_counter()
-    from shared.aml.check import warm_up
-
     warm_up(fresh)
     print(
-        f"ready (index load) in {time.perf_counter() - t1:.2f}s, index RSS ≈ "
-        f"{_rss_mb() - rss1:.0f} MB"
+        f"ready (index read from Postgres and loaded) in {time.perf_counter() - t1:.2f}s, "
+        f"index RSS ≈ {_rss_mb() - rss1:.0f} MB"
     )
     queries = []
     for e in sample[: args.queries // 2]:
@@ -192,11 +223,12 @@ def cmd_latency(args: argparse.Namespace) -> int:
         cpu.append((time.process_time() - c) * 1000)
         hits += bool(r.data.get("matches"))
     print(
-        f"screening {len(queries)} queries at {v.alias_count:,} names: wall p50 "
-        f"{statistics.median(times):.1f} ms, p95 {_pct(times, 95):.1f} ms, "
-        f"max {max(times):.1f} ms; CPU p50 {statistics.median(cpu):.1f} ms, "
-        f"p95 {_pct(cpu, 95):.1f} ms ({hits} with matches)"
+        f"screening {len(queries)} queries at {v.alias_count:,} names (entities fetched "
+        f"from Postgres per screening): wall p50 {statistics.median(times):.1f} ms, p95 "
+        f"{_pct(times, 95):.1f} ms, max {max(times):.1f} ms; CPU p50 "
+        f"{statistics.median(cpu):.1f} ms, p95 {_pct(cpu, 95):.1f} ms ({hits} with matches)"
     )
+    fresh.close()
     return 0
 
 
@@ -254,7 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     la = sub.add_parser("latency", help="load time, memory, p50/p95 screening latency")
     la.add_argument("--aliases", type=int, default=100000)
     la.add_argument("--queries", type=int, default=300)
-    la.add_argument("--data-dir", help="where to build the store (default: a temp dir)")
+    la.add_argument(
+        "--use-configured",
+        action="store_true",
+        help="use the configured database (default: an embedded Postgres in a temp dir)",
+    )
     la.add_argument("--via-file", action="store_true", help="load through an FtM JSON file")
     la.set_defaults(func=cmd_latency)
     mo = sub.add_parser("monitor", help="re-screen time for a list diff vs enrolled subjects")

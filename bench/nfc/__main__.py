@@ -80,14 +80,15 @@ import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from shared.nfc.check import AaResponse, NfcParams, run_nfc, warm_up
-from shared.nfc.trust import FileTrustStore
+from shared.nfc.trust import trust_from_files
 warm_up()
 t1 = time.perf_counter()
 root = Path(sys.argv[1])
 files = {p.name: p.read_bytes() for p in (root / "chip").iterdir()}
 aa = AaResponse(nonce=bytes.fromhex((root / "aa/nonce.hex").read_text()),
                 signature=(root / "aa/signature.bin").read_bytes())
-r = run_nfc(files, NfcParams(), None, FileTrustStore(root / "store"), aa)
+store = trust_from_files([root / "trust/masterlist.ml", root / "trust/crl_de.crl"])
+r = run_nfc(files, NfcParams(), None, store, aa)
 t2 = time.perf_counter()
 print(json.dumps({"ready_ms": (t1 - t0) * 1000, "first_check_ms": (t2 - t1) * 1000,
                   "assurance": r.data.get("assurance")}))
@@ -98,15 +99,9 @@ def bench_cold_start(samples: int = 3) -> dict:
     """A new process: import + warm_up (ready), then the first verification from files."""
     import subprocess
     import tempfile
-    from pathlib import Path
-
-    from shared.nfc.trust import FileTrustStore
 
     with tempfile.TemporaryDirectory() as tmp:
         g.write_sample(tmp)
-        store = FileTrustStore(Path(tmp) / "store")
-        store.import_bytes((Path(tmp) / "trust/masterlist.ml").read_bytes(), "masterlist.ml")
-        store.import_bytes((Path(tmp) / "trust/crl_de.crl").read_bytes(), "crl_de.crl")
         runs = []
         for _ in range(samples):
             out = subprocess.run(

@@ -4,7 +4,7 @@ Each alias contributes, per name token, three keys: the token itself, its Metaph
 its consonant skeleton (typos and transliteration variants mostly keep one of them); plus the
 glued name (for "SiemensAG"-style queries) and normalised identifier numbers. Postings are
 numpy CSR arrays, so an index of 1 000 000 aliases is a few arrays plus one key dictionary,
-saved as one `.npz` and loaded in about a second.
+saved as one `.npz` (kept in Postgres beside the list version) and loaded in about a second.
 
 A query gathers the postings of its tokens' keys (rarest first, over-common keys skipped when
 rarer ones exist), weights each alias by the IDF of the query tokens it shares, and returns
@@ -13,12 +13,14 @@ the top candidates for the full comparator.
 
 from __future__ import annotations
 
+import io
 import re
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 import jellyfish
 import numpy as np
@@ -163,10 +165,9 @@ class NameIndex:
         )
 
     # --- persistence ----------------------------------------------------------------------
-    def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(
-            tmp,
+    def save(self, path: Path | IO[bytes]) -> None:
+        """Write the index as one `.npz` (a path, replaced atomically, or an open file)."""
+        arrays = dict(
             keys=np.frombuffer("\n".join(self.keys).encode("utf-8"), dtype=np.uint8),
             offsets=self.offsets,
             postings=self.postings,
@@ -177,10 +178,24 @@ class NameIndex:
             entity_ids=np.frombuffer("\n".join(self.entity_ids).encode("utf-8"), dtype=np.uint8),
             format=np.asarray([self.format]),
         )
+        if not isinstance(path, Path):
+            np.savez(path, **arrays)
+            return
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
         tmp.replace(path)
 
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        self.save(buf)
+        return buf.getvalue()
+
     @classmethod
-    def load(cls, path: Path) -> NameIndex:
+    def from_bytes(cls, data: bytes) -> NameIndex:
+        return cls.load(io.BytesIO(data))
+
+    @classmethod
+    def load(cls, path: Path | IO[bytes]) -> NameIndex:
         with np.load(path) as z:
             keys_text = z["keys"].tobytes().decode("utf-8")
             ents_text = z["entity_ids"].tobytes().decode("utf-8")

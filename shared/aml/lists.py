@@ -25,6 +25,7 @@ def load_list_file(
     fmt: str,
     list_name: str | None = None,
     progress: Progress | None = None,
+    source: str | None = None,
 ) -> tuple[ListVersion, bool]:
     """Parse `path` and store it as a new version of its list; (version, changed).
 
@@ -38,7 +39,7 @@ def load_list_file(
     version = ListVersion(
         id=f"{name}-{parsed.published or 'unknown'}-{stamp}-{sha[:8]}",
         list=name,
-        source=str(path.resolve()),
+        source=source if source and "://" in source else str(path.resolve()),
         format=fmt,
         published=parsed.published,
         sha256=sha,

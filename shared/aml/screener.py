@@ -10,7 +10,7 @@ from shared.aml.index import NameIndex, kind_for
 from shared.aml.models import Entity, ListVersion
 from shared.aml.names import compare_names
 from shared.aml.scoring import FeatureWeights, Subject, score_entity
-from shared.aml.store import FileListStore, ListStore
+from shared.aml.store import ListStore, PgListStore
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,11 @@ def screen_index(
 
 class Screener:
     """Indexes of the current list versions, loaded once per process and refreshed when a new
-    version becomes current."""
+    version becomes current (the store re-reads the current versions every
+    `IDMESH_AML_REFRESH_SECONDS`)."""
 
     def __init__(self, store: ListStore | None = None) -> None:
-        self.store = store or FileListStore()
+        self.store = store or PgListStore()
         self._lock = threading.Lock()
         self._versions: dict[str, ListVersion] = {}
 
@@ -117,12 +118,9 @@ _SCREENERS: dict[str, Screener] = {}
 
 
 def get_screener(store: ListStore | None = None) -> Screener:
-    """Process-wide screener per data directory (the function runtime calls warm_up())."""
-    if store is not None and not isinstance(store, FileListStore):
-        key = f"id:{id(store)}"
-    else:
-        store = store or FileListStore()
-        key = str(store.data_dir)
+    """Process-wide screener per store; without one, on the process's database (the function
+    runtime calls warm_up() before the function reports ready)."""
+    key = f"id:{id(store)}" if store is not None else "default"
     if key not in _SCREENERS:
         _SCREENERS[key] = Screener(store)
     return _SCREENERS[key]

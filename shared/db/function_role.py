@@ -13,7 +13,14 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from shared.config import Settings
 from shared.db.grants import MATRIX, ROLE_PREFIX, role_of
 
-__all__ = ["ROLE_PREFIX", "function_names", "function_url", "process_database_url", "role_of"]
+__all__ = [
+    "ROLE_PREFIX",
+    "function_names",
+    "function_url",
+    "operator_database_url",
+    "process_database_url",
+    "role_of",
+]
 
 
 def function_names() -> list[str]:
@@ -38,3 +45,14 @@ def process_database_url(settings: Settings) -> str:
     from shared.db.bootstrap import database_urls
 
     return database_urls(settings, start=False).app
+
+
+def operator_database_url(settings: Settings) -> str:
+    """The URL the operator's tools write platform reference data with (`idmesh aml load`,
+    `idmesh nfc trust import`): the schema owner's (IDMESH_OWNER_DATABASE_URL on a cluster,
+    the migration Job's Secret key), the only role that may write those tables."""
+    if settings.owner_database_url:
+        return settings.owner_database_url
+    from shared.db.bootstrap import database_urls
+
+    return database_urls(settings, start=False).owner

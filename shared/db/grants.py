@@ -389,13 +389,22 @@ MATRIX: dict[str, RoleGrants] = {
         OTP_STATE,
     ),
     "nfc": _check(
-        "the chip's data, Active Authentication challenge, chip photo vs selfie",
+        "the chip's data, Active Authentication challenge, chip photo vs selfie; reads the "
+        "platform's CSCA/CRL trust store",
         ARTIFACTS,
         FACES,
+        {"nfc_trust_entries": R, "nfc_trust_version": R},
     ),
     "aml": _check(
-        "screens the document's holder against the sanctions lists",
+        "screens the document's holder against the sanctions lists (platform data it only "
+        "reads: versions, entities, name indexes)",
         {"aml_hits": TableAccess(select=("tenant_id", "session_id", "entity_id", "status"))},
+        {
+            "aml_list_versions": R,
+            "aml_current_versions": R,
+            "aml_list_indexes": R,
+            "aml_entities": R,
+        },
     ),
     "proof_of_address": _check("reads the address document", ARTIFACTS),
     "risk": _check(
@@ -422,6 +431,8 @@ NO_FUNCTION_ROLE: dict[str, str] = {
     "idmesh_session_messages()",
     "idmesh_auth_api_key(text)": "superseded by idmesh_auth_api_key_v2 (kept for the "
     "application role of older images)",
+    "nfc_trust_imports": "the trust store's import log (provenance), written and read by "
+    "the operator's `idmesh nfc trust` as the owner role",
     "idmesh_monitoring_tenants()": "AML monitoring runs as the jobs' role (`idmesh aml "
     "monitor`), not as a function",
 }

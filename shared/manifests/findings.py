@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.broker.durations import parse_iso8601_duration
 from shared.catalog import COLD_START_OVERHEAD_S
-from shared.manifests.install import CONFIG_MAP, PGBOUNCER_NAME, PVC_FEATURES
+from shared.manifests.install import CONFIG_MAP, PGBOUNCER_NAME
 from shared.manifests.secrets import SECRETS
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -27,19 +27,28 @@ LOOPBACK = re.compile(r"^https?://(127\.|localhost|\[::1\])")
 SOURCES = {
     "secrets": "Kubernetes: a missing Secret/key in secretKeyRef fails the pod with "
     "CreateContainerConfigError (kubelet, pkg/kubelet/kuberuntime)",
-    "migrations": "issue 15: no Job runs the migrations with the owner role",
+    "migrations": "issue 15: no Job runs the migrations with the owner role; "
+    "shared/db/schema_level.py: /readyz waits for the image's migration level "
+    "(IDMESH_REQUIRE_SCHEMA)",
     "broker": "Knative Eventing docs, channel-based broker: InMemoryChannel is "
     '"not for production"; spec.config names the durable channel or class config',
     "pvc": "Knative Serving config-features: kubernetes.podspec-persistent-volume-claim "
-    "(and -write) are disabled by default; the webhook refuses the volume",
+    "(and -write) are disabled by default, the webhook refuses the volume; a claim shared "
+    "across nodes needs ReadOnlyMany (Kubernetes access modes). idmesh keeps platform data "
+    "in Postgres (migration 0170), so no Service mounts one",
     "readiness": "Knative Serving (pkg/queue/readiness): the queue-proxy probes aggressively "
     "(every 25 ms) only when readinessProbe.periodSeconds is 0/unset",
-    "timeouts": "issue 15: scheduling + image pull + sidecar + model warm-up per attempt",
+    "timeouts": "Knative Eventing DeliverySpec.timeout is per delivery attempt "
+    "(eventing pkg/apis/duck/v1/delivery_types.go); a scale from zero adds scheduling, "
+    "image pull, sidecar start and the measured warm-up (README benchmarks)",
     "connections": "PostgreSQL max_connections (default 100); psycopg pools per pod",
-    "settings": "issue 15: no Service gets SMTP/SMS settings or the public URL",
-    "image": "issue 15: non-root, read-only root filesystem; Services pointed at "
-    "ghcr.io/idmesh/<fn>:latest with no Containerfile",
-    "provisioning": "issue 15: POST /v1/register/verify creates nothing on a cluster",
+    "settings": "shared/config.py: without IDMESH_SMTP_HOST / IDMESH_SMS_WEBHOOK_URL codes "
+    "stay in the messages table, IDMESH_PUBLIC_URL defaults to http://127.0.0.1:8080",
+    "image": "Kubernetes Pod Security Standards, restricted profile (runAsNonRoot, no "
+    "privilege escalation, capabilities dropped, RuntimeDefault seccomp); image/Containerfile "
+    "is the one image every Service runs (no ghcr.io/idmesh/<fn>:latest)",
+    "provisioning": "Knative Eventing broker ingress answers 404 for a Broker that does not "
+    "exist (pkg/broker/ingress); POST /v1/register/verify must lead to the tenant's Broker",
 }
 
 
@@ -178,40 +187,21 @@ def _configmap(docs: list[Mapping[str, Any]], name: str) -> Mapping[str, Any] | 
 
 
 def _pvc_rules(docs: list[Mapping[str, Any]]) -> list[str]:
-    users = [
-        d
-        for d in _kn_services(docs)
-        if any("persistentVolumeClaim" in v for v in _pod(d).get("volumes") or [])
-    ]
-    if not users:
-        return []
+    """No Knative Service mounts a PersistentVolumeClaim: the webhook refuses it unless the
+    PVC features are enabled, and pods on several nodes could share it only ReadOnlyMany.
+    The reference data the aml/nfc functions read lives in Postgres instead."""
     errors = []
-    features = _configmap(docs, "config-features")
-    data = (features or {}).get("data") or {}
-    if any(data.get(f) != "enabled" for f in PVC_FEATURES):
-        for d in users:
-            errors.append(
-                _err(
-                    d,
-                    "mounts a PersistentVolumeClaim but the set does not enable "
-                    f"{', '.join(PVC_FEATURES)}",
-                    "pvc",
-                )
-            )
-    claims = {
-        (c.get("metadata") or {}).get("name"): c for c in _by_kind(docs, "PersistentVolumeClaim")
-    }
-    for d in users:
+    for d in _kn_services(docs):
         for v in _pod(d).get("volumes") or []:
-            name = (v.get("persistentVolumeClaim") or {}).get("claimName")
-            if name is None:
-                continue
-            claim = claims.get(name)
-            if claim is None:
-                errors.append(_err(d, f"claim {name} is not rendered", "pvc"))
-            elif "ReadOnlyMany" not in ((claim.get("spec") or {}).get("accessModes") or []):
+            claim = (v.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim is not None:
                 errors.append(
-                    _err(d, f"claim {name} is shared across nodes: needs ReadOnlyMany", "pvc")
+                    _err(
+                        d,
+                        f"mounts the PersistentVolumeClaim {claim}: platform data belongs in "
+                        "Postgres (idmesh aml load / idmesh nfc trust import Jobs)",
+                        "pvc",
+                    )
                 )
     return errors
 

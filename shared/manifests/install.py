@@ -1,5 +1,5 @@
 """The install around the functions: the settings ConfigMap, the durable Broker backing, the
-migration Job, PgBouncer, the platform-data claim and Knative's feature flags it needs.
+migration Job, PgBouncer, the Jobs that load the platform's reference data into Postgres.
 
 Everything comes from `ClusterValues` and the catalogue, never from hand-written YAML, so
 `idmesh manifests` and the Kustomize tree (`shared.manifests.kustomize`) cannot drift.
@@ -22,12 +22,6 @@ PGBOUNCER_PORT = 6432
 # for the relay (LISTEN survives only on a session).
 TRANSACTION_DB = "idmesh"
 SESSION_DB = "idmesh_session"
-PLATFORM_DATA_CLAIM = "idmesh-platform-data"
-KNATIVE_FEATURES = "config-features"
-PVC_FEATURES = (
-    "kubernetes.podspec-persistent-volume-claim",
-    "kubernetes.podspec-persistent-volume-write",
-)
 
 _LABELS = {"app.kubernetes.io/part-of": "idmesh"}
 
@@ -401,25 +395,87 @@ def pgbouncer(values: ClusterValues, budget: ConnectionBudget) -> list[dict[str,
     return [cm, deploy, svc]
 
 
-# -- platform data (until the AML/NFC stores move into Postgres) ---------------------------
-def platform_data(values: ClusterValues, storage_class: str = "") -> list[dict[str, Any]]:
-    """The claim the `aml` and `nfc` functions mount read-only (ReadOnlyMany so pods on any
-    node share it) and the Knative feature flags without which the webhook refuses it."""
-    claim: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": _meta(PLATFORM_DATA_CLAIM, values.platform_namespace, "platform-data"),
-        "spec": {
-            "accessModes": ["ReadOnlyMany", "ReadWriteOnce"],
-            "resources": {"requests": {"storage": "5Gi"}},
-        },
-    }
-    if storage_class:
-        claim["spec"]["storageClassName"] = storage_class
-    features = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": KNATIVE_FEATURES, "namespace": "knative-serving"},
-        "data": dict.fromkeys(PVC_FEATURES, "enabled"),
-    }
-    return [claim, features]
+# -- platform reference data (Postgres; loaded by Jobs) -------------------------------------
+AML_LOAD_JOB = "idmesh-aml-load"
+# The Job's only writable place (the root filesystem is read-only): a per-pod emptyDir that
+# holds a downloaded list file while it loads.
+SCRATCH = "/" + "tmp"
+NFC_IMPORT_JOB = "idmesh-nfc-trust-import"
+
+
+def reference_data_jobs(values: ClusterValues) -> list[dict[str, Any]]:
+    """The Jobs that load the sanctions lists (`idmesh aml load`) and import the NFC trust
+    material (`idmesh nfc trust import`) into Postgres as the owner role, the only role
+    that writes them; the aml/nfc functions read them (no volume is shared between pods).
+    A Job per configured source; re-run a Job (delete and apply) to load a new version."""
+    ns = values.platform_namespace
+    data = values.reference_data
+    docs: list[dict[str, Any]] = []
+    commands: list[tuple[str, list[str]]] = []
+    for i, item in enumerate(data.aml_lists):
+        args = ["idmesh", "aml", "load", item.url, "--format", item.format]
+        if item.list:
+            args += ["--list", item.list]
+        if item.sha256:
+            args += ["--sha256", item.sha256]
+        commands.append((f"{AML_LOAD_JOB}-{i}", args))
+    if data.nfc_trust:
+        commands.append((NFC_IMPORT_JOB, ["idmesh", "nfc", "trust", "import", *data.nfc_trust]))
+    if not commands:
+        return []
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": _meta("idmesh-reference-data", ns, "reference-data"),
+        }
+    )
+    for name, args in commands:
+        docs.append(
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": _meta(name, ns, "reference-data"),
+                "spec": {
+                    "backoffLimit": 3,
+                    "ttlSecondsAfterFinished": 86400,
+                    "template": {
+                        "metadata": {
+                            "labels": {**_LABELS, "app.kubernetes.io/component": "reference-data"},
+                            "annotations": {"sidecar.istio.io/inject": "false"},
+                        },
+                        "spec": {
+                            "serviceAccountName": "idmesh-reference-data",
+                            "restartPolicy": "OnFailure",
+                            "containers": [
+                                {
+                                    "name": "load",
+                                    "image": values.images.reference(),
+                                    "args": args,
+                                    "env": [
+                                        {
+                                            "name": "IDMESH_OWNER_DATABASE_URL",
+                                            "valueFrom": {
+                                                "secretKeyRef": {
+                                                    "name": DATABASE_OWNER,
+                                                    "key": "owner-url",
+                                                }
+                                            },
+                                        },
+                                        {"name": "IDMESH_DATA_DIR", "value": SCRATCH + "/idmesh"},
+                                    ],
+                                    "volumeMounts": [{"name": "tmp", "mountPath": SCRATCH}],
+                                    "securityContext": _restricted(),
+                                    "resources": {
+                                        "requests": {"cpu": "250m", "memory": "512Mi"},
+                                        "limits": {"cpu": "1", "memory": "2Gi"},
+                                    },
+                                }
+                            ],
+                            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}],
+                        },
+                    },
+                },
+            }
+        )
+    return docs

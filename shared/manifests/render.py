@@ -239,8 +239,6 @@ def _service(
         database_key=database_key(spec.name),
     )
     _workload_identity(doc, spec, platform_namespace)
-    if spec.name in SHARED_DATA_FUNCTIONS:
-        _mount_shared_data(doc)
     if spec.name == "hosted":
         doc["spec"]["template"]["spec"]["containers"][0]["env"].append(
             {
@@ -253,13 +251,6 @@ def _service(
         # OIDC subject); it keeps the function's labels.
         doc["metadata"]["labels"]["idmesh.io/dedicated-tenant-id"] = tenant_id
     return doc
-
-
-# Platform data read by these functions (sanctions list versions and their indexes, the
-# CSCA/CRL trust store) lives on one shared volume, written by `idmesh aml load` and
-# `idmesh nfc trust import` run as Jobs; Knative needs its persistent-volume-claim features.
-SHARED_DATA_FUNCTIONS = frozenset({"aml", "nfc"})
-SHARED_DATA_CLAIM = install.PLATFORM_DATA_CLAIM
 
 
 # Every pod's only API credential: a short-lived projected token for the API server, used to
@@ -318,21 +309,6 @@ def _workload_identity(doc: dict[str, Any], spec: FunctionSpec, platform_namespa
             }
         )
     container["env"].extend({"name": k, "value": v} for k, v in env.items())
-
-
-def _mount_shared_data(doc: dict[str, Any]) -> None:
-    pod = doc["spec"]["template"]["spec"]
-    pod["volumes"].append(
-        {
-            "name": "platform-data",
-            "persistentVolumeClaim": {"claimName": SHARED_DATA_CLAIM, "readOnly": True},
-        }
-    )
-    container = pod["containers"][0]
-    container["volumeMounts"].append(
-        {"name": "platform-data", "mountPath": "/data", "readOnly": True}
-    )
-    container["env"].append({"name": "IDMESH_DATA_DIR", "value": "/data"})
 
 
 def _allow_rules(
@@ -428,7 +404,7 @@ def render_platform(
         *install.migration_job(values),
         *extras,
         *install.eventing_config(values),
-        *install.platform_data(values),
+        *install.reference_data_jobs(values),
     ]
     for spec in specs:
         docs.append(

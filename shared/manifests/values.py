@@ -75,6 +75,23 @@ class Images(_Strict):
         return f"{base}@{self.digest}" if self.digest else f"{base}:{self.tag}"
 
 
+class AmlList(_Strict):
+    """A sanctions list the `idmesh-aml-load` Job loads into Postgres (`idmesh aml load`)."""
+
+    url: str  # https URL (or a path inside the Job's image)
+    format: Literal["un-xml", "ofac-csv", "ofac-xml", "eu-xml", "uk-csv", "ftm-json"]
+    list: str = ""  # list name (default per format)
+    sha256: str = ""  # pin the file: the load refuses another
+
+
+class ReferenceData(_Strict):
+    """Platform data kept in Postgres, loaded by Jobs as the owner role (no shared volume):
+    sanctions lists for `aml`, CSCA master lists/certificates/CRLs for `nfc`."""
+
+    aml_lists: tuple[AmlList, ...] = ()
+    nfc_trust: tuple[str, ...] = ()  # URLs of master lists, CSCA certificates, CRLs
+
+
 class Tenant(_Strict):
     """A tenant managed in Git (the provisioner applies the others at registration)."""
 
@@ -95,6 +112,7 @@ class ClusterValues(_Strict):
     sms: Sms = Sms()
     eventing: Eventing = Eventing()
     database: Database = Database()
+    reference_data: ReferenceData = ReferenceData()
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
     tenants: tuple[Tenant, ...] = ()

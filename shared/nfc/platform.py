@@ -12,7 +12,7 @@ from shared.checks.result import CheckResult, error_result
 from shared.crosscheck import compare_expected
 from shared.nfc.aa import new_nonce
 from shared.nfc.check import AaResponse, NfcParams, run_nfc
-from shared.nfc.trust import FileTrustStore
+from shared.nfc.trust import PgTrustStore
 from shared.sessions.check_inputs import CheckInputs
 
 CHALLENGE_TTL = timedelta(minutes=10)
@@ -66,14 +66,15 @@ def _latest_nonce(conn: psycopg.Connection, session_id: str) -> bytes | None:
     return bytes.fromhex(row["nonce"]) if row else None
 
 
-_trust: FileTrustStore | None = None
+_trust: PgTrustStore | None = None
 
 
-def trust_store() -> FileTrustStore:
-    """The platform's CSCA/CRL store (re-read when an import changes it), one per process."""
+def trust_store() -> PgTrustStore:
+    """The platform's CSCA/CRL store in Postgres (re-read when an import changes its
+    version), one per process."""
     global _trust
     if _trust is None:
-        _trust = FileTrustStore()
+        _trust = PgTrustStore()
     return _trust
 
 

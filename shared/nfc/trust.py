@@ -1,4 +1,4 @@
-"""The CSCA trust store: a port, the import logic, and a file-backed implementation.
+"""The CSCA trust store: a port, the import logic, and its Postgres implementation.
 
 Trust material is platform data imported by the operator (idmesh ships no PKD data): CSCA
 certificates (PEM/DER), CMS-signed ICAO master lists and CRLs. Every import is recorded with
@@ -13,16 +13,19 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import psycopg
 from asn1crypto import cms, crl, pem, x509
+from psycopg.types.json import Jsonb
 
 from shared.config import Settings
+from shared.db.tenant_tx import Database
 from shared.nfc import signatures
 from shared.nfc.cms_verify import verify_certificate
 from shared.nfc.errors import MalformedFile, NfcError
@@ -210,56 +213,62 @@ def _load_any(der: bytes, pem_type: str | None) -> Any:
     raise TrustImportError("not a certificate, a CRL or an ICAO master list (PEM or DER)")
 
 
-def default_root() -> Path:
-    return Path(Settings.from_env().data_dir) / "nfc"
+_TRUST_LOCK = 72_176_171  # one import at a time (advisory lock, transaction-scoped)
 
 
-class FileTrustStore:
-    """A trust store in a directory: `certs/*.der`, `crls/*.der` and `manifest.json`."""
+class PgTrustStore:
+    """The trust store in Postgres (migration 0170): `nfc_trust_entries` (every certificate
+    and CRL by the sha256 of its DER, re-checked when read), `nfc_trust_imports` (each import's
+    provenance) and `nfc_trust_version`. The nfc function's role reads it; only the owner role
+    writes it (`idmesh nfc trust import`, a Job on a cluster). Readers re-read the version at
+    most every `refresh_seconds` and the entries only when it changed."""
 
-    def __init__(self, root: str | Path | None = None) -> None:
-        self.root = Path(root) if root is not None else default_root()
+    def __init__(self, url: str | None = None, refresh_seconds: float = 1.0) -> None:
+        if url is None:
+            from shared.db.function_role import process_database_url
+
+            url = process_database_url(Settings.from_env())
+        self.url = url
+        self.refresh_seconds = refresh_seconds
+        self.db = Database(url, min_size=1, max_size=2)
         self._lock = threading.Lock()
-        self._loaded_mtime: float | None = None
-        self._manifest: dict[str, Any] = {"version": 0, "entries": [], "imports": []}
+        self._loaded: int | None = None
+        self._checked = 0.0
         self._by_subject: dict[bytes, list[x509.Certificate]] = {}
         self._crls: dict[bytes, list[crl.CertificateList]] = {}
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / "manifest.json"
+    def close(self) -> None:
+        self.db.close()
 
     def _reload(self) -> None:
-        path = self.manifest_path
-        mtime = path.stat().st_mtime if path.exists() else None
-        if mtime == self._loaded_mtime:
+        now = time.monotonic()
+        if self._loaded is not None and now - self._checked < self.refresh_seconds:
             return
-        with self._lock:
-            manifest = (
-                json.loads(path.read_text())
-                if path.exists()
-                else {"version": 0, "entries": [], "imports": []}
-            )
-            by_subject: dict[bytes, list[x509.Certificate]] = {}
-            crls: dict[bytes, list[crl.CertificateList]] = {}
-            for entry in manifest["entries"]:
-                der = (self.root / entry["file"]).read_bytes()
-                if _sha256(der) != entry["id"]:
-                    log.error("trust store file %s does not match its hash", entry["file"])
-                    continue
-                if entry["kind"] == "csca":
-                    cert = x509.Certificate.load(der)
-                    by_subject.setdefault(cert.subject.hashable, []).append(cert)
-                else:
-                    item = crl.CertificateList.load(der)
-                    crls.setdefault(item.issuer.hashable, []).append(item)
-            self._manifest, self._by_subject, self._crls = manifest, by_subject, crls
-            self._loaded_mtime = mtime
+        with self._lock, self.db.platform() as conn:
+            version = conn.execute("SELECT version FROM nfc_trust_version").fetchone()["version"]
+            if version != self._loaded:
+                by_subject: dict[bytes, list[x509.Certificate]] = {}
+                crls: dict[bytes, list[crl.CertificateList]] = {}
+                for row in conn.execute(
+                    "SELECT id, kind, der FROM nfc_trust_entries ORDER BY added_in_version, id"
+                ):
+                    der = bytes(row["der"])
+                    if _sha256(der) != row["id"]:
+                        log.error("trust store entry %s does not match its hash", row["id"])
+                        continue
+                    if row["kind"] == "csca":
+                        cert = x509.Certificate.load(der)
+                        by_subject.setdefault(cert.subject.hashable, []).append(cert)
+                    else:
+                        item = crl.CertificateList.load(der)
+                        crls.setdefault(item.issuer.hashable, []).append(item)
+                self._by_subject, self._crls, self._loaded = by_subject, crls, version
+            self._checked = now
 
     # --- TrustStore port -------------------------------------------------------------------
     def version(self) -> str:
         self._reload()
-        return str(self._manifest["version"])
+        return str(self._loaded)
 
     def csca_count(self) -> int:
         self._reload()
@@ -279,74 +288,97 @@ class FileTrustStore:
         return [c for certs in self._by_subject.values() for c in certs]
 
     def entries(self) -> list[dict[str, Any]]:
-        self._reload()
-        return list(self._manifest["entries"])
+        with self.db.platform() as conn:
+            rows = conn.execute(
+                "SELECT summary FROM nfc_trust_entries ORDER BY added_in_version, id"
+            ).fetchall()
+        return [r["summary"] for r in rows]
 
     def imports(self) -> list[dict[str, Any]]:
-        self._reload()
-        return list(self._manifest["imports"])
+        with self.db.platform() as conn:
+            rows = conn.execute("SELECT record FROM nfc_trust_imports ORDER BY seq").fetchall()
+        return [r["record"] for r in rows]
 
     def import_bytes(
         self, data: bytes, source: str, *, force: bool = False, now: dt.datetime | None = None
     ) -> dict[str, Any]:
-        """Verify and add a trust file; returns the import record (also kept in the manifest)."""
+        """Verify and add a trust file in one transaction (the owner role's connection);
+        returns the import record (also kept in `nfc_trust_imports`)."""
         now = now or dt.datetime.now(dt.UTC)
-        prepared = prepare_import(data, self.all_certificates(), force=force)
-        manifest = json.loads(json.dumps(self._manifest))
-        known = {e["id"] for e in manifest["entries"]}
-        version = manifest["version"] + 1
-        added, skipped = 0, 0
-        (self.root / "certs").mkdir(parents=True, exist_ok=True)
-        (self.root / "crls").mkdir(parents=True, exist_ok=True)
-        record = {
-            "version": version,
-            "file": os.path.basename(source),
-            "file_sha256": _sha256(data),
-            "kind": prepared.kind,
-            "imported_at": now.isoformat(),
-            "forced": force,
-            **prepared.provenance,
-        }
-        items = [("csca", c, cert_summary(c)) for c in prepared.certificates] + [
-            ("crl", c, crl_summary(c)) for c in prepared.crls
-        ]
-        for kind, item, summary in items:
-            der = item.dump()
-            digest = _sha256(der)
-            if digest in known:
-                skipped += 1
-                continue
-            rel = f"{'certs' if kind == 'csca' else 'crls'}/{digest}.der"
-            (self.root / rel).write_bytes(der)
-            manifest["entries"].append(
-                {
+        with psycopg.connect(self.url) as con, con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(%s)", (_TRUST_LOCK,))
+            current = con.execute("SELECT version FROM nfc_trust_version FOR UPDATE").fetchone()[0]
+            existing = [
+                x509.Certificate.load(bytes(der))
+                for id_, der in con.execute(
+                    "SELECT id, der FROM nfc_trust_entries WHERE kind = 'csca'"
+                )
+                if _sha256(bytes(der)) == id_
+            ]
+            prepared = prepare_import(data, existing, force=force)
+            known = {r[0] for r in con.execute("SELECT id FROM nfc_trust_entries")}
+            version = current + 1
+            record: dict[str, Any] = {
+                "version": version,
+                "file": os.path.basename(source),
+                "file_sha256": _sha256(data),
+                "kind": prepared.kind,
+                "imported_at": now.isoformat(),
+                "forced": force,
+                **prepared.provenance,
+            }
+            added, skipped = 0, 0
+            items = [("csca", c, cert_summary(c)) for c in prepared.certificates] + [
+                ("crl", c, crl_summary(c)) for c in prepared.crls
+            ]
+            for kind, item, summary in items:
+                der = item.dump()
+                digest = _sha256(der)
+                if digest in known:
+                    skipped += 1
+                    continue
+                entry = {
                     "id": digest,
                     "kind": kind,
-                    "file": rel,
                     "added_in_version": version,
                     "source": {"file": record["file"], "file_sha256": record["file_sha256"]},
                     **summary,
                 }
+                con.execute(
+                    "INSERT INTO nfc_trust_entries (id, kind, der, added_in_version, summary) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    (digest, kind, der, version, Jsonb(entry)),
+                )
+                known.add(digest)
+                added += 1
+            record.update(
+                {"added": added, "already_present": skipped, "rejected": prepared.rejected}
             )
-            known.add(digest)
-            added += 1
-        record.update({"added": added, "already_present": skipped, "rejected": prepared.rejected})
-        if added:
-            manifest["version"] = version
-        else:
-            record["version"] = manifest["version"]
-        manifest["imports"].append(record)
-        self._write_manifest(manifest)
+            if added:
+                con.execute("UPDATE nfc_trust_version SET version = %s", (version,))
+            else:
+                record["version"] = current
+            con.execute(
+                "INSERT INTO nfc_trust_imports (version, record) VALUES (%s, %s)",
+                (record["version"], Jsonb(record)),
+            )
+        self._loaded = None
         return record
 
-    def _write_manifest(self, manifest: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".manifest.")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(manifest, fh, indent=2)
-        os.replace(tmp, self.manifest_path)
-        self._loaded_mtime = None
-        self._reload()
+
+def trust_from_files(paths: list[str | Path], *, force: bool = False) -> MemoryTrustStore:
+    """A trust store from files, verified exactly as an import (the offline `idmesh check
+    nfc --trust FILE...`): master lists first, then certificates, then CRLs."""
+    cscas: list[x509.Certificate] = []
+    crls: list[crl.CertificateList] = []
+    digests: list[str] = []
+    for path in paths:
+        data = Path(path).read_bytes()
+        prepared = prepare_import(data, cscas, force=force)
+        cscas += prepared.certificates
+        crls += prepared.crls
+        digests.append(_sha256(data)[:12])
+    return MemoryTrustStore(cscas, crls, version="files:" + ",".join(digests))
 
 
 class MemoryTrustStore:
@@ -397,12 +429,13 @@ def verify_chain(dsc: x509.Certificate, store: TrustStore) -> x509.Certificate |
 
 
 __all__ = [
-    "FileTrustStore",
     "MalformedFile",
     "MemoryTrustStore",
+    "PgTrustStore",
     "PreparedImport",
     "TrustImportError",
     "TrustStore",
     "prepare_import",
+    "trust_from_files",
     "verify_chain",
 ]

@@ -7,10 +7,20 @@ from pathlib import Path
 from shared.cli.main import main
 
 
+def _clear(pg) -> None:
+    from shared.aml.screener import _SCREENERS
+
+    with pg.admin() as con:
+        con.execute("DELETE FROM aml_current_versions")
+        con.execute("DELETE FROM aml_list_versions")
+    _SCREENERS.clear()
+
+
 def test_no_list_says_how_to_load_one_then_the_sample_list_screens(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch, capsys, pg
 ):
-    monkeypatch.setenv("IDMESH_DATA_DIR", str(tmp_path / "data"))
+    _clear(pg)
+    monkeypatch.setenv("IDMESH_DATA_DIR", str(pg.data_dir))
     assert main(["check", "aml", "--name", "Viktor Samplenko", "--json"]) == 2
     out = json.loads(capsys.readouterr().out)
     assert out["warnings"][0]["code"] == "AML_NO_LISTS_LOADED"
@@ -22,3 +32,4 @@ def test_no_list_says_how_to_load_one_then_the_sample_list_screens(
     hit = json.loads(capsys.readouterr().out)
     assert hit["data"]["matches"][0]["entity_id"] == "idmesh-demo:demo-p1"
     assert 0 <= hit["score"] <= 100
+    _clear(pg)

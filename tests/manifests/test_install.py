@@ -22,7 +22,7 @@ from shared.manifests.render import render_platform, render_tenant
 from shared.manifests.secrets import SECRETS, secret_commands
 from shared.manifests.subscribers import render_subscriber
 from shared.manifests.validate import validate_documents
-from shared.manifests.values import ClusterValues, Tenant
+from shared.manifests.values import AmlList, ClusterValues, ReferenceData, Tenant
 
 TENANT_ID = "5f0c6a7e-0d4e-4a51-9d1e-3c1c2f0e9a11"
 VALUES = ClusterValues(
@@ -148,7 +148,11 @@ def test_findings_each_fail():
 
     _fails(base, "InMemoryChannel", production=True)
 
-    docs = [d for d in copy.deepcopy(base) if d["metadata"]["name"] != "config-features"]
+    docs = copy.deepcopy(base)
+    pod = _svc(docs, "aml")["spec"]["template"]["spec"]
+    pod["volumes"].append(
+        {"name": "data", "persistentVolumeClaim": {"claimName": "idmesh-platform-data"}}
+    )
     _fails(docs, "podspec-persistent-volume-claim")
 
     docs = copy.deepcopy(base)
@@ -203,6 +207,47 @@ def test_findings_each_fail():
     cm = next(d for d in docs if d["metadata"]["name"] == "idmesh-pgbouncer")
     cm["data"]["server-max-connections"] = "20"
     _fails(docs, "exceed max_connections", production=True)
+
+
+def test_reference_data_is_loaded_by_jobs_into_postgres_not_a_volume():
+    """No Service mounts a claim and none is rendered; each configured list and the trust
+    material get a Job that runs the CLI as the owner role."""
+    plain = _platform()
+    assert not [d for d in plain if d["kind"] == "PersistentVolumeClaim"]
+    assert not [d for d in plain if d["metadata"]["name"].startswith("idmesh-aml-load")]
+    values = VALUES.model_copy(
+        update={
+            "reference_data": ReferenceData(
+                aml_lists=(
+                    AmlList(
+                        url="https://lists.example/sdn.xml", format="ofac-xml", sha256="ab" * 32
+                    ),
+                ),
+                nfc_trust=("https://pkd.example/masterlist.ml",),
+            )
+        }
+    )
+    docs = _platform(values)
+    for d in docs:
+        if d["kind"] == "Service" and d["apiVersion"].startswith("serving.knative"):
+            volumes = d["spec"]["template"]["spec"].get("volumes") or []
+            assert not [v for v in volumes if "persistentVolumeClaim" in v], d["metadata"]
+    jobs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Job"}
+    aml = jobs["idmesh-aml-load-0"]["spec"]["template"]["spec"]["containers"][0]
+    assert aml["args"] == [
+        "idmesh", "aml", "load", "https://lists.example/sdn.xml", "--format", "ofac-xml",
+        "--sha256", "ab" * 32,
+    ]  # fmt: skip
+    nfc = jobs["idmesh-nfc-trust-import"]["spec"]["template"]["spec"]["containers"][0]
+    assert nfc["args"][:4] == ["idmesh", "nfc", "trust", "import"]
+    for c in (aml, nfc):
+        ref = c["env"][0]["valueFrom"]["secretKeyRef"]
+        assert (c["env"][0]["name"], ref["name"]) == (
+            "IDMESH_OWNER_DATABASE_URL",
+            "idmesh-database-owner",
+        )
+        assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    assert install_errors(docs) == []
 
 
 def test_settings_come_from_the_values():

@@ -8,13 +8,22 @@ from shared.cli.main import main
 from tests.nfc import generator as g
 
 
-def test_cli_end_to_end(tmp_path, capsys):
+def _clean(pg) -> None:
+    with pg.admin() as con:
+        con.execute("DELETE FROM nfc_trust_entries")
+        con.execute("DELETE FROM nfc_trust_imports")
+        con.execute("UPDATE nfc_trust_version SET version = 0")
+
+
+def test_cli_end_to_end(tmp_path, capsys, pg, monkeypatch):
+    """Imports go to Postgres as the owner role; the offline check reads it as the app role
+    or verifies against files given with --trust."""
+    _clean(pg)
+    monkeypatch.setenv("IDMESH_DATA_DIR", str(pg.data_dir))
     g.write_sample(str(tmp_path / "sample"))
-    trust = str(tmp_path / "store")
     sample = tmp_path / "sample"
     assert (
-        main(["nfc", "trust", "import", str(sample / "trust/crl_de.crl"), "--trust-dir", trust])
-        == 2
+        main(["nfc", "trust", "import", str(sample / "trust/crl_de.crl")]) == 2
     )  # CRL before its CSCA
     assert (
         main(
@@ -24,15 +33,13 @@ def test_cli_end_to_end(tmp_path, capsys):
                 "import",
                 str(sample / "trust/masterlist.ml"),
                 str(sample / "trust/crl_de.crl"),
-                "--trust-dir",
-                trust,
                 "--json",
             ]
         )
         == 0
     )
     capsys.readouterr()
-    assert main(["nfc", "trust", "list", "--trust-dir", trust, "--json"]) == 0
+    assert main(["nfc", "trust", "list", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert listing["version"] == "2" and len(listing["entries"]) == 3
 
@@ -43,8 +50,6 @@ def test_cli_end_to_end(tmp_path, capsys):
             "nfc",
             str(sample / "chip"),
             "--json",
-            "--trust-dir",
-            trust,
             "--nonce",
             nonce,
             "--aa-signature",
@@ -60,8 +65,9 @@ def test_cli_end_to_end(tmp_path, capsys):
             "nfc",
             str(sample / "chip"),
             "--json",
-            "--trust-dir",
-            trust,
+            "--trust",
+            str(sample / "trust/masterlist.ml"),
+            str(sample / "trust/crl_de.crl"),
             "--nonce",
             "00" * 8,
             "--aa-signature",
@@ -71,9 +77,8 @@ def test_cli_end_to_end(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert rc == 1 and "NFC_AA_FAILED" in [w["code"] for w in out["warnings"]]
 
-    rc = main(
-        ["check", "nfc", str(sample / "chip"), "--json", "--trust-dir", str(tmp_path / "empty")]
-    )
+    _clean(pg)
+    rc = main(["check", "nfc", str(sample / "chip"), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 1 and "NFC_CSCA_UNTRUSTED" in [w["code"] for w in out["warnings"]]
 

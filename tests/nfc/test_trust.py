@@ -1,27 +1,47 @@
-"""Trust store: imports (CSCA, master list, CRL) with verification, versions, provenance."""
+"""Trust store in Postgres: imports (CSCA, master list, CRL) with verification, versions,
+provenance; written by the owner role only, read by the nfc function's."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from asn1crypto import pem
 
 from shared.checks.result import CheckStatus
 from shared.nfc import codes
 from shared.nfc.check import NfcParams, run_nfc
-from shared.nfc.trust import FileTrustStore, TrustImportError, TrustStore
+from shared.nfc.trust import PgTrustStore, TrustImportError, TrustStore
 from tests.nfc import generator as g
 
 
 @pytest.fixture()
-def store(tmp_path) -> FileTrustStore:
-    return FileTrustStore(tmp_path / "nfc")
+def store(pg):
+    """The trust store emptied, as the owner role (the operator's import)."""
+    with psycopg.connect(pg.urls.owner, autocommit=True) as con:
+        con.execute("DELETE FROM nfc_trust_entries")
+        con.execute("DELETE FROM nfc_trust_imports")
+        con.execute("UPDATE nfc_trust_version SET version = 0")
+    s = PgTrustStore(pg.urls.owner, refresh_seconds=0)
+    yield s
+    s.close()
 
 
-def test_default_root_follows_idmesh_data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("IDMESH_DATA_DIR", str(tmp_path))
-    assert FileTrustStore().root == tmp_path / "nfc"
-    monkeypatch.delenv("IDMESH_DATA_DIR")
-    assert str(FileTrustStore().root) == ".idmesh/nfc"
+def test_the_nfc_role_reads_the_store_and_cannot_write_it(store, pg, rsa_chip):
+    store.import_bytes(rsa_chip.pki.csca.dump(), "csca.der")
+    reader = PgTrustStore(pg.urls.functions["nfc"], refresh_seconds=0)
+    try:
+        assert reader.version() == "1" and reader.csca_count() == 1
+    finally:
+        reader.close()
+    for function in ("nfc", "api", "aml"):
+        with psycopg.connect(pg.urls.functions[function], autocommit=True) as con:
+            for stmt in (
+                "UPDATE nfc_trust_version SET version = 9",
+                "DELETE FROM nfc_trust_entries",
+                "INSERT INTO nfc_trust_imports (version, record) VALUES (1, '{}')",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    con.execute(stmt)
 
 
 def test_master_list_then_crl_then_check(store, rsa_chip):
@@ -45,12 +65,13 @@ def test_master_list_then_crl_then_check(store, rsa_chip):
     assert kinds == ["crl", "csca", "csca"]
     assert {e["country"] for e in store.entries()} == {"DE", "FR"}
 
-    # a new instance reads the same files (another process)
-    fresh = FileTrustStore(store.root)
+    # a new instance reads the same rows (another process)
+    fresh = PgTrustStore(store.url, refresh_seconds=0)
     resp = rsa_chip.aa_response()
     result = run_nfc(rsa_chip.files, NfcParams(), None, fresh, resp)
     assert result.status == CheckStatus.passed, result.warnings
     assert result.data["trust_store_version"] == "2"
+    fresh.close()
 
 
 def test_crl_needs_its_csca_first(store, rsa_chip):
@@ -60,7 +81,7 @@ def test_crl_needs_its_csca_first(store, rsa_chip):
     assert rec["forced"] is True and rec["added"] == 1
 
 
-def test_revocation_through_the_file_store(store, rsa_pki):
+def test_revocation_through_the_store(store, rsa_pki):
     pki = g.make_pki("DE", "rsa")
     chip = g.make_chip(pki, g.ChipSpec(aa=None))
     store.import_bytes(pki.csca.dump(), "csca.der")
@@ -102,14 +123,15 @@ def test_non_ca_certificate_and_garbage_are_refused(store, rsa_chip):
         store.import_bytes(rsa_chip.pki.dsc.dump(), "dsc.der")
     with pytest.raises(TrustImportError):
         store.import_bytes(b"not a certificate", "junk.bin")
-    assert store.version() == "0" and not (store.root / "manifest.json").exists()
+    assert store.version() == "0" and store.imports() == []
 
 
-def test_tampered_store_file_is_ignored(store, rsa_chip):
+def test_an_entry_whose_der_does_not_match_its_hash_is_refused(store, rsa_chip):
     store.import_bytes(rsa_chip.pki.csca.dump(), "csca.der")
-    entry = store.entries()[0]
-    path = store.root / entry["file"]
-    der = path.read_bytes()
-    path.write_bytes(der[:-1] + bytes([der[-1] ^ 0xFF]))  # always a change (was: 1 in 256 not)
-    fresh = FileTrustStore(store.root)
-    assert fresh.csca_count() == 0
+    # even the owner cannot store a DER under another hash
+    with (
+        psycopg.connect(store.url, autocommit=True) as con,
+        pytest.raises(psycopg.errors.CheckViolation),
+    ):
+        con.execute("UPDATE nfc_trust_entries SET der = der || '\\x00'::bytea")
+    assert store.csca_count() == 1

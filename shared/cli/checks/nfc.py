@@ -17,7 +17,13 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--nonce", help="the Active Authentication nonce sent to the chip (hex)")
     p.add_argument("--aa-signature", help="file with the chip's AA signature (binary or hex)")
-    p.add_argument("--trust-dir", help="trust store folder (default $IDMESH_DATA_DIR/nfc)")
+    p.add_argument(
+        "--trust",
+        nargs="+",
+        metavar="FILE",
+        help="verify against these trust files (master lists, CSCA certificates, CRLs, "
+        "checked as an import) instead of the trust store in Postgres",
+    )
     p.add_argument("--minimum-age", type=int, help="fail when DG1 says the holder is younger")
     p.add_argument("--require-aa", action="store_true", help="fail without Active Authentication")
     p.add_argument("--require-crl", action="store_true", help="fail without a CRL of the CSCA")
@@ -34,7 +40,8 @@ def _hex_or_binary(data: bytes) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     from shared.nfc.check import CHECK, AaResponse, NfcParams, run_nfc
-    from shared.nfc.trust import FileTrustStore
+    from shared.nfc.errors import NfcError
+    from shared.nfc.trust import PgTrustStore, trust_from_files
 
     folder = Path(args.dir)
     if not folder.is_dir():
@@ -59,5 +66,11 @@ def run(args: argparse.Namespace) -> int:
     params = NfcParams(
         minimum_age=args.minimum_age, require_aa=args.require_aa, require_crl=args.require_crl
     )
-    store = FileTrustStore(args.trust_dir) if args.trust_dir else FileTrustStore()
+    if args.trust:
+        try:
+            store = trust_from_files(args.trust)
+        except (NfcError, OSError) as exc:
+            return print_result(error_result(CHECK, "NFC_INPUT_INVALID", str(exc)), args.json)
+    else:
+        store = PgTrustStore()
     return print_result(run_nfc(files, params, None, store, aa), args.json)

@@ -1,4 +1,9 @@
-"""`idmesh aml load FILE --format FORMAT [--list NAME]` and `idmesh aml lists`."""
+"""`idmesh aml load FILE --format FORMAT [--list NAME]` and `idmesh aml lists`.
+
+A load reads the list file (the operator's import path: a file on the machine or in the Job's
+image/volume) and writes the new version into Postgres as the owner role
+(IDMESH_OWNER_DATABASE_URL on a cluster); the aml functions pick it up within
+IDMESH_AML_REFRESH_SECONDS."""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+import httpx
 
 SAMPLE_LIST = Path(__file__).resolve().parents[2] / "aml" / "samples" / "demo-list.ftm.json"
 
@@ -17,7 +24,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("aml", help="sanctions lists: load and list versions")
     sub = p.add_subparsers(dest="aml_command", required=True)
     load = sub.add_parser("load", help="load a list file as a new version (atomic, idempotent)")
-    load.add_argument("file", type=Path, nargs="?")
+    load.add_argument("file", nargs="?", help="the list file: a path or an https URL")
+    load.add_argument("--sha256", help="refuse the file unless its sha256 is this (a pinned list)")
     load.add_argument("--format", choices=sorted(FORMATS))
     load.add_argument(
         "--sample",
@@ -42,7 +50,6 @@ def register(subparsers) -> None:
 def run_load(args: argparse.Namespace) -> int:
     from shared.aml.lists import load_list_file
     from shared.aml.loaders import LoadError
-    from shared.aml.store import FileListStore
 
     if args.sample:
         args.file, args.format = SAMPLE_LIST, "ftm-json"
@@ -50,7 +57,7 @@ def run_load(args: argparse.Namespace) -> int:
     if args.file is None or args.format is None:
         sys.stderr.write("give FILE and --format, or --sample\n")
         return 2
-    store = FileListStore()
+    store = _store(write=True)
     t0 = time.perf_counter()
     before = store.current_versions()
     last = [0.0]
@@ -62,9 +69,17 @@ def run_load(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r  {n_ent:,} entities, {n_alias:,} names ({now - t0:.0f}s)")
             sys.stderr.flush()
 
+    from shared.aml.lists import file_sha256
+    from shared.cli.fetch import local_file
+
     try:
-        version, changed = load_list_file(store, args.file, args.format, args.list_name, progress)
-    except (LoadError, ValueError, OSError) as exc:
+        with local_file(args.file) as path:
+            if args.sha256 and file_sha256(path) != args.sha256.lower():
+                raise ValueError(f"{args.file} does not have the pinned sha256 {args.sha256}")
+            version, changed = load_list_file(
+                store, path, args.format, args.list_name, progress, source=str(args.file)
+            )
+    except (LoadError, ValueError, OSError, httpx.HTTPError) as exc:
         sys.stderr.write(f"\nload failed, previous version kept: {exc}\n")
         return 2
     sys.stderr.write("\n")
@@ -117,16 +132,26 @@ def _monitor(store, version, previous_id: str | None) -> dict:
         platform.db.close()
 
 
-def run_lists(args: argparse.Namespace) -> int:
-    from shared.aml.store import FileListStore
+def _store(write: bool = False):
+    """The list store on Postgres: as the owner role for a load (the only role that writes
+    lists), else as the application role."""
+    from shared.aml.store import PgListStore
+    from shared.config import Settings
+    from shared.db.function_role import operator_database_url, process_database_url
 
-    store = FileListStore()
+    settings = Settings.from_env()
+    url = operator_database_url(settings) if write else process_database_url(settings)
+    return PgListStore(url, refresh_seconds=0)
+
+
+def run_lists(args: argparse.Namespace) -> int:
+    store = _store()
     versions = store.versions() if args.all else list(store.current_versions().values())
     if args.json:
         print(json.dumps([v.model_dump() for v in versions], indent=2))
     else:
         if not versions:
-            print(f"no lists loaded in {store.data_dir}")
+            print("no lists loaded (idmesh aml load FILE --format FORMAT)")
         for v in versions:
             print(
                 f"{v.list:<16} {v.id}  published {v.published}  {v.entity_count} entities "

@@ -1,7 +1,8 @@
 """`idmesh nfc trust import FILE` / `idmesh nfc trust list`: the CSCA trust store.
 
-Imports CSCA certificates (PEM/DER), CMS-signed ICAO master lists and CRLs into the file
-trust store under `$IDMESH_DATA_DIR/nfc` (default `.idmesh/nfc`). Each import is verified
+Imports CSCA certificates (PEM/DER), CMS-signed ICAO master lists and CRLs from files into
+the trust store in Postgres, as the owner role (IDMESH_OWNER_DATABASE_URL on a cluster, where
+it runs as a Job): the nfc functions read it, nothing else writes it. Each import is verified
 (master list signature and signer chain, CRL signature by a trusted CSCA), recorded with its
 provenance and bumps the store version.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -21,38 +21,44 @@ def register(subparsers) -> None:
     trust_sub = trust.add_subparsers(dest="trust_command", required=True)
 
     imp = trust_sub.add_parser("import", help="import a CSCA certificate, master list or CRL")
-    imp.add_argument("file", nargs="+", help="PEM or DER file(s)")
+    imp.add_argument("file", nargs="+", help="PEM or DER file(s): paths or https URLs")
     imp.add_argument(
         "--force",
         action="store_true",
         help="import even if the master list / CRL signature cannot be verified",
     )
-    imp.add_argument("--trust-dir", help="trust store folder (default $IDMESH_DATA_DIR/nfc)")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=run_import)
 
     lst = trust_sub.add_parser("list", help="list the trust store's content and imports")
-    lst.add_argument("--trust-dir", help="trust store folder (default $IDMESH_DATA_DIR/nfc)")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=run_list)
 
 
-def _store(args: argparse.Namespace):
-    from shared.nfc.trust import FileTrustStore
+def _store(write: bool = False):
+    from shared.config import Settings
+    from shared.db.function_role import operator_database_url, process_database_url
+    from shared.nfc.trust import PgTrustStore
 
-    return FileTrustStore(args.trust_dir) if args.trust_dir else FileTrustStore()
+    settings = Settings.from_env()
+    url = operator_database_url(settings) if write else process_database_url(settings)
+    return PgTrustStore(url, refresh_seconds=0)
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import httpx
+
+    from shared.cli.fetch import local_file
     from shared.nfc.errors import NfcError
 
-    store = _store(args)
+    store = _store(write=True)
     status = 0
     records = []
     for name in args.file:
         try:
-            record = store.import_bytes(Path(name).read_bytes(), name, force=args.force)
-        except (NfcError, OSError) as exc:
+            with local_file(name) as path:
+                record = store.import_bytes(path.read_bytes(), name, force=args.force)
+        except (NfcError, OSError, httpx.HTTPError) as exc:
             code = getattr(exc, "code", "NFC_TRUST_IMPORT_REJECTED")
             record = {"file": name, "error": code, "message": str(exc)}
             status = 2
@@ -74,11 +80,10 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store()
     entries, imports = store.entries(), store.imports()
     if args.json:
         out = {
-            "root": str(store.root),
             "version": store.version(),
             "entries": entries,
             "imports": imports,
@@ -86,7 +91,7 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return 0
     sys.stdout.write(
-        f"trust store {store.root} version {store.version()}: "
+        f"trust store version {store.version()}: "
         f"{sum(e['kind'] == 'csca' for e in entries)} CSCA, "
         f"{sum(e['kind'] == 'crl' for e in entries)} CRL\n"
     )
