@@ -25,9 +25,15 @@ class Database:
     """A connection pool for the application role, created lazily (after any fork)."""
 
     def __init__(
-        self, url: str, min_size: int = 1, max_size: int = 10, acquire_timeout: float = 10.0
+        self,
+        url: str,
+        min_size: int = 1,
+        max_size: int = 10,
+        acquire_timeout: float = 10.0,
+        open_timeout: float = 30.0,
     ) -> None:
         self.url = url
+        self.open_timeout = open_timeout  # how long the first use waits for min_size
         self._min = min_size
         self._max = max_size
         self.acquire_timeout = acquire_timeout
@@ -52,7 +58,7 @@ class Database:
                         reconnect_timeout=2.0,
                         open=False,
                     )
-                    pool.open(wait=True, timeout=30)
+                    pool.open(wait=True, timeout=self.open_timeout)
                     self._pool = pool
         return self._pool
 

@@ -129,7 +129,9 @@ def test_web_functions_readyz_names_the_database(pg, app_path):
         return resp.status_code, _json.loads(resp.get_data())
 
     up = Database(pg.urls.app, max_size=1)
-    down = Database(f"postgresql://nobody@127.0.0.1:{free_port()}/idmesh", max_size=1)
+    down = Database(
+        f"postgresql://nobody@127.0.0.1:{free_port()}/idmesh", max_size=1, open_timeout=2
+    )
     try:
         assert probe(up) == (200, {"status": "ready"})
         assert probe(down) == (503, {"status": "starting", "waiting_for": "database"})
