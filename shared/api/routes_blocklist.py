@@ -10,8 +10,8 @@ from pydantic import model_validator
 from shared.api.models import Strict
 from shared.api.services import Services
 from shared.audit import audit
-from shared.blocklist.session_values import session_values
-from shared.blocklist.store import add_face, add_value, list_entries, normalise, remove
+from shared.blocklist.from_session import add_from_session
+from shared.blocklist.store import add_value, list_entries, normalise, remove
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.store import get_session
@@ -41,23 +41,6 @@ def _unprocessable(detail: str, pointer: str) -> Problem:
     )
 
 
-def _template_from_selfie(ctx: Ctx, cipher, s) -> bytes:
-    """Embed the session's selfie now (no blocklist step ran yet), sealed like a template."""
-    from shared.faces.search import embed_face, template_to_bytes
-    from shared.sessions.artifacts import load_artifacts
-
-    selfies = load_artifacts(ctx.conn, cipher, str(s.id), ["selfie"]).get("selfie") or []
-    if not selfies:
-        raise _unprocessable("the session has no face template and no selfie", "/session_id")
-    try:
-        template = embed_face(selfies[-1])
-    except Exception as exc:  # no face, unreadable image, model missing
-        raise _unprocessable(
-            f"no face could be read from the selfie ({type(exc).__name__})", "/session_id"
-        ) from exc
-    return cipher.seal("face-template", str(s.id), template_to_bytes(template.embedding))
-
-
 def register_routes(router: Router, services: Services) -> None:
     @router.route(
         "POST",
@@ -71,35 +54,13 @@ def register_routes(router: Router, services: Services) -> None:
     def add(ctx: Ctx) -> Reply:
         body: BlocklistAdd = ctx.body
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
-        engine_hash = None
         if body.session_id is not None:
             s = get_session(ctx.conn, body.session_id)
             if s is None or s.deleted_at is not None:
                 raise not_found("session")
-            if body.kind == "face":
-                row = ctx.conn.execute(
-                    "SELECT embedding_enc FROM face_templates WHERE session_id = %s", (str(s.id),)
-                ).fetchone()
-                sealed = row["embedding_enc"] if row else _template_from_selfie(ctx, cipher, s)
-                entry = add_face(ctx.conn, cipher, str(s.id), sealed)
-                audit(
-                    ctx.conn,
-                    ctx.principal.tenant_id,
-                    ctx.principal.actor,
-                    "blocklist.added",
-                    str(s.id),
-                    {"kind": "face", "entry_id": entry},
-                )
-                return Reply(201, {"id": entry, "kind": "face"})
-            values = session_values(ctx.conn, cipher, str(s.id))
-            raw = values.get(body.kind)
-            engine_hash = (
-                values.get("document_engine_hash") if body.kind == "document_number" else None
-            )
-            if raw is None:
-                raise _unprocessable(f"the session has no verified {body.kind}", "/session_id")
-        else:
-            raw = body.value
+            entry = add_from_session(ctx.conn, cipher, str(s.id), body.kind, ctx.principal.actor)
+            return Reply(201, {"id": entry, "kind": body.kind})
+        raw = body.value
         norm = normalise(body.kind, raw or "")
         if norm is None:
             raise _unprocessable(f"not a valid {body.kind.replace('_', ' ')}", "/value")
@@ -108,15 +69,13 @@ def register_routes(router: Router, services: Services) -> None:
             cipher,
             body.kind,
             norm,
-            str(body.session_id) if body.session_id else None,
-            engine_hash,
         )
         audit(
             ctx.conn,
             ctx.principal.tenant_id,
             ctx.principal.actor,
             "blocklist.added",
-            str(body.session_id) if body.session_id else None,
+            None,
             {"kind": body.kind, "entry_id": entry},
         )
         return Reply(201, {"id": entry, "kind": body.kind})

@@ -24,8 +24,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from shared.aml import hit_review
+from shared.blocklist.from_session import add_from_session
 from shared.config import Settings
-from shared.console import accounts, actions, analytics, case, queue, report
+from shared.console import accounts, actions, analytics, case, notes, queue, report, sso
 from shared.console.accounts import Person
 from shared.console.errors import (
     AccountLocked,
@@ -50,6 +52,7 @@ from shared.tenancy.tenants import tenant_cipher
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 COOKIE = "idmesh_console"
+SSO_COOKIE = "idmesh_console_sso"
 MAX_BODY = 256 * 1024
 
 
@@ -63,6 +66,7 @@ class Page:
     mimetype: str = "text/html"
     headers: dict[str, str] = field(default_factory=dict)
     cookie: str | None = None  # a new session token ("" clears the cookie)
+    sso_cookie: str | None = None  # the OIDC flow's cookie ("" clears it)
 
 
 class _Forbidden(Exception):
@@ -76,6 +80,8 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/assets/<name>", "static", ["GET"], "public"),
     ("/sign-in", "sign_in", ["GET", "POST"], "public"),
     ("/sign-in/code", "sign_in_code", ["GET", "POST"], "mfa"),
+    ("/sign-in/sso", "sso_start", ["POST"], "public"),
+    ("/sso/callback", "sso_callback", ["GET"], "public"),
     ("/sign-out", "sign_out", ["POST"], "mfa"),
     ("/invite/<token>", "invite", ["GET", "POST"], "public"),
     ("/", "home", ["GET"], "signed_in"),
@@ -86,10 +92,16 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/cases/<session_id>/claim", "claim", ["POST"], "cases:decide"),
     ("/cases/<session_id>/assign", "assign", ["POST"], "cases:assign"),
     ("/cases/<session_id>/decision", "decision", ["POST"], "cases:decide"),
+    ("/cases/<session_id>/chip-portrait", "chip_portrait", ["GET"], "cases:read"),
+    ("/cases/<session_id>/aml", "aml_disposition", ["POST"], "cases:decide"),
+    ("/cases/<session_id>/blocklist", "blocklist_add", ["POST"], "blocklist:add"),
+    ("/cases/<session_id>/notes", "note", ["POST"], "cases:decide"),
+    ("/mentions", "mentions", ["GET"], "cases:read"),
     ("/analytics", "analytics", ["GET"], "analytics:read"),
     ("/team", "team", ["GET"], "team:manage"),
     ("/team/invite", "team_invite", ["POST"], "team:manage"),
     ("/settings/four-eyes", "four_eyes", ["POST"], "settings:manage"),
+    ("/settings/sso", "sso_settings", ["GET", "POST"], "settings:manage"),
 ]
 
 
@@ -103,6 +115,8 @@ class ConsoleApp:
         self.csrf_key = hmac.new(
             self.master_key, b"idmesh console csrf v1", hashlib.sha256
         ).digest()
+        self.sso_key = sso.flow_key(self.master_key)
+        self.redirect_uri = f"{self.base_url}/sso/callback"
         self.jinja = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -195,8 +209,19 @@ class ConsoleApp:
         resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         for k, v in page.headers.items():
             resp.headers[k] = v
+        secure = self.base_url.startswith("https://")
+        if page.sso_cookie is not None:
+            # Lax: the provider's redirect back is a top-level cross-site navigation
+            resp.set_cookie(
+                SSO_COOKIE,
+                page.sso_cookie,
+                max_age=sso.FLOW_SECONDS if page.sso_cookie else 0,
+                path="/sso",
+                secure=secure,
+                httponly=True,
+                samesite="Lax",
+            )
         if page.cookie is not None:
-            secure = self.base_url.startswith("https://")
             if page.cookie:
                 resp.set_cookie(
                     COOKIE,
@@ -265,6 +290,71 @@ class ConsoleApp:
         except AccountLocked as exc:
             return Page("sign_in.html", {"error": exc.detail}, status=423, cookie="")
         return Page(location="/queue")
+
+    def _sso_start(self, request: Request, person: Person | None) -> Page:
+        try:
+            url, flow = sso.start(
+                self.db, self.sso_key, request.form.get("email", ""), self.redirect_uri
+            )
+        except SignInFailed as exc:
+            return Page("sign_in.html", {"error": exc.detail}, status=401)
+        return Page(location=url, sso_cookie=flow)
+
+    def _sso_callback(self, request: Request, person: Person | None) -> Page:
+        if request.args.get("error"):
+            return Page(
+                "sign_in.html", {"error": "the provider did not sign you in"}, 401, sso_cookie=""
+            )
+        try:
+            token = sso.finish(
+                self.db,
+                self.sso_key,
+                lambda conn, tenant_id: tenant_cipher(conn, self.master_key, tenant_id),
+                request.cookies.get(SSO_COOKIE),
+                request.args.get("state", ""),
+                request.args.get("code", ""),
+                self.redirect_uri,
+            )
+        except (SignInFailed, AccountLocked) as exc:
+            status = 423 if isinstance(exc, AccountLocked) else 401
+            return Page("sign_in.html", {"error": exc.detail}, status=status, sso_cookie="")
+        # A page, not a redirect: the navigation to the queue then starts on this origin, so
+        # the SameSite=Strict session cookie goes with it.
+        return Page("signed_in.html", cookie=token, sso_cookie="")
+
+    def _sso_settings(self, request: Request, person: Person) -> Page:
+        error = None
+        with self._tenant(person) as conn:
+            cipher = self._cipher(conn, person)
+            if request.method == "POST":
+                try:
+                    with conn.transaction():
+                        sso.set_config(
+                            conn,
+                            cipher,
+                            person.role,
+                            person.actor,
+                            person.actor_name,
+                            request.form.get("issuer", ""),
+                            request.form.get("client_id", ""),
+                            request.form.get("client_secret") or None,
+                            request.form.get("enabled") == "on",
+                        )
+                except DomainError as exc:
+                    error = exc.detail
+                else:
+                    return Page(location="/settings/sso?saved=1")
+            cfg = sso.get_config(conn)
+        return Page(
+            "sso.html",
+            {
+                "cfg": cfg,
+                "error": error,
+                "saved": request.args.get("saved"),
+                "redirect_uri": self.redirect_uri,
+            },
+            status=422 if error else 200,
+        )
 
     def _sign_out(self, request: Request, person: Person) -> Page:
         accounts.sign_out(self.db, person)
@@ -339,6 +429,7 @@ class ConsoleApp:
             people = accounts.people_who_decide(conn)
             four = actions.four_eyes(conn)
             steps = actions._workflow_steps(conn, c.session)
+            notes.mark_seen(conn, person.user_id, str(c.session.id))
         return Page(
             "case.html",
             {
@@ -379,6 +470,75 @@ class ConsoleApp:
                 "X-Report-SHA256": digest,
             },
         )
+
+    def _chip_portrait(self, request: Request, person: Person, session_id: str) -> Page:
+        with self._tenant(person) as conn:
+            data = case.chip_portrait(conn, self._cipher(conn, person), session_id)
+        return Page(
+            body=data,
+            mimetype="image/jpeg",
+            headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
+        )
+
+    def _aml_disposition(self, request: Request, person: Person, session_id: str) -> Page:
+        def act(conn):
+            s = case.find_session(conn, session_id)
+            row = hit_review.dispose(
+                conn,
+                self._cipher(conn, person),
+                str(s.id),
+                request.form.get("entity_id", ""),
+                request.form.get("decision", ""),
+                request.form.get("reason", ""),
+                person.actor,
+                person.actor_name,
+                person.user_id,
+            )
+            return f"match_{row['decision']}"
+
+        return self._in_case(person, session_id, act)
+
+    def _blocklist_add(self, request: Request, person: Person, session_id: str) -> Page:
+        def act(conn):
+            s = case.find_session(conn, session_id)
+            add_from_session(
+                conn,
+                self._cipher(conn, person),
+                str(s.id),
+                request.form.get("kind", ""),
+                person.actor,
+                person.actor_name,
+                request.form.get("reason") or None,
+            )
+            return "blocklisted"
+
+        return self._in_case(person, session_id, act)
+
+    def _note(self, request: Request, person: Person, session_id: str) -> Page:
+        with self._tenant(person) as conn:
+            _, people = notes.add_note(
+                conn, person, session_id, request.form.get("body", ""), self.base_url
+            )
+        for p in people:  # after the commit: the outbox row of each e-mail is kept
+            self._notify_mention(p["email"], session_id, person.actor_name)
+        return Page(location=f"/cases/{session_id}?done=note_added")
+
+    def _notify_mention(self, email: str, session_id: str, by: str) -> None:
+        try:
+            send_external(
+                self.settings,
+                "email",
+                email,
+                notes.MENTION_SUBJECT,
+                notes.mention_body(by, self.base_url, session_id),
+            )
+        except Exception:  # noqa: BLE001 - the mention is listed on the Mentions page anyway
+            log.warning("mention e-mail not handed to the provider")
+
+    def _mentions(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            items = notes.mentions_for(conn, person.user_id)
+        return Page("mentions.html", {"items": items})
 
     def _in_case(self, person: Person, session_id: str, act: Callable[[Any], Any]) -> Page:
         with self._tenant(person) as conn:

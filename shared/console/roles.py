@@ -19,6 +19,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # assign a case to someone else, four-eyes setting
     "cases:assign": frozenset({"owner", "admin"}),
     "analytics:read": frozenset({"owner", "admin", "reviewer", "developer", "viewer"}),
+    # blocklist a case's face, document number, e-mail or phone
+    "blocklist:add": frozenset({"owner", "admin", "reviewer"}),
     "team:manage": frozenset({"owner", "admin"}),
     "settings:manage": frozenset({"owner", "admin"}),
 }

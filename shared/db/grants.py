@@ -149,6 +149,8 @@ ERASURE = _merge(
             "session_keys",
             "session_network",
             "risk_keys",
+            "case_notes",
+            "case_aml_dispositions",
         )
     },
     {"webhook_deliveries": TableAccess(select=ALL, update=("payload",))},
@@ -320,9 +322,10 @@ MATRIX: dict[str, RoleGrants] = {
         SCHEMA_LEVEL,
     ),
     "console": RoleGrants(
-        "the review console: team accounts and sign-in, queue, case pages (evidence opened "
-        "per request), claims, four-eyes proposals and decisions through the lifecycle, "
-        "reports and analytics",
+        "the review console: team accounts and sign-in (password + TOTP or the tenant's "
+        "OIDC provider), queue, case pages (evidence opened per request), claims, four-eyes "
+        "proposals and decisions through the lifecycle, notes, AML match dispositions, "
+        "blocklist additions, reports and analytics",
         _merge(
             KEY_MATERIAL,
             TENANT_READ,
@@ -336,6 +339,17 @@ MATRIX: dict[str, RoleGrants] = {
                 "case_assignments": RIUD,
                 "case_proposals": RID,
                 "session_reports": RI,
+                # notes with mentions, AML match dispositions, SSO settings
+                "case_notes": RI,
+                "case_mentions": RIU,
+                "case_aml_dispositions": RIU,
+                "console_oidc": RIU,
+                # earlier sessions of the same document; blocklist from the case (the
+                # session's verified contact values, its face template)
+                "document_uses": R,
+                "blocklist": RI,
+                "face_templates": R,
+                "otp_codes": R,
                 "checks": R,
                 "workflows": R,
                 "workflow_versions": R,
@@ -380,7 +394,12 @@ MATRIX: dict[str, RoleGrants] = {
     ),
     "aml": _check(
         "screens the document's holder against the sanctions lists",
-        {"aml_hits": TableAccess(select=("tenant_id", "session_id", "entity_id", "status"))},
+        {
+            "aml_hits": TableAccess(select=("tenant_id", "session_id", "entity_id", "status")),
+            "case_aml_dispositions": TableAccess(
+                select=("tenant_id", "session_id", "entity_id", "decision")
+            ),
+        },
     ),
     "proof_of_address": _check("reads the address document", ARTIFACTS),
     "risk": _check(

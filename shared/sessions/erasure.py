@@ -30,6 +30,8 @@ _PER_SESSION = (
     "aml_subjects",
     "session_network",  # risk: the keyed addresses the end user came from
     "risk_keys",  # risk: keyed values velocity counts
+    "case_notes",  # the console's notes on the case (their mentions go with them)
+    "case_aml_dispositions",  # reviewers' reasons about the screening's matches
     "session_keys",  # crypto-shredding: leftover artifact ciphertext no longer opens
 )
 

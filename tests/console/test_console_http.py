@@ -250,3 +250,227 @@ def test_approve_and_request_new_captures_go_through_the_lifecycle(stack, world,
     assert "case.claimed" in trail and "session.resubmission_requested" in trail
     reviewer.close()
     owner.close()
+
+
+# -- the case page's panels and the case actions --------------------------------------------
+def _seed_results(pg, session_id: str) -> str:
+    """Give the session in review the results of the other engines (real NFC engine on a
+    generated chip; PoA, liveness and AML results shaped as their engines store them) and
+    the chip's DG2 as an artifact. The tenant's id."""
+    from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
+    from shared.crypto.envelope import load_master_key
+    from shared.db.tenant_tx import Database
+    from shared.nfc.check import NfcParams, run_nfc
+    from shared.sessions.artifacts import store_artifact
+    from shared.sessions.results import save_result
+    from shared.tenancy.tenants import tenant_cipher
+    from tests.nfc import generator as g
+
+    with pg.admin() as conn:
+        tid = str(
+            conn.execute("SELECT tenant_id FROM sessions WHERE id = %s", (session_id,)).fetchone()[
+                "tenant_id"
+            ]
+        )
+    chip = g.make_chip(g.cached_pki("rsa"))
+    resp = chip.aa_response()
+    nfc = run_nfc(chip.files, NfcParams(), g.TestContext([resp.nonce]), chip.store(), resp)
+    poa = CheckResult(
+        check="proof_of_address",
+        status=CheckStatus.failed,
+        score=0.2,
+        warnings=[
+            CheckWarning(code="POA_TAMPER_SUSPECTED", severity=Severity.error, message="edited")
+        ],
+        data={
+            "document": {
+                "type": {"value": "utility_bill", "confidence": 0.9},
+                "issuer": {"value": "Stadtwerke Example", "known": True, "country": "DE"},
+                "issue_date": {"value": "2026-10-01", "confidence": 0.9},
+                "holder_name": {"value": "ERIKA MUSTERMANN", "confidence": 0.9},
+                "address": {
+                    "house_number": "12",
+                    "street": "Heidestrasse",
+                    "postcode": "51147",
+                    "city": "Koeln",
+                    "country": "DE",
+                    "confidence": 0.8,
+                },
+                "country": "DE",
+            },
+            "rules": [{"rule": "recent", "outcome": "passed"}],
+            "tamper": {
+                "score": 0.71,
+                "threshold": 0.5,
+                "suspected": True,
+                "signals": [
+                    {
+                        "code": "PDF_INCREMENTAL_UPDATE",
+                        "weight": 0.6,
+                        "message": "the PDF was changed after it was made",
+                        "evidence": {"revisions": 2},
+                    }
+                ],
+            },
+        },
+    )
+    liveness = CheckResult(
+        check="passive_liveness",
+        status=CheckStatus.warning,
+        score=41.0,
+        data={
+            "score": 41.0,
+            "attack_type": "screen_replay",
+            "cues": {"glare": 1.2, "fine_detail": -0.4},
+            "cue_measurements": {"glare": 0.31, "fine_detail": 0.8},
+            "threshold": 50,
+        },
+    )
+    aml = CheckResult(
+        check="aml",
+        status=CheckStatus.warning,
+        score=0.91,
+        warnings=[CheckWarning(code="AML_POSSIBLE_MATCH", severity=Severity.warning)],
+        data={
+            "matches": [
+                {
+                    "entity_id": "ofac-4242",
+                    "list": "ofac_sdn",
+                    "list_version": "v1",
+                    "name": "ERIKA MUSTERFRAU",
+                    "matched_name": "ERIKA MUSTERFRAU",
+                    "score": 0.91,
+                    "programmes": ["SDGT"],
+                    "explanation": {"name": {"similarity": 0.91}, "dob": {"effect": "absent"}},
+                }
+            ]
+        },
+    )
+    db = Database(pg.urls.app)
+    try:
+        with db.tenant(tid) as conn:
+            cipher = tenant_cipher(conn, load_master_key(pg.settings), tid)
+            for step, result in (
+                ("nfc", nfc),
+                ("poa", poa),
+                ("selfie_live", liveness),
+                ("aml", aml),
+            ):
+                save_result(conn, cipher, session_id, step, result)
+            store_artifact(
+                conn, cipher, session_id, "nfc_dg2", "application/octet-stream", chip.files["DG2"]
+            )
+    finally:
+        db.close()
+    return tid
+
+
+def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
+    a = world["a"]
+    sid = session_in_review(api, a, passport.front, "customer-panels")["session_id"]
+    # an earlier session of the same person (same vendor data, same document)
+    earlier = session_in_review(api, a, passport.front, "customer-panels")["session_id"]
+    _seed_results(pg, sid)
+    owner = _client(stack, world["people"][("a", "owner")])
+    html = owner.get(f"/cases/{sid}").text
+    # document fields by source with check digits
+    assert 'data-field="document_number"' in html and "Check digit" in html
+    assert re.search(r"valid</td>|WRONG</td>", html)
+    # NFC: assurance and the chip portrait, served no-store as a JPEG
+    assert 'id="nfc-assurance"' in html and "Passive authentication" in html
+    portrait = owner.get(f"/cases/{sid}/chip-portrait")
+    assert portrait.status_code == 200 and portrait.content[:2] == b"\xff\xd8"
+    assert portrait.headers["cache-control"].startswith("no-store")
+    # proof of address: parsed fields and tamper evidence
+    assert "Heidestrasse" in html and "PDF_INCREMENTAL_UPDATE" in html
+    assert "tampering suspected" in html
+    # liveness cues, attack-like ones first
+    assert html.index("glare") < html.index("fine detail") and "screen replay" in html
+    # AML match with its explanation and the list entry
+    assert "ofac-4242" in html and "ofac_sdn" in html and "SDGT" in html
+    # the earlier session of the same person, and why
+    assert earlier in html and "same vendor data" in html and "same document" in html
+    # another tenant: the chip portrait is not found
+    other = _client(stack, world["people"][("b", "reviewer")])
+    assert other.get(f"/cases/{sid}/chip-portrait").status_code == 404
+    assert other.post(f"/cases/{sid}/notes", {"body": "hi"}).status_code == 404
+    other.close()
+    owner.close()
+
+
+def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api, passport):
+    a = world["a"]
+    sid = session_in_review(api, a, passport.front, "customer-actions")["session_id"]
+    _seed_results(pg, sid)
+    reviewer_p = world["people"][("a", "reviewer")]
+    owner_p = world["people"][("a", "owner")]
+    reviewer = _client(stack, reviewer_p)
+    # a disposition needs a reason and a match of this session
+    no_reason = reviewer.post(
+        f"/cases/{sid}/aml", {"entity_id": "ofac-4242", "decision": "dismissed", "reason": ""}
+    )
+    assert no_reason.status_code == 422
+    unknown = reviewer.post(
+        f"/cases/{sid}/aml", {"entity_id": "nope", "decision": "dismissed", "reason": "x"}
+    )
+    assert unknown.status_code == 404
+    r = reviewer.post(
+        f"/cases/{sid}/aml",
+        {"entity_id": "ofac-4242", "decision": "dismissed", "reason": "other date of birth"},
+    )
+    assert r.status_code == 303, r.text
+    html = reviewer.get(f"/cases/{sid}").text
+    assert "dismissed</strong> by " + reviewer_p.name in html and "other date of birth" in html
+    # the aml step's context no longer raises the dismissed match for this session
+    from shared.aml.hit_review import is_dismissed
+    from shared.db.tenant_tx import Database
+
+    with pg.admin() as conn:
+        tid = str(
+            conn.execute("SELECT tenant_id FROM sessions WHERE id = %s", (sid,)).fetchone()[
+                "tenant_id"
+            ]
+        )
+    db = Database(pg.urls.app)
+    with db.tenant(tid) as conn:
+        assert is_dismissed(conn, sid, "ofac-4242") and not is_dismissed(conn, sid, "x")
+    db.close()
+    # blocklist the document number read from the case
+    r = reviewer.post(f"/cases/{sid}/blocklist", {"kind": "document_number", "reason": "fraud"})
+    assert r.status_code == 303, r.text
+    assert api.get("/v1/blocklist", headers=a.key).json()["items"][-1]["session_id"] == sid
+    bad = reviewer.post(f"/cases/{sid}/blocklist", {"kind": "email"})
+    assert bad.status_code == 422  # no verified e-mail in this session
+    # a note mentioning the owner: listed for them and e-mailed through the messaging
+    mention = "@" + owner_p.email.split("@")[0]
+    r = reviewer.post(f"/cases/{sid}/notes", {"body": f"{mention} please look at the AML hit"})
+    assert r.status_code == 303, r.text
+    owner = _client(stack, owner_p)
+    mentions = owner.get("/mentions").text
+    assert sid in mentions and "please look at the AML hit" in mentions and ">new<" in mentions
+    with pg.admin() as conn:
+        msg = conn.execute(
+            "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1",
+            (owner_p.email,),
+        ).fetchone()
+    assert f"/cases/{sid}" in msg["body"]
+    assert "please look" in owner.get(f"/cases/{sid}").text
+    assert ">new<" not in owner.get("/mentions").text  # opening the case marks it seen
+    # viewers cannot act; every action is audited with the person and the reason
+    viewer = _client(stack, world["people"][("a", "viewer")])
+    assert viewer.post(f"/cases/{sid}/notes", {"body": "x"}).status_code == 403
+    assert viewer.post(f"/cases/{sid}/blocklist", {"kind": "face"}).status_code == 403
+    assert (
+        viewer.post(
+            f"/cases/{sid}/aml", {"entity_id": "ofac-4242", "decision": "confirmed", "reason": "x"}
+        ).status_code
+        == 403
+    )
+    trail = api.get(f"/v1/sessions/{sid}/audit", headers=a.key).json()["items"]
+    by_action = {e["action"]: e for e in trail}
+    dismissed = by_action["aml.match.dismissed"]
+    assert dismissed["actor"]["type"] == "user" and dismissed["details"]["reason"]
+    assert by_action["blocklist.added"]["details"]["reason"] == "fraud"
+    assert by_action["case.note_added"]["details"]["mentions"]
+    for c in (reviewer, owner, viewer):
+        c.close()
