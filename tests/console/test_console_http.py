@@ -474,3 +474,101 @@ def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api
     assert by_action["case.note_added"]["details"]["mentions"]
     for c in (reviewer, owner, viewer):
         c.close()
+
+
+# -- OIDC single sign-on against a local provider -------------------------------------------
+def _sso_sign_in(stack, email: str) -> tuple[ConsoleClient, httpx.Response]:
+    """Start at the console, follow the provider's redirect back; the callback's answer."""
+    c = ConsoleClient(stack.console_url)
+    r = c.http.post("/sign-in/sso", data={"email": email}, headers={"Origin": stack.console_url})
+    assert r.status_code == 303, r.text
+    auth = r.headers["location"]
+    assert "code_challenge=" in auth and "code_challenge_method=S256" in auth
+    at_provider = httpx.get(auth)
+    assert at_provider.status_code == 302, at_provider.text
+    back = at_provider.headers["location"]
+    assert back.startswith(f"{stack.console_url}/sso/callback")
+    return c, c.http.get(back.removeprefix(stack.console_url))
+
+
+def test_oidc_single_sign_on_per_tenant(stack, world, api):
+    from tests.console.oidc_provider import OidcProvider
+
+    owner_p = world["people"][("a", "owner")]
+    reviewer_p = world["people"][("a", "reviewer")]
+    other_p = world["people"][("b", "reviewer")]
+    with OidcProvider() as idp:
+        idp.users |= {reviewer_p.email, other_p.email, "stranger@team.example"}
+        # tenant B has no provider: its people cannot start single sign-on
+        c = ConsoleClient(stack.console_url)
+        r = c.http.post(
+            "/sign-in/sso", data={"email": other_p.email}, headers={"Origin": stack.console_url}
+        )
+        assert r.status_code == 401
+        # only owners and admins configure it; a reviewer is refused
+        reviewer = _client(stack, reviewer_p)
+        assert reviewer.get("/settings/sso").status_code == 403
+        reviewer.close()
+        owner = _client(stack, owner_p)
+        bad = owner.post(
+            "/settings/sso",
+            {"issuer": "ftp://nope", "client_id": "x", "enabled": "on"},
+            csrf_from="/settings/sso",
+        )
+        assert bad.status_code == 422
+        r = owner.post(
+            "/settings/sso",
+            {
+                "issuer": idp.url,
+                "client_id": idp.client_id,
+                "client_secret": idp.client_secret,
+                "enabled": "on",
+            },
+            csrf_from="/settings/sso",
+        )
+        assert r.status_code == 303, r.text
+        page = owner.get("/settings/sso").text
+        assert idp.url in page and idp.client_secret not in page  # the secret is not shown
+        owner.close()
+
+        # the reviewer signs in through the provider: a complete session, no TOTP asked
+        c, done = _sso_sign_in(stack, reviewer_p.email)
+        assert done.status_code == 200, done.text
+        assert 'http-equiv="refresh"' in done.text
+        set_cookie = done.headers.get_list("set-cookie")
+        assert any(
+            h.startswith("idmesh_console=") and "HttpOnly" in h and "SameSite=Strict" in h
+            for h in set_cookie
+        )
+        assert c.get("/queue").status_code == 200
+        assert reviewer_p.name in c.get("/queue").text
+        # the verifier the provider checked is the one the console kept (PKCE)
+        assert idp.token_requests[-1]["code_verifier"]
+        c.close()
+
+        # a redirect that did not start here (no flow cookie, or another state) is refused
+        c2, _ = _sso_sign_in(stack, reviewer_p.email)
+        r = c2.http.get("/sso/callback?state=forged&code=whatever")
+        assert r.status_code == 401
+        c2.close()
+        anon = ConsoleClient(stack.console_url)
+        assert anon.get("/sso/callback?state=a&code=b").status_code == 401
+        anon.close()
+
+        # a token the console must not accept: other audience, nonce, key; unverified address
+        for tamper in ("aud", "nonce", "signature", "unverified", "stranger"):
+            idp.tamper = tamper
+            c3, r = _sso_sign_in(stack, reviewer_p.email)
+            assert r.status_code == 401, (tamper, r.status_code)
+            assert c3.get("/queue").status_code == 303
+            c3.close()
+        idp.tamper = None
+
+    trail = api.get("/v1/audit", headers=world["a"].key, params={"limit": 1000}).json()["items"]
+    sso_in = [
+        e
+        for e in trail
+        if e["action"] == "console.signed_in" and e["details"].get("factors") == ["oidc"]
+    ]
+    assert sso_in and sso_in[-1]["actor"]["id"]
+    assert any(e["action"] == "console.sso_configured" for e in trail)
