@@ -41,13 +41,15 @@ from shared.console.roles import ROLES, may, require
 from shared.crypto.envelope import load_master_key
 from shared.db.bootstrap import database_urls
 from shared.db.tenant_tx import Database
-from shared.errors import DomainError, UnknownSubject
+from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
 from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
 from shared.http.readiness import readiness
 from shared.messaging.delivery import send_external
+from shared.tenancy import retention
 from shared.tenancy.tenants import tenant_cipher
+from shared.webhooks import delivery_log
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -102,6 +104,10 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/team/invite", "team_invite", ["POST"], "team:manage"),
     ("/settings/four-eyes", "four_eyes", ["POST"], "settings:manage"),
     ("/settings/sso", "sso_settings", ["GET", "POST"], "settings:manage"),
+    ("/settings/retention", "retention", ["GET", "POST"], "settings:manage"),
+    ("/settings/webhooks", "webhooks", ["GET"], "webhooks:manage"),
+    ("/settings/webhooks/<delivery_id>/resend", "resend", ["POST"], "webhooks:manage"),
+    ("/team/<user_id>/role", "team_role", ["POST"], "team:manage"),
 ]
 
 
@@ -597,6 +603,7 @@ class ConsoleApp:
                 "roles": ROLES,
                 "four_eyes": four,
                 "invited": request.args.get("invited"),
+                "changed": request.args.get("changed"),
             },
         )
 
@@ -626,6 +633,57 @@ class ConsoleApp:
             )
         except Exception:  # noqa: BLE001 - the outbox row is kept; the admin can re-invite
             log.warning("invitation e-mail not handed to the provider")
+
+    def _team_role(self, request: Request, person: Person, user_id: str) -> Page:
+        with self._tenant(person) as conn:
+            accounts.set_role(conn, person, user_id, request.form.get("role", ""))
+        return Page(location="/team?changed=1")
+
+    def _webhooks(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            items = delivery_log.deliveries(conn, 100)
+        return Page("webhooks.html", {"items": items, "resent": request.args.get("resent")})
+
+    def _resend(self, request: Request, person: Person, delivery_id: str) -> Page:
+        with self._tenant(person) as conn:
+            delivery_log.resend(
+                conn, person.tenant_id, person.actor, delivery_id, person.actor_name
+            )
+        return Page(location="/settings/webhooks?resent=1")
+
+    def _retention(self, request: Request, person: Person) -> Page:
+        error = None
+        with self._tenant(person) as conn:
+            if request.method == "POST":
+
+                def days(name: str) -> int | None:
+                    raw = request.form.get(name, "").strip()
+                    if not raw:
+                        return None
+                    if not raw.isdigit() or len(raw) > 5:
+                        raise InvalidInput(f"{name.replace('_', ' ')} is a number of days")
+                    return int(raw)
+
+                try:
+                    with conn.transaction():
+                        retention.set_retention(
+                            conn,
+                            person.tenant_id,
+                            person.actor,
+                            days("retention_days"),
+                            days("artifact_retention_days"),
+                            person.actor_name,
+                        )
+                except InvalidInput as exc:
+                    error = exc.detail
+                else:
+                    return Page(location="/settings/retention?saved=1")
+            current = retention.get_retention(conn)
+        return Page(
+            "retention.html",
+            {"r": current, "error": error, "saved": request.args.get("saved")},
+            status=422 if error else 200,
+        )
 
     def _four_eyes(self, request: Request, person: Person) -> Page:
         with self._tenant(person) as conn:

@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # blocklist a case's face, document number, e-mail or phone
     "blocklist:add": frozenset({"owner", "admin", "reviewer"}),
     "team:manage": frozenset({"owner", "admin"}),
+    # the webhook endpoint's delivery log and resend (developers run the integration)
+    "webhooks:manage": frozenset({"owner", "admin", "developer"}),
     "settings:manage": frozenset({"owner", "admin"}),
 }
 

@@ -325,7 +325,8 @@ MATRIX: dict[str, RoleGrants] = {
         "the review console: team accounts and sign-in (password + TOTP or the tenant's "
         "OIDC provider), queue, case pages (evidence opened per request), claims, four-eyes "
         "proposals and decisions through the lifecycle, notes, AML match dispositions, "
-        "blocklist additions, reports and analytics",
+        "blocklist additions, reports and analytics, team roles, webhook delivery log and "
+        "resend, retention",
         _merge(
             KEY_MATERIAL,
             TENANT_READ,
@@ -353,7 +354,15 @@ MATRIX: dict[str, RoleGrants] = {
                 "checks": R,
                 "workflows": R,
                 "workflow_versions": R,
-                "webhook_deliveries": R,
+                # the delivery log and its resend; the retention screen
+                "webhook_deliveries": TableAccess(
+                    select=ALL, update=("status", "next_attempt", "attempts")
+                ),
+                "webhook_attempts": R,
+                "tenants": TableAccess(
+                    select=("retention_days", "artifact_retention_days"),
+                    update=("retention_days", "artifact_retention_days"),
+                ),
                 "outbox": TableAccess(
                     select=("id", "tenant_id", "event", "event_type", "created_at", "published_at"),
                     insert=ALL,

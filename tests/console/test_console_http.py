@@ -572,3 +572,113 @@ def test_oidc_single_sign_on_per_tenant(stack, world, api):
     ]
     assert sso_in and sso_in[-1]["actor"]["id"]
     assert any(e["action"] == "console.sso_configured" for e in trail)
+
+
+# -- configuration screens -----------------------------------------------------------------
+def test_team_roles_and_retention_screens(stack, pg, world, api):
+    owner = _client(stack, world["people"][("a", "owner")])
+    p = _person("developer")
+    invite_by_api(api, world["a"], p.email, "developer")
+    c = ConsoleClient(stack.console_url)
+    c.activate(pg, p)
+    c.close()
+    team = owner.get("/team").text
+    uid = re.search(rf'data-user="([0-9a-f-]{{36}})"><td>{re.escape(p.name)}<', team).group(1)
+    # the owner makes the developer a viewer, then disables the account
+    r = owner.post(f"/team/{uid}/role", {"role": "viewer"}, csrf_from="/team")
+    assert r.status_code == 303, r.text
+    other = _client(stack, p)
+    assert other.get("/queue").status_code == 200  # a viewer reads the queue now
+    assert other.post(f"/team/{uid}/role", {"role": "owner"}, csrf_from="/queue").status_code == 403
+    assert owner.post(f"/team/{uid}/role", {"role": "boss"}, csrf_from="/team").status_code == 403
+    own = world["people"][("a", "owner")]
+    me = re.search(rf'data-user="([0-9a-f-]{{36}})"><td>{re.escape(own.name)}<', team).group(1)
+    assert owner.post(f"/team/{me}/role", {"role": "viewer"}, csrf_from="/team").status_code == 403
+    r = owner.post(f"/team/{uid}/role", {"role": "disabled"}, csrf_from="/team")
+    assert r.status_code == 303
+    assert other.get("/queue").status_code == 303  # its session ended
+    other.close()
+    # another tenant's person id is unknown
+    b = _client(stack, world["people"][("b", "reviewer")])
+    assert b.get("/team").status_code == 403
+    b.close()
+    assert (
+        owner.post(f"/team/{uuid.uuid4()}/role", {"role": "viewer"}, csrf_from="/team").status_code
+        == 404
+    )
+
+    # retention: validated, saved, the same as the API's
+    bad = owner.post(
+        "/settings/retention",
+        {"retention_days": "7", "artifact_retention_days": "30"},
+        csrf_from="/settings/retention",
+    )
+    assert bad.status_code == 422
+    assert (
+        owner.post(
+            "/settings/retention", {"retention_days": "x"}, csrf_from="/settings/retention"
+        ).status_code
+        == 422
+    )
+    r = owner.post(
+        "/settings/retention",
+        {"retention_days": "400", "artifact_retention_days": "30"},
+        csrf_from="/settings/retention",
+    )
+    assert r.status_code == 303
+    got = api.get("/v1/tenant/retention", headers=world["a"].key).json()
+    assert got == {"retention_days": 400, "artifact_retention_days": 30}
+    reviewer = _client(stack, world["people"][("a", "reviewer")])
+    assert reviewer.get("/settings/retention").status_code == 403
+    assert reviewer.get("/settings/webhooks").status_code == 403
+    reviewer.close()
+    trail = [
+        e["action"]
+        for e in api.get("/v1/audit", headers=world["a"].key, params={"limit": 1000}).json()[
+            "items"
+        ]
+    ]
+    assert "console.role_changed" in trail and "tenant.retention_set" in trail
+    owner.close()
+
+
+@pytest.mark.slow
+def test_webhook_delivery_log_and_resend(stack, pg, world, api, passport, receiver):
+    t = review_tenant(api, pg, "Console Hooks", receiver)
+    people = {}
+    for role in ("owner", "developer"):
+        p = _person(role)
+        invite_by_api(api, t, p.email, role)
+        c = ConsoleClient(stack.console_url)
+        c.activate(pg, p)
+        c.close()
+        people[role] = p
+    sid = session_in_review(api, t, passport.front, "customer-hooks")["session_id"]
+    owner = _client(stack, people["owner"])
+    assert owner.post(f"/cases/{sid}/claim", {}).status_code == 303
+    assert owner.post(f"/cases/{sid}/decision", {"action": "approve"}).status_code == 303
+
+    def about(i):
+        return i["body"].get("data", {}).get("session_id") == sid and i["verified"]
+
+    assert receiver.wait_for(about, 60)
+    dev = _client(stack, people["developer"])
+    page = dev.get("/settings/webhooks").text
+    found = re.search(r'data-delivery="([0-9a-f-]{36})">(?:(?!</tr>).)*session.decided', page, re.S)
+    assert found, page
+    did = found.group(1)
+    # an unknown delivery, or this tenant's delivery from another tenant's developer: 404
+    r = dev.post(f"/settings/webhooks/{uuid.uuid4()}/resend", {}, csrf_from="/settings/webhooks")
+    assert r.status_code == 404
+    other = _client(stack, world["people"][("a", "developer")])
+    r = other.post(f"/settings/webhooks/{did}/resend", {}, csrf_from="/settings/webhooks")
+    assert r.status_code == 404
+    other.close()
+    n = len([i for i in receiver.received if about(i)])
+    r = dev.post(f"/settings/webhooks/{did}/resend", {}, csrf_from="/settings/webhooks")
+    assert r.status_code == 303
+    assert receiver.wait_for(lambda _: len([i for i in receiver.received if about(i)]) > n, 60)
+    trail = api.get("/v1/audit", headers=t.key, params={"limit": 1000}).json()["items"]
+    assert any(e["action"] == "webhook.resend" and e["actor"]["type"] == "user" for e in trail)
+    dev.close()
+    owner.close()
