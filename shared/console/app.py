@@ -50,6 +50,8 @@ from shared.messaging.delivery import send_external
 from shared.tenancy import retention
 from shared.tenancy.tenants import tenant_cipher
 from shared.webhooks import delivery_log
+from shared.workflows import versions
+from shared.workflows.store import get_workflow, list_workflows
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -108,6 +110,8 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/settings/webhooks", "webhooks", ["GET"], "webhooks:manage"),
     ("/settings/webhooks/<delivery_id>/resend", "resend", ["POST"], "webhooks:manage"),
     ("/team/<user_id>/role", "team_role", ["POST"], "team:manage"),
+    ("/settings/workflows", "workflows", ["GET"], "workflows:manage"),
+    ("/settings/workflows/<wf>", "workflow", ["GET", "POST"], "workflows:manage"),
 ]
 
 
@@ -682,6 +686,54 @@ class ConsoleApp:
         return Page(
             "retention.html",
             {"r": current, "error": error, "saved": request.args.get("saved")},
+            status=422 if error else 200,
+        )
+
+    def _workflows(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            items = list_workflows(conn)
+        return Page("workflows.html", {"items": items})
+
+    def _workflow(self, request: Request, person: Person, wf: str) -> Page:
+        wf_id = versions.workflow_id(wf)
+        error, errors, text = None, [], None
+        with self._tenant(person) as conn:
+            if request.method == "POST":
+                text = request.form.get("definition", "")
+                try:
+                    with conn.transaction():
+                        info = versions.edit(
+                            conn, person.tenant_id, person.actor, wf_id, text, person.actor_name
+                        )
+                except InvalidInput as exc:
+                    error, errors = exc.detail, exc.errors or []
+                else:
+                    v = info.version
+                    return Page(location=f"/settings/workflows/{wf_id}?old={v - 1}&new={v}")
+            current = get_workflow(conn, wf_id)
+            if current is None:
+                raise UnknownSubject("no such workflow")
+            all_versions = versions.versions(conn, wf_id)
+
+            def version_arg(name: str, default: int) -> int:
+                raw = request.args.get(name, "")
+                return int(raw) if raw.isdigit() and len(raw) < 7 else default
+
+            new = version_arg("new", current.version)
+            old = version_arg("old", max(new - 1, 1))
+            lines = versions.diff(conn, wf_id, old, new) if old != new else []
+        return Page(
+            "workflow.html",
+            {
+                "wf": current,
+                "text": text if text is not None else versions.pretty(current),
+                "versions": all_versions,
+                "diff": lines,
+                "old": old,
+                "new": new,
+                "error": error,
+                "errors": errors,
+            },
             status=422 if error else 200,
         )
 

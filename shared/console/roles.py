@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "team:manage": frozenset({"owner", "admin"}),
     # the webhook endpoint's delivery log and resend (developers run the integration)
     "webhooks:manage": frozenset({"owner", "admin", "developer"}),
+    # workflows: edit (a new version, validated), versions and their diff
+    "workflows:manage": frozenset({"owner", "admin", "developer"}),
     "settings:manage": frozenset({"owner", "admin"}),
 }
 

@@ -207,9 +207,13 @@ MATRIX: dict[str, RoleGrants] = {
                 "console_users": RI,
                 "console_invites": RI,
                 "session_reports": RI,
-                # a report shows the case as the console does: its claim and proposals
+                # a report shows the case as the console does: its claim and proposals,
+                # notes, AML dispositions, sessions of the same document
                 "case_assignments": R,
                 "case_proposals": R,
+                "case_notes": R,
+                "case_aml_dispositions": R,
+                "document_uses": R,
                 # a report's timeline: the session's events (never their payloads' use)
                 "outbox": TableAccess(
                     select=("id", "tenant_id", "event", "event_type", "created_at", "published_at"),
@@ -325,8 +329,8 @@ MATRIX: dict[str, RoleGrants] = {
         "the review console: team accounts and sign-in (password + TOTP or the tenant's "
         "OIDC provider), queue, case pages (evidence opened per request), claims, four-eyes "
         "proposals and decisions through the lifecycle, notes, AML match dispositions, "
-        "blocklist additions, reports and analytics, team roles, webhook delivery log and "
-        "resend, retention",
+        "blocklist additions, reports and analytics, team roles, workflow versions and edits, "
+        "webhook delivery log and resend, retention",
         _merge(
             KEY_MATERIAL,
             TENANT_READ,
@@ -352,8 +356,11 @@ MATRIX: dict[str, RoleGrants] = {
                 "face_templates": R,
                 "otp_codes": R,
                 "checks": R,
-                "workflows": R,
-                "workflow_versions": R,
+                # the workflow screen makes new versions
+                "workflows": TableAccess(
+                    select=ALL, update=("current_version", "name", "updated_at")
+                ),
+                "workflow_versions": RI,
                 # the delivery log and its resend; the retention screen
                 "webhook_deliveries": TableAccess(
                     select=ALL, update=("status", "next_attempt", "attempts")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import sys
 import uuid
@@ -682,3 +683,46 @@ def test_webhook_delivery_log_and_resend(stack, pg, world, api, passport, receiv
     assert any(e["action"] == "webhook.resend" and e["actor"]["type"] == "user" for e in trail)
     dev.close()
     owner.close()
+
+
+def test_workflow_edit_validation_and_diff(stack, world, api):
+    a, b = world["a"], world["b"]
+    wf = a.workflow_id
+    dev = _client(stack, world["people"][("a", "developer")])
+    assert wf in dev.get("/settings/workflows").text
+    page = dev.get(f"/settings/workflows/{wf}")
+    assert page.status_code == 200 and "id_document" in page.text
+    before = api.get(f"/v1/workflows/{wf}", headers=a.key).json()
+    # not JSON, an unknown check, bad parameters: 422 with the pointer, no new version
+    r = dev.post(f"/settings/workflows/{wf}", {"definition": "{"}, csrf_from="/settings/workflows")
+    assert r.status_code == 422
+    bad = {**before["definition"], "steps": [{"check": "no_such_check"}]}
+    r = dev.post(
+        f"/settings/workflows/{wf}",
+        {"definition": json.dumps(bad)},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 422 and "/steps/0" in r.text
+    assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == before["version"]
+    # a valid edit (the name only: the other tests keep using the steps) is a new version
+    good = {**before["definition"], "name": "documents + face, reviewed (renamed)"}
+    r = dev.post(
+        f"/settings/workflows/{wf}",
+        {"definition": json.dumps(good)},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 303, r.text
+    v = before["version"] + 1
+    assert r.headers["location"].endswith(f"?old={v - 1}&new={v}")
+    diff = dev.get(r.headers["location"]).text
+    assert 'class="del"' in diff and "(renamed)" in diff and 'id="diff"' in diff
+    assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == v
+    # another tenant's workflow is unknown; reviewers and viewers do not edit workflows
+    assert dev.get(f"/settings/workflows/{b.workflow_id}").status_code == 404
+    assert dev.get("/settings/workflows/not-a-uuid").status_code == 404
+    dev.close()
+    viewer = _client(stack, world["people"][("a", "viewer")])
+    assert viewer.get(f"/settings/workflows/{wf}").status_code == 403
+    viewer.close()
+    trail = api.get("/v1/audit", headers=a.key, params={"limit": 1000}).json()["items"]
+    assert any(e["action"] == "workflow.updated" and e["actor"]["type"] == "user" for e in trail)
