@@ -21,6 +21,7 @@ from tests.console.helpers import (
     Person,
     invite_by_api,
     review_tenant,
+    seed_results,
     session_in_review,
 )
 
@@ -254,124 +255,12 @@ def test_approve_and_request_new_captures_go_through_the_lifecycle(stack, world,
 
 
 # -- the case page's panels and the case actions --------------------------------------------
-def _seed_results(pg, session_id: str) -> str:
-    """Give the session in review the results of the other engines (real NFC engine on a
-    generated chip; PoA, liveness and AML results shaped as their engines store them) and
-    the chip's DG2 as an artifact. The tenant's id."""
-    from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
-    from shared.crypto.envelope import load_master_key
-    from shared.db.tenant_tx import Database
-    from shared.nfc.check import NfcParams, run_nfc
-    from shared.sessions.artifacts import store_artifact
-    from shared.sessions.results import save_result
-    from shared.tenancy.tenants import tenant_cipher
-    from tests.nfc import generator as g
-
-    with pg.admin() as conn:
-        tid = str(
-            conn.execute("SELECT tenant_id FROM sessions WHERE id = %s", (session_id,)).fetchone()[
-                "tenant_id"
-            ]
-        )
-    chip = g.make_chip(g.cached_pki("rsa"))
-    resp = chip.aa_response()
-    nfc = run_nfc(chip.files, NfcParams(), g.TestContext([resp.nonce]), chip.store(), resp)
-    poa = CheckResult(
-        check="proof_of_address",
-        status=CheckStatus.failed,
-        score=0.2,
-        warnings=[
-            CheckWarning(code="POA_TAMPER_SUSPECTED", severity=Severity.error, message="edited")
-        ],
-        data={
-            "document": {
-                "type": {"value": "utility_bill", "confidence": 0.9},
-                "issuer": {"value": "Stadtwerke Example", "known": True, "country": "DE"},
-                "issue_date": {"value": "2026-10-01", "confidence": 0.9},
-                "holder_name": {"value": "ERIKA MUSTERMANN", "confidence": 0.9},
-                "address": {
-                    "house_number": "12",
-                    "street": "Heidestrasse",
-                    "postcode": "51147",
-                    "city": "Koeln",
-                    "country": "DE",
-                    "confidence": 0.8,
-                },
-                "country": "DE",
-            },
-            "rules": [{"rule": "recent", "outcome": "passed"}],
-            "tamper": {
-                "score": 0.71,
-                "threshold": 0.5,
-                "suspected": True,
-                "signals": [
-                    {
-                        "code": "PDF_INCREMENTAL_UPDATE",
-                        "weight": 0.6,
-                        "message": "the PDF was changed after it was made",
-                        "evidence": {"revisions": 2},
-                    }
-                ],
-            },
-        },
-    )
-    liveness = CheckResult(
-        check="passive_liveness",
-        status=CheckStatus.warning,
-        score=41.0,
-        data={
-            "score": 41.0,
-            "attack_type": "screen_replay",
-            "cues": {"glare": 1.2, "fine_detail": -0.4},
-            "cue_measurements": {"glare": 0.31, "fine_detail": 0.8},
-            "threshold": 50,
-        },
-    )
-    aml = CheckResult(
-        check="aml",
-        status=CheckStatus.warning,
-        score=0.91,
-        warnings=[CheckWarning(code="AML_POSSIBLE_MATCH", severity=Severity.warning)],
-        data={
-            "matches": [
-                {
-                    "entity_id": "ofac-4242",
-                    "list": "ofac_sdn",
-                    "list_version": "v1",
-                    "name": "ERIKA MUSTERFRAU",
-                    "matched_name": "ERIKA MUSTERFRAU",
-                    "score": 0.91,
-                    "programmes": ["SDGT"],
-                    "explanation": {"name": {"similarity": 0.91}, "dob": {"effect": "absent"}},
-                }
-            ]
-        },
-    )
-    db = Database(pg.urls.app)
-    try:
-        with db.tenant(tid) as conn:
-            cipher = tenant_cipher(conn, load_master_key(pg.settings), tid)
-            for step, result in (
-                ("nfc", nfc),
-                ("poa", poa),
-                ("selfie_live", liveness),
-                ("aml", aml),
-            ):
-                save_result(conn, cipher, session_id, step, result)
-            store_artifact(
-                conn, cipher, session_id, "nfc_dg2", "application/octet-stream", chip.files["DG2"]
-            )
-    finally:
-        db.close()
-    return tid
-
-
 def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
     a = world["a"]
     sid = session_in_review(api, a, passport.front, "customer-panels")["session_id"]
     # an earlier session of the same person (same vendor data, same document)
     earlier = session_in_review(api, a, passport.front, "customer-panels")["session_id"]
-    _seed_results(pg, sid)
+    seed_results(pg, sid)
     owner = _client(stack, world["people"][("a", "owner")])
     html = owner.get(f"/cases/{sid}").text
     # document fields by source with check digits
@@ -399,10 +288,11 @@ def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
     owner.close()
 
 
+@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
 def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api, passport):
     a = world["a"]
     sid = session_in_review(api, a, passport.front, "customer-actions")["session_id"]
-    _seed_results(pg, sid)
+    seed_results(pg, sid)
     reviewer_p = world["people"][("a", "reviewer")]
     owner_p = world["people"][("a", "owner")]
     reviewer = _client(stack, reviewer_p)
@@ -492,6 +382,7 @@ def _sso_sign_in(stack, email: str) -> tuple[ConsoleClient, httpx.Response]:
     return c, c.http.get(back.removeprefix(stack.console_url))
 
 
+@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
 def test_oidc_single_sign_on_per_tenant(stack, world, api):
     from tests.console.oidc_provider import OidcProvider
 
@@ -576,6 +467,7 @@ def test_oidc_single_sign_on_per_tenant(stack, world, api):
 
 
 # -- configuration screens -----------------------------------------------------------------
+@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
 def test_team_roles_and_retention_screens(stack, pg, world, api):
     owner = _client(stack, world["people"][("a", "owner")])
     p = _person("developer")
