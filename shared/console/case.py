@@ -82,6 +82,7 @@ def load_case(conn: psycopg.Connection, cipher: TenantCipher, session_id: str) -
     fields: dict[str, Any] = {}
     mrz = face = poa = nfc = None
     doc: dict[str, Any] = {}
+    chip: dict[str, Any] = {}
     aml: list[dict[str, Any]] = []
     liveness: list[dict[str, Any]] = []
     for c in checks:
@@ -98,6 +99,7 @@ def load_case(conn: psycopg.Connection, cipher: TenantCipher, session_id: str) -
             poa = panels.poa_panel(c)
         elif c["check"] == "nfc":
             nfc = panels.nfc_panel(c, arts)
+            chip = c["data"] or {}
         elif c["check"] in ("passive_liveness", "active_liveness"):
             liveness.append(panels.liveness_panel(c))
     assignment = conn.execute(
@@ -129,7 +131,7 @@ def load_case(conn: psycopg.Connection, cipher: TenantCipher, session_id: str) -
     case.timeline = _timeline(conn, sid, trail)
     case.related = _related(conn, s)
     add_face_duplicates(case)
-    case.comparison = panels.field_comparison(doc, nfc)
+    case.comparison = panels.field_comparison(doc, chip)
     case.mismatches = panels.mismatches(checks, case.comparison)
     case.poa, case.nfc, case.liveness = poa, nfc, liveness
     case.dispositions = dispositions(conn, sid)

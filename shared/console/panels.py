@@ -53,7 +53,8 @@ def _text(v: Any) -> str:
 
 def field_comparison(doc: dict[str, Any], nfc: dict[str, Any] | None) -> list[dict[str, Any]]:
     """One row per field: the value each source read (MRZ, visual zone, barcode, chip), the
-    value kept, the field's check digit, and whether the sources disagree."""
+    value kept, the field's check digit, and whether the sources disagree. `doc` and `nfc`:
+    the `id_document` and `nfc` results' data."""
     if not doc and not nfc:
         return []
     mrz = doc.get("mrz") if isinstance(doc.get("mrz"), dict) else {}

@@ -286,6 +286,8 @@ def test_case_panels_actions_and_settings_screens(stack, pg, api, passport, brow
     for p in (owner, reviewer):
         invite_by_api(api, t, p.email, p.role)
 
+    owner_page = _page(browser, rec)
+    activate_in_browser(owner_page, pg, owner)  # mentions name active people only
     page = _page(browser, rec)
     activate_in_browser(page, pg, reviewer)
     sign_in_browser(page, stack.console_url, reviewer)
@@ -306,8 +308,7 @@ def test_case_panels_actions_and_settings_screens(stack, pg, api, passport, brow
     page.wait_for_selector(".note-body")
     rec.shot_checked(page, "case-noted")
 
-    page = _page(browser, rec)
-    activate_in_browser(page, pg, owner)
+    page = owner_page
     sign_in_browser(page, stack.console_url, owner)
     page.goto(f"{stack.console_url}/mentions")
     assert "please confirm" in page.inner_text("#mentions")

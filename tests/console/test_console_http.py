@@ -266,6 +266,10 @@ def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
     # document fields by source with check digits
     assert 'data-field="document_number"' in html and "Check digit" in html
     assert re.search(r"valid</td>|WRONG</td>", html)
+    # the generated chip is another person's: its fields differ from the photo's MRZ, and
+    # the page says so first, highlighted
+    assert 'id="mismatches"' in html and "differs between mrz, chip" in html
+    assert 'class="differs"' in html
     # NFC: assurance and the chip portrait, served no-store as a JPEG
     assert 'id="nfc-assurance"' in html and "Passive authentication" in html
     portrait = owner.get(f"/cases/{sid}/chip-portrait")
