@@ -5,6 +5,7 @@ CSRF, security headers and rendering. The rules live in `accounts`, `queue`, `ca
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -25,6 +26,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from shared.aml import hit_review
+from shared.audit import audit
 from shared.blocklist.from_session import add_from_session
 from shared.config import Settings
 from shared.console import accounts, actions, analytics, case, notes, queue, report, sso
@@ -43,6 +45,7 @@ from shared.db.bootstrap import database_urls
 from shared.db.tenant_tx import Database
 from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
+from shared.hosted.branding import BrandingError, BrandingIn, load_branding, save_branding
 from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
 from shared.http.readiness import readiness
@@ -107,6 +110,7 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/settings/four-eyes", "four_eyes", ["POST"], "settings:manage"),
     ("/settings/sso", "sso_settings", ["GET", "POST"], "settings:manage"),
     ("/settings/retention", "retention", ["GET", "POST"], "settings:manage"),
+    ("/settings/branding", "branding", ["GET", "POST"], "settings:manage"),
     ("/settings/webhooks", "webhooks", ["GET"], "webhooks:manage"),
     ("/settings/webhooks/<delivery_id>/resend", "resend", ["POST"], "webhooks:manage"),
     ("/team/<user_id>/role", "team_role", ["POST"], "team:manage"),
@@ -735,6 +739,55 @@ class ConsoleApp:
                 "errors": errors,
             },
             status=422 if error else 200,
+        )
+
+    def _branding(self, request: Request, person: Person) -> Page:
+        errors: list[str] = []
+        with self._tenant(person) as conn:
+            if request.method == "POST":
+                f = request.form
+                upload = request.files.get("logo")
+                logo = upload.read(MAX_BODY) if upload and upload.filename else None
+                if logo is None and f.get("remove_logo") != "on":
+                    row = conn.execute("SELECT logo FROM tenant_branding").fetchone()
+                    logo = bytes(row["logo"]) if row and row["logo"] else None
+                raw_days = f.get("retention_days", "").strip()
+                try:
+                    body = BrandingIn(
+                        display_name=f.get("display_name", "").strip() or None,
+                        logo=base64.b64encode(logo).decode() if logo else None,
+                        primary_color=f.get("primary_color", ""),
+                        background_color=f.get("background_color", ""),
+                        text_color=f.get("text_color", ""),
+                        privacy_url=f.get("privacy_url", "").strip() or None,
+                        retention_days=int(raw_days) if raw_days.isdigit() else None,
+                        allowed_origins=[
+                            o.strip() for o in f.get("allowed_origins", "").split() if o.strip()
+                        ],
+                        allow_file_upload=f.get("allow_file_upload") == "on",
+                    )
+                    with conn.transaction():
+                        save_branding(conn, person.tenant_id, body)
+                        audit(
+                            conn,
+                            person.tenant_id,
+                            person.actor,
+                            "tenant.branding_set",
+                            actor_name=person.actor_name,
+                        )
+                except ValidationError as exc:
+                    errors = [
+                        f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+                    ]
+                except BrandingError as exc:
+                    errors = [f"{exc.pointer.strip('/')}: {exc.detail}"]
+                else:
+                    return Page(location="/settings/branding?saved=1")
+            current = load_branding(conn, person.tenant_id)
+        return Page(
+            "branding.html",
+            {"b": current, "errors": errors, "saved": request.args.get("saved")},
+            status=422 if errors else 200,
         )
 
     def _four_eyes(self, request: Request, person: Person) -> Page:

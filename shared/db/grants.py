@@ -356,6 +356,8 @@ MATRIX: dict[str, RoleGrants] = {
                 "face_templates": R,
                 "otp_codes": R,
                 "checks": R,
+                # the branding screen (the hosted pages' name, logo, colours)
+                "tenant_branding": RIU,
                 # the workflow screen makes new versions
                 "workflows": TableAccess(
                     select=ALL, update=("current_version", "name", "updated_at")

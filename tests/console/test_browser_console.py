@@ -317,6 +317,7 @@ def test_case_panels_actions_and_settings_screens(stack, pg, api, passport, brow
         ("/team", "team"),
         ("/settings/sso", "sso"),
         ("/settings/retention", "retention"),
+        ("/settings/branding", "branding"),
         ("/settings/webhooks", "webhooks"),
         ("/settings/workflows", "workflows"),
     ):

@@ -529,6 +529,32 @@ def test_team_roles_and_retention_screens(stack, pg, world, api):
     assert reviewer.get("/settings/retention").status_code == 403
     assert reviewer.get("/settings/webhooks").status_code == 403
     reviewer.close()
+    # branding of the hosted pages: validated (contrast, colours) like the API's
+    bad = owner.post(
+        "/settings/branding",
+        {
+            "display_name": "Console A",
+            "primary_color": "#FFFFFE",
+            "background_color": "#FFFFFF",
+            "text_color": "#1A1A1A",
+        },
+        csrf_from="/settings/branding",
+    )
+    assert bad.status_code == 422
+    r = owner.post(
+        "/settings/branding",
+        {
+            "display_name": "Console A Bank",
+            "primary_color": "#1F4E9C",
+            "background_color": "#FFFFFF",
+            "text_color": "#1A1A1A",
+            "allow_file_upload": "on",
+        },
+        csrf_from="/settings/branding",
+    )
+    assert r.status_code == 303, r.text
+    got = api.get("/v1/tenant/branding", headers=world["a"].key).json()
+    assert got["display_name"] == "Console A Bank" and got["allow_file_upload"] is True
     trail = [
         e["action"]
         for e in api.get("/v1/audit", headers=world["a"].key, params={"limit": 1000}).json()[
@@ -536,6 +562,7 @@ def test_team_roles_and_retention_screens(stack, pg, world, api):
         ]
     ]
     assert "console.role_changed" in trail and "tenant.retention_set" in trail
+    assert "tenant.branding_set" in trail
     owner.close()
 
 
