@@ -54,6 +54,7 @@ from shared.tenancy import retention
 from shared.tenancy.tenants import tenant_cipher
 from shared.webhooks import delivery_log
 from shared.workflows import versions
+from shared.workflows.dry_run import DryRunRequest, dry_run, request_errors
 from shared.workflows.store import get_workflow, list_workflows
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/team/<user_id>/role", "team_role", ["POST"], "team:manage"),
     ("/settings/workflows", "workflows", ["GET"], "workflows:manage"),
     ("/settings/workflows/<wf>", "workflow", ["GET", "POST"], "workflows:manage"),
+    ("/settings/workflows/<wf>/test", "workflow_test", ["POST"], "workflows:manage"),
 ]
 
 
@@ -698,11 +700,34 @@ class ConsoleApp:
             items = list_workflows(conn)
         return Page("workflows.html", {"items": items})
 
-    def _workflow(self, request: Request, person: Person, wf: str) -> Page:
+    def _workflow_test(self, request: Request, person: Person, wf: str) -> Page:
+        """Which steps given results would trigger (the API's dry run; nothing stored)."""
+        text = request.form.get("facts", "")
+        with self._tenant(person) as conn:
+            current = get_workflow(conn, versions.workflow_id(wf))
+        if current is None:
+            raise UnknownSubject("no such workflow")
+        answer, test_errors = None, []
+        try:
+            req = DryRunRequest.model_validate_json(text or "{}")
+        except ValidationError as exc:
+            test_errors = [
+                {"pointer": "/" + "/".join(str(x) for x in e["loc"]), "detail": e["msg"]}
+                for e in exc.errors()
+            ]
+        else:
+            test_errors = request_errors(current.definition, req)
+            if not test_errors:
+                answer = dry_run(current.definition, req)
+        page = self._workflow(request, person, wf, test=(text, answer, test_errors))
+        page.status = 422 if test_errors else 200
+        return page
+
+    def _workflow(self, request: Request, person: Person, wf: str, test=None) -> Page:
         wf_id = versions.workflow_id(wf)
         error, errors, text = None, [], None
         with self._tenant(person) as conn:
-            if request.method == "POST":
+            if request.method == "POST" and test is None:
                 text = request.form.get("definition", "")
                 try:
                     with conn.transaction():
@@ -737,6 +762,9 @@ class ConsoleApp:
                 "new": new,
                 "error": error,
                 "errors": errors,
+                "facts": test[0] if test else versions.sample_facts(current),
+                "plan": test[1] if test else None,
+                "test_errors": test[2] if test else [],
             },
             status=422 if error else 200,
         )

@@ -39,6 +39,12 @@ def pretty(info: WorkflowInfo) -> str:
     return json.dumps(info.definition.model_dump(mode="json", by_alias=True), indent=2)
 
 
+def sample_facts(info: WorkflowInfo) -> str:
+    """A dry run's input to start from: every step passed."""
+    results = {s.step_id: {"status": "passed"} for s in info.definition.steps}
+    return json.dumps({"results": results, "countries": {}}, indent=2)
+
+
 def diff(conn: psycopg.Connection, wf_id: uuid.UUID, old: int, new: int) -> list[str]:
     """Unified diff lines of two versions' definitions (pretty JSON)."""
     a, b = get_workflow(conn, wf_id, old), get_workflow(conn, wf_id, new)

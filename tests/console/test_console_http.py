@@ -640,9 +640,30 @@ def test_workflow_edit_validation_and_diff(stack, world, api):
     diff = dev.get(r.headers["location"]).text
     assert 'class="del"' in diff and "(renamed)" in diff and 'id="diff"' in diff
     assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == v
+    # test this workflow: which steps given results would trigger (nothing stored)
+    facts = {"results": {"face_match": {"status": "failed", "score": 10}}}
+    r = dev.post(
+        f"/settings/workflows/{wf}/test",
+        {"facts": json.dumps(facts)},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 200 and 'id="plan"' in r.text and "face_match" in r.text
+    r = dev.post(
+        f"/settings/workflows/{wf}/test",
+        {"facts": json.dumps({"results": {"nope": {"status": "passed"}}})},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 422 and "/results/nope" in r.text
+    assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == v
     # another tenant's workflow is unknown; reviewers and viewers do not edit workflows
     assert dev.get(f"/settings/workflows/{b.workflow_id}").status_code == 404
     assert dev.get("/settings/workflows/not-a-uuid").status_code == 404
+    other = dev.post(
+        f"/settings/workflows/{b.workflow_id}/test",
+        {"facts": "{}"},
+        csrf_from="/settings/workflows",
+    )
+    assert other.status_code == 404
     dev.close()
     viewer = _client(stack, world["people"][("a", "viewer")])
     assert viewer.get(f"/settings/workflows/{wf}").status_code == 403
