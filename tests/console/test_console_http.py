@@ -351,6 +351,12 @@ def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api
     assert f"/cases/{sid}" in msg["body"]
     assert "please look" in owner.get(f"/cases/{sid}").text
     assert ">new<" not in owner.get("/mentions").text  # opening the case marks it seen
+    # the PDF report carries the disposition, the note and the mismatches
+    pdf = owner.get(f"/cases/{sid}/report.pdf")
+    with pdfplumber.open(io.BytesIO(pdf.content)) as doc:
+        text = " ".join((p.extract_text() or "") for p in doc.pages).replace("\n", " ")
+    assert "dismissed by" in text and "other date of birth" in text
+    assert "please look at the AML hit" in text and "Cross-check mismatches" in text
     # viewers cannot act; every action is audited with the person and the reason
     viewer = _client(stack, world["people"][("a", "viewer")])
     assert viewer.post(f"/cases/{sid}/notes", {"body": "x"}).status_code == 403
