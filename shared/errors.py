@@ -59,6 +59,12 @@ class StateMismatch(DomainError):
     code = "state-mismatch"
 
 
+class FaceNotTemplated(DomainError):
+    """A face is needed that no step templated (only the faces function embeds faces)."""
+
+    code = "face-template-missing"
+
+
 class InvalidInput(DomainError):
     """Input that is well-formed but not acceptable (a field's value, an unknown kind)."""
 

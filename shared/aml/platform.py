@@ -13,6 +13,7 @@ import psycopg
 
 from events import AML_HIT, AML_HIT_V2
 from shared.aml.check import AmlParams, AmlQuery, run_aml
+from shared.aml.hit_review import is_dismissed
 from shared.aml.models import ListDiff
 from shared.aml.monitoring import MonitoredSubject, rescreen
 from shared.aml.normalize import normalize
@@ -34,14 +35,7 @@ class SessionDismissals:
         self.conn, self.session_id = conn, session_id
 
     def dismissed(self, entity_id: str) -> bool:
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM aml_hits WHERE session_id = %s AND entity_id = %s "
-                "AND status = 'dismissed' LIMIT 1",
-                (self.session_id, entity_id),
-            ).fetchone()
-            is not None
-        )
+        return is_dismissed(self.conn, self.session_id, entity_id)
 
 
 # ICAO codes without an ISO 3166 country: organisations (UNO, EUE...), stateless and

@@ -10,8 +10,8 @@ from pydantic import model_validator
 from shared.api.models import Strict
 from shared.api.services import Services
 from shared.audit import audit
-from shared.blocklist.session_values import session_values
-from shared.blocklist.store import add_face, add_value, list_entries, normalise, remove
+from shared.blocklist.from_session import add_from_session
+from shared.blocklist.store import add_value, list_entries, normalise, remove
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.store import get_session
@@ -41,20 +41,6 @@ def _unprocessable(detail: str, pointer: str) -> Problem:
     )
 
 
-def _no_face_template() -> Problem:
-    # The API loads no model: a face is templated only by a workflow's face step (blocklist
-    # step, in the faces function), so a session whose face was never templated cannot be
-    # blocklisted by face; its document number, email or phone still can.
-    return Problem(
-        409,
-        "Conflict",
-        "the session's face was never templated: only sessions whose workflow ran the "
-        "blocklist step (face search) can be blocklisted by face",
-        code="face-template-missing",
-        errors=[{"pointer": "/session_id", "detail": "no face template for this session"}],
-    )
-
-
 def register_routes(router: Router, services: Services) -> None:
     @router.route(
         "POST",
@@ -68,37 +54,13 @@ def register_routes(router: Router, services: Services) -> None:
     def add(ctx: Ctx) -> Reply:
         body: BlocklistAdd = ctx.body
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
-        engine_hash = None
         if body.session_id is not None:
             s = get_session(ctx.conn, body.session_id)
             if s is None or s.deleted_at is not None:
                 raise not_found("session")
-            if body.kind == "face":
-                row = ctx.conn.execute(
-                    "SELECT embedding_enc FROM face_templates WHERE session_id = %s", (str(s.id),)
-                ).fetchone()
-                if row is None:
-                    raise _no_face_template()
-                sealed = row["embedding_enc"]
-                entry = add_face(ctx.conn, cipher, str(s.id), sealed)
-                audit(
-                    ctx.conn,
-                    ctx.principal.tenant_id,
-                    ctx.principal.actor,
-                    "blocklist.added",
-                    str(s.id),
-                    {"kind": "face", "entry_id": entry},
-                )
-                return Reply(201, {"id": entry, "kind": "face"})
-            values = session_values(ctx.conn, cipher, str(s.id))
-            raw = values.get(body.kind)
-            engine_hash = (
-                values.get("document_engine_hash") if body.kind == "document_number" else None
-            )
-            if raw is None:
-                raise _unprocessable(f"the session has no verified {body.kind}", "/session_id")
-        else:
-            raw = body.value
+            entry = add_from_session(ctx.conn, cipher, str(s.id), body.kind, ctx.principal.actor)
+            return Reply(201, {"id": entry, "kind": body.kind})
+        raw = body.value
         norm = normalise(body.kind, raw or "")
         if norm is None:
             raise _unprocessable(f"not a valid {body.kind.replace('_', ' ')}", "/value")
@@ -107,15 +69,13 @@ def register_routes(router: Router, services: Services) -> None:
             cipher,
             body.kind,
             norm,
-            str(body.session_id) if body.session_id else None,
-            engine_hash,
         )
         audit(
             ctx.conn,
             ctx.principal.tenant_id,
             ctx.principal.actor,
             "blocklist.added",
-            str(body.session_id) if body.session_id else None,
+            None,
             {"kind": body.kind, "entry_id": entry},
         )
         return Reply(201, {"id": entry, "kind": body.kind})

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.api.routes_sessions import load_session
 from shared.api.services import Services
 from shared.audit import audit
-from shared.http.problem import Problem
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.export import build_export
+from shared.tenancy import retention
 
 
 class Retention(BaseModel):
@@ -47,10 +47,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="The tenant's retention periods",
     )
     def get_retention(ctx: Ctx) -> Reply:
-        row = ctx.conn.execute(
-            "SELECT retention_days, artifact_retention_days FROM tenants"
-        ).fetchone()
-        return Reply(200, Retention.model_validate(row))
+        return Reply(200, Retention.model_validate(retention.get_retention(ctx.conn)))
 
     @router.route(
         "PUT",
@@ -62,27 +59,11 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def put_retention(ctx: Ctx) -> Reply:
         body: Retention = ctx.body
-        if (
-            body.retention_days is not None
-            and body.artifact_retention_days is not None
-            and body.artifact_retention_days > body.retention_days
-        ):
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "artifact_retention_days cannot exceed retention_days",
-                code="validation-error",
-                errors=[{"pointer": "/artifact_retention_days", "detail": "too long"}],
-            )
-        ctx.conn.execute(
-            "UPDATE tenants SET retention_days = %s, artifact_retention_days = %s",
-            (body.retention_days, body.artifact_retention_days),
-        )
-        audit(
+        retention.set_retention(
             ctx.conn,
             ctx.principal.tenant_id,
             ctx.principal.actor,
-            "tenant.retention_set",
-            details=body.model_dump(),
+            body.retention_days,
+            body.artifact_retention_days,
         )
         return Reply(200, body)

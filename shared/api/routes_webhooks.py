@@ -10,9 +10,11 @@ from pydantic import Field
 from shared.api.models import Strict
 from shared.api.services import Services
 from shared.audit import audit
+from shared.errors import UnknownSubject
 from shared.http.problem import Problem, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
+from shared.webhooks import delivery_log
 from shared.webhooks.endpoint import get_endpoint, set_endpoint, url_problem
 from shared.webhooks.redact import redact_url
 
@@ -70,23 +72,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def deliveries(ctx: Ctx) -> Reply:
         limit = int_param(ctx.request.args, "limit", 50, 1, 100)
-        rows = ctx.conn.execute(
-            "SELECT id, webhook_id, event_type, session_id, url, status, attempts, created_at, "
-            "delivered_at, next_attempt FROM webhook_deliveries ORDER BY created_at DESC LIMIT %s",
-            (limit,),
-        ).fetchall()
-        ids = [r["id"] for r in rows]
-        attempts = ctx.conn.execute(
-            "SELECT delivery_id, attempted_at, status_code, error, duration_ms FROM "
-            "webhook_attempts WHERE delivery_id = ANY(%s) ORDER BY id",
-            (ids,),
-        ).fetchall()
-        by: dict = {}
-        for a in attempts:
-            by.setdefault(a["delivery_id"], []).append(
-                {k: v for k, v in a.items() if k != "delivery_id"}
-            )
-        items = [{**r, "attempt_log": by.get(r["id"], [])} for r in rows]
+        items = delivery_log.deliveries(ctx.conn, limit)
         return Reply(200, {"items": items})
 
     @router.route(
@@ -97,18 +83,10 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Send a delivery again",
     )
     def resend(ctx: Ctx, delivery_id: uuid.UUID) -> Reply:
-        row = ctx.conn.execute(
-            "UPDATE webhook_deliveries SET status = 'pending', next_attempt = now(), attempts = 0 "
-            "WHERE id = %s RETURNING id",
-            (str(delivery_id),),
-        ).fetchone()
-        if row is None:
-            raise not_found("delivery")
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "webhook.resend",
-            details={"delivery_id": str(delivery_id)},
-        )
+        try:
+            delivery_log.resend(
+                ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, str(delivery_id)
+            )
+        except UnknownSubject as exc:
+            raise not_found("delivery") from exc
         return Reply(202, {"id": str(delivery_id), "status": "pending"})

@@ -420,3 +420,45 @@ def people_who_decide(conn: psycopg.Connection) -> list[dict]:
         "AND role IN ('owner', 'admin', 'reviewer') ORDER BY coalesce(name, email)"
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+def set_role(conn: psycopg.Connection, person: Person, user_id: str, role: str) -> None:
+    """An owner or admin changes a person's role, or disables the account (`disabled`):
+    admins touch neither owners nor make one; nobody changes their own account. Audited;
+    a disabled person's console sessions end."""
+    from shared.console.roles import require
+
+    require(person.role, "team:manage")
+    try:
+        uid = str(uuid.UUID(user_id))
+    except ValueError as exc:
+        raise InviteInvalid("no such person") from exc
+    if uid == person.user_id:
+        raise NotAllowed("you cannot change your own role")
+    row = conn.execute(
+        "SELECT id, role, status FROM console_users WHERE id = %s FOR UPDATE", (uid,)
+    ).fetchone()
+    if row is None:
+        from shared.errors import UnknownSubject
+
+        raise UnknownSubject("no such person")
+    if row["role"] == "owner" and person.role != "owner":
+        raise NotAllowed("only an owner changes an owner")
+    if role == "disabled":
+        conn.execute("UPDATE console_users SET status = 'disabled' WHERE id = %s", (uid,))
+        conn.execute(
+            "UPDATE console_sessions SET ended_at = now() WHERE user_id = %s AND ended_at IS NULL",
+            (uid,),
+        )
+    elif may_grant(person.role, role):
+        conn.execute("UPDATE console_users SET role = %s WHERE id = %s", (role, uid))
+    else:
+        raise NotAllowed(f"the {person.role} role may not grant {role}")
+    audit(
+        conn,
+        person.tenant_id,
+        person.actor,
+        "console.role_changed",
+        details={"user_id": uid, "from": row["role"], "to": role},
+        actor_name=person.actor_name,
+    )

@@ -5,6 +5,7 @@ CSRF, security headers and rendering. The rules live in `accounts`, `queue`, `ca
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -24,8 +25,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from shared.aml import hit_review
+from shared.audit import audit
+from shared.blocklist.from_session import add_from_session
 from shared.config import Settings
-from shared.console import accounts, actions, analytics, case, queue, report
+from shared.console import accounts, actions, analytics, case, notes, queue, report, sso
 from shared.console.accounts import Person
 from shared.console.errors import (
     AccountLocked,
@@ -39,17 +43,24 @@ from shared.console.roles import ROLES, may, require
 from shared.crypto.envelope import load_master_key
 from shared.db.bootstrap import database_urls
 from shared.db.tenant_tx import Database
-from shared.errors import DomainError, UnknownSubject
+from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
+from shared.hosted.branding import BrandingError, BrandingIn, load_branding, save_branding
 from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
 from shared.http.readiness import readiness
 from shared.messaging.delivery import send_external
+from shared.tenancy import retention
 from shared.tenancy.tenants import tenant_cipher
+from shared.webhooks import delivery_log
+from shared.workflows import versions
+from shared.workflows.dry_run import DryRunRequest, dry_run, request_errors
+from shared.workflows.store import get_workflow, list_workflows
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 COOKIE = "idmesh_console"
+SSO_COOKIE = "idmesh_console_sso"
 MAX_BODY = 256 * 1024
 
 
@@ -63,6 +74,7 @@ class Page:
     mimetype: str = "text/html"
     headers: dict[str, str] = field(default_factory=dict)
     cookie: str | None = None  # a new session token ("" clears the cookie)
+    sso_cookie: str | None = None  # the OIDC flow's cookie ("" clears it)
 
 
 class _Forbidden(Exception):
@@ -76,6 +88,8 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/assets/<name>", "static", ["GET"], "public"),
     ("/sign-in", "sign_in", ["GET", "POST"], "public"),
     ("/sign-in/code", "sign_in_code", ["GET", "POST"], "mfa"),
+    ("/sign-in/sso", "sso_start", ["POST"], "public"),
+    ("/sso/callback", "sso_callback", ["GET"], "public"),
     ("/sign-out", "sign_out", ["POST"], "mfa"),
     ("/invite/<token>", "invite", ["GET", "POST"], "public"),
     ("/", "home", ["GET"], "signed_in"),
@@ -86,10 +100,24 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/cases/<session_id>/claim", "claim", ["POST"], "cases:decide"),
     ("/cases/<session_id>/assign", "assign", ["POST"], "cases:assign"),
     ("/cases/<session_id>/decision", "decision", ["POST"], "cases:decide"),
+    ("/cases/<session_id>/chip-portrait", "chip_portrait", ["GET"], "cases:read"),
+    ("/cases/<session_id>/aml", "aml_disposition", ["POST"], "cases:decide"),
+    ("/cases/<session_id>/blocklist", "blocklist_add", ["POST"], "blocklist:add"),
+    ("/cases/<session_id>/notes", "note", ["POST"], "cases:decide"),
+    ("/mentions", "mentions", ["GET"], "cases:read"),
     ("/analytics", "analytics", ["GET"], "analytics:read"),
     ("/team", "team", ["GET"], "team:manage"),
     ("/team/invite", "team_invite", ["POST"], "team:manage"),
     ("/settings/four-eyes", "four_eyes", ["POST"], "settings:manage"),
+    ("/settings/sso", "sso_settings", ["GET", "POST"], "settings:manage"),
+    ("/settings/retention", "retention", ["GET", "POST"], "settings:manage"),
+    ("/settings/branding", "branding", ["GET", "POST"], "settings:manage"),
+    ("/settings/webhooks", "webhooks", ["GET"], "webhooks:manage"),
+    ("/settings/webhooks/<delivery_id>/resend", "resend", ["POST"], "webhooks:manage"),
+    ("/team/<user_id>/role", "team_role", ["POST"], "team:manage"),
+    ("/settings/workflows", "workflows", ["GET"], "workflows:manage"),
+    ("/settings/workflows/<wf>", "workflow", ["GET", "POST"], "workflows:manage"),
+    ("/settings/workflows/<wf>/test", "workflow_test", ["POST"], "workflows:manage"),
 ]
 
 
@@ -103,6 +131,8 @@ class ConsoleApp:
         self.csrf_key = hmac.new(
             self.master_key, b"idmesh console csrf v1", hashlib.sha256
         ).digest()
+        self.sso_key = sso.flow_key(self.master_key)
+        self.redirect_uri = f"{self.base_url}/sso/callback"
         self.jinja = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -195,8 +225,19 @@ class ConsoleApp:
         resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         for k, v in page.headers.items():
             resp.headers[k] = v
+        secure = self.base_url.startswith("https://")
+        if page.sso_cookie is not None:
+            # Lax: the provider's redirect back is a top-level cross-site navigation
+            resp.set_cookie(
+                SSO_COOKIE,
+                page.sso_cookie,
+                max_age=sso.FLOW_SECONDS if page.sso_cookie else 0,
+                path="/sso",
+                secure=secure,
+                httponly=True,
+                samesite="Lax",
+            )
         if page.cookie is not None:
-            secure = self.base_url.startswith("https://")
             if page.cookie:
                 resp.set_cookie(
                     COOKIE,
@@ -265,6 +306,71 @@ class ConsoleApp:
         except AccountLocked as exc:
             return Page("sign_in.html", {"error": exc.detail}, status=423, cookie="")
         return Page(location="/queue")
+
+    def _sso_start(self, request: Request, person: Person | None) -> Page:
+        try:
+            url, flow = sso.start(
+                self.db, self.sso_key, request.form.get("email", ""), self.redirect_uri
+            )
+        except SignInFailed as exc:
+            return Page("sign_in.html", {"error": exc.detail}, status=401)
+        return Page(location=url, sso_cookie=flow)
+
+    def _sso_callback(self, request: Request, person: Person | None) -> Page:
+        if request.args.get("error"):
+            return Page(
+                "sign_in.html", {"error": "the provider did not sign you in"}, 401, sso_cookie=""
+            )
+        try:
+            token = sso.finish(
+                self.db,
+                self.sso_key,
+                lambda conn, tenant_id: tenant_cipher(conn, self.master_key, tenant_id),
+                request.cookies.get(SSO_COOKIE),
+                request.args.get("state", ""),
+                request.args.get("code", ""),
+                self.redirect_uri,
+            )
+        except (SignInFailed, AccountLocked) as exc:
+            status = 423 if isinstance(exc, AccountLocked) else 401
+            return Page("sign_in.html", {"error": exc.detail}, status=status, sso_cookie="")
+        # A page, not a redirect: the navigation to the queue then starts on this origin, so
+        # the SameSite=Strict session cookie goes with it.
+        return Page("signed_in.html", cookie=token, sso_cookie="")
+
+    def _sso_settings(self, request: Request, person: Person) -> Page:
+        error = None
+        with self._tenant(person) as conn:
+            cipher = self._cipher(conn, person)
+            if request.method == "POST":
+                try:
+                    with conn.transaction():
+                        sso.set_config(
+                            conn,
+                            cipher,
+                            person.role,
+                            person.actor,
+                            person.actor_name,
+                            request.form.get("issuer", ""),
+                            request.form.get("client_id", ""),
+                            request.form.get("client_secret") or None,
+                            request.form.get("enabled") == "on",
+                        )
+                except DomainError as exc:
+                    error = exc.detail
+                else:
+                    return Page(location="/settings/sso?saved=1")
+            cfg = sso.get_config(conn)
+        return Page(
+            "sso.html",
+            {
+                "cfg": cfg,
+                "error": error,
+                "saved": request.args.get("saved"),
+                "redirect_uri": self.redirect_uri,
+            },
+            status=422 if error else 200,
+        )
 
     def _sign_out(self, request: Request, person: Person) -> Page:
         accounts.sign_out(self.db, person)
@@ -339,6 +445,7 @@ class ConsoleApp:
             people = accounts.people_who_decide(conn)
             four = actions.four_eyes(conn)
             steps = actions._workflow_steps(conn, c.session)
+            notes.mark_seen(conn, person.user_id, str(c.session.id))
         return Page(
             "case.html",
             {
@@ -379,6 +486,75 @@ class ConsoleApp:
                 "X-Report-SHA256": digest,
             },
         )
+
+    def _chip_portrait(self, request: Request, person: Person, session_id: str) -> Page:
+        with self._tenant(person) as conn:
+            data = case.chip_portrait(conn, self._cipher(conn, person), session_id)
+        return Page(
+            body=data,
+            mimetype="image/jpeg",
+            headers={"Cache-Control": "no-store, private", "Content-Disposition": "inline"},
+        )
+
+    def _aml_disposition(self, request: Request, person: Person, session_id: str) -> Page:
+        def act(conn):
+            s = case.find_session(conn, session_id)
+            row = hit_review.dispose(
+                conn,
+                self._cipher(conn, person),
+                str(s.id),
+                request.form.get("entity_id", ""),
+                request.form.get("decision", ""),
+                request.form.get("reason", ""),
+                person.actor,
+                person.actor_name,
+                person.user_id,
+            )
+            return f"match_{row['decision']}"
+
+        return self._in_case(person, session_id, act)
+
+    def _blocklist_add(self, request: Request, person: Person, session_id: str) -> Page:
+        def act(conn):
+            s = case.find_session(conn, session_id)
+            add_from_session(
+                conn,
+                self._cipher(conn, person),
+                str(s.id),
+                request.form.get("kind", ""),
+                person.actor,
+                person.actor_name,
+                request.form.get("reason") or None,
+            )
+            return "blocklisted"
+
+        return self._in_case(person, session_id, act)
+
+    def _note(self, request: Request, person: Person, session_id: str) -> Page:
+        with self._tenant(person) as conn:
+            _, people = notes.add_note(
+                conn, person, session_id, request.form.get("body", ""), self.base_url
+            )
+        for p in people:  # after the commit: the outbox row of each e-mail is kept
+            self._notify_mention(p["email"], session_id, person.actor_name)
+        return Page(location=f"/cases/{session_id}?done=note_added")
+
+    def _notify_mention(self, email: str, session_id: str, by: str) -> None:
+        try:
+            send_external(
+                self.settings,
+                "email",
+                email,
+                notes.MENTION_SUBJECT,
+                notes.mention_body(by, self.base_url, session_id),
+            )
+        except Exception:  # noqa: BLE001 - the mention is listed on the Mentions page anyway
+            log.warning("mention e-mail not handed to the provider")
+
+    def _mentions(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            items = notes.mentions_for(conn, person.user_id)
+        return Page("mentions.html", {"items": items})
 
     def _in_case(self, person: Person, session_id: str, act: Callable[[Any], Any]) -> Page:
         with self._tenant(person) as conn:
@@ -437,6 +613,7 @@ class ConsoleApp:
                 "roles": ROLES,
                 "four_eyes": four,
                 "invited": request.args.get("invited"),
+                "changed": request.args.get("changed"),
             },
         )
 
@@ -466,6 +643,180 @@ class ConsoleApp:
             )
         except Exception:  # noqa: BLE001 - the outbox row is kept; the admin can re-invite
             log.warning("invitation e-mail not handed to the provider")
+
+    def _team_role(self, request: Request, person: Person, user_id: str) -> Page:
+        with self._tenant(person) as conn:
+            accounts.set_role(conn, person, user_id, request.form.get("role", ""))
+        return Page(location="/team?changed=1")
+
+    def _webhooks(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            items = delivery_log.deliveries(conn, 100)
+        return Page("webhooks.html", {"items": items, "resent": request.args.get("resent")})
+
+    def _resend(self, request: Request, person: Person, delivery_id: str) -> Page:
+        with self._tenant(person) as conn:
+            delivery_log.resend(
+                conn, person.tenant_id, person.actor, delivery_id, person.actor_name
+            )
+        return Page(location="/settings/webhooks?resent=1")
+
+    def _retention(self, request: Request, person: Person) -> Page:
+        error = None
+        with self._tenant(person) as conn:
+            if request.method == "POST":
+
+                def days(name: str) -> int | None:
+                    raw = request.form.get(name, "").strip()
+                    if not raw:
+                        return None
+                    if not raw.isdigit() or len(raw) > 5:
+                        raise InvalidInput(f"{name.replace('_', ' ')} is a number of days")
+                    return int(raw)
+
+                try:
+                    with conn.transaction():
+                        retention.set_retention(
+                            conn,
+                            person.tenant_id,
+                            person.actor,
+                            days("retention_days"),
+                            days("artifact_retention_days"),
+                            person.actor_name,
+                        )
+                except InvalidInput as exc:
+                    error = exc.detail
+                else:
+                    return Page(location="/settings/retention?saved=1")
+            current = retention.get_retention(conn)
+        return Page(
+            "retention.html",
+            {"r": current, "error": error, "saved": request.args.get("saved")},
+            status=422 if error else 200,
+        )
+
+    def _workflows(self, request: Request, person: Person) -> Page:
+        with self._tenant(person) as conn:
+            items = list_workflows(conn)
+        return Page("workflows.html", {"items": items})
+
+    def _workflow_test(self, request: Request, person: Person, wf: str) -> Page:
+        """Which steps given results would trigger (the API's dry run; nothing stored)."""
+        text = request.form.get("facts", "")
+        with self._tenant(person) as conn:
+            current = get_workflow(conn, versions.workflow_id(wf))
+        if current is None:
+            raise UnknownSubject("no such workflow")
+        answer, test_errors = None, []
+        try:
+            req = DryRunRequest.model_validate_json(text or "{}")
+        except ValidationError as exc:
+            test_errors = [
+                {"pointer": "/" + "/".join(str(x) for x in e["loc"]), "detail": e["msg"]}
+                for e in exc.errors()
+            ]
+        else:
+            test_errors = request_errors(current.definition, req)
+            if not test_errors:
+                answer = dry_run(current.definition, req)
+        page = self._workflow(request, person, wf, test=(text, answer, test_errors))
+        page.status = 422 if test_errors else 200
+        return page
+
+    def _workflow(self, request: Request, person: Person, wf: str, test=None) -> Page:
+        wf_id = versions.workflow_id(wf)
+        error, errors, text = None, [], None
+        with self._tenant(person) as conn:
+            if request.method == "POST" and test is None:
+                text = request.form.get("definition", "")
+                try:
+                    with conn.transaction():
+                        info = versions.edit(
+                            conn, person.tenant_id, person.actor, wf_id, text, person.actor_name
+                        )
+                except InvalidInput as exc:
+                    error, errors = exc.detail, exc.errors or []
+                else:
+                    v = info.version
+                    return Page(location=f"/settings/workflows/{wf_id}?old={v - 1}&new={v}")
+            current = get_workflow(conn, wf_id)
+            if current is None:
+                raise UnknownSubject("no such workflow")
+            all_versions = versions.versions(conn, wf_id)
+
+            def version_arg(name: str, default: int) -> int:
+                raw = request.args.get(name, "")
+                return int(raw) if raw.isdigit() and len(raw) < 7 else default
+
+            new = version_arg("new", current.version)
+            old = version_arg("old", max(new - 1, 1))
+            lines = versions.diff(conn, wf_id, old, new) if old != new else []
+        return Page(
+            "workflow.html",
+            {
+                "wf": current,
+                "text": text if text is not None else versions.pretty(current),
+                "versions": all_versions,
+                "diff": lines,
+                "old": old,
+                "new": new,
+                "error": error,
+                "errors": errors,
+                "facts": test[0] if test else versions.sample_facts(current),
+                "plan": test[1] if test else None,
+                "test_errors": test[2] if test else [],
+            },
+            status=422 if error else 200,
+        )
+
+    def _branding(self, request: Request, person: Person) -> Page:
+        errors: list[str] = []
+        with self._tenant(person) as conn:
+            if request.method == "POST":
+                f = request.form
+                upload = request.files.get("logo")
+                logo = upload.read(MAX_BODY) if upload and upload.filename else None
+                if logo is None and f.get("remove_logo") != "on":
+                    row = conn.execute("SELECT logo FROM tenant_branding").fetchone()
+                    logo = bytes(row["logo"]) if row and row["logo"] else None
+                raw_days = f.get("retention_days", "").strip()
+                try:
+                    body = BrandingIn(
+                        display_name=f.get("display_name", "").strip() or None,
+                        logo=base64.b64encode(logo).decode() if logo else None,
+                        primary_color=f.get("primary_color", ""),
+                        background_color=f.get("background_color", ""),
+                        text_color=f.get("text_color", ""),
+                        privacy_url=f.get("privacy_url", "").strip() or None,
+                        retention_days=int(raw_days) if raw_days.isdigit() else None,
+                        allowed_origins=[
+                            o.strip() for o in f.get("allowed_origins", "").split() if o.strip()
+                        ],
+                        allow_file_upload=f.get("allow_file_upload") == "on",
+                    )
+                    with conn.transaction():
+                        save_branding(conn, person.tenant_id, body)
+                        audit(
+                            conn,
+                            person.tenant_id,
+                            person.actor,
+                            "tenant.branding_set",
+                            actor_name=person.actor_name,
+                        )
+                except ValidationError as exc:
+                    errors = [
+                        f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+                    ]
+                except BrandingError as exc:
+                    errors = [f"{exc.pointer.strip('/')}: {exc.detail}"]
+                else:
+                    return Page(location="/settings/branding?saved=1")
+            current = load_branding(conn, person.tenant_id)
+        return Page(
+            "branding.html",
+            {"b": current, "errors": errors, "saved": request.args.get("saved")},
+            status=422 if errors else 200,
+        )
 
     def _four_eyes(self, request: Request, person: Person) -> Page:
         with self._tenant(person) as conn:

@@ -95,6 +95,30 @@ def render_pdf(conn: psycopg.Connection, cipher: TenantCipher, case: Case, repor
         for cd in case.mrz.get("checks") or []:
             mrows.append([cd["name"], cd["found"], cd["expected"], "yes" if cd["valid"] else "NO"])
         story.append(_table(mrows, small))
+    if case.mismatches:
+        story += [Spacer(1, 3 * mm), _p("Cross-check mismatches", styles["Heading2"])]
+        xrows: list[list[object]] = [["Check", "Code or field", "What"]]
+        for m in case.mismatches:
+            xrows.append([m["check"], m["code"], m.get("message") or ""])
+        story.append(_table(xrows, small))
+    if case.aml:
+        story += [Spacer(1, 3 * mm), _p("AML matches and dispositions", styles["Heading2"])]
+        arows_: list[list[object]] = [["Entry", "List", "Score", "Disposition"]]
+        for m in case.aml:
+            d_ = case.dispositions.get(m.get("entity_id") or "")
+            arows_.append(
+                [
+                    m.get("name") or m.get("entity_id"),
+                    f"{m.get('list', '')} {m.get('entity_id', '')}",
+                    m.get("score", "-"),
+                    f"{d_['decision']} by {d_['name']}: {d_['reason']}" if d_ else "open",
+                ]
+            )
+        story.append(_table(arows_, small))
+    if case.notes:
+        story += [Spacer(1, 3 * mm), _p("Notes", styles["Heading2"])]
+        for n in case.notes:
+            story.append(_p(f"{n['created_at']:%Y-%m-%d %H:%M} {n['author']}: {n['body']}", small))
     images = _images(conn, cipher, case)
     if images:
         story += [Spacer(1, 3 * mm), _p("Evidence", styles["Heading2"])]

@@ -19,7 +19,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # assign a case to someone else, four-eyes setting
     "cases:assign": frozenset({"owner", "admin"}),
     "analytics:read": frozenset({"owner", "admin", "reviewer", "developer", "viewer"}),
+    # blocklist a case's face, document number, e-mail or phone
+    "blocklist:add": frozenset({"owner", "admin", "reviewer"}),
     "team:manage": frozenset({"owner", "admin"}),
+    # the webhook endpoint's delivery log and resend (developers run the integration)
+    "webhooks:manage": frozenset({"owner", "admin", "developer"}),
+    # workflows: edit (a new version, validated), versions and their diff
+    "workflows:manage": frozenset({"owner", "admin", "developer"}),
     "settings:manage": frozenset({"owner", "admin"}),
 }
 

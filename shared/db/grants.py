@@ -151,6 +151,8 @@ ERASURE = _merge(
             "risk_keys",
             "session_devices",
             "session_steps",
+            "case_notes",
+            "case_aml_dispositions",
         )
     },
     {"webhook_deliveries": TableAccess(select=ALL, update=("payload",))},
@@ -210,9 +212,13 @@ MATRIX: dict[str, RoleGrants] = {
                 "console_users": RI,
                 "console_invites": RI,
                 "session_reports": RI,
-                # a report shows the case as the console does: its claim and proposals
+                # a report shows the case as the console does: its claim and proposals,
+                # notes, AML dispositions, sessions of the same document
                 "case_assignments": R,
                 "case_proposals": R,
+                "case_notes": R,
+                "case_aml_dispositions": R,
+                "document_uses": R,
                 # a report's timeline: the session's events (never their payloads' use)
                 "outbox": TableAccess(
                     select=("id", "tenant_id", "event", "event_type", "created_at", "published_at"),
@@ -335,9 +341,11 @@ MATRIX: dict[str, RoleGrants] = {
         SCHEMA_LEVEL,
     ),
     "console": RoleGrants(
-        "the review console: team accounts and sign-in, queue, case pages (evidence opened "
-        "per request), claims, four-eyes proposals and decisions through the lifecycle, "
-        "reports and analytics",
+        "the review console: team accounts and sign-in (password + TOTP or the tenant's "
+        "OIDC provider), queue, case pages (evidence opened per request), claims, four-eyes "
+        "proposals and decisions through the lifecycle, notes, AML match dispositions, "
+        "blocklist additions, reports and analytics, team roles, workflow versions and edits, "
+        "webhook delivery log and resend, retention",
         _merge(
             KEY_MATERIAL,
             TENANT_READ,
@@ -351,10 +359,34 @@ MATRIX: dict[str, RoleGrants] = {
                 "case_assignments": RIUD,
                 "case_proposals": RID,
                 "session_reports": RI,
+                # notes with mentions, AML match dispositions, SSO settings
+                "case_notes": RI,
+                "case_mentions": RIU,
+                "case_aml_dispositions": RIU,
+                "console_oidc": RIU,
+                # earlier sessions of the same document; blocklist from the case (the
+                # session's verified contact values, its face template)
+                "document_uses": R,
+                "blocklist": RI,
+                "face_templates": R,
+                "otp_codes": R,
                 "checks": R,
-                "workflows": R,
-                "workflow_versions": R,
-                "webhook_deliveries": R,
+                # the branding screen (the hosted pages' name, logo, colours)
+                "tenant_branding": RIU,
+                # the workflow screen makes new versions
+                "workflows": TableAccess(
+                    select=ALL, update=("current_version", "name", "updated_at")
+                ),
+                "workflow_versions": RI,
+                # the delivery log and its resend; the retention screen
+                "webhook_deliveries": TableAccess(
+                    select=ALL, update=("status", "next_attempt", "attempts")
+                ),
+                "webhook_attempts": R,
+                "tenants": TableAccess(
+                    select=("retention_days", "artifact_retention_days"),
+                    update=("retention_days", "artifact_retention_days"),
+                ),
                 "outbox": TableAccess(
                     select=("id", "tenant_id", "event", "event_type", "created_at", "published_at"),
                     insert=ALL,
@@ -398,7 +430,12 @@ MATRIX: dict[str, RoleGrants] = {
     "aml": _check(
         "screens the document's holder against the sanctions lists (platform data it only "
         "reads: versions, entities, name indexes)",
-        {"aml_hits": TableAccess(select=("tenant_id", "session_id", "entity_id", "status"))},
+        {
+            "aml_hits": TableAccess(select=("tenant_id", "session_id", "entity_id", "status")),
+            "case_aml_dispositions": TableAccess(
+                select=("tenant_id", "session_id", "entity_id", "decision")
+            ),
+        },
         {
             "aml_list_versions": R,
             "aml_current_versions": R,

@@ -12,6 +12,7 @@ from shared.errors import (
     AlreadyDone,
     ContentTooLarge,
     DomainError,
+    FaceNotTemplated,
     IllegalTransition,
     InvalidCode,
     InvalidInput,
@@ -113,6 +114,7 @@ class Problem(Exception):
 DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     IllegalTransition: (409, "Conflict"),
     AlreadyDone: (409, "Conflict"),
+    FaceNotTemplated: (409, "Conflict"),
     InvalidInput: (422, "Unprocessable Content"),
     ContentTooLarge: (413, "Content Too Large"),
     UnsupportedContent: (415, "Unsupported Media Type"),

@@ -38,6 +38,8 @@ _PER_SESSION = (
     "risk_keys",  # risk: keyed values velocity counts
     "session_devices",  # risk: the keyed devices the hosted flow ran on
     "session_steps",  # risk: time per step and retakes in the hosted flow
+    "case_notes",  # the console's notes on the case (their mentions go with them)
+    "case_aml_dispositions",  # reviewers' reasons about the screening's matches
     "session_keys",  # crypto-shredding: leftover artifact ciphertext no longer opens
 )
 

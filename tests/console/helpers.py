@@ -180,3 +180,115 @@ class ConsoleClient:
         assert r.status_code == 303, r.text
         r = self.post("/sign-in/code", {"code": p.code()}, csrf_from="/sign-in/code")
         assert r.status_code == 303 and r.headers["location"] == "/queue", r.text
+
+
+def seed_results(pg, session_id: str) -> str:
+    """Give the session in review the results of the other engines (real NFC engine on a
+    generated chip; PoA, liveness and AML results shaped as their engines store them) and
+    the chip's DG2 as an artifact. The tenant's id."""
+    from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
+    from shared.crypto.envelope import load_master_key
+    from shared.db.tenant_tx import Database
+    from shared.nfc.check import NfcParams, run_nfc
+    from shared.sessions.artifacts import store_artifact
+    from shared.sessions.results import save_result
+    from shared.tenancy.tenants import tenant_cipher
+    from tests.nfc import generator as g
+
+    with pg.admin() as conn:
+        tid = str(
+            conn.execute("SELECT tenant_id FROM sessions WHERE id = %s", (session_id,)).fetchone()[
+                "tenant_id"
+            ]
+        )
+    chip = g.make_chip(g.cached_pki("rsa"))
+    resp = chip.aa_response()
+    nfc = run_nfc(chip.files, NfcParams(), g.TestContext([resp.nonce]), chip.store(), resp)
+    poa = CheckResult(
+        check="proof_of_address",
+        status=CheckStatus.failed,
+        score=0.2,
+        warnings=[
+            CheckWarning(code="POA_TAMPER_SUSPECTED", severity=Severity.error, message="edited")
+        ],
+        data={
+            "document": {
+                "type": {"value": "utility_bill", "confidence": 0.9},
+                "issuer": {"value": "Stadtwerke Example", "known": True, "country": "DE"},
+                "issue_date": {"value": "2026-10-01", "confidence": 0.9},
+                "holder_name": {"value": "ERIKA MUSTERMANN", "confidence": 0.9},
+                "address": {
+                    "house_number": "12",
+                    "street": "Heidestrasse",
+                    "postcode": "51147",
+                    "city": "Koeln",
+                    "country": "DE",
+                    "confidence": 0.8,
+                },
+                "country": "DE",
+            },
+            "rules": [{"rule": "recent", "outcome": "passed"}],
+            "tamper": {
+                "score": 0.71,
+                "threshold": 0.5,
+                "suspected": True,
+                "signals": [
+                    {
+                        "code": "PDF_INCREMENTAL_UPDATE",
+                        "weight": 0.6,
+                        "message": "the PDF was changed after it was made",
+                        "evidence": {"revisions": 2},
+                    }
+                ],
+            },
+        },
+    )
+    liveness = CheckResult(
+        check="passive_liveness",
+        status=CheckStatus.warning,
+        score=41.0,
+        data={
+            "score": 41.0,
+            "attack_type": "screen_replay",
+            "cues": {"glare": 1.2, "fine_detail": -0.4},
+            "cue_measurements": {"glare": 0.31, "fine_detail": 0.8},
+            "threshold": 50,
+        },
+    )
+    aml = CheckResult(
+        check="aml",
+        status=CheckStatus.warning,
+        score=0.91,
+        warnings=[CheckWarning(code="AML_POSSIBLE_MATCH", severity=Severity.warning)],
+        data={
+            "matches": [
+                {
+                    "entity_id": "ofac-4242",
+                    "list": "ofac_sdn",
+                    "list_version": "v1",
+                    "name": "ERIKA MUSTERFRAU",
+                    "matched_name": "ERIKA MUSTERFRAU",
+                    "score": 0.91,
+                    "programmes": ["SDGT"],
+                    "explanation": {"name": {"similarity": 0.91}, "dob": {"effect": "absent"}},
+                }
+            ]
+        },
+    )
+    db = Database(pg.urls.app)
+    try:
+        with db.tenant(tid) as conn:
+            cipher = tenant_cipher(conn, load_master_key(pg.settings), tid)
+            for step, result in (
+                ("nfc", nfc),
+                ("poa", poa),
+                ("selfie_live", liveness),
+                ("aml", aml),
+            ):
+                save_result(conn, cipher, session_id, step, result)
+            store_artifact(
+                conn, cipher, session_id, "nfc_dg2", "application/octet-stream", chip.files["DG2"]
+            )
+    finally:
+        db.close()
+    return tid

@@ -268,3 +268,66 @@ def test_four_eyes_a_viewer_and_another_tenant(stack, pg, api, receiver, passpor
     actions = [(e["action"], e["actor"]["name"]) for e in trail]
     assert ("case.decline_proposed", "Rene First") in actions
     assert ("session.reviewed", "Sam Second") in actions
+
+
+@pytest.mark.slow
+def test_case_panels_actions_and_settings_screens(stack, pg, api, passport, browser):
+    """Every panel of the case page and the configuration screens, in Chromium (screenshots
+    and axe-core): a reviewer dismisses an AML match with a reason and mentions the owner in
+    a note; the owner sees the mention, the team, workflow diff, webhooks, SSO, retention."""
+    from tests.console.helpers import seed_results
+
+    t = review_tenant(api, pg, "Panels Co")
+    sid = session_in_review(api, t, passport.front, "customer-panels")["session_id"]
+    seed_results(pg, sid)
+    rec = Shots("case_panels")
+    owner = Person(_email("owner"), "owner", "Olivia Owner")
+    reviewer = Person(_email("reviewer"), "reviewer", "Rita Reviewer")
+    for p in (owner, reviewer):
+        invite_by_api(api, t, p.email, p.role)
+
+    owner_page = _page(browser, rec)
+    activate_in_browser(owner_page, pg, owner)  # mentions name active people only
+    page = _page(browser, rec)
+    activate_in_browser(page, pg, reviewer)
+    sign_in_browser(page, stack.console_url, reviewer)
+    page.goto(f"{stack.console_url}/cases/{sid}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.evidence-img')].every(i => i.complete)"
+    )
+    assert page.eval_on_selector("#chip-portrait", "e => e.naturalWidth") > 10
+    assert page.locator("#fields tbody tr").count() >= 4
+    assert "tampering suspected" in page.inner_text("#poa")
+    assert "screen replay" in page.inner_text("#liveness")
+    rec.shot_checked(page, "case-panels")
+    page.fill("#aml-reason-1", "date of birth differs from the listed person")
+    page.click("#aml-dismiss-1")
+    page.wait_for_selector("#disposition-1")
+    page.fill("#note-body", f"@{owner.email.split('@')[0]} please confirm the AML dismissal")
+    page.click("#add-note")
+    page.wait_for_selector(".note-body")
+    rec.shot_checked(page, "case-noted")
+
+    page = owner_page
+    sign_in_browser(page, stack.console_url, owner)
+    page.goto(f"{stack.console_url}/mentions")
+    assert "please confirm" in page.inner_text("#mentions")
+    rec.shot_checked(page, "mentions")
+    for path, name in (
+        ("/team", "team"),
+        ("/settings/sso", "sso"),
+        ("/settings/retention", "retention"),
+        ("/settings/branding", "branding"),
+        ("/settings/webhooks", "webhooks"),
+        ("/settings/workflows", "workflows"),
+    ):
+        page.goto(stack.console_url + path)
+        rec.shot_checked(page, name)
+    page.goto(f"{stack.console_url}/settings/workflows/{t.workflow_id}")
+    text = page.input_value("#definition").replace(
+        '"name": "documents + face, reviewed"', '"name": "renamed"'
+    )
+    page.fill("#definition", text)
+    page.click("#save-workflow")
+    page.wait_for_selector("#diff")
+    rec.shot_checked(page, "workflow-diff")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import sys
 import uuid
@@ -20,6 +21,7 @@ from tests.console.helpers import (
     Person,
     invite_by_api,
     review_tenant,
+    seed_results,
     session_in_review,
 )
 
@@ -253,3 +255,427 @@ def test_approve_and_request_new_captures_go_through_the_lifecycle(stack, world,
     assert "case.claimed" in trail and "session.resubmission_requested" in trail
     reviewer.close()
     owner.close()
+
+
+# -- the case page's panels and the case actions --------------------------------------------
+def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
+    a = world["a"]
+    sid = session_in_review(api, a, passport.front, "customer-panels")["session_id"]
+    # an earlier session of the same person (same vendor data, same document)
+    earlier = session_in_review(api, a, passport.front, "customer-panels")["session_id"]
+    seed_results(pg, sid)
+    owner = _client(stack, world["people"][("a", "owner")])
+    html = owner.get(f"/cases/{sid}").text
+    # document fields by source with check digits
+    assert 'data-field="document_number"' in html and "Check digit" in html
+    assert re.search(r"valid</td>|WRONG</td>", html)
+    # the generated chip is another person's: its fields differ from the photo's MRZ, and
+    # the page says so first, highlighted
+    assert 'id="mismatches"' in html and "differs between mrz, chip" in html
+    assert 'class="differs"' in html
+    # NFC: assurance and the chip portrait, served no-store as a JPEG
+    assert 'id="nfc-assurance"' in html and "Passive authentication" in html
+    portrait = owner.get(f"/cases/{sid}/chip-portrait")
+    assert portrait.status_code == 200 and portrait.content[:2] == b"\xff\xd8"
+    assert portrait.headers["cache-control"].startswith("no-store")
+    # proof of address: parsed fields and tamper evidence
+    assert "Heidestrasse" in html and "PDF_INCREMENTAL_UPDATE" in html
+    assert "tampering suspected" in html
+    # liveness cues, attack-like ones first
+    assert html.index("glare") < html.index("fine detail") and "screen replay" in html
+    # AML match with its explanation and the list entry
+    assert "ofac-4242" in html and "ofac_sdn" in html and "SDGT" in html
+    # the earlier session of the same person, and why
+    assert earlier in html and "same vendor data" in html and "same document" in html
+    # another tenant: the chip portrait is not found
+    other = _client(stack, world["people"][("b", "reviewer")])
+    assert other.get(f"/cases/{sid}/chip-portrait").status_code == 404
+    assert other.post(f"/cases/{sid}/notes", {"body": "hi"}).status_code == 404
+    other.close()
+    owner.close()
+
+
+@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
+def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api, passport):
+    a = world["a"]
+    sid = session_in_review(api, a, passport.front, "customer-actions")["session_id"]
+    seed_results(pg, sid)
+    reviewer_p = world["people"][("a", "reviewer")]
+    owner_p = world["people"][("a", "owner")]
+    reviewer = _client(stack, reviewer_p)
+    # a disposition needs a reason and a match of this session
+    no_reason = reviewer.post(
+        f"/cases/{sid}/aml", {"entity_id": "ofac-4242", "decision": "dismissed", "reason": ""}
+    )
+    assert no_reason.status_code == 422
+    unknown = reviewer.post(
+        f"/cases/{sid}/aml", {"entity_id": "nope", "decision": "dismissed", "reason": "x"}
+    )
+    assert unknown.status_code == 404
+    r = reviewer.post(
+        f"/cases/{sid}/aml",
+        {"entity_id": "ofac-4242", "decision": "dismissed", "reason": "other date of birth"},
+    )
+    assert r.status_code == 303, r.text
+    html = reviewer.get(f"/cases/{sid}").text
+    assert "dismissed</strong> by " + reviewer_p.name in html and "other date of birth" in html
+    # the aml step's context no longer raises the dismissed match for this session
+    from shared.aml.hit_review import is_dismissed
+    from shared.db.tenant_tx import Database
+
+    with pg.admin() as conn:
+        tid = str(
+            conn.execute("SELECT tenant_id FROM sessions WHERE id = %s", (sid,)).fetchone()[
+                "tenant_id"
+            ]
+        )
+    db = Database(pg.urls.app)
+    with db.tenant(tid) as conn:
+        assert is_dismissed(conn, sid, "ofac-4242") and not is_dismissed(conn, sid, "x")
+    db.close()
+    # blocklist the document number read from the case
+    r = reviewer.post(f"/cases/{sid}/blocklist", {"kind": "document_number", "reason": "fraud"})
+    assert r.status_code == 303, r.text
+    assert api.get("/v1/blocklist", headers=a.key).json()["items"][-1]["session_id"] == sid
+    bad = reviewer.post(f"/cases/{sid}/blocklist", {"kind": "email"})
+    assert bad.status_code == 422  # no verified e-mail in this session
+    # a note mentioning the owner: listed for them and e-mailed through the messaging
+    mention = "@" + owner_p.email.split("@")[0]
+    r = reviewer.post(f"/cases/{sid}/notes", {"body": f"{mention} please look at the AML hit"})
+    assert r.status_code == 303, r.text
+    owner = _client(stack, owner_p)
+    mentions = owner.get("/mentions").text
+    assert sid in mentions and "please look at the AML hit" in mentions and ">new<" in mentions
+    with pg.admin() as conn:
+        msg = conn.execute(
+            "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1",
+            (owner_p.email,),
+        ).fetchone()
+    assert f"/cases/{sid}" in msg["body"]
+    assert "please look" in owner.get(f"/cases/{sid}").text
+    assert ">new<" not in owner.get("/mentions").text  # opening the case marks it seen
+    # the PDF report carries the disposition, the note and the mismatches
+    pdf = owner.get(f"/cases/{sid}/report.pdf")
+    with pdfplumber.open(io.BytesIO(pdf.content)) as doc:
+        text = " ".join((p.extract_text() or "") for p in doc.pages).replace("\n", " ")
+    assert "dismissed by" in text and "other date of birth" in text
+    assert "please look at the AML hit" in text and "Cross-check mismatches" in text
+    # viewers cannot act; every action is audited with the person and the reason
+    viewer = _client(stack, world["people"][("a", "viewer")])
+    assert viewer.post(f"/cases/{sid}/notes", {"body": "x"}).status_code == 403
+    assert viewer.post(f"/cases/{sid}/blocklist", {"kind": "face"}).status_code == 403
+    assert (
+        viewer.post(
+            f"/cases/{sid}/aml", {"entity_id": "ofac-4242", "decision": "confirmed", "reason": "x"}
+        ).status_code
+        == 403
+    )
+    trail = api.get(f"/v1/sessions/{sid}/audit", headers=a.key).json()["items"]
+    by_action = {e["action"]: e for e in trail}
+    dismissed = by_action["aml.match.dismissed"]
+    assert dismissed["actor"]["type"] == "user" and dismissed["details"]["reason"]
+    assert by_action["blocklist.added"]["details"]["reason"] == "fraud"
+    assert by_action["case.note_added"]["details"]["mentions"]
+    for c in (reviewer, owner, viewer):
+        c.close()
+
+
+# -- OIDC single sign-on against a local provider -------------------------------------------
+def _sso_sign_in(stack, email: str) -> tuple[ConsoleClient, httpx.Response]:
+    """Start at the console, follow the provider's redirect back; the callback's answer."""
+    c = ConsoleClient(stack.console_url)
+    r = c.http.post("/sign-in/sso", data={"email": email}, headers={"Origin": stack.console_url})
+    assert r.status_code == 303, r.text
+    auth = r.headers["location"]
+    assert "code_challenge=" in auth and "code_challenge_method=S256" in auth
+    at_provider = httpx.get(auth)
+    assert at_provider.status_code == 302, at_provider.text
+    back = at_provider.headers["location"]
+    assert back.startswith(f"{stack.console_url}/sso/callback")
+    return c, c.http.get(back.removeprefix(stack.console_url))
+
+
+@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
+def test_oidc_single_sign_on_per_tenant(stack, world, api):
+    from tests.console.oidc_provider import OidcProvider
+
+    owner_p = world["people"][("a", "owner")]
+    reviewer_p = world["people"][("a", "reviewer")]
+    other_p = world["people"][("b", "reviewer")]
+    with OidcProvider() as idp:
+        idp.users |= {reviewer_p.email, other_p.email, "stranger@team.example"}
+        # tenant B has no provider: its people cannot start single sign-on
+        c = ConsoleClient(stack.console_url)
+        r = c.http.post(
+            "/sign-in/sso", data={"email": other_p.email}, headers={"Origin": stack.console_url}
+        )
+        assert r.status_code == 401
+        # only owners and admins configure it; a reviewer is refused
+        reviewer = _client(stack, reviewer_p)
+        assert reviewer.get("/settings/sso").status_code == 403
+        reviewer.close()
+        owner = _client(stack, owner_p)
+        bad = owner.post(
+            "/settings/sso",
+            {"issuer": "ftp://nope", "client_id": "x", "enabled": "on"},
+            csrf_from="/settings/sso",
+        )
+        assert bad.status_code == 422
+        r = owner.post(
+            "/settings/sso",
+            {
+                "issuer": idp.url,
+                "client_id": idp.client_id,
+                "client_secret": idp.client_secret,
+                "enabled": "on",
+            },
+            csrf_from="/settings/sso",
+        )
+        assert r.status_code == 303, r.text
+        page = owner.get("/settings/sso").text
+        assert idp.url in page and idp.client_secret not in page  # the secret is not shown
+        owner.close()
+
+        # the reviewer signs in through the provider: a complete session, no TOTP asked
+        c, done = _sso_sign_in(stack, reviewer_p.email)
+        assert done.status_code == 200, done.text
+        assert 'http-equiv="refresh"' in done.text
+        set_cookie = done.headers.get_list("set-cookie")
+        assert any(
+            h.startswith("idmesh_console=") and "HttpOnly" in h and "SameSite=Strict" in h
+            for h in set_cookie
+        )
+        assert c.get("/queue").status_code == 200
+        assert reviewer_p.name in c.get("/queue").text
+        # the verifier the provider checked is the one the console kept (PKCE)
+        assert idp.token_requests[-1]["code_verifier"]
+        c.close()
+
+        # a redirect that did not start here (no flow cookie, or another state) is refused
+        c2, _ = _sso_sign_in(stack, reviewer_p.email)
+        r = c2.http.get("/sso/callback?state=forged&code=whatever")
+        assert r.status_code == 401
+        c2.close()
+        anon = ConsoleClient(stack.console_url)
+        assert anon.get("/sso/callback?state=a&code=b").status_code == 401
+        anon.close()
+
+        # a token the console must not accept: other audience, nonce, key; unverified address
+        for tamper in ("aud", "nonce", "signature", "unverified", "stranger"):
+            idp.tamper = tamper
+            c3, r = _sso_sign_in(stack, reviewer_p.email)
+            assert r.status_code == 401, (tamper, r.status_code)
+            assert c3.get("/queue").status_code == 303
+            c3.close()
+        idp.tamper = None
+
+    trail = api.get("/v1/audit", headers=world["a"].key, params={"limit": 1000}).json()["items"]
+    sso_in = [
+        e
+        for e in trail
+        if e["action"] == "console.signed_in" and e["details"].get("factors") == ["oidc"]
+    ]
+    assert sso_in and sso_in[-1]["actor"]["id"]
+    assert any(e["action"] == "console.sso_configured" for e in trail)
+
+
+# -- configuration screens -----------------------------------------------------------------
+@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
+def test_team_roles_and_retention_screens(stack, pg, world, api):
+    owner = _client(stack, world["people"][("a", "owner")])
+    p = _person("developer")
+    invite_by_api(api, world["a"], p.email, "developer")
+    c = ConsoleClient(stack.console_url)
+    c.activate(pg, p)
+    c.close()
+    team = owner.get("/team").text
+    uid = re.search(rf'data-user="([0-9a-f-]{{36}})"><td>{re.escape(p.name)}<', team).group(1)
+    # the owner makes the developer a viewer, then disables the account
+    r = owner.post(f"/team/{uid}/role", {"role": "viewer"}, csrf_from="/team")
+    assert r.status_code == 303, r.text
+    other = _client(stack, p)
+    assert other.get("/queue").status_code == 200  # a viewer reads the queue now
+    assert other.post(f"/team/{uid}/role", {"role": "owner"}, csrf_from="/queue").status_code == 403
+    assert owner.post(f"/team/{uid}/role", {"role": "boss"}, csrf_from="/team").status_code == 403
+    own = world["people"][("a", "owner")]
+    me = re.search(rf'data-user="([0-9a-f-]{{36}})"><td>{re.escape(own.name)}<', team).group(1)
+    assert owner.post(f"/team/{me}/role", {"role": "viewer"}, csrf_from="/team").status_code == 403
+    r = owner.post(f"/team/{uid}/role", {"role": "disabled"}, csrf_from="/team")
+    assert r.status_code == 303
+    assert other.get("/queue").status_code == 303  # its session ended
+    other.close()
+    # another tenant's person id is unknown
+    b = _client(stack, world["people"][("b", "reviewer")])
+    assert b.get("/team").status_code == 403
+    b.close()
+    assert (
+        owner.post(f"/team/{uuid.uuid4()}/role", {"role": "viewer"}, csrf_from="/team").status_code
+        == 404
+    )
+
+    # retention: validated, saved, the same as the API's
+    bad = owner.post(
+        "/settings/retention",
+        {"retention_days": "7", "artifact_retention_days": "30"},
+        csrf_from="/settings/retention",
+    )
+    assert bad.status_code == 422
+    assert (
+        owner.post(
+            "/settings/retention", {"retention_days": "x"}, csrf_from="/settings/retention"
+        ).status_code
+        == 422
+    )
+    r = owner.post(
+        "/settings/retention",
+        {"retention_days": "400", "artifact_retention_days": "30"},
+        csrf_from="/settings/retention",
+    )
+    assert r.status_code == 303
+    got = api.get("/v1/tenant/retention", headers=world["a"].key).json()
+    assert got == {"retention_days": 400, "artifact_retention_days": 30}
+    reviewer = _client(stack, world["people"][("a", "reviewer")])
+    assert reviewer.get("/settings/retention").status_code == 403
+    assert reviewer.get("/settings/webhooks").status_code == 403
+    reviewer.close()
+    # branding of the hosted pages: validated (contrast, colours) like the API's
+    bad = owner.post(
+        "/settings/branding",
+        {
+            "display_name": "Console A",
+            "primary_color": "#FFFFFE",
+            "background_color": "#FFFFFF",
+            "text_color": "#1A1A1A",
+        },
+        csrf_from="/settings/branding",
+    )
+    assert bad.status_code == 422
+    r = owner.post(
+        "/settings/branding",
+        {
+            "display_name": "Console A Bank",
+            "primary_color": "#1F4E9C",
+            "background_color": "#FFFFFF",
+            "text_color": "#1A1A1A",
+            "allow_file_upload": "on",
+        },
+        csrf_from="/settings/branding",
+    )
+    assert r.status_code == 303, r.text
+    got = api.get("/v1/tenant/branding", headers=world["a"].key).json()
+    assert got["display_name"] == "Console A Bank" and got["allow_file_upload"] is True
+    trail = [
+        e["action"]
+        for e in api.get("/v1/audit", headers=world["a"].key, params={"limit": 1000}).json()[
+            "items"
+        ]
+    ]
+    assert "console.role_changed" in trail and "tenant.retention_set" in trail
+    assert "tenant.branding_set" in trail
+    owner.close()
+
+
+@pytest.mark.slow
+def test_webhook_delivery_log_and_resend(stack, pg, world, api, passport, receiver):
+    t = review_tenant(api, pg, "Console Hooks", receiver)
+    people = {}
+    for role in ("owner", "developer"):
+        p = _person(role)
+        invite_by_api(api, t, p.email, role)
+        c = ConsoleClient(stack.console_url)
+        c.activate(pg, p)
+        c.close()
+        people[role] = p
+    sid = session_in_review(api, t, passport.front, "customer-hooks")["session_id"]
+    owner = _client(stack, people["owner"])
+    assert owner.post(f"/cases/{sid}/claim", {}).status_code == 303
+    assert owner.post(f"/cases/{sid}/decision", {"action": "approve"}).status_code == 303
+
+    def about(i):
+        return i["body"].get("data", {}).get("session_id") == sid and i["verified"]
+
+    assert receiver.wait_for(about, 60)
+    dev = _client(stack, people["developer"])
+    page = dev.get("/settings/webhooks").text
+    found = re.search(r'data-delivery="([0-9a-f-]{36})">(?:(?!</tr>).)*session.decided', page, re.S)
+    assert found, page
+    did = found.group(1)
+    # an unknown delivery, or this tenant's delivery from another tenant's developer: 404
+    r = dev.post(f"/settings/webhooks/{uuid.uuid4()}/resend", {}, csrf_from="/settings/webhooks")
+    assert r.status_code == 404
+    other = _client(stack, world["people"][("a", "developer")])
+    r = other.post(f"/settings/webhooks/{did}/resend", {}, csrf_from="/settings/webhooks")
+    assert r.status_code == 404
+    other.close()
+    n = len([i for i in receiver.received if about(i)])
+    r = dev.post(f"/settings/webhooks/{did}/resend", {}, csrf_from="/settings/webhooks")
+    assert r.status_code == 303
+    assert receiver.wait_for(lambda _: len([i for i in receiver.received if about(i)]) > n, 60)
+    trail = api.get("/v1/audit", headers=t.key, params={"limit": 1000}).json()["items"]
+    assert any(e["action"] == "webhook.resend" and e["actor"]["type"] == "user" for e in trail)
+    dev.close()
+    owner.close()
+
+
+def test_workflow_edit_validation_and_diff(stack, world, api):
+    a, b = world["a"], world["b"]
+    wf = a.workflow_id
+    dev = _client(stack, world["people"][("a", "developer")])
+    assert wf in dev.get("/settings/workflows").text
+    page = dev.get(f"/settings/workflows/{wf}")
+    assert page.status_code == 200 and "id_document" in page.text
+    before = api.get(f"/v1/workflows/{wf}", headers=a.key).json()
+    # not JSON, an unknown check, bad parameters: 422 with the pointer, no new version
+    r = dev.post(f"/settings/workflows/{wf}", {"definition": "{"}, csrf_from="/settings/workflows")
+    assert r.status_code == 422
+    bad = {**before["definition"], "steps": [{"check": "no_such_check"}]}
+    r = dev.post(
+        f"/settings/workflows/{wf}",
+        {"definition": json.dumps(bad)},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 422 and "/steps/0" in r.text
+    assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == before["version"]
+    # a valid edit (the name only: the other tests keep using the steps) is a new version
+    good = {**before["definition"], "name": "documents + face, reviewed (renamed)"}
+    r = dev.post(
+        f"/settings/workflows/{wf}",
+        {"definition": json.dumps(good)},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 303, r.text
+    v = before["version"] + 1
+    assert r.headers["location"].endswith(f"?old={v - 1}&new={v}")
+    diff = dev.get(r.headers["location"]).text
+    assert 'class="del"' in diff and "(renamed)" in diff and 'id="diff"' in diff
+    assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == v
+    # test this workflow: which steps given results would trigger (nothing stored)
+    facts = {"results": {"face_match": {"status": "failed", "score": 10}}}
+    r = dev.post(
+        f"/settings/workflows/{wf}/test",
+        {"facts": json.dumps(facts)},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 200 and 'id="plan"' in r.text and "face_match" in r.text
+    r = dev.post(
+        f"/settings/workflows/{wf}/test",
+        {"facts": json.dumps({"results": {"nope": {"status": "passed"}}})},
+        csrf_from="/settings/workflows",
+    )
+    assert r.status_code == 422 and "/results/nope" in r.text
+    assert api.get(f"/v1/workflows/{wf}", headers=a.key).json()["version"] == v
+    # another tenant's workflow is unknown; reviewers and viewers do not edit workflows
+    assert dev.get(f"/settings/workflows/{b.workflow_id}").status_code == 404
+    assert dev.get("/settings/workflows/not-a-uuid").status_code == 404
+    other = dev.post(
+        f"/settings/workflows/{b.workflow_id}/test",
+        {"facts": "{}"},
+        csrf_from="/settings/workflows",
+    )
+    assert other.status_code == 404
+    dev.close()
+    viewer = _client(stack, world["people"][("a", "viewer")])
+    assert viewer.get(f"/settings/workflows/{wf}").status_code == 403
+    viewer.close()
+    trail = api.get("/v1/audit", headers=a.key, params={"limit": 1000}).json()["items"]
+    assert any(e["action"] == "workflow.updated" and e["actor"]["type"] == "user" for e in trail)
