@@ -7,20 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.documents.viz import compare
+from shared.documents.viz import FIELDS, compare
 
-# The fields a reviewer compares across sources, in the order of a document's data page.
-FIELDS = (
-    "document_type",
-    "issuing_country",
-    "document_number",
-    "surname",
-    "given_names",
-    "nationality",
-    "date_of_birth",
-    "sex",
-    "expiry_date",
-)
 # check digit name (ICAO 9303) of each field
 CHECK_DIGITS = {
     "document_number": "document_number",

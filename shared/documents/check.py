@@ -39,21 +39,10 @@ from shared.documents.reader import (
     read_page,
     reread_name_line,
 )
-from shared.documents.viz import compare, field_boxes, name_key, normalise
+from shared.documents.viz import FIELDS, compare, field_boxes, name_key, normalise
 
 log = logging.getLogger(__name__)
 
-FIELDS = (
-    "document_type",
-    "issuing_country",
-    "document_number",
-    "surname",
-    "given_names",
-    "nationality",
-    "date_of_birth",
-    "sex",
-    "expiry_date",
-)
 STRONG = ("document_number", "date_of_birth", "surname")
 
 

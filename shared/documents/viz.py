@@ -16,6 +16,20 @@ from rapidfuzz import fuzz
 
 from shared.documents.ocr import TextBox
 
+# A document's holder and document fields, in the order of its data page: what the engine
+# reads from each source and compares, and what the console shows side by side.
+FIELDS = (
+    "document_type",
+    "issuing_country",
+    "document_number",
+    "surname",
+    "given_names",
+    "nationality",
+    "date_of_birth",
+    "sex",
+    "expiry_date",
+)
+
 # Labels in the languages of the issuing states we support (English, French, German,
 # Spanish, Italian, Dutch, Polish, Portuguese, Swedish, Finnish), as letter-only keys.
 LABELS: dict[str, tuple[str, ...]] = {
