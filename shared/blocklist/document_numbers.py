@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from functools import lru_cache
 
 from shared.config import Settings
+from shared.crypto.keyed import installation_key
 
 
 def type_class(document_type: str) -> str:
@@ -33,21 +33,15 @@ def _norm(s: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", (s or "").upper())
 
 
-@lru_cache(maxsize=4)
-def _derived_key(configured: str, master_source: tuple[str, str]) -> bytes:
-    if configured:
-        return configured.encode()
-    from shared.config import Settings
-    from shared.crypto.envelope import load_master_key
-
-    master = load_master_key(Settings.current())
-    return hmac.new(master, b"idmesh document-number fingerprints v1", hashlib.sha256).digest()
+def _key() -> bytes:
+    """IDMESH_DOCUMENT_HASH_KEY when set, else the installation's key for this purpose
+    (derived from the master key: shared/crypto/keyed.py)."""
+    configured = Settings.current().document_hash_key
+    return configured.encode() if configured else installation_key("document-number fingerprints")
 
 
 def _fingerprint(msg: bytes) -> str:
-    s = Settings.current()
-    key = _derived_key(s.document_hash_key, (s.master_key, str(s.data_dir)))
-    return "hmac-sha256:" + hmac.new(key, msg, hashlib.sha256).hexdigest()
+    return "hmac-sha256:" + hmac.new(_key(), msg, hashlib.sha256).hexdigest()
 
 
 def document_hash(issuing_country: str, document_type: str, number: str) -> str:

@@ -18,12 +18,12 @@ from shared.config import Settings
 def _installation_key(label: str, master_source: tuple[str, str]) -> bytes:
     from shared.crypto.envelope import load_master_key
 
-    master = load_master_key(Settings.from_env())
+    master = load_master_key(Settings.current())
     return hmac.new(master, f"idmesh {label} v1".encode(), hashlib.sha256).digest()
 
 
 def installation_key(label: str) -> bytes:
-    s = Settings.from_env()
+    s = Settings.current()
     return _installation_key(label, (s.master_key, str(s.data_dir)))
 
 
