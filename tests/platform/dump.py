@@ -14,7 +14,11 @@ def database_dump(pg: PgStack) -> str:
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     owner_db = conninfo_to_dict(pg.urls.owner)["dbname"]
-    url = make_conninfo(pg.urls.admin, dbname=owner_db)
+    return plain_dump(make_conninfo(pg.urls.admin, dbname=owner_db))
+
+
+def plain_dump(url: str) -> str:
+    """A plain-SQL, data-only pg_dump of the database at `url`."""
     out = subprocess.run(
         [str(find_pg_bin() / "pg_dump"), "--no-owner", "--data-only", "-d", url],
         capture_output=True,

@@ -31,6 +31,7 @@ from shared.tenancy.tenants import create_tenant, tenant_cipher
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import create_workflow
 from tests.conftest import make_data_dir
+from tests.platform.dump import plain_dump
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -43,16 +44,6 @@ def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
-
-
-def _plain_dump(admin_db: str) -> str:
-    out = subprocess.run(
-        [str(find_pg_bin() / "pg_dump"), "--no-owner", "--data-only", "-d", admin_db],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    return out.stdout.decode("utf-8", "replace")
 
 
 @pytest.fixture()
@@ -177,10 +168,10 @@ def test_replay_erases_again_what_a_restored_backup_brought_back(own_pg, tmp_pat
         ).fetchone()["erased_at"]
     # the replayed erasure is in the ledger again, with its first time
     assert at.isoformat()[:19] == lines[1]["erased_at"][:19]
-    assert legacy in _plain_dump(urls.admin_db)
+    assert legacy in plain_dump(urls.admin_db)
     out = _cli(data_dir, "erasure", "seal-legacy")
     assert out.returncode == 0 and "sealed the vendor_data of 1 sessions" in out.stdout, out
-    assert legacy not in _plain_dump(urls.admin_db)
+    assert legacy not in plain_dump(urls.admin_db)
     db = Database(urls.functions["api"], max_size=1)
     try:
         with db.tenant(tid) as conn:
