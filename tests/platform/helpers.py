@@ -36,13 +36,22 @@ def jpeg_bytes(size: tuple[int, int] = (64, 48)) -> bytes:
     return buf.getvalue()
 
 
-def row_counts(pg: PgStack) -> dict[str, int]:
-    """Every tenant table's row count, read by the superuser (bypasses RLS)."""
+def row_counts(pg: PgStack, tenant_id: str | None = None) -> dict[str, int]:
+    """Every tenant table's row count, read by the superuser (bypasses RLS).
+
+    With `tenant_id`, tenant tables (and messages) count only that tenant's rows, so work
+    the shared stack is still finishing for earlier tests' tenants cannot race the count;
+    registrations and tenants are always counted whole (a request must not create either)."""
+    where = " WHERE tenant_id = %s" if tenant_id else ""
+    args = (tenant_id,) if tenant_id else ()
     with pg.admin() as conn:
-        return {
-            t: conn.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"]
-            for t in (*TENANT_TABLES, "tenants", "registrations", "messages")
+        counts = {
+            t: conn.execute(f"SELECT count(*) AS n FROM {t}{where}", args).fetchone()["n"]
+            for t in (*TENANT_TABLES, "messages")
         }
+        for t in ("tenants", "registrations"):
+            counts[t] = conn.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"]
+        return counts
 
 
 def stack_tenant(api, pg: PgStack, workflow: dict, receiver=None) -> tuple[str, dict, str, str]:

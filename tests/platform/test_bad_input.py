@@ -29,7 +29,7 @@ def _problem(r, status):
 def test_json_bodies(client, pg, tenant):
     t, wf, sid = tenant
     h = {**t.headers, "content-type": "application/json"}
-    before = row_counts(pg)
+    before = row_counts(pg, t.tenant_id)
     cases = [
         (b"{not json", 400),
         (b'{"workflow_id": 12}', 422),
@@ -73,12 +73,12 @@ def test_json_bodies(client, pg, tenant):
     ]
     for wfdef in bad_workflows:
         _problem(client.post("/v1/workflows", headers=t.headers, json=wfdef), 422)
-    assert row_counts(pg) == before
+    assert row_counts(pg, t.tenant_id) == before
 
 
 def test_content_types_and_sizes(client, pg, tenant):
     t, wf, sid = tenant
-    before = row_counts(pg)
+    before = row_counts(pg, t.tenant_id)
     _problem(
         client.post(
             "/v1/sessions",
@@ -154,12 +154,12 @@ def test_content_types_and_sizes(client, pg, tenant):
         413,
     )
     _problem(client.post(up, headers=t.headers, json={"kind": "selfie"}), 415)
-    assert row_counts(pg) == before
+    assert row_counts(pg, t.tenant_id) == before
 
 
 def test_keys(client, pg, tenant):
     t, wf, sid = tenant
-    before = row_counts(pg)
+    before = row_counts(pg, t.tenant_id)
     for headers in (
         {},
         {"Authorization": "Bearer"},
@@ -176,7 +176,7 @@ def test_keys(client, pg, tenant):
     assert client.delete(f"/v1/api-keys/{new['id']}", headers=t.headers).status_code == 204
     _problem(client.get("/v1/sessions", headers=h2), 401)
     _problem(client.post("/v1/sessions", headers=h2, json={"workflow_id": wf}), 401)
-    after = row_counts(pg)
+    after = row_counts(pg, t.tenant_id)
     # Only the key creation and its audit entries were written.
     assert after["sessions"] == before["sessions"]
     assert after["api_keys"] == before["api_keys"] + 1
