@@ -9,10 +9,10 @@ from pydantic import model_validator
 
 from shared.api.models import Strict
 from shared.api.services import Services
-from shared.audit import audit
 from shared.blocklist.from_session import add_from_session
-from shared.blocklist.store import add_value, list_entries, normalise, remove
-from shared.http.problem import Problem, not_found
+from shared.blocklist.manage import add_by_value, remove_entry
+from shared.blocklist.store import list_entries
+from shared.http.problem import not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.store import get_session
 
@@ -29,16 +29,6 @@ class BlocklistAdd(Strict):
         if self.kind == "face" and self.session_id is None:
             raise ValueError("a face is blocklisted from a session (session_id)")
         return self
-
-
-def _unprocessable(detail: str, pointer: str) -> Problem:
-    return Problem(
-        422,
-        "Unprocessable Content",
-        detail,
-        code="validation-error",
-        errors=[{"pointer": pointer, "detail": detail}],
-    )
 
 
 def register_routes(router: Router, services: Services) -> None:
@@ -60,24 +50,7 @@ def register_routes(router: Router, services: Services) -> None:
                 raise not_found("session")
             entry = add_from_session(ctx.conn, cipher, str(s.id), body.kind, ctx.principal.actor)
             return Reply(201, {"id": entry, "kind": body.kind})
-        raw = body.value
-        norm = normalise(body.kind, raw or "")
-        if norm is None:
-            raise _unprocessable(f"not a valid {body.kind.replace('_', ' ')}", "/value")
-        entry = add_value(
-            ctx.conn,
-            cipher,
-            body.kind,
-            norm,
-        )
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "blocklist.added",
-            None,
-            {"kind": body.kind, "entry_id": entry},
-        )
+        entry = add_by_value(ctx.conn, cipher, body.kind, body.value or "", ctx.principal.actor)
         return Reply(201, {"id": entry, "kind": body.kind})
 
     @router.route("GET", "/v1/blocklist", tags=("blocklist",), summary="Blocklist entries")
@@ -92,13 +65,6 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Remove a blocklist entry",
     )
     def delete(ctx: Ctx, entry_id: uuid.UUID) -> Reply:
-        if not remove(ctx.conn, entry_id):
+        if not remove_entry(ctx.conn, ctx.principal.tenant_id, entry_id, ctx.principal.actor):
             raise not_found("blocklist entry")
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "blocklist.removed",
-            details={"entry_id": str(entry_id)},
-        )
         return Reply(204)

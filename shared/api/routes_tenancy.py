@@ -13,17 +13,10 @@ from shared.api.models import (
     RegisterVerify,
 )
 from shared.api.services import Services
-from shared.audit import audit
 from shared.http.problem import not_found
 from shared.http.router import Ctx, Reply, Router
-from shared.tenancy.api_keys import (
-    ApiKeyInfo,
-    NewApiKey,
-    create_api_key,
-    list_api_keys,
-    revoke_api_key,
-    rotate_api_key,
-)
+from shared.tenancy import api_keys
+from shared.tenancy.api_keys import ApiKeyInfo, NewApiKey
 from shared.tenancy.tenants import Tenant, get_tenant
 
 
@@ -86,20 +79,9 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def create_key(ctx: Ctx) -> Reply:
         body: ApiKeyCreate = ctx.body
-        key = create_api_key(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            body.name,
-            body.scopes,
-            body.expires_at,
-            mode=body.mode,
-        )
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "api_key.created",
-            details={"key_id": str(key.id), "name": key.name, "scopes": key.scopes},
+        p = ctx.principal
+        key = api_keys.issue(
+            ctx.conn, p.tenant_id, p.actor, body.name, body.scopes, body.expires_at, body.mode
         )
         return Reply(201, key)
 
@@ -114,21 +96,17 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def rotate_key(ctx: Ctx, key_id: uuid.UUID) -> Reply:
         body: ApiKeyRotate = ctx.body
-        key = rotate_api_key(ctx.conn, ctx.principal.tenant_id, key_id, body.grace_seconds)
+        p = ctx.principal
+        key = api_keys.rotate(ctx.conn, p.tenant_id, p.actor, key_id, body.grace_seconds)
         if key is None:
             raise not_found("api key")
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "api_key.rotated",
-            details={"key_id": str(key_id), "new_key_id": str(key.id), "grace": body.grace_seconds},
-        )
         return Reply(201, key)
 
     @router.route("GET", "/v1/api-keys", tags=("api-keys",), summary="List API keys")
     def list_keys(ctx: Ctx) -> Reply:
-        return Reply(200, {"items": [k.model_dump(mode="json") for k in list_api_keys(ctx.conn)]})
+        return Reply(
+            200, {"items": [k.model_dump(mode="json") for k in api_keys.list_api_keys(ctx.conn)]}
+        )
 
     @router.route(
         "DELETE",
@@ -138,15 +116,8 @@ def register_routes(router: Router, services: Services) -> None:
         summary="Revoke an API key; it stops working at once",
     )
     def revoke_key(ctx: Ctx, key_id: uuid.UUID) -> Reply:
-        if not revoke_api_key(ctx.conn, key_id):
+        if not api_keys.revoke(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, key_id):
             raise not_found("api key")
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "api_key.revoked",
-            details={"key_id": str(key_id)},
-        )
         return Reply(204)
 
 

@@ -12,7 +12,6 @@ import json
 import logging
 import mimetypes
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -39,7 +38,9 @@ from shared.console.errors import (
     NotAssignee,
     SignInFailed,
 )
+from shared.console.page import Page
 from shared.console.roles import ROLES, may, require
+from shared.console.settings_screens import KeyAndBlocklistScreens
 from shared.crypto.envelope import load_master_key
 from shared.db.bootstrap import database_urls
 from shared.db.tenant_tx import Database
@@ -62,19 +63,6 @@ HERE = Path(__file__).parent
 COOKIE = "idmesh_console"
 SSO_COOKIE = "idmesh_console_sso"
 MAX_BODY = 256 * 1024
-
-
-@dataclass
-class Page:
-    template: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    status: int = 200
-    location: str | None = None
-    body: bytes | None = None
-    mimetype: str = "text/html"
-    headers: dict[str, str] = field(default_factory=dict)
-    cookie: str | None = None  # a new session token ("" clears the cookie)
-    sso_cookie: str | None = None  # the OIDC flow's cookie ("" clears it)
 
 
 class _Forbidden(Exception):
@@ -118,10 +106,15 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/settings/workflows", "workflows", ["GET"], "workflows:manage"),
     ("/settings/workflows/<wf>", "workflow", ["GET", "POST"], "workflows:manage"),
     ("/settings/workflows/<wf>/test", "workflow_test", ["POST"], "workflows:manage"),
+    ("/settings/api-keys", "api_keys", ["GET", "POST"], "keys:manage"),
+    ("/settings/api-keys/<key_id>/rotate", "api_key_rotate", ["POST"], "keys:manage"),
+    ("/settings/api-keys/<key_id>/revoke", "api_key_revoke", ["POST"], "keys:manage"),
+    ("/settings/blocklist", "blocklist", ["GET", "POST"], "blocklist:add"),
+    ("/settings/blocklist/<entry_id>/remove", "blocklist_remove", ["POST"], "blocklist:remove"),
 ]
 
 
-class ConsoleApp:
+class ConsoleApp(KeyAndBlocklistScreens):
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
         self.base_url = (settings.console_url or settings.public_url).rstrip("/")

@@ -21,6 +21,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analytics:read": frozenset({"owner", "admin", "reviewer", "developer", "viewer"}),
     # blocklist a case's face, document number, e-mail or phone
     "blocklist:add": frozenset({"owner", "admin", "reviewer"}),
+    # remove an entry from the blocklist screen
+    "blocklist:remove": frozenset({"owner", "admin"}),
+    # the API keys screen: create (the secret shown once), rotate, revoke
+    "keys:manage": frozenset({"owner", "admin", "developer"}),
     "team:manage": frozenset({"owner", "admin"}),
     # the webhook endpoint's delivery log and resend (developers run the integration)
     "webhooks:manage": frozenset({"owner", "admin", "developer"}),
@@ -44,3 +48,12 @@ def may_grant(granter: str, role: str) -> bool:
     if role not in ROLES:
         return False
     return granter == "owner" or (granter == "admin" and role != "owner")
+
+
+def may_hold_key(role: str, scopes: list[str] | None) -> bool:
+    """Whether `role` may create, rotate or revoke a key with these scopes (None: every scope).
+    A key with the `admin` scope manages keys and invites console owners through the API, so
+    only owners and admins handle one: a developer's key can never be more than a developer."""
+    if role in ("owner", "admin"):
+        return True
+    return may(role, "keys:manage") and scopes is not None and "admin" not in scopes

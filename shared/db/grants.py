@@ -344,7 +344,8 @@ MATRIX: dict[str, RoleGrants] = {
         "the review console: team accounts and sign-in (password + TOTP or the tenant's "
         "OIDC provider), queue, case pages (evidence opened per request), claims, four-eyes "
         "proposals and decisions through the lifecycle, notes, AML match dispositions, "
-        "blocklist additions, reports and analytics, team roles, workflow versions and edits, "
+        "the blocklist screen (add, remove), API keys (create, rotate, revoke; never their "
+        "hashes), reports and analytics, team roles, workflow versions and edits, "
         "webhook delivery log and resend, retention",
         _merge(
             KEY_MATERIAL,
@@ -367,8 +368,27 @@ MATRIX: dict[str, RoleGrants] = {
                 # earlier sessions of the same document; blocklist from the case (the
                 # session's verified contact values, its face template)
                 "document_uses": R,
-                "blocklist": RI,
                 "face_templates": R,
+                # the blocklist screen: list, add by value, remove
+                "blocklist": RID,
+                # the API keys screen: never the stored hash; create, rotate (the old key's
+                # expiry), revoke
+                "api_keys": TableAccess(
+                    select=(
+                        "id",
+                        "tenant_id",
+                        "name",
+                        "prefix",
+                        "created_at",
+                        "last_used_at",
+                        "revoked_at",
+                        "scopes",
+                        "expires_at",
+                        "rotated_from",
+                    ),
+                    insert=ALL,
+                    update=("revoked_at", "expires_at"),
+                ),
                 "otp_codes": R,
                 "checks": R,
                 # the branding screen (the hosted pages' name, logo, colours)

@@ -1,4 +1,7 @@
-"""API keys: created shown once, listed without the secret, revoked at once."""
+"""API keys: created shown once, listed without the secret, revoked at once.
+
+`issue`, `rotate` and `revoke` are what the API's `/v1/api-keys` and the console's API-keys
+screen do: the change and its audit entry (with the acting key or person) in one place."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from datetime import datetime
 import psycopg
 from pydantic import BaseModel
 
+from shared.audit import audit
 from shared.tenancy.modes import Mode, key_prefix, mode_of
 from shared.tenancy.scopes import normalise
 from shared.tenancy.secrets import new_secret
@@ -101,3 +105,69 @@ def revoke_api_key(conn: psycopg.Connection, key_id: uuid.UUID) -> bool:
         (str(key_id),),
     ).fetchone()
     return row is not None
+
+
+# -- audited operations (the API and the console) ---------------------------------------------
+def issue(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    mode: Mode = "live",
+    actor_name: str | None = None,
+) -> NewApiKey:
+    key = create_api_key(conn, tenant_id, name, scopes, expires_at, mode=mode)
+    audit(
+        conn,
+        tenant_id,
+        actor,
+        "api_key.created",
+        details={"key_id": str(key.id), "name": key.name, "scopes": key.scopes, "mode": mode},
+        actor_name=actor_name,
+    )
+    return key
+
+
+def rotate(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    key_id: uuid.UUID,
+    grace_seconds: int,
+    actor_name: str | None = None,
+) -> NewApiKey | None:
+    """The new key, or None when `key_id` is no live key of the tenant."""
+    key = rotate_api_key(conn, tenant_id, key_id, grace_seconds)
+    if key is not None:
+        audit(
+            conn,
+            tenant_id,
+            actor,
+            "api_key.rotated",
+            details={"key_id": str(key_id), "new_key_id": str(key.id), "grace": grace_seconds},
+            actor_name=actor_name,
+        )
+    return key
+
+
+def revoke(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    key_id: uuid.UUID,
+    actor_name: str | None = None,
+) -> bool:
+    """False when `key_id` is no key of the tenant."""
+    if not revoke_api_key(conn, key_id):
+        return False
+    audit(
+        conn,
+        tenant_id,
+        actor,
+        "api_key.revoked",
+        details={"key_id": str(key_id)},
+        actor_name=actor_name,
+    )
+    return True

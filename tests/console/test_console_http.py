@@ -679,3 +679,152 @@ def test_workflow_edit_validation_and_diff(stack, world, api):
     viewer.close()
     trail = api.get("/v1/audit", headers=a.key, params={"limit": 1000}).json()["items"]
     assert any(e["action"] == "workflow.updated" and e["actor"]["type"] == "user" for e in trail)
+
+
+def test_api_keys_screen_shows_a_secret_once_and_keeps_developers_below_admin(
+    stack, pg, world, api
+):
+    a, b = world["a"], world["b"]
+    dev = _client(stack, world["people"][("a", "developer")])
+    page = dev.get("/settings/api-keys")
+    assert page.status_code == 200 and 'id="keys"' in page.text
+    assert "no-store" in page.headers["cache-control"]
+    keys = api.get("/v1/api-keys", headers=a.key).json()["items"]
+    admin_key = next(k for k in keys if k["scopes"] is None and k["revoked_at"] is None)
+    n_before = len(keys)
+    # Attack: a developer makes (or rotates) a key with every scope, admin included, and so
+    # becomes an admin through the API (admin keys invite console owners): refused.
+    assert dev.post("/settings/api-keys", {"name": "all"}, "/settings/api-keys").status_code == 403
+    r = dev.post("/settings/api-keys", {"name": "x", "scopes": ["admin"]}, "/settings/api-keys")
+    assert r.status_code == 403
+    r = dev.post(f"/settings/api-keys/{admin_key['id']}/rotate", {}, "/settings/api-keys")
+    assert r.status_code == 403
+    r = dev.post(f"/settings/api-keys/{admin_key['id']}/revoke", {}, "/settings/api-keys")
+    assert r.status_code == 403
+    assert len(api.get("/v1/api-keys", headers=a.key).json()["items"]) == n_before
+    # bad forms: 422, nothing made
+    assert dev.post("/settings/api-keys", {"name": ""}, "/settings/api-keys").status_code == 422
+    r = dev.post(
+        "/settings/api-keys",
+        {"name": "ci", "scopes": ["sessions:read"], "expires_in_days": "soon"},
+        "/settings/api-keys",
+    )
+    assert r.status_code == 422
+    r = dev.post("/settings/api-keys", {"name": "ci", "scopes": ["nope"]}, "/settings/api-keys")
+    assert r.status_code == 422
+    # a test-mode key with one scope: shown once, works for its scope only
+    r = dev.post(
+        "/settings/api-keys",
+        {"name": "ci reader", "mode": "test", "scopes": ["sessions:read"], "expires_in_days": "30"},
+        "/settings/api-keys",
+    )
+    assert r.status_code == 201, r.text
+    assert "no-store" in r.headers["cache-control"]
+    secret = re.search(r'id="secret">(idm_test_[A-Za-z0-9_\-]+)<', r.text).group(1)
+    h = {"Authorization": f"Bearer {secret}"}
+    assert api.get("/v1/sessions", headers=h).status_code == 200
+    assert api.get("/v1/workflows", headers=h).status_code == 403
+    assert secret not in dev.get("/settings/api-keys").text  # never shown again
+    key_id = next(
+        k["id"]
+        for k in api.get("/v1/api-keys", headers=a.key).json()["items"]
+        if k["name"] == "ci reader"
+    )
+    # rotate (the old one stops at once), then revoke the new one
+    r = dev.post(
+        f"/settings/api-keys/{key_id}/rotate", {"grace_seconds": "0"}, "/settings/api-keys"
+    )
+    assert r.status_code == 201, r.text
+    rotated = re.search(r'id="secret">(idm_test_[A-Za-z0-9_\-]+)<', r.text).group(1)
+    h2 = {"Authorization": f"Bearer {rotated}"}
+    assert api.get("/v1/sessions", headers=h).status_code == 401
+    assert api.get("/v1/sessions", headers=h2).status_code == 200
+    r = dev.post(
+        f"/settings/api-keys/{key_id}/rotate", {"grace_seconds": "5"}, "/settings/api-keys"
+    )
+    assert r.status_code == 422  # only the offered grace periods
+    new_id = next(
+        k["id"]
+        for k in api.get("/v1/api-keys", headers=a.key).json()["items"]
+        if k["rotated_from"] == key_id
+    )
+    r = dev.post(f"/settings/api-keys/{new_id}/revoke", {}, "/settings/api-keys")
+    assert r.status_code == 303 and r.headers["location"].endswith("done=revoked")
+    assert api.get("/v1/sessions", headers=h2).status_code == 401
+    dev.close()
+    # owners make keys with every scope; viewers and reviewers have no key screen
+    owner = _client(stack, world["people"][("a", "owner")])
+    r = owner.post("/settings/api-keys", {"name": "backend"}, "/settings/api-keys")
+    assert r.status_code == 201 and re.search(r'id="secret">idm_(?!test_)', r.text)
+    owner.close()
+    for role in ("viewer", "reviewer"):
+        c = _client(stack, world["people"][("a", role)])
+        assert c.get("/settings/api-keys").status_code == 403
+        assert 'href="/settings/api-keys"' not in c.get("/analytics").text
+        c.close()
+    # another tenant's developer: tenant A's keys are unknown
+    b_dev = _person("developer")
+    invite_by_api(api, b, b_dev.email, "developer")
+    c = ConsoleClient(stack.console_url)
+    c.activate(pg, b_dev)
+    c.sign_in(b_dev)
+    assert key_id not in c.get("/settings/api-keys").text
+    r = c.post(f"/settings/api-keys/{key_id}/revoke", {}, "/settings/api-keys")
+    assert r.status_code == 404
+    r = c.post(f"/settings/api-keys/{key_id}/rotate", {"grace_seconds": "0"}, "/settings/api-keys")
+    assert r.status_code == 404
+    c.close()
+    trail = api.get("/v1/audit", headers=a.key, params={"limit": 1000}).json()["items"]
+    by_user = {e["action"] for e in trail if e["actor"]["type"] == "user"}
+    assert {"api_key.created", "api_key.rotated", "api_key.revoked"} <= by_user
+
+
+def test_blocklist_screen_adds_and_removes_values(stack, world, api):
+    a = world["a"]
+    rev = _client(stack, world["people"][("a", "reviewer")])
+    page = rev.get("/settings/blocklist")
+    assert page.status_code == 200 and 'id="entries"' in page.text
+    bad = rev.post(
+        "/settings/blocklist", {"kind": "phone", "value": "not a phone"}, "/settings/blocklist"
+    )
+    assert bad.status_code == 422 and 'id="error"' in bad.text
+    face = rev.post("/settings/blocklist", {"kind": "face", "value": "x"}, "/settings/blocklist")
+    assert face.status_code == 422
+    email = f"Fraud.{uuid.uuid4().hex[:6]}@Example.com"
+    r = rev.post(
+        "/settings/blocklist",
+        {"kind": "email", "value": email, "reason": "chargeback ring"},
+        "/settings/blocklist",
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("done=added")
+    listed = rev.get("/settings/blocklist").text
+    assert email not in listed and email.lower() not in listed  # a hint only, never the value
+    entries = api.get("/v1/blocklist", headers=a.key).json()["items"]
+    entry = next(e for e in entries if e["kind"] == "email" and e["hint"].startswith("f***@"))
+    assert f'data-entry="{entry["id"]}"' in listed
+    # reviewers add but do not remove
+    assert 'class="remove"' not in listed
+    r = rev.post(f"/settings/blocklist/{entry['id']}/remove", {}, "/settings/blocklist")
+    assert r.status_code == 403
+    rev.close()
+    other = _client(stack, world["people"][("b", "reviewer")])
+    assert entry["id"] not in other.get("/settings/blocklist").text
+    other.close()
+    viewer = _client(stack, world["people"][("a", "viewer")])
+    assert viewer.get("/settings/blocklist").status_code == 403
+    viewer.close()
+    owner = _client(stack, world["people"][("a", "owner")])
+    r = owner.post(f"/settings/blocklist/{entry['id']}/remove", {}, "/settings/blocklist")
+    assert r.status_code == 303
+    r = owner.post(f"/settings/blocklist/{entry['id']}/remove", {}, "/settings/blocklist")
+    assert r.status_code == 404
+    owner.close()
+    ids = [e["id"] for e in api.get("/v1/blocklist", headers=a.key).json()["items"]]
+    assert entry["id"] not in ids
+    trail = api.get("/v1/audit", headers=a.key, params={"limit": 1000}).json()["items"]
+    added = [e for e in trail if e["action"] == "blocklist.added" and e["actor"]["type"] == "user"]
+    assert any(e["details"].get("reason") == "chargeback ring" for e in added)
+    assert any(
+        e["action"] == "blocklist.removed" and e["details"]["entry_id"] == entry["id"]
+        for e in trail
+    )
