@@ -54,7 +54,7 @@ from shared.messaging.delivery import send_external
 from shared.tenancy import retention
 from shared.tenancy.tenants import tenant_cipher
 from shared.webhooks import delivery_log
-from shared.workflows import versions
+from shared.workflows import sandbox_run, versions
 from shared.workflows.dry_run import DryRunRequest, dry_run, request_errors
 from shared.workflows.store import get_workflow, list_workflows
 
@@ -106,6 +106,8 @@ ROUTES: list[tuple[str, str, list[str], str]] = [
     ("/settings/workflows", "workflows", ["GET"], "workflows:manage"),
     ("/settings/workflows/<wf>", "workflow", ["GET", "POST"], "workflows:manage"),
     ("/settings/workflows/<wf>/test", "workflow_test", ["POST"], "workflows:manage"),
+    ("/settings/workflows/<wf>/runs", "workflow_run", ["POST"], "workflows:manage"),
+    ("/settings/workflows/<wf>/runs/<run>", "workflow_run_view", ["GET"], "workflows:manage"),
     ("/settings/api-keys", "api_keys", ["GET", "POST"], "keys:manage"),
     ("/settings/api-keys/<key_id>/rotate", "api_key_rotate", ["POST"], "keys:manage"),
     ("/settings/api-keys/<key_id>/revoke", "api_key_revoke", ["POST"], "keys:manage"),
@@ -262,7 +264,9 @@ class ConsoleApp(KeyAndBlocklistScreens):
         return resp
 
     def _tenant(self, person: Person):
-        return self.db.tenant(person.tenant_id)
+        """The person's tenant transaction over live sessions: sandbox sessions (a test key's,
+        a workflow's sandbox runs) stay out of the queue, cases and analytics."""
+        return self.db.tenant(person.tenant_id, mode="live")
 
     def _cipher(self, conn, person: Person):
         return tenant_cipher(conn, self.master_key, person.tenant_id)
@@ -716,6 +720,38 @@ class ConsoleApp(KeyAndBlocklistScreens):
         page.status = 422 if test_errors else 200
         return page
 
+    def _workflow_run(self, request: Request, person: Person, wf: str) -> Page:
+        """A sandbox session of the workflow with the outcomes asked for, through the
+        production path (shared/workflows/sandbox_run.py)."""
+        wf_id = versions.workflow_id(wf)
+        with self.db.tenant(person.tenant_id, mode="test") as conn:
+            current = get_workflow(conn, wf_id)
+            if current is None:
+                raise UnknownSubject("no such workflow")
+            outcomes = {
+                c: request.form.get(f"outcome_{c}", "approved")
+                for c in sandbox_run.checks_of(current)
+            }
+            try:
+                req = sandbox_run.RunRequest(outcomes=outcomes)
+            except ValidationError as exc:
+                raise InvalidInput("each outcome is approved, review, declined or error") from exc
+            sid = sandbox_run.start(conn, self._cipher(conn, person), person.actor, current, req)
+        return Page(location=f"/settings/workflows/{wf_id}/runs/{sid}")
+
+    def _workflow_run_view(self, request: Request, person: Person, wf: str, run: str) -> Page:
+        wf_id = versions.workflow_id(wf)
+        with self.db.tenant(person.tenant_id, mode="test") as conn:
+            current = get_workflow(conn, wf_id)
+            if current is None:
+                raise UnknownSubject("no such workflow")
+            view = sandbox_run.view(conn, self._cipher(conn, person), wf_id, run)
+        return Page(
+            "workflow_run.html",
+            {"wf": current, "run": view},
+            headers={} if view.finished else {"Refresh": "2"},
+        )
+
     def _workflow(self, request: Request, person: Person, wf: str, test=None) -> Page:
         wf_id = versions.workflow_id(wf)
         error, errors, text = None, [], None
@@ -758,6 +794,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
                 "facts": test[0] if test else versions.sample_facts(current),
                 "plan": test[1] if test else None,
                 "test_errors": test[2] if test else [],
+                "run_checks": sandbox_run.checks_of(current),
             },
             status=422 if error else 200,
         )

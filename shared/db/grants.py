@@ -345,7 +345,8 @@ MATRIX: dict[str, RoleGrants] = {
         "OIDC provider), queue, case pages (evidence opened per request), claims, four-eyes "
         "proposals and decisions through the lifecycle, notes, AML match dispositions, "
         "the blocklist screen (add, remove), API keys (create, rotate, revoke; never their "
-        "hashes), reports and analytics, team roles, workflow versions and edits, "
+        "hashes), reports and analytics, team roles, workflow versions, edits and sandbox "
+        "runs, "
         "webhook delivery log and resend, retention",
         _merge(
             KEY_MATERIAL,
@@ -393,6 +394,8 @@ MATRIX: dict[str, RoleGrants] = {
                 "checks": R,
                 # the branding screen (the hosted pages' name, logo, colours)
                 "tenant_branding": RIU,
+                # "test this workflow" makes and submits a sandbox session of it
+                "sessions": TableAccess(insert=ALL),
                 # the workflow screen makes new versions
                 "workflows": TableAccess(
                     select=ALL, update=("current_version", "name", "updated_at")

@@ -828,3 +828,55 @@ def test_blocklist_screen_adds_and_removes_values(stack, world, api):
         e["action"] == "blocklist.removed" and e["details"]["entry_id"] == entry["id"]
         for e in trail
     )
+
+
+def test_a_sandbox_run_of_a_workflow_goes_through_the_real_path(stack, world, api):
+    import time
+
+    a = world["a"]
+    wf = a.workflow_id
+    dev = _client(stack, world["people"][("a", "developer")])
+    page = dev.get(f"/settings/workflows/{wf}").text
+    assert 'id="sandbox-run"' in page and 'name="outcome_face_match"' in page
+    bad = dev.post(
+        f"/settings/workflows/{wf}/runs", {"outcome_face_match": "maybe"}, "/settings/workflows"
+    )
+    assert bad.status_code == 422
+    r = dev.post(
+        f"/settings/workflows/{wf}/runs",
+        {"outcome_face_match": "declined"},
+        "/settings/workflows",
+    )
+    assert r.status_code == 303, r.text
+    run_url = r.headers["location"]
+    sid = run_url.rsplit("/", 1)[1]
+    deadline = time.monotonic() + 90
+    while True:
+        view = dev.get(run_url)
+        assert view.status_code == 200
+        if "refresh" not in view.headers:
+            break
+        assert time.monotonic() < deadline, view.text
+        time.sleep(0.5)
+    # the world's workflow sends every failure to review: the rules ran on the outcome asked
+    assert 'id="run-decided">in_review<' in view.text, view.text
+    assert "FACE_MATCH_FAILED" in view.text
+    assert '<td>face_match</td><td><span class="pill">failed</span>' in view.text
+    # it is a test session: live keys do not see it, the run page is only for its workflow
+    assert api.get(f"/v1/sessions/{sid}", headers=a.key).status_code == 404
+    trail = api.get("/v1/audit", headers=a.key, params={"limit": 1000}).json()["items"]
+    assert any(e["action"] == "session.created" and e["session_id"] == sid for e in trail)
+    assert dev.get(f"/settings/workflows/{wf}/runs/{uuid.uuid4()}").status_code == 404
+    assert dev.get(f"/settings/workflows/{wf}/runs/not-a-uuid").status_code == 404
+    live_sid = world["session"]["session_id"]
+    assert dev.get(f"/settings/workflows/{wf}/runs/{live_sid}").status_code == 404
+    dev.close()
+    other = _client(stack, world["people"][("b", "reviewer")])
+    assert other.get(run_url).status_code == 403  # reviewers do not run workflows
+    other.close()
+    # a sandbox run never reaches the reviewers' queue, case pages or analytics
+    owner = _client(stack, world["people"][("a", "owner")])
+    assert sid not in owner.get("/queue").text
+    assert f"/cases/{sid}" not in owner.get(f"/queue?q={sid}").text  # (the box echoes q)
+    assert owner.get(f"/cases/{sid}").status_code == 404
+    owner.close()
