@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import psycopg
 import pyotp
@@ -36,8 +37,19 @@ INVITE_DAYS = 7
 MIN_PASSWORD = 12
 ISSUER = "idmesh console"
 _hasher = PasswordHasher()
-# Verifying against this keeps an unknown address as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown address as slow as a wrong password (made on
+    first use: an argon2 hash costs a cold start ~0.3 s, and the API imports this module)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def warm_up() -> None:
+    """Make the dummy hash off the request path (the console starts a thread for it), so the
+    first unknown address is not slower than a wrong password."""
+    _dummy_hash()
 
 
 @dataclass(frozen=True)
@@ -255,7 +267,7 @@ def sign_in_password(db: Database, email: str, password: str) -> str:
             "SELECT * FROM idmesh_console_user_by_email(%s)", (address,)
         ).fetchone()
     if found is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise SignInFailed("wrong address, password or code")
     tenant_id = str(found["tenant_id"])
     error: Exception | None = None
@@ -267,7 +279,7 @@ def sign_in_password(db: Database, email: str, password: str) -> str:
             (str(found["user_id"]),),
         ).fetchone()
         if row["status"] != "active" or row["password_hash"] is None:
-            _verify(_DUMMY_HASH, password)
+            _verify(_dummy_hash(), password)
             error = SignInFailed("wrong address, password or code")
         elif _locked(row):
             error = AccountLocked("too many failed attempts: try again later")

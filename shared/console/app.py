@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import mimetypes
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        threading.Thread(target=accounts.warm_up, name="argon2-warm-up", daemon=True).start()
         self.static_files = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
         self.permission = {endpoint: perm for _, endpoint, _, perm in ROUTES}
         self.map = Map(

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import TYPE_CHECKING
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
-from shared.documents.ocr import TextBox
+if TYPE_CHECKING:  # the OCR engine (cv2, numpy) is not needed to read fields
+    from shared.documents.ocr import TextBox
+
 
 # A document's holder and document fields, in the order of its data page: what the engine
 # reads from each source and compares, and what the console shows side by side.
