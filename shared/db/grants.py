@@ -22,6 +22,8 @@ from typing import Literal
 import psycopg
 from psycopg import sql
 
+from shared.db.session_data import ERASED_WITH_SESSION
+
 ROLE_PREFIX = "idmesh_fn_"
 
 Columns = Literal["*"] | tuple[str, ...]  # "*": every column; (): none
@@ -134,26 +136,7 @@ ERASURE = _merge(
     {
         # DELETE ... WHERE session_id = %s reads the column: SELECT on it (and the tenant)
         t: TableAccess(select=("tenant_id", "session_id"), delete=True)
-        for t in (
-            "artifacts",
-            "checks",
-            "otp_codes",
-            "hosted_links",
-            "hosted_progress",
-            "face_templates",
-            "document_uses",
-            "frame_hashes",
-            "challenges",
-            "aml_hits",
-            "aml_subjects",
-            "session_keys",
-            "session_network",
-            "risk_keys",
-            "session_devices",
-            "session_steps",
-            "case_notes",
-            "case_aml_dispositions",
-        )
+        for t in ERASED_WITH_SESSION
     },
     {"webhook_deliveries": TableAccess(select=ALL, update=("payload",))},
     # the ledger of erasures (ids and time), replayed after a backup restore; its insert

@@ -20,28 +20,8 @@ import psycopg
 from pydantic import BaseModel
 
 from shared.crypto.envelope import TenantCipher
+from shared.db.session_data import ERASED_WITH_SESSION
 from shared.sessions import erasure_ledger, vendor_data
-
-_PER_SESSION = (
-    "artifacts",
-    "checks",
-    "otp_codes",
-    "hosted_links",
-    "hosted_progress",
-    "face_templates",
-    "document_uses",
-    "frame_hashes",
-    "challenges",
-    "aml_hits",
-    "aml_subjects",
-    "session_network",  # risk: the keyed addresses the end user came from
-    "risk_keys",  # risk: keyed values velocity counts
-    "session_devices",  # risk: the keyed devices the hosted flow ran on
-    "session_steps",  # risk: time per step and retakes in the hosted flow
-    "case_notes",  # the console's notes on the case (their mentions go with them)
-    "case_aml_dispositions",  # reviewers' reasons about the screening's matches
-    "session_keys",  # crypto-shredding: leftover artifact ciphertext no longer opens
-)
 
 
 class Erased(BaseModel):
@@ -63,7 +43,7 @@ def redact_deliveries(conn: psycopg.Connection, session_id: str) -> int:
 def erase_session(conn: psycopg.Connection, session_id: str) -> Erased:
     """Erase one session in the caller's tenant transaction (all or nothing)."""
     rows: dict[str, int] = {}
-    for table in _PER_SESSION:
+    for table in ERASED_WITH_SESSION:
         rows[table] = conn.execute(
             f"DELETE FROM {table} WHERE session_id = %s", (session_id,)
         ).rowcount
