@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -106,7 +105,3 @@ class ListDiff(BaseModel):
     added: list[Entity] = Field(default_factory=list)
     changed: list[Entity] = Field(default_factory=list)
     removed_ids: list[str] = Field(default_factory=list)
-
-
-def today_iso() -> str:
-    return date.today().isoformat()

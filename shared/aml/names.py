@@ -56,13 +56,6 @@ def _metaphone(token: str) -> str:
     return jellyfish.metaphone(token) if token.isalpha() else token
 
 
-def token_similarity(a: str, b: str, person: bool = True) -> float:
-    """Similarity of two normalised tokens in 0–1."""
-    return _token_similarity(
-        a, b, person, DEFAULT_WEIGHTS.jw_offset, DEFAULT_WEIGHTS.phonetic_floor
-    )
-
-
 @lru_cache(maxsize=262144)
 def _token_similarity(a: str, b: str, person: bool, jw_offset: float, phon: float) -> float:
     if a == b:

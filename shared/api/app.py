@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 
 import psycopg
 from werkzeug.wrappers import Request, Response
@@ -56,7 +55,6 @@ STATUS_SCHEMA = {
     "required": ["status"],
     "properties": {"status": {"type": "string"}},
 }
-EXTRA_ROUTE_MODULES: list = []  # modules with register_routes(router, services), added later
 
 
 def _authenticator(services: Services):
@@ -165,7 +163,6 @@ def create_router(services: Services) -> Router:
         routes_privacy,
         routes_codes,
         routes_console,
-        *EXTRA_ROUTE_MODULES,
     ):
         module.register_routes(router, services)
 
@@ -261,7 +258,3 @@ class ApiApp(WebFunction):
     def stop(self) -> None:
         if self.services is not None:
             self.services.db.close()
-
-
-def json_dumps(obj: object) -> str:
-    return json.dumps(obj, default=str)

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psycopg
 from psycopg.rows import dict_row
 
@@ -333,10 +332,3 @@ class _BrokerProcess(FunctionProcess):
             "--state",
             str(self.root / "broker"),
         ]
-
-
-def check_http(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False

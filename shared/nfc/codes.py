@@ -47,5 +47,3 @@ NFC_DOCUMENT_EXPIRED = "NFC_DOCUMENT_EXPIRED"  # DG1 expiry date is in the past
 MINIMUM_AGE_NOT_MET = "MINIMUM_AGE_NOT_MET"  # holder younger than the step's minimum age
 NFC_FACE_IMAGE_UNDECODABLE = "NFC_FACE_IMAGE_UNDECODABLE"  # DG2 image cannot be decoded
 NFC_FACE_MISMATCH = "NFC_FACE_MISMATCH"  # the face engine says DG2 face != selfie
-
-ALL_CODES = sorted(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))
