@@ -127,7 +127,7 @@ def monitor_diff(platform: Platform, diff: ListDiff, threshold: float = 0.7) -> 
     totals = {"tenants": 0, "subjects": 0, "hits": 0, "unreadable": 0}
     if not diff.added and not diff.changed:
         return totals
-    with platform.db.platform() as conn:
+    with platform.db.no_tenant() as conn:
         tenants = [
             str(r["tenant_id"])
             for r in conn.execute("SELECT tenant_id FROM idmesh_monitoring_tenants()").fetchall()

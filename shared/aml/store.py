@@ -171,7 +171,7 @@ class PgListStore:
         # No list at all is not cached: the first load is seen at once.
         if current and now - self._checked < self.refresh_seconds:
             return dict(current)
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             rows = conn.execute(
                 f"SELECT {_prefixed('v')} FROM aml_current_versions c "
                 "JOIN aml_list_versions v ON v.id = c.version_id ORDER BY v.list"
@@ -190,13 +190,13 @@ class PgListStore:
         if list_name:
             q += " WHERE list = %s"
             args = (list_name,)
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             return [_version(r) for r in conn.execute(q + " ORDER BY loaded_at", args)]
 
     def entities(self, version_id: str, entity_ids: list[str]) -> dict[str, Entity]:
         if not entity_ids:
             return {}
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             rows = conn.execute(
                 "SELECT entity_id, body FROM aml_entities "
                 "WHERE version_id = %s AND entity_id = ANY(%s)",
@@ -205,7 +205,7 @@ class PgListStore:
         return {r["entity_id"]: Entity.model_validate_json(r["body"]) for r in rows}
 
     def iter_entities(self, version_id: str) -> Iterator[Entity]:
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             cur = conn.cursor(name=f"aml_entities_{threading.get_ident()}")
             cur.itersize = 5000
             cur.execute(
@@ -218,7 +218,7 @@ class PgListStore:
     def diff(self, list_name: str, old_version: str | None, new_version: str) -> ListDiff:
         """Added and changed entities of `new_version` relative to `old_version`."""
         out = ListDiff(list=list_name, old_version=old_version, new_version=new_version)
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             rows = conn.execute(
                 "SELECT n.body, o.hash AS old_hash FROM aml_entities n LEFT JOIN aml_entities o "
                 "ON o.version_id = %s AND o.entity_id = n.entity_id "
@@ -253,7 +253,7 @@ class PgListStore:
         return idx
 
     def _load_index(self, version_id: str) -> NameIndex:
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             row = conn.execute(
                 "SELECT format, sha256, npz FROM aml_list_indexes WHERE version_id = %s",
                 (version_id,),

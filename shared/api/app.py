@@ -62,7 +62,7 @@ def _authenticator(services: Services):
         if len(token) > 200:
             return None
         digest = secret_hash(token)
-        with services.db.platform() as conn:
+        with services.db.no_tenant() as conn:
             if token.startswith(API_KEY_PREFIX):
                 row = conn.execute("SELECT * FROM idmesh_auth_api_key_v2(%s)", (digest,)).fetchone()
                 if row:
@@ -97,7 +97,7 @@ def _cors(services: Services) -> Cors:
     """CORS for the origins tenants allow (their branding's `allowed_origins`)."""
 
     def preflight_allowed(origin: str) -> bool:
-        with services.db.platform() as conn:
+        with services.db.no_tenant() as conn:
             return some_tenant_allows(conn, origin)
 
     return Cors(preflight_allowed=preflight_allowed, tenant_allowed=origin_allowed)

@@ -165,7 +165,7 @@ def find_invitation(db: Database, token: str) -> tuple[str, str, str]:
     """(tenant id, invite id, user id) of an open invitation, else InviteInvalid."""
     if not token.startswith("ici_") or len(token) > 100:
         raise InviteInvalid("unknown invitation")
-    with db.platform() as conn:
+    with db.no_tenant() as conn:
         row = conn.execute(
             "SELECT * FROM idmesh_console_invite(%s)", (secret_hash(token),)
         ).fetchone()
@@ -262,7 +262,7 @@ def _fail(conn: psycopg.Connection, tenant_id: str, row: dict, why: str) -> bool
 def sign_in_password(db: Database, email: str, password: str) -> str:
     """Step one: address and password. A new console session (code still due): its token."""
     address = email.strip().lower()[:320]
-    with db.platform() as conn:
+    with db.no_tenant() as conn:
         found = conn.execute(
             "SELECT * FROM idmesh_console_user_by_email(%s)", (address,)
         ).fetchone()
@@ -378,7 +378,7 @@ def person_for(db: Database, token: str | None) -> Person | None:
     """The person a session cookie belongs to (None: no, ended or expired session)."""
     if not token or not token.startswith("ics_") or len(token) > 100:
         return None
-    with db.platform() as conn:
+    with db.no_tenant() as conn:
         found = conn.execute(
             "SELECT * FROM idmesh_console_session(%s)", (secret_hash(token),)
         ).fetchone()

@@ -165,7 +165,7 @@ def start(db: Database, key: bytes, email: str, redirect_uri: str) -> tuple[str,
     """Step one: the address finds the tenant and its provider. (authorization URL, the
     flow cookie)."""
     address = email.strip().lower()[:320]
-    with db.platform() as conn:
+    with db.no_tenant() as conn:
         found = conn.execute(
             "SELECT * FROM idmesh_console_user_by_email(%s)", (address,)
         ).fetchone()

@@ -75,7 +75,7 @@ class Database:
             yield conn
 
     @contextmanager
-    def platform(self) -> Iterator[psycopg.Connection]:
+    def no_tenant(self) -> Iterator[psycopg.Connection]:
         """A transaction with no tenant: sees no tenant rows; for the auth look-ups."""
         with self._transaction(None) as conn:
             yield conn

@@ -57,7 +57,7 @@ class Relay:
         client = client or httpx.Client(timeout=self.timeout)
         ok = failed = 0
         try:
-            with self.db.platform() as conn:
+            with self.db.no_tenant() as conn:
                 rows = conn.execute("SELECT * FROM idmesh_outbox_due(%s)", (self.batch,)).fetchall()
             for row in rows:
                 error = None
@@ -80,7 +80,7 @@ class Relay:
                         error = self._post(client, row["tenant_slug"], ev)
                         if error:
                             sp.set_status(StatusCode.ERROR)
-                with self.db.platform() as conn:
+                with self.db.no_tenant() as conn:
                     conn.execute(
                         "SELECT idmesh_outbox_result(%s, %s, %s)", (row["id"], error is None, error)
                     )

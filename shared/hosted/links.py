@@ -75,7 +75,7 @@ def resolve(db: Database, token: str) -> Link:
     """Whose link this is; raises LinkError for unknown, expired or used handoff tokens."""
     if not is_link_token(token):
         raise LinkError("unknown")
-    with db.platform() as conn:
+    with db.no_tenant() as conn:
         row = conn.execute(
             "SELECT * FROM idmesh_auth_hosted_link(%s)", (secret_hash(token),)
         ).fetchone()

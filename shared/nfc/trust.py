@@ -244,7 +244,7 @@ class PgTrustStore:
         now = time.monotonic()
         if self._loaded is not None and now - self._checked < self.refresh_seconds:
             return
-        with self._lock, self.db.platform() as conn:
+        with self._lock, self.db.no_tenant() as conn:
             version = conn.execute("SELECT version FROM nfc_trust_version").fetchone()["version"]
             if version != self._loaded:
                 by_subject: dict[bytes, list[x509.Certificate]] = {}
@@ -288,14 +288,14 @@ class PgTrustStore:
         return [c for certs in self._by_subject.values() for c in certs]
 
     def entries(self) -> list[dict[str, Any]]:
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             rows = conn.execute(
                 "SELECT summary FROM nfc_trust_entries ORDER BY added_in_version, id"
             ).fetchall()
         return [r["summary"] for r in rows]
 
     def imports(self) -> list[dict[str, Any]]:
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             rows = conn.execute("SELECT record FROM nfc_trust_imports ORDER BY seq").fetchall()
         return [r["record"] for r in rows]
 

@@ -53,7 +53,7 @@ class RelayFunction(WebFunction):
 
     def handle(self, request: Request) -> Response:
         if request.method == "GET" and request.path == "/metrics":
-            with self.platform.db.platform() as conn:
+            with self.platform.db.no_tenant() as conn:
                 metrics.refresh_operations(conn)
             return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
         if request.method == "GET" and request.path == "/healthz":

@@ -56,7 +56,7 @@ class SessionSweeper:
     def _due(self, query: str, args: tuple) -> Iterator[tuple[dict, str, Connection, SessionRow]]:
         """The sessions a cross-tenant look-up names (ids only), each re-read under lock in
         its tenant's transaction; erased ones are skipped. The caller acts inside it."""
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             due = conn.execute(query, args).fetchall()
         for row in due:
             tid = str(row["tenant_id"])

@@ -48,7 +48,7 @@ class Registrations:
         since = datetime.now(UTC) - timedelta(hours=1)
         code = new_code()
         after: list = []
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             counts = conn.execute(
                 "SELECT * FROM idmesh_registration_counts(%s, %s, %s)",
                 (email, client_addr, since),
@@ -84,7 +84,7 @@ class Registrations:
         """Check the code; on success create the tenant and its first key."""
         email = normalise_email(email)
         # Count the attempt in its own committed transaction, whatever happens next.
-        with self.db.platform() as conn:
+        with self.db.no_tenant() as conn:
             reg = conn.execute("SELECT * FROM idmesh_registration_attempt(%s)", (email,)).fetchone()
         if reg is None:
             raise InvalidCode("the code is not valid")

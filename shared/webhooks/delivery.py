@@ -175,7 +175,7 @@ def _post(
 
 def deliver_due(platform: Platform, client: httpx.Client, limit: int = 50) -> int:
     """Retry every delivery whose time has come (the relay's periodic task)."""
-    with platform.db.platform() as conn:
+    with platform.db.no_tenant() as conn:
         due = conn.execute("SELECT * FROM idmesh_webhooks_due(%s)", (limit,)).fetchall()
     for d in due:
         try:

@@ -114,7 +114,7 @@ def test_tenant_transactions_share_server_connections_without_leaking(bouncer):
                 backends.add(row["p"])
                 if row["t"] != tid:
                     errors.append(f"{tid} saw {row['t']}")
-            with db.platform() as conn:
+            with db.no_tenant() as conn:
                 seen = conn.execute(
                     "SELECT current_setting('idmesh.tenant_id', true) AS t"
                 ).fetchone()["t"]
