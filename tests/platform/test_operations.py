@@ -187,7 +187,7 @@ def test_outbox_command_lists_codes(pg, client):
     client.post("/v1/register", json={"email": email, "organization": "Cli Co"})
     env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
     out = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "outbox", "--to", email, "--json"],
+        [sys.executable, "-m", "shared.cli", "messages", "--to", email, "--json"],
         env=env,
         capture_output=True,
         text=True,

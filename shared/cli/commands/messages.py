@@ -1,4 +1,5 @@
-"""`idmesh outbox`: messages delivered locally (registration codes, one-time codes)."""
+"""`idmesh messages`: messages delivered locally (registration codes, one-time codes). The
+old name `idmesh outbox` still works; "outbox" is the event outbox everywhere else."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def _run(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("outbox", help="show messages delivered to the local outbox")
+    p = sub.add_parser(
+        "messages", aliases=["outbox"], help="show messages delivered locally (codes, invites)"
+    )
     p.add_argument("--to", help="only messages to this address or number")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
