@@ -151,7 +151,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
 
 
 @dataclass(frozen=True)
-class Route:
+class TriggerRoute:
     """One Trigger: events matching `attributes` go to `function`."""
 
     name: str
@@ -159,24 +159,24 @@ class Route:
     attributes: dict[str, str]
 
 
-ROUTES: tuple[Route, ...] = (
+ROUTES: tuple[TriggerRoute, ...] = (
     *(
-        Route(f"check-{service_name(c)}", c, {"type": CHECK_REQUESTED, "checktype": c})
+        TriggerRoute(f"check-{service_name(c)}", c, {"type": CHECK_REQUESTED, "checktype": c})
         for c in CHECKS
     ),
-    Route("orchestrator-session-submitted", "orchestrator", {"type": SESSION_SUBMITTED}),
-    Route("orchestrator-session-input", "orchestrator", {"type": SESSION_INPUT}),
-    Route("orchestrator-check-completed", "orchestrator", {"type": CHECK_COMPLETED}),
-    Route("webhooks-session-decided", "webhooks", {"type": SESSION_DECIDED}),
-    Route("webhooks-session-updated", "webhooks", {"type": SESSION_UPDATED}),
-    Route("webhooks-aml-hit", "webhooks", {"type": AML_HIT}),
-    Route("webhooks-aml-hit-v2", "webhooks", {"type": AML_HIT_V2}),
+    TriggerRoute("orchestrator-session-submitted", "orchestrator", {"type": SESSION_SUBMITTED}),
+    TriggerRoute("orchestrator-session-input", "orchestrator", {"type": SESSION_INPUT}),
+    TriggerRoute("orchestrator-check-completed", "orchestrator", {"type": CHECK_COMPLETED}),
+    TriggerRoute("webhooks-session-decided", "webhooks", {"type": SESSION_DECIDED}),
+    TriggerRoute("webhooks-session-updated", "webhooks", {"type": SESSION_UPDATED}),
+    TriggerRoute("webhooks-aml-hit", "webhooks", {"type": AML_HIT}),
+    TriggerRoute("webhooks-aml-hit-v2", "webhooks", {"type": AML_HIT_V2}),
 )
 
 
 # The platform Broker (namespace `idmesh`, name `platform`) carries platform events; the
 # relay sends them there (shared/eventing/relay.py) because the tenant's Broker is not there yet.
 PLATFORM_BROKER = "platform"
-PLATFORM_ROUTES: tuple[Route, ...] = (
-    Route("provisioner-tenant-registered", "provisioner", {"type": TENANT_REGISTERED}),
+PLATFORM_ROUTES: tuple[TriggerRoute, ...] = (
+    TriggerRoute("provisioner-tenant-registered", "provisioner", {"type": TENANT_REGISTERED}),
 )

@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from shared.config import Settings
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.local.process import FunctionProcess, FunctionSpec
+from shared.local.process import FunctionProcess, LocalFunction
 
 
 @dataclass
@@ -66,7 +66,7 @@ def function_process(
 ) -> Iterator[str]:
     """One function (default: the API) in its own process on `pg`, with extra IDMESH_*
     settings (`rate_limit_per_minute="5"` sets IDMESH_RATE_LIMIT_PER_MINUTE); its URL."""
-    spec = FunctionSpec(name=name or target, target=target, folder=target, port=free_port())
+    spec = LocalFunction(name=name or target, target=target, folder=target, port=free_port())
     extra = {f"IDMESH_{k.upper()}": v for k, v in env.items()}
     if target in pg.urls.functions:  # the function's own role, as `idmesh up` runs it
         extra.setdefault("IDMESH_FUNCTION_DATABASE_URL", pg.urls.functions[target])

@@ -23,7 +23,7 @@ import httpx
 from shared.config import Settings
 from shared.db.bootstrap import prepare_database
 from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.local.process import FunctionProcess, FunctionSpec
+from shared.local.process import FunctionProcess, LocalFunction
 
 CONF = Path(__file__).resolve().parents[2] / "image" / "containers.conf"
 
@@ -82,7 +82,7 @@ def container_start(image: str, fn: str, env: dict[str, str]) -> float:
 
 def direct_start(fn: str, env: dict[str, str], log_dir: Path) -> float:
     port = free_port()
-    proc = FunctionProcess(FunctionSpec(fn.replace("_", "-"), fn, fn, port), env, log_dir)
+    proc = FunctionProcess(LocalFunction(fn.replace("_", "-"), fn, fn, port), env, log_dir)
     t0 = time.perf_counter()
     proc.start()
     try:

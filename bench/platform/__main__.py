@@ -31,7 +31,7 @@ from bench.platform.overhead import overhead
 from shared.config import Settings
 from shared.db.cluster import EmbeddedPostgres, free_port
 from shared.local.demo import run_verification
-from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec
+from shared.local.process import PROJECT_ROOT, FunctionProcess, LocalFunction
 from shared.local.stack import Stack, available_functions
 from shared.local.webhook_receiver import WebhookReceiver
 
@@ -65,7 +65,7 @@ def ready_times(stack: Stack, starts: int) -> None:
 
     logs = stack.root / "bench-logs"
     hello = measure(
-        lambda: _Hello(FunctionSpec("hello", "hello", "", free_port(), ready_path="/"), {}, logs)
+        lambda: _Hello(LocalFunction("hello", "hello", "", free_port(), ready_path="/"), {}, logs)
     )
     print(f"\nready time, median of {starts} starts (hello world: {hello * 1000:.0f} ms)")
     print(f"{'function':<18}{'ready ms':>10}{'ratio':>8}")
@@ -73,7 +73,7 @@ def ready_times(stack: Stack, starts: int) -> None:
         spec = stack.processes[name].spec
         t = measure(
             lambda spec=spec, name=name: FunctionProcess(
-                FunctionSpec(spec.name, spec.target, spec.folder, free_port()),
+                LocalFunction(spec.name, spec.target, spec.folder, free_port()),
                 {**stack.env(), **stack.database_env(name)},
                 logs,
             )

@@ -32,7 +32,7 @@ from cloudevents.http import CloudEvent
 from events.codec import EventRejected, parse_cloudevent
 from shared.broker.config import (
     Delivery,
-    Services,
+    ServiceUrls,
     Topology,
     Unresolvable,
     resolve_destination,
@@ -149,7 +149,7 @@ class LocalBroker:
     ) -> None:
         self.auth = auth
         self.topology = Topology(manifests_dir)
-        self.services = Services(services_file)
+        self.services = ServiceUrls(services_file)
         self.store = Store(state_dir)
         self.metrics = Metrics()
         self.host, self.port = host, port

@@ -328,7 +328,7 @@ class Topology:
         return delivery_from_spec(broker.delivery if broker else None)
 
 
-class Services:
+class ServiceUrls:
     """Service name -> base URL, from a JSON file (`{"orchestrator": "http://127.0.0.1:8101"}`).
 
     Keys may be `name` or `namespace/name`; the namespaced key wins. Re-read on change.
@@ -374,7 +374,7 @@ class Unresolvable(Exception):
 _CLUSTER_HOST = re.compile(r"^(?P<name>[a-z0-9-]+)\.(?P<ns>[a-z0-9-]+)\.svc(?:\.cluster\.local)?$")
 
 
-def _map_cluster_local(uri: str, services: Services) -> str:
+def _map_cluster_local(uri: str, services: ServiceUrls) -> str:
     """`http://<service>.<namespace>.svc[.cluster.local]/path` is a cluster address: map it to
     the local process of that service through the services file (path kept)."""
     parts = urlsplit(uri)
@@ -391,7 +391,7 @@ def _map_cluster_local(uri: str, services: Services) -> str:
 def resolve_destination(
     dest: Mapping[str, Any],
     namespace: str,
-    services: Services,
+    services: ServiceUrls,
     broker_url: str | None = None,
 ) -> str:
     """A duckv1.Destination to an absolute URL: `uri`, or `ref` (plus `uri` relative to it).

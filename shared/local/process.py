@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
-class FunctionSpec:
+class LocalFunction:
     name: str  # the Knative Service name
     target: str  # the entry point inside functions/<folder>/main.py
     folder: str
@@ -37,7 +37,7 @@ class FunctionSpec:
 
 
 class FunctionProcess:
-    def __init__(self, spec: FunctionSpec, base_env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, spec: LocalFunction, base_env: dict[str, str], log_dir: Path) -> None:
         self.spec = spec
         self.base_env = base_env
         self.log_dir = log_dir

@@ -20,7 +20,7 @@ from shared.config import Settings
 from shared.crypto.envelope import load_master_key
 from shared.db.bootstrap import DatabaseUrls, prepare_database
 from shared.db.cluster import EmbeddedPostgres, _port_is_free, free_port
-from shared.local.process import PROJECT_ROOT, FunctionProcess, FunctionSpec, Supervisor
+from shared.local.process import PROJECT_ROOT, FunctionProcess, LocalFunction, Supervisor
 from shared.local.provision import write_tenant_manifests
 from shared.local.run_lock import RunLock
 from shared.manifests.render import render_platform_eventing, write
@@ -142,7 +142,7 @@ class Stack:
         if not self.console_port:
             self.console_port = free_port()
         specs = {
-            n: FunctionSpec(
+            n: LocalFunction(
                 name=service_name(n),
                 target=n,
                 folder=n,
@@ -196,7 +196,7 @@ class Stack:
             ),
         }
 
-    def _api_env(self, specs: dict[str, FunctionSpec]) -> dict[str, str]:
+    def _api_env(self, specs: dict[str, LocalFunction]) -> dict[str, str]:
         """The API forwards standalone checks to the check functions' ports, with a token
         of its own identity (`api`) that each function verifies."""
         assert self.issuer is not None
@@ -219,7 +219,7 @@ class Stack:
         }
 
     def _start_broker(self) -> None:
-        spec = FunctionSpec(name="broker", target="", folder="", port=self.broker_port)
+        spec = LocalFunction(name="broker", target="", folder="", port=self.broker_port)
         assert self.issuer is not None
         # The broker asks the issuer for its Triggers' identities (Knative's filter requests
         # tokens for each Trigger's OIDC service account in the tenant namespaces).
@@ -313,7 +313,7 @@ class Stack:
 
 class _BrokerProcess(FunctionProcess):
     def __init__(
-        self, spec: FunctionSpec, base_env: dict[str, str], log_dir: Path, root: Path
+        self, spec: LocalFunction, base_env: dict[str, str], log_dir: Path, root: Path
     ) -> None:
         super().__init__(spec, base_env, log_dir)
         self.root = root

@@ -303,7 +303,7 @@ def test_containers_run_as_non_root_on_a_read_only_root(cluster):
 def test_cold_start_of_a_container_against_the_same_function_started_directly(cluster, tmp_path):
     """The email function to /readyz: as a container of the image, and as a process on the
     host (what `idmesh up` runs); both on the same database. Printed, and bounded loosely."""
-    from shared.local.process import FunctionProcess, FunctionSpec
+    from shared.local.process import FunctionProcess, LocalFunction
 
     env = {**cluster["common"], "FUNCTION_TARGET": "email"}
     container, direct = [], []
@@ -314,7 +314,7 @@ def test_cold_start_of_a_container_against_the_same_function_started_directly(cl
         wait_http(f"http://127.0.0.1:{port}/readyz")
         container.append(time.monotonic() - t0)
         podman("rm", "-f", cid, check=False)
-        spec = FunctionSpec(name="email", target="email", folder="email", port=free_port())
+        spec = LocalFunction(name="email", target="email", folder="email", port=free_port())
         proc = FunctionProcess(spec, {**os.environ, **env}, tmp_path)
         t0 = time.monotonic()
         proc.start()

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request
 from shared.config import Settings
 from shared.db.bootstrap import prepare_database
 from shared.db.cluster import EmbeddedPostgres, free_port
-from shared.local.process import FunctionProcess, FunctionSpec
+from shared.local.process import FunctionProcess, LocalFunction
 from shared.runtime.function import EventFunction, FunctionHost
 from tests.conftest import make_data_dir
 
@@ -82,7 +82,7 @@ def test_relay_readyz_says_it_waits_for_the_database():
     reaches Postgres, 503 naming the database once Postgres is gone."""
     data_dir = make_data_dir()
     urls = prepare_database(Settings(data_dir=data_dir))
-    spec = FunctionSpec(name="relay", target="relay", folder="relay", port=free_port())
+    spec = LocalFunction(name="relay", target="relay", folder="relay", port=free_port())
     env = {
         "IDMESH_DATA_DIR": str(data_dir),
         "IDMESH_APP_DATABASE_URL": urls.app,

@@ -31,9 +31,7 @@ def _tenant(api, pg):
     return tenant_on(api, pg, "Doc Co")
 
 
-def _run(
-    api, key, wf, front: bytes, selfie: bool = True, face: str = "astronaut.jpg"
-) -> dict:
+def _run(api, key, wf, front: bytes, selfie: bool = True, face: str = "astronaut.jpg") -> dict:
     s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
     sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
     uploads = [("document_front", "front.jpg", front)]

@@ -337,7 +337,7 @@ def test_relay_function_publishes_on_a_tick(api, pg, stack):
 
     from shared.db.cluster import free_port
     from shared.eventing.outbox import enqueue
-    from shared.local.process import FunctionProcess, FunctionSpec
+    from shared.local.process import FunctionProcess, LocalFunction
 
     received: list[str] = []
     got = threading.Event()
@@ -358,7 +358,7 @@ def test_relay_function_publishes_on_a_tick(api, pg, stack):
     tid, _, wf = _tenant(api, pg)
     own_relay = stack.processes["relay"].proc.pid
     proc = FunctionProcess(
-        FunctionSpec("relay", "relay", "relay", free_port(), ready_path="/healthz"),
+        LocalFunction("relay", "relay", "relay", free_port(), ready_path="/healthz"),
         {
             **stack.env(),
             **stack.database_env("relay"),

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from shared.db.cluster import free_port
-from shared.local.process import FunctionProcess, FunctionSpec
+from shared.local.process import FunctionProcess, LocalFunction
 from tests.conftest import tenant_on
 from tests.imaging.bombs import BOMBS, png_bomb, png_header_then_html, png_then_html
 
@@ -24,7 +24,7 @@ FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
 def own_api(pg, stack):
     """An API process of this module's own, so its peak RSS (VmHWM) is ours to read; it
     forwards standalone checks to the stack's check functions."""
-    spec = FunctionSpec(name="api", target="api", folder="api", port=free_port())
+    spec = LocalFunction(name="api", target="api", folder="api", port=free_port())
     proc = FunctionProcess(spec, {**pg.env(), **stack.function_call_env()}, pg.data_dir / "logs")
     proc.start()
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from shared.db.cluster import free_port
-from shared.local.process import FunctionProcess, FunctionSpec
+from shared.local.process import FunctionProcess, LocalFunction
 from tests.conftest import tenant_on
 
 
@@ -16,7 +16,7 @@ def test_metrics_are_for_the_scraper_only(pg, client):
     assert client.get("/internal/metrics").status_code == 404
     assert client.get("/internal/metrics", headers=key).status_code == 404
 
-    spec = FunctionSpec(name="api", target="api", folder="api", port=free_port())
+    spec = LocalFunction(name="api", target="api", folder="api", port=free_port())
     proc = FunctionProcess(
         spec, {**pg.env(), "IDMESH_METRICS_TOKEN": "scrape-secret"}, pg.data_dir / "logs"
     )

@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from shared.db.cluster import free_port
-from shared.local.process import FunctionProcess, FunctionSpec
+from shared.local.process import FunctionProcess, LocalFunction
 from tests.conftest import SIMPLE_WORKFLOW
 
 
@@ -63,7 +63,7 @@ def adapters_api(pg):
         "IDMESH_SMS_WEBHOOK_SECRET": "s3cret",
         "IDMESH_RATE_LIMIT_PER_MINUTE": "12",
     }
-    spec = FunctionSpec("api-adapters", "api", "api", free_port())
+    spec = LocalFunction("api-adapters", "api", "api", free_port())
     proc = FunctionProcess(spec, env, pg.data_dir / "logs")
     proc.start()
     try:

@@ -14,7 +14,7 @@ import time
 import httpx
 
 from shared.db.cluster import free_port
-from shared.local.process import FunctionProcess, FunctionSpec, Supervisor
+from shared.local.process import FunctionProcess, LocalFunction, Supervisor
 from tests.conftest import PgStack
 
 
@@ -78,7 +78,7 @@ def test_supervisor_restarts_with_backoff(tmp_path):
     """A process that keeps dying at start waits longer each time; a killed broker comes
     back on its port."""
     port = free_port()
-    spec = FunctionSpec(name="broker", target="", folder="", port=port)
+    spec = LocalFunction(name="broker", target="", folder="", port=port)
 
     class Broker(FunctionProcess):
         def command(self) -> list[str]:
