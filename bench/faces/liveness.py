@@ -106,6 +106,9 @@ def gen2(faces: list[np.ndarray], per_face: int, seed_offset: int):
 
 
 def _raw(img: np.ndarray) -> dict[str, float] | None:
+    """The cue measurements of a sample as the check sees it: through the same JPEG
+    encoding as `_rates` sends (the veil, black and blur cues read JPEG's effects too)."""
+    img = cv2.imdecode(np.frombuffer(_jpeg(img), np.uint8), cv2.IMREAD_COLOR)
     try:
         fa = analyse_image(img, None, "", with_embedding=False)
     except ValueError:
