@@ -150,6 +150,7 @@ def _jpeg(img: np.ndarray) -> bytes:
 def _rates(samples, params: PassiveLivenessParams) -> dict:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # flagged, total, no face
     before: dict[str, int] = defaultdict(int)
+    review: dict[str, int] = defaultdict(int)  # not flagged, but sent to review (50..70)
     cue_sum: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for kind, img in samples:
         r = run_passive_liveness(_jpeg(img), params)
@@ -159,6 +160,7 @@ def _rates(samples, params: PassiveLivenessParams) -> dict:
         flagged = "LIVENESS_ATTACK_SUSPECTED" in r.warning_codes()
         counts[kind][0] += int(flagged)
         counts[kind][1] += 1
+        review[kind] += int("LIVENESS_UNCERTAIN" in r.warning_codes())
         before[kind] += int(previous_rule(r.data["cue_measurements"]))
         for c, v in r.data["cues"].items():
             cue_sum[kind][c] += v
@@ -175,6 +177,8 @@ def _rates(samples, params: PassiveLivenessParams) -> dict:
             "no_face": no_face,
             "previous_rule_rate": round(old, 3),
         }
+        if key == "BPCER":
+            out[key]["review_rate"] = round(review[kind] / total, 3)
         top = sorted(cue_sum[kind].items(), key=lambda kv: -kv[1])[:3]
         out[key]["top_cues_mean"] = {c: round(v / total, 2) for c, v in top}
     return out
