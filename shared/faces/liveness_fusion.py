@@ -8,7 +8,7 @@ re-photographing a print does). Its numbers are
 fitted by `python -m bench.faces --calibrate` on the FIRST attack generator only
 (`tests/faces/generator.py`) and pasted below; the bench then measures it on the second,
 independent generator (`tests/faces/attacks2.py`) and on real photos it never saw. The
-operating point (`z_threshold`) is the calibration set's bona fide 98th percentile, so the
+operating point (`z_threshold`) is the calibration set's bona fide 96th percentile, so the
 liveness score is 50 there: `score = 100 * (1 - sigmoid(SLOPE * (z - z_threshold)))`.
 """
 
