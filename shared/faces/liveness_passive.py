@@ -15,6 +15,18 @@ each cue's share):
 - `glare`: saturated white with low colour on the face (glass, glossy paper).
 - `border_sides`: long straight edges framing the face (a bezel, the edge of a sheet).
 - `background`: face surroundings vs the image's outer frame, noise level (a second scene).
+- `veil`: the dark channel around the face (per pixel the darkest of B, G, R, then the
+  darkest in a 9 px neighbourhood; its 5th percentile over the 99th percentile of the
+  brightest channel). A live scene has shadows that are dark in some colour almost
+  everywhere; paper white under ink, a screen's backlight and a glossy reflection add a veil
+  of light over the whole medium that lifts it (the "haze" measure of image dehazing).
+- `black_lift`: log10 of the 1st over the 99th percentile of luma around the face: the
+  blacks relative to the whites of the same image (an exposure change scales both).
+- `edge_blur`: blur of the face's strongest edges in image pixels, from how much a further
+  Gaussian blur (sigma 1) weakens them; a re-captured medium was blurred twice (its own
+  print or display, then the camera).
+- `sharpness_vs_frame`: log10 of the face's fine detail (Laplacian, 90th percentile) over
+  the image frame's: a second scene held up to the camera changes the balance.
 - `fas`: mean depth output of the FAS network (optional, `use_model=True`): one FAS_256s
   inference takes ~3 s on this 2-core machine; see docs/faces.md for its measured rates.
 """
@@ -261,6 +273,65 @@ def background_consistency(img: np.ndarray, face: Face) -> float:
     return abs(float(np.log10((np.median(inner) + 0.5) / (np.median(outer) + 0.5))))
 
 
+def veil_level(img: np.ndarray, face: Face) -> float:
+    """Dark-channel level around the face relative to its brightest colour (see the module
+    docstring): an additive veil of light (paper, backlight, gloss) lifts it."""
+    reg = _region(img, face, 0.3)
+    if reg.size == 0:
+        return 0.0
+    dark = cv2.erode(reg.min(axis=2), np.ones((9, 9), np.uint8))
+    top = float(np.percentile(reg.max(axis=2), 99)) + 2.0
+    return float(np.percentile(dark, 5)) / top
+
+
+def black_lift(img: np.ndarray, face: Face) -> float:
+    """log10 of luma's 1st over its 99th percentile around the face (the medium's black
+    relative to its white; independent of exposure gain)."""
+    gray = cv2.cvtColor(_region(img, face, 0.3), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    if gray.size == 0:
+        return 0.0
+    lo, hi = np.percentile(gray, [1, 99])
+    return float(np.log10((lo + 2.0) / (hi + 2.0)))
+
+
+def _grad(gray: np.ndarray) -> np.ndarray:
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.magnitude(gx, gy)
+
+
+def edge_blur(img: np.ndarray, face: Face) -> float:
+    """Blur of the face's strongest edges in image pixels (re-blur estimate): a step edge
+    blurred by sigma s loses gradient by sqrt(s^2 + 1) / s under a further blur of sigma 1,
+    so s = 1 / sqrt(r^2 - 1) with r the gradient ratio on the top 3 % edge pixels."""
+    gray = cv2.cvtColor(_region(img, face, 0.05), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    if min(gray.shape[:2]) < 8:
+        return 0.0
+    g0 = _grad(gray)
+    g1 = _grad(cv2.GaussianBlur(gray, (0, 0), 1.0))
+    strong = g0 > np.percentile(g0, 97)
+    r = float(g0[strong].sum() / (g1[strong].sum() + 1e-6))
+    return float(1.0 / np.sqrt(max(r * r - 1.0, 1e-3)))
+
+
+def sharpness_vs_frame(img: np.ndarray, face: Face) -> float:
+    """log10 of the inner face's fine detail over the image frame's (Laplacian p90)."""
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    lap = np.abs(cv2.Laplacian(cv2.GaussianBlur(gray, (0, 0), 0.7), cv2.CV_32F))
+    x, y, w, h = face.box
+    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
+    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
+    inner = lap[y0:y1, x0:x1]
+    hh, ww = gray.shape
+    m = max(4, int(0.08 * min(hh, ww)))
+    frame = np.concatenate(
+        [lap[:m].ravel(), lap[-m:].ravel(), lap[:, :m].ravel(), lap[:, -m:].ravel()]
+    )
+    if inner.size == 0:
+        return 0.0
+    return float(np.log10((np.percentile(inner, 90) + 0.5) / (np.percentile(frame, 90) + 0.5)))
+
+
 def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
     """Every measurement (see the module docstring); `liveness_fusion` weighs them."""
     crop, _gray = _face_gray(img, face)
@@ -278,6 +349,10 @@ def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
         "glare": glare_share(crop),
         "border_sides": border_strength(img, face),
         "background": background_consistency(img, face),
+        "veil": veil_level(img, face),
+        "black_lift": black_lift(img, face),
+        "edge_blur": edge_blur(img, face),
+        "sharpness_vs_frame": sharpness_vs_frame(img, face),
         "fas": fas,
     }
     model = (1.0 - _squash(fas, FAS_THRESHOLD * 0.5, FAS_THRESHOLD * 1.5)) if use_model else 0.0
