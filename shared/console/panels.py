@@ -196,11 +196,13 @@ def liveness_panel(c: dict[str, Any]) -> dict[str, Any]:
     cues = data.get("cues") if isinstance(data.get("cues"), dict) else {}
     measured = data.get("cue_measurements")
     measured = measured if isinstance(measured, dict) else {}
+    sources = data.get("cue_sources")
+    sources = sources if isinstance(sources, dict) else {}
     rows = [
         {
             "cue": k,
             "contribution": v,
-            "measured": measured.get(k),
+            "measured": measured.get(sources.get(k, k)),
             "attack_like": isinstance(v, int | float) and v > 0,
         }
         for k, v in sorted(cues.items(), key=lambda kv: -(kv[1] or 0))

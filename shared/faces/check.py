@@ -198,7 +198,7 @@ def run_passive_liveness(
     selfie: bytes, params: PassiveLivenessParams | None = None, ctx: FaceContext | None = None
 ) -> CheckResult:
     """One selfie scored for presentation attacks (screen replay, print, photo of photo)."""
-    from shared.faces.liveness_fusion import CALIBRATION, fuse
+    from shared.faces.liveness_fusion import CALIBRATION, CUES, fuse
     from shared.faces.liveness_passive import compute_cues
 
     check = "passive_liveness"
@@ -234,6 +234,8 @@ def run_passive_liveness(
             "attack_type": attack_type if score < params.review_threshold else None,
             "cues": fused.contributions,
             "cue_measurements": cues.measurements(),
+            # cue name -> the measurement it weighs (names differ: periodic_pattern <- peak)
+            "cue_sources": {name: src for name, (src, _) in CUES.items()},
             "cue_note": "each cue's share of the attack log-odds (positive: attack-like); "
             f"weights fitted on {CALIBRATION.fitted_on}",
             **({"model_attack_strength": round(cues.model, 3)} if params.use_model else {}),

@@ -250,8 +250,11 @@ def seed_results(pg, session_id: str) -> str:
         data={
             "score": 41.0,
             "attack_type": "screen_replay",
+            # as shared/faces/check.py stores it: contributions by cue name, measurements by
+            # their own names, and which measurement each cue weighs
             "cues": {"glare": 1.2, "fine_detail": -0.4},
-            "cue_measurements": {"glare": 0.31, "fine_detail": 0.8},
+            "cue_measurements": {"glare": 0.31, "detail": 0.8125},
+            "cue_sources": {"glare": "glare", "fine_detail": "detail"},
             "threshold": 50,
         },
     )

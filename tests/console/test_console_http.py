@@ -283,6 +283,7 @@ def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
     assert "tampering suspected" in html
     # liveness cues, attack-like ones first
     assert html.index("glare") < html.index("fine detail") and "screen replay" in html
+    assert "<td>fine detail</td><td>-0.4</td><td>0.8125</td>" in html  # its measurement
     # AML match with its explanation and the list entry
     assert "ofac-4242" in html and "ofac_sdn" in html and "SDGT" in html
     # the earlier session of the same person, and why
