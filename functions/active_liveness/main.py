@@ -3,7 +3,7 @@
 import functions_framework
 
 from shared.faces.models import warm_up
-from shared.faces.platform import active_liveness_step
+from shared.faces.step import active_liveness_step
 from shared.runtime.check_function import check_host
 
 host = check_host("active_liveness", active_liveness_step, warm_up=warm_up)

@@ -3,7 +3,7 @@
 import functions_framework
 
 from shared.faces.models import warm_up
-from shared.faces.platform import age_estimation_step
+from shared.faces.step import age_estimation_step
 from shared.runtime.check_function import check_host
 
 host = check_host("age_estimation", age_estimation_step, warm_up=warm_up)

@@ -3,7 +3,7 @@
 import functions_framework
 
 from shared.aml.check import warm_up
-from shared.aml.platform import aml_step
+from shared.aml.step import aml_step
 from shared.runtime.check_function import check_host
 
 host = check_host("aml", aml_step, warm_up=warm_up)

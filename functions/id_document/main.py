@@ -3,7 +3,7 @@
 import functions_framework
 
 from shared.documents.check import warm_up
-from shared.documents.platform import id_document_step
+from shared.documents.step import id_document_step
 from shared.runtime.check_function import check_host
 
 host = check_host("id_document", id_document_step, warm_up=warm_up)

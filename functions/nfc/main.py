@@ -3,9 +3,9 @@
 import functions_framework
 
 from shared.faces.models import warm_up as warm_up_faces
-from shared.faces.platform import chip_face_match
+from shared.faces.step import chip_face_match
 from shared.nfc.check import warm_up
-from shared.nfc.platform import nfc_step
+from shared.nfc.step import nfc_step
 from shared.runtime.check_function import check_host
 
 

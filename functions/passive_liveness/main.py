@@ -3,7 +3,7 @@
 import functions_framework
 
 from shared.faces.models import warm_up
-from shared.faces.platform import passive_liveness_step
+from shared.faces.step import passive_liveness_step
 from shared.runtime.check_function import check_host
 
 host = check_host("passive_liveness", passive_liveness_step, warm_up=warm_up)

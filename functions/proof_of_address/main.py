@@ -3,7 +3,7 @@
 import functions_framework
 
 from shared.poa.ocr import warm_up
-from shared.poa.platform import proof_of_address_step
+from shared.poa.step import proof_of_address_step
 from shared.runtime.check_function import check_host
 
 host = check_host("proof_of_address", proof_of_address_step, warm_up=warm_up)

@@ -335,7 +335,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="A random, single-use active-liveness challenge (moves, nonce, expiry)",
     )
     def liveness_challenge(ctx: Ctx, session_id: uuid.UUID) -> Reply:
-        from shared.faces.platform import new_liveness_challenge
+        from shared.faces.step import new_liveness_challenge
 
         s = load_session(ctx, session_id, for_update=True)
         require_open(s)
@@ -358,7 +358,7 @@ def register_routes(router: Router, services: Services) -> None:
         summary="A single-use Active Authentication nonce for the chip",
     )
     def nfc_challenge(ctx: Ctx, session_id: uuid.UUID) -> Reply:
-        from shared.nfc.platform import issue_aa_challenge
+        from shared.nfc.step import issue_aa_challenge
 
         s = load_session(ctx, session_id, for_update=True)
         require_open(s)

@@ -54,7 +54,7 @@ def blocklist_step(inputs: CheckInputs) -> CheckResult:
     data: dict[str, Any] = {"checked": checked, "matched": hits}
     model = []
     if "face" in params.kinds:
-        from shared.faces.platform import face_search
+        from shared.faces.step import face_search
 
         face = face_search(inputs, params.face)
         if face is not None:

@@ -27,21 +27,21 @@ from pydantic import BaseModel
 Category = Literal["retake", "risk", "data_mismatch", "policy", "system"]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
-_FACES = ("shared.faces.codes", "shared.faces.platform")
+_FACES = ("shared.faces.codes", "shared.faces.step")
 # Where each check's codes are defined (modules with `NAME = "NAME"  # meaning` lines).
 SOURCES: dict[str, tuple[str, ...]] = {
     "id_document": (
         "shared.documents.codes",
-        "shared.documents.platform",
+        "shared.documents.step",
         "shared.crosscheck",
     ),
     "face_match": _FACES,
     "passive_liveness": _FACES,
     "active_liveness": _FACES,
     "age_estimation": _FACES,
-    "aml": ("shared.aml.codes", "shared.aml.platform"),
-    "nfc": ("shared.nfc.codes", "shared.nfc.platform", "shared.crosscheck"),
-    "proof_of_address": ("shared.poa.codes", "shared.poa.platform"),
+    "aml": ("shared.aml.codes", "shared.aml.step"),
+    "nfc": ("shared.nfc.codes", "shared.nfc.step", "shared.crosscheck"),
+    "proof_of_address": ("shared.poa.codes", "shared.poa.step"),
     "email": ("shared.contact.checks",),
     "phone": ("shared.contact.checks",),
     "blocklist": ("shared.blocklist.step",),

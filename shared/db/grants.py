@@ -113,7 +113,7 @@ CHECK_RUNNER = _merge(
 # key: reading one may create the key row the first time).
 ARTIFACTS = {"artifacts": R, "session_keys": RI}
 OTP_STATE = {"otp_codes": R}
-# The face context (shared/faces/platform.py): 1:N templates, the face blocklist,
+# The face context (shared/faces/step.py): 1:N templates, the face blocklist,
 # single-use liveness challenges, frame fingerprints against replays.
 FACES = {
     "face_templates": TableAccess(select=ALL, insert=ALL, update=("embedding_enc",)),

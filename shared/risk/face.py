@@ -4,7 +4,7 @@ It reads the face templates the platform already keeps (`face_templates`: one pe
 sealed with the tenant's data key, written by the `blocklist` step's face search when the
 session has a selfie). So face velocity needs the `blocklist` step in the workflow (in this
 session and the earlier ones) and the `risk` step `after` it. The session's template is
-compared with the tenant's in-memory 1:N index (`shared.faces.platform.tenant_index`: all the
+compared with the tenant's in-memory 1:N index (`shared.faces.step.tenant_index`: all the
 tenant's templates, loaded once per process and kept in step; a matrix-vector product per
 query), and the matches are kept when their template was made within the window.
 """
@@ -37,8 +37,8 @@ def face_velocity(
         return None
     # Imported here: the face stack (OpenCV) is only loaded by sessions with a face.
     from shared.faces.calibration import cosine_for_score, similarity_score
-    from shared.faces.platform import tenant_index
     from shared.faces.search import template_from_bytes
+    from shared.faces.step import tenant_index
 
     mine = template_from_bytes(cipher.open("face-template", session_id, row["embedding_enc"]))
     hits = tenant_index(conn, cipher).search(

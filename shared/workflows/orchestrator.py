@@ -181,7 +181,7 @@ class Orchestrator:
             )
             return
         if decision.status == "approved" and wf.monitoring.aml:
-            from shared.aml.platform import enrol_from_session
+            from shared.aml.step import enrol_from_session
 
             cipher = self.platform.cipher(conn, tenant_id)
             decision_extra = {"aml_monitoring": enrol_from_session(conn, cipher, str(session.id))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.aml.platform import iso_country
+from shared.aml.step import iso_country
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ class _Inputs:
 
 
 def test_the_query_uses_the_document_and_never_a_field_it_cannot_use():
-    from shared.aml.platform import query_for_session
+    from shared.aml.step import query_for_session
     from shared.sessions.store import Expected
 
     q = query_for_session(

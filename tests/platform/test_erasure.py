@@ -46,7 +46,7 @@ def _selfie_with_marker(marker: str) -> bytes:
 
 
 def _enrol(pg, tenant_id: str, sid: str, tag: str) -> None:
-    """Sealed exactly as shared/aml/platform.py does, with the tenant's own key."""
+    """Sealed exactly as shared/aml/step.py does, with the tenant's own key."""
     import json
 
     from shared.crypto.envelope import TenantCipher

@@ -73,7 +73,7 @@ def test_a_damaged_aml_subject_does_not_stop_monitoring(client, register, pg):
     """Monitoring re-screens every tenant's enrolled subjects after a list load: a subject
     row that cannot be opened is counted and skipped, never the end of the whole run."""
     from shared.aml.models import Entity, ListDiff
-    from shared.aml.platform import monitor_diff
+    from shared.aml.step import monitor_diff
     from shared.platform import Platform
 
     t = register("Damaged Subject Co")

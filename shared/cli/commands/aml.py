@@ -103,7 +103,7 @@ def _monitor(store, version, previous_id: str | None) -> dict:
     """Re-screen enrolled subjects against what changed, when the database is running."""
     import psycopg
 
-    from shared.aml.platform import monitor_diff
+    from shared.aml.step import monitor_diff
     from shared.config import Settings
     from shared.db.bootstrap import database_urls
     from shared.platform import Platform
