@@ -21,6 +21,7 @@ from shared.checks.result import CheckResult, CheckStatus, CheckWarning, ModelIn
 from shared.documents import codes, forensics
 from shared.documents import ocr as ocr_mod
 from shared.documents import portrait as portrait_mod
+from shared.documents import viz as viz_mod
 from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
 from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
@@ -39,7 +40,7 @@ from shared.documents.reader import (
     read_page,
     reread_name_line,
 )
-from shared.documents.viz import FIELDS, compare, field_boxes, name_key, normalise
+from shared.documents.viz import FIELDS, agrees, compare, field_boxes, name_key, normalise
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ STRONG = ("document_number", "date_of_birth", "surname")
 def load() -> None:
     ocr_mod.load()
     portrait_mod.load()
+    viz_mod.load()
 
 
 def warm_up() -> None:
@@ -392,10 +394,12 @@ def _run(
     primary, primary_name, primary_side = (
         (mrz_f, "mrz", mrz_side) if mrz_f else (bc_f, "barcode", aamva_side)
     )
+    # each printed text against the primary source's value (the nationality on its whole
+    # text: a printed country name is no code)
     diffs = [
         k
-        for k, v in viz_f.items()
-        if k in primary and not compare(k, v["value"], str(primary[k]["value"]))
+        for k, (raw, _) in fr.viz.items()
+        if k in primary and not agrees(k, raw, str(primary[k]["value"]))
     ]
     if mrz_f and bc_f:
         diffs += [
