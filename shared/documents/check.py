@@ -18,7 +18,7 @@ import numpy as np
 
 from shared.blocklist.document_numbers import document_hash, number_only_hash
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, ModelInfo, error_result
-from shared.documents import codes, forensics
+from shared.documents import codes, deblur, forensics
 from shared.documents import ocr as ocr_mod
 from shared.documents import portrait as portrait_mod
 from shared.documents import viz as viz_mod
@@ -101,12 +101,29 @@ def _process_side(
         t = time.perf_counter()
         page = read_page(det.document, engine, today=today)
         timings[f"{name}_ocr_mrz"] = _ms(t)
+        look, look_det = img, det  # the photo the searches below look at
+        if not good_enough(page.mrz):
+            # a photo smeared by a moving hand: its blur is undone first, and the searches
+            # below look at the restored photo (they read blurred text poorly and slowly)
+            t = time.perf_counter()
+            restored = deblur.restore(img)
+            if restored is not None:
+                look, motion = restored
+                log.info("motion blur %.0f px at %.0f deg", motion.length, motion.angle)
+                look_det = detect_document(look)
+                again = read_page(look_det.document, engine, today=today)
+                if quality_key(again.mrz) > quality_key(page.mrz):
+                    page = again
+                timings[f"{name}_deblur"] = _ms(t)
         if not good_enough(page.mrz):
             # the MRZ found by what it is, anywhere, at any angle: on the flat document,
             # then on the whole photo (the outline may be wrong or missing)
             t = time.perf_counter()
             page = read_anywhere(
-                [det.document, img] if det.detected else [img], engine, page, today=today
+                [look_det.document, look] if look_det.detected else [look],
+                engine,
+                page,
+                today=today,
             )
             timings[f"{name}_ocr_mrz_search"] = _ms(t)
         if page.mrz is None:
