@@ -297,6 +297,7 @@ def agrees(field: str, viz_text: str, other: str) -> bool:
 # Languages whose country names the printed nationality is matched against (those of the
 # labels above).
 _NAME_LANGS = ("en", "fr", "de", "es", "it", "nl", "pl", "pt", "sv", "fi")
+# ICAO 9303 nationality codes that are not ISO 3166 alpha-3
 _ICAO_ONLY = {"D": "DE", "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB"}
 
 
@@ -304,49 +305,43 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[A-Z]+", anyascii(text).upper())
 
 
-@cache
-def _country_names() -> tuple[dict[str, str], dict[str, set[str]]]:
-    """(alpha-3 code, ICAO's own included -> alpha-2; alpha-2 -> the country's names in the
-    supported languages, as letter-only keys: DEUTSCHLAND, ROYAUMEUNI, PORTOGALLO).
-    Babel's CLDR data is imported here, on first use: reading the field list stays cheap."""
-    from babel import Locale
-    from babel.core import get_global
+def _alpha2(code: str) -> str | None:
+    from iso3166 import countries_by_alpha3
 
-    aliases = get_global("territory_aliases")
-    alpha3 = {
-        k: v[0]
-        for k, v in aliases.items()
-        if len(k) == 3 and k.isalpha() and len(v) == 1 and len(v[0]) == 2 and v[0].isalpha()
+    c = countries_by_alpha3.get(code)
+    return c.alpha2 if c is not None else _ICAO_ONLY.get(code)
+
+
+@cache
+def _country_keys() -> dict[str, frozenset[str]]:
+    """alpha-2 -> the country's names in the label languages as letter-only keys
+    (DEUTSCHLAND, ROYAUMEUNI, PORTOGALLO), from the one home of country names. Imported
+    on first use: reading the field list stays cheap."""
+    from shared.aml.loaders.country_names import names_by_alpha2
+
+    return {
+        a2: frozenset(k for n in names if len(k := n.replace(" ", "").upper()) >= 4)
+        for a2, names in names_by_alpha2(_NAME_LANGS).items()
     }
-    alpha3.update(_ICAO_ONLY)
-    wanted = set(alpha3.values())
-    names: dict[str, set[str]] = {a2: set() for a2 in wanted}
-    for lang in _NAME_LANGS:
-        for a2, name in Locale(lang).territories.items():
-            key = "".join(_words(name))
-            if a2 in wanted and len(key) >= 4:
-                names[a2].add(key)
-    return alpha3, names
 
 
 def load() -> None:
     """Build the country-name index (about half a second, once per process)."""
-    _country_names()
+    _country_keys()
 
 
 def _countries_named(text: str) -> set[str]:
-    """Alpha-2 codes of the countries whose whole name the text holds, in any supported
+    """Alpha-2 codes of the countries whose whole name the text holds, in any label
     language: BUNDESREPUBLIK DEUTSCHLAND, REINO DE ESPAÑA, KONINKRIJK DER NEDERLANDEN
     (NEDERLAND). OCR often glues a printed line's words, so names are looked for anywhere
     in its letters; four-letter names (PERU, OMAN) only as a whole word. Adjectives
     (FRANÇAISE, BRITISH) name no country here: they are no evidence either way."""
-    _, names = _country_names()
     words = _words(text)
     key = "".join(words)
     whole = {*words, key}
     return {
         a2
-        for a2, keys in names.items()
+        for a2, keys in _country_keys().items()
         if any(n in whole or (len(n) >= 5 and n in key) for n in keys)
     }
 
@@ -366,11 +361,10 @@ def nationality_code(text: str) -> str | None:
     named = _countries_named(text)
     if len(named) != 1:
         return None
-    alpha3, _ = _country_names()
-    a2 = next(iter(named))
-    # the ISO alpha-3 code of a country mostly starts with its alpha-2 code (DEU, FRA, GBR)
-    codes = sorted(k for k, v in alpha3.items() if v == a2 and k not in _ICAO_ONLY)
-    return next((k for k in codes if k.startswith(a2)), codes[0] if codes else None)
+    from iso3166 import countries_by_alpha2
+
+    c = countries_by_alpha2.get(next(iter(named)))
+    return c.alpha3 if c is not None else None
 
 
 def nationality_agrees(printed: str, code: str) -> bool:
@@ -390,5 +384,4 @@ def nationality_agrees(printed: str, code: str) -> bool:
     named = _countries_named(printed)
     if not named:
         return True
-    alpha3, _ = _country_names()
-    return alpha3.get(code) in named
+    return _alpha2(code) in named
