@@ -18,9 +18,10 @@ import numpy as np
 
 from shared.blocklist.document_numbers import document_hash, number_only_hash
 from shared.checks.result import CheckResult, CheckStatus, CheckWarning, ModelInfo, error_result
-from shared.documents import codes, forensics
+from shared.documents import codes, deblur, forensics
 from shared.documents import ocr as ocr_mod
 from shared.documents import portrait as portrait_mod
+from shared.documents import viz as viz_mod
 from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
 from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
@@ -39,7 +40,7 @@ from shared.documents.reader import (
     read_page,
     reread_name_line,
 )
-from shared.documents.viz import FIELDS, compare, field_boxes, name_key, normalise
+from shared.documents.viz import FIELDS, agrees, compare, field_boxes, name_key, normalise
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ STRONG = ("document_number", "date_of_birth", "surname")
 def load() -> None:
     ocr_mod.load()
     portrait_mod.load()
+    viz_mod.load()
 
 
 def warm_up() -> None:
@@ -99,12 +101,29 @@ def _process_side(
         t = time.perf_counter()
         page = read_page(det.document, engine, today=today)
         timings[f"{name}_ocr_mrz"] = _ms(t)
+        look, look_det = img, det  # the photo the searches below look at
+        if not good_enough(page.mrz):
+            # a photo smeared by a moving hand: its blur is undone first, and the searches
+            # below look at the restored photo (they read blurred text poorly and slowly)
+            t = time.perf_counter()
+            restored = deblur.restore(img)
+            if restored is not None:
+                look, motion = restored
+                log.info("motion blur %.0f px at %.0f deg", motion.length, motion.angle)
+                look_det = detect_document(look)
+                again = read_page(look_det.document, engine, today=today)
+                if quality_key(again.mrz) > quality_key(page.mrz):
+                    page = again
+                timings[f"{name}_deblur"] = _ms(t)
         if not good_enough(page.mrz):
             # the MRZ found by what it is, anywhere, at any angle: on the flat document,
             # then on the whole photo (the outline may be wrong or missing)
             t = time.perf_counter()
             page = read_anywhere(
-                [det.document, img] if det.detected else [img], engine, page, today=today
+                [look_det.document, look] if look_det.detected else [look],
+                engine,
+                page,
+                today=today,
             )
             timings[f"{name}_ocr_mrz_search"] = _ms(t)
         if page.mrz is None:
@@ -392,10 +411,12 @@ def _run(
     primary, primary_name, primary_side = (
         (mrz_f, "mrz", mrz_side) if mrz_f else (bc_f, "barcode", aamva_side)
     )
+    # each printed text against the primary source's value (the nationality on its whole
+    # text: a printed country name is no code)
     diffs = [
         k
-        for k, v in viz_f.items()
-        if k in primary and not compare(k, v["value"], str(primary[k]["value"]))
+        for k, (raw, _) in fr.viz.items()
+        if k in primary and not agrees(k, raw, str(primary[k]["value"]))
     ]
     if mrz_f and bc_f:
         diffs += [

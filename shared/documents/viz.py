@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from anyascii import anyascii
@@ -257,7 +258,7 @@ def normalise(field: str, raw: str) -> str | None:
     if field == "document_number":
         return re.sub(r"[^A-Z0-9]", "", raw.upper()) or None
     if field == "nationality":
-        return re.sub(r"[^A-Z]", "", anyascii(raw).upper())[:3] or None
+        return nationality_code(raw)
     return raw or None
 
 
@@ -268,7 +269,7 @@ def compare(field: str, viz_value: str, other: str) -> bool:
     if field == "document_number":
         return numbers_match(viz_value, other)
     if field == "nationality":
-        return not viz_value or not other or viz_value.startswith(other) or other in viz_value
+        return nationality_agrees(viz_value, other)
     if field in ("date_of_birth", "expiry_date"):
         # 01/09/1995 is 1 September or 9 January depending on the issuing state's order
         return not viz_value or not other or other in (viz_value, _day_month_swapped(viz_value))
@@ -281,3 +282,106 @@ def _day_month_swapped(iso: str) -> str:
         return date(d.year, d.day, d.month).isoformat()
     except ValueError:
         return iso
+
+
+def agrees(field: str, viz_text: str, other: str) -> bool:
+    """True when a printed (visual zone) text agrees with the value read elsewhere (MRZ,
+    barcode); a text that cannot be read as a value of the field is not evidence either way.
+    The nationality is compared on its whole printed text (a name, not only a code)."""
+    if field == "nationality":
+        return nationality_agrees(viz_text, other)
+    v = normalise(field, viz_text)
+    return v is None or compare(field, v, other)
+
+
+# Languages whose country names the printed nationality is matched against (those of the
+# labels above).
+_NAME_LANGS = ("en", "fr", "de", "es", "it", "nl", "pl", "pt", "sv", "fi")
+# ICAO 9303 nationality codes that are not ISO 3166 alpha-3
+_ICAO_ONLY = {"D": "DE", "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB"}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Z]+", anyascii(text).upper())
+
+
+def _alpha2(code: str) -> str | None:
+    from iso3166 import countries_by_alpha3
+
+    c = countries_by_alpha3.get(code)
+    return c.alpha2 if c is not None else _ICAO_ONLY.get(code)
+
+
+@cache
+def _country_keys() -> dict[str, frozenset[str]]:
+    """alpha-2 -> the country's names in the label languages as letter-only keys
+    (DEUTSCHLAND, ROYAUMEUNI, PORTOGALLO), from the one home of country names. Imported
+    on first use: reading the field list stays cheap."""
+    from shared.aml.loaders.country_names import names_by_alpha2
+
+    return {
+        a2: frozenset(k for n in names if len(k := n.replace(" ", "").upper()) >= 4)
+        for a2, names in names_by_alpha2(_NAME_LANGS).items()
+    }
+
+
+def load() -> None:
+    """Build the country-name index (about half a second, once per process)."""
+    _country_keys()
+
+
+def _countries_named(text: str) -> set[str]:
+    """Alpha-2 codes of the countries whose whole name the text holds, in any label
+    language: BUNDESREPUBLIK DEUTSCHLAND, REINO DE ESPAÑA, KONINKRIJK DER NEDERLANDEN
+    (NEDERLAND). OCR often glues a printed line's words, so names are looked for anywhere
+    in its letters; four-letter names (PERU, OMAN) only as a whole word. Adjectives
+    (FRANÇAISE, BRITISH) name no country here: they are no evidence either way."""
+    words = _words(text)
+    key = "".join(words)
+    whole = {*words, key}
+    return {
+        a2
+        for a2, keys in _country_keys().items()
+        if any(n in whole or (len(n) >= 5 and n in key) for n in keys)
+    }
+
+
+def _as_code(text: str) -> str | None:
+    """The text when it is a nationality code (D, UTO, D<<)."""
+    t = re.sub(r"[^A-Z]", "", anyascii(text).upper())
+    return t if 1 <= len(t) <= 3 and len(_words(text)) == 1 else None
+
+
+def nationality_code(text: str) -> str | None:
+    """The printed nationality as a code: the code itself, or the one country it names
+    (BUNDESREPUBLIK DEUTSCHLAND -> DEU); None when it names no country or several."""
+    code = _as_code(text)
+    if code is not None:
+        return code
+    named = _countries_named(text)
+    if len(named) != 1:
+        return None
+    from iso3166 import countries_by_alpha2
+
+    c = countries_by_alpha2.get(next(iter(named)))
+    return c.alpha3 if c is not None else None
+
+
+def nationality_agrees(printed: str, code: str) -> bool:
+    """A printed nationality agrees with the MRZ/barcode code unless it positively names
+    another country: a different code, or only other countries' names. Printed words that
+    name no country (an adjective such as DEUTSCH or BRITISH CITIZEN) are no evidence of a
+    mismatch."""
+    if not printed or not code:
+        return True
+    code = re.sub(r"[^A-Z]", "", code.upper())
+    own = _as_code(printed)
+    if own is not None:
+        return own == code or own.startswith(code) or code.startswith(own)
+    key = re.sub(r"[^A-Z]", "", anyascii(printed).upper())
+    if key.startswith(code):  # UTOPIA / UTO: the code is the name's start
+        return True
+    named = _countries_named(printed)
+    if not named:
+        return True
+    return _alpha2(code) in named

@@ -69,3 +69,38 @@ def test_grey_page_is_a_photocopy_and_the_result_carries_the_evidence() -> None:
     assert cues[codes.PHOTOCOPY_SUSPECTED]["fired"]
     assert "colourfulness" in cues[codes.PHOTOCOPY_SUSPECTED]["evidence"]
     assert not cues[codes.SCREEN_RECAPTURE_SUSPECTED]["fired"]
+
+
+def _page_and_face() -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    s = g1.make_sample("td3", "clean", 31)
+    img = cv2.imdecode(np.frombuffer(s.front, np.uint8), cv2.IMREAD_COLOR)
+    doc = detect_document(img).document
+    face = find_portrait(doc)
+    assert face is not None
+    return doc, face
+
+
+def _portrait_cue(doc: np.ndarray, face: tuple[int, int, int, int]) -> forensics.Finding:
+    return next(
+        f for f in forensics.examine(doc, face) if f.code == codes.PORTRAIT_SUBSTITUTION_SUSPECTED
+    )
+
+
+def test_noisy_pasted_portrait_trips_the_portrait_cue() -> None:
+    doc, (x, y, w, h) = _page_and_face()
+    assert not _portrait_cue(doc, (x, y, w, h)).fired
+    # the pasted photo covers the face and its surroundings (the face box is the face only)
+    y0, y1, x0, x1 = max(0, y - h // 3), y + h + h // 3, max(0, x - w // 3), x + w + w // 3
+    forged = doc.astype(np.float32)
+    forged[y0:y1, x0:x1] += np.random.default_rng(1).normal(0, 12, forged[y0:y1, x0:x1].shape)
+    cue = _portrait_cue(np.clip(forged, 0, 255).astype(np.uint8), (x, y, w, h))
+    assert cue.fired, cue.evidence
+
+
+def test_page_noisier_than_its_portrait_is_no_substitution() -> None:
+    doc, (x, y, w, h) = _page_and_face()
+    noisy = doc.astype(np.float32) + np.random.default_rng(2).normal(0, 12, doc.shape)
+    y0, y1, x0, x1 = max(0, y - h // 3), y + h + h // 3, max(0, x - w // 3), x + w + w // 3
+    noisy[y0:y1, x0:x1] = doc[y0:y1, x0:x1]
+    cue = _portrait_cue(np.clip(noisy, 0, 255).astype(np.uint8), (x, y, w, h))
+    assert not cue.fired, cue.evidence

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import cv2
 import numpy as np
@@ -112,3 +112,56 @@ def test_slash_dates_are_compared_in_either_day_month_order() -> None:
     assert compare("date_of_birth", ambiguous, "1995-01-09")
     assert compare("date_of_birth", ambiguous, "1995-09-01")
     assert not compare("date_of_birth", ambiguous, "1995-02-09")
+
+
+@pytest.mark.parametrize("code", sorted(g2.STATES))
+def test_printed_state_name_as_nationality_agrees_with_its_code(code: str) -> None:
+    """Generator B prints the nationality as a code or as the state's name (RÉPUBLIQUE
+    FRANÇAISE, KONINKRIJK DER NEDERLANDEN, ÉIRE IRELAND); OCR often glues the words. Its
+    name, spaced or glued, is no mismatch with the MRZ code; another code or another
+    country's name is."""
+    from shared.documents.viz import agrees
+
+    name = g2.STATES[code][1]
+    assert agrees("nationality", name, code), name
+    assert agrees("nationality", name.replace(" ", ""), code), name
+    other = "FRA" if code != "FRA" else "D"
+    assert not agrees("nationality", other, code)
+    named_other = "BUNDESREPUBLIK DEUTSCHLAND" if code != "D" else "REINO DE ESPAÑA"
+    assert not agrees("nationality", named_other, code)
+
+
+def test_adjectives_and_unknown_names_are_no_evidence_of_a_mismatch() -> None:
+    from shared.documents.viz import agrees, nationality_code
+
+    assert agrees("nationality", "BRITISH CITIZEN", "GBR")
+    assert agrees("nationality", "DEUTSCH", "D")
+    assert nationality_code("BUNDESREPUBLIK DEUTSCHLAND") == "DEU"
+    assert nationality_code("UNITED KINGDOM") == "GBR"
+    assert nationality_code("UTO") == "UTO"
+
+
+# Generator-B documents (seed 5000) whose nationality is printed as the state's name; they
+# were reported MRZ_AND_VIZ_MISMATCH when only the name's first three letters were compared.
+@pytest.mark.parametrize("index", [12, 26])
+def test_generator2_state_name_nationality_is_no_mismatch(index: int) -> None:
+    s = g2.sample_at(index, seed=5000)
+    r = run_id_document(s.front, s.back, IdDocumentParams(), Ctx())
+    assert r.data["viz"].get("nationality", "").replace(" ", "")[3:], "printed as a name"
+    assert codes.MRZ_AND_VIZ_MISMATCH not in r.warning_codes(), r.data["viz"]
+
+
+def test_generator2_forged_birth_date_is_still_a_mismatch(monkeypatch) -> None:
+    """A generator-B page whose printed birth date was altered (the MRZ left as issued)."""
+    real = g2._viz_values
+
+    def forged(p, rng):
+        vs = real(p, rng)
+        vs["date_of_birth"] = g2.date_text(p.birth - timedelta(days=7 * 365 + 40), 0)
+        return vs
+
+    monkeypatch.setattr(g2, "_viz_values", forged)
+    s = g2.make_sample("td3", "clean", 3)
+    r = run_id_document(s.front, None, IdDocumentParams(), Ctx())
+    w = [x for x in r.warnings if x.code == codes.MRZ_AND_VIZ_MISMATCH]
+    assert w and "date_of_birth" in w[0].message, r.data["viz"]

@@ -3,6 +3,8 @@
 Built from ISO's official names (`iso3166`, MIT) and the CLDR short names in several
 languages (`babel`, BSD-3), normalised (transliterated, lower case, punctuation and
 "the"/"republic of"-style filler kept but order-folded), plus the formal spellings lists use.
+`names_by_alpha2(langs)` gives the same names the other way round (a country's names in
+the given languages), for matching names inside printed text (identity documents).
 """
 
 from __future__ import annotations
@@ -100,3 +102,31 @@ def to_alpha2(name: str) -> str | None:
     if n.startswith("the "):
         return table.get(n[4:])
     return None
+
+
+@cache
+def names_by_alpha2(langs: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """alpha-2 -> the country's names, normalised: ISO's names, the CLDR names in `langs`
+    and the aliases above."""
+    out: dict[str, set[str]] = {}
+    try:
+        from iso3166 import countries
+
+        for c in countries:
+            out.setdefault(c.alpha2, set()).update(
+                normalise(n) for n in (c.name, c.apolitical_name)
+            )
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
+    try:
+        from babel import Locale
+
+        for lang in langs:
+            for code, n in Locale(lang).territories.items():
+                if len(code) == 2 and code.isalpha():
+                    out.setdefault(code, set()).add(normalise(n))
+    except ImportError:  # pragma: no cover
+        pass
+    for n, code in ALIASES.items():
+        out.setdefault(code, set()).add(n)
+    return {k: frozenset(v) for k, v in out.items()}
