@@ -29,7 +29,7 @@ from shared.documents.detect import Detection, detect_document
 from shared.documents.imageio import ImageInputError, decode_image
 from shared.documents.mrz import MrzError, MrzResult, Repair, parse_mrz, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams
-from shared.documents.quality import Quality, measure
+from shared.documents.quality import DocumentQuality, measure
 from shared.documents.reader import (
     PageRead,
     good_enough,
@@ -66,7 +66,7 @@ class Side:
     fmt: str
     detection: Detection
     page: PageRead
-    quality: Quality
+    quality: DocumentQuality
     barcodes: list[Barcode] = field(default_factory=list)
     aamva: AamvaRecord | None = None
     viz: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -81,7 +81,7 @@ def _process_side(
     name: str,
     img: np.ndarray,
     fmt: str,
-    engine: ocr_mod.OcrEngine,
+    engine: ocr_mod.CardOcr,
     today: date,
     timings: dict[str, float],
 ) -> Side:
@@ -154,7 +154,7 @@ def _process_side(
 
 
 def _reread_names(
-    mrz: MrzResult, side: Side, viz_surname: str, engine: ocr_mod.OcrEngine
+    mrz: MrzResult, side: Side, viz_surname: str, engine: ocr_mod.CardOcr
 ) -> MrzResult | None:
     """When the MRZ surname differs from the printed one, read the MRZ name line again on
     a tighter crop; the new reading is used only if it agrees with the printed surname."""

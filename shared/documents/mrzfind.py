@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
-from shared.documents.ocr import OcrEngine, TextBox
+from shared.documents.ocr import CardOcr, TextBox
 
 MIN_ASPECT = 12.0  # an MRZ line is at least 30 characters of about 0.6 height pitch
 SEED_ASPECT = 5.0  # shorter pieces are grown along their ink first
@@ -317,7 +317,7 @@ def _aligned(grp: list[_Line]) -> list[_Line]:
 
 
 def _read(
-    img: np.ndarray, order: list[_Line], flip: bool, engine: OcrEngine, sharpen: bool
+    img: np.ndarray, order: list[_Line], flip: bool, engine: CardOcr, sharpen: bool
 ) -> tuple[list[str], list[float]]:
     crops = [engine.crop(img, ln.quad(flip), pad=0.15) for ln in order]
     if sharpen:
@@ -340,7 +340,7 @@ def _read(
 
 
 def read_group(
-    img: np.ndarray, grp: list[_Line], engine: OcrEngine, today: date | None
+    img: np.ndarray, grp: list[_Line], engine: CardOcr, today: date | None
 ) -> Found | None:
     best: Found | None = None
     grp = _aligned(grp)
@@ -357,7 +357,7 @@ def read_group(
 
 
 def find_mrz(
-    img: np.ndarray, engine: OcrEngine, today: date | None = None, det_limit: int = 960
+    img: np.ndarray, engine: CardOcr, today: date | None = None, det_limit: int = 960
 ) -> tuple[np.ndarray, Found] | None:
     """Look for an MRZ anywhere in `img` (BGR). Returns (padded image, reading) or None."""
     padded, _ = pad_image(img)

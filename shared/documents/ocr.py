@@ -50,7 +50,7 @@ class TextBox:
         return float(np.linalg.norm(self.box[3] - self.box[0]))
 
 
-class OcrEngine:
+class CardOcr:
     """Card reading on the shared PP-OCR networks."""
 
     def __init__(self, networks: _Networks | None = None) -> None:
@@ -99,16 +99,16 @@ class OcrEngine:
         return boxes
 
 
-__all__ = ["DET_LIMIT", "ModelUnavailable", "OcrEngine", "TextBox", "get_engine"]
+__all__ = ["DET_LIMIT", "ModelUnavailable", "CardOcr", "TextBox", "get_engine"]
 
 
 @lru_cache(maxsize=1)
-def get_engine() -> OcrEngine:
+def get_engine() -> CardOcr:
     """The process-wide card reader (its networks are the process's one PP-OCR engine)."""
-    return OcrEngine()
+    return CardOcr()
 
 
-def load() -> OcrEngine:
+def load() -> CardOcr:
     return get_engine()
 
 

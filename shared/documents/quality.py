@@ -20,7 +20,7 @@ class QualityThresholds(BaseModel):
     min_mrz_char_px: float = 6.0  # MRZ character pitch in source pixels, when an MRZ was read
 
 
-class Quality(BaseModel):
+class DocumentQuality(BaseModel):
     sharpness: float
     brightness: float
     glare_ratio: float
@@ -62,7 +62,7 @@ def measure(
     detected: bool,
     in_frame: bool,
     source_width_px: int,
-) -> Quality:
+) -> DocumentQuality:
     """Figures on the rectified document (or the whole image when none was detected)."""
     grey = cv2.cvtColor(document, cv2.COLOR_BGR2GRAY)
     scale = 640.0 / max(1, grey.shape[1])
@@ -75,7 +75,7 @@ def measure(
     bright = float(small.mean())
     # glare = large saturated patches: a blur removes thin white areas (margins, quiet zones)
     glare = float((cv2.blur(small, (31, 31)) >= 245).mean())
-    return Quality(
+    return DocumentQuality(
         sharpness=round(sharp, 1),
         brightness=round(bright, 1),
         glare_ratio=round(glare, 4),

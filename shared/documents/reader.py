@@ -17,7 +17,7 @@ import numpy as np
 
 from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
 from shared.documents.mrzfind import find_mrz, upright_page
-from shared.documents.ocr import OcrEngine, TextBox
+from shared.documents.ocr import CardOcr, TextBox
 from shared.documents.portrait import find_portrait
 
 UPSAMPLE_TO = 1400  # long side (px) small captures are enlarged to before the MRZ search
@@ -74,7 +74,7 @@ def _merge(row: list[TextBox]) -> TextBox:
     return TextBox(ordered)
 
 
-def orient_and_detect(doc: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, list[TextBox], bool]:
+def orient_and_detect(doc: np.ndarray, engine: CardOcr) -> tuple[np.ndarray, list[TextBox], bool]:
     h, w = doc.shape[:2]
     boxes = engine.detect(doc)
     long = [b for b in boxes if b.width > 0.55 * w and b.width > 10 * b.height]
@@ -100,7 +100,7 @@ def orient_and_detect(doc: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, l
     return doc, boxes, flip
 
 
-def read_page(doc: np.ndarray, engine: OcrEngine, today: date | None = None) -> PageRead:
+def read_page(doc: np.ndarray, engine: CardOcr, today: date | None = None) -> PageRead:
     doc, boxes, flipped = orient_and_detect(doc, engine)
     h, w = doc.shape[:2]
     page = PageRead(document=doc, rotated_180=flipped, boxes=boxes)
@@ -130,7 +130,7 @@ def read_page(doc: np.ndarray, engine: OcrEngine, today: date | None = None) -> 
     return page
 
 
-def read_everything(page: PageRead, engine: OcrEngine, today: date | None = None) -> PageRead:
+def read_everything(page: PageRead, engine: CardOcr, today: date | None = None) -> PageRead:
     """Fallback: recognise every box and look for an MRZ anywhere on the page."""
     doc, boxes = page.document, page.boxes
     if page.all_read or not boxes:
@@ -150,7 +150,7 @@ def read_everything(page: PageRead, engine: OcrEngine, today: date | None = None
     return page
 
 
-def read_other_text(page: PageRead, engine: OcrEngine) -> list[TextBox]:
+def read_other_text(page: PageRead, engine: CardOcr) -> list[TextBox]:
     """Recognise the non-MRZ boxes (the visual inspection zone)."""
     others = page.other_boxes()
     if not page.all_read:
@@ -158,7 +158,7 @@ def read_other_text(page: PageRead, engine: OcrEngine) -> list[TextBox]:
     return others
 
 
-def reread_name_line(page: PageRead, engine: OcrEngine) -> str | None:
+def reread_name_line(page: PageRead, engine: CardOcr) -> str | None:
     """Recognise the MRZ name line again, cropped to its names (long filler runs make the
     recogniser drop letters). Returns the new raw line text, or None."""
     mrz = page.mrz
@@ -216,7 +216,7 @@ def upsampled(img: np.ndarray, target: int = UPSAMPLE_TO) -> np.ndarray:
 
 
 def read_anywhere(
-    images: list[np.ndarray], engine: OcrEngine, page: PageRead, today: date | None = None
+    images: list[np.ndarray], engine: CardOcr, page: PageRead, today: date | None = None
 ) -> PageRead:
     """Layout-free MRZ search (`mrzfind`) on each image in turn, kept only when it reads
     better than `page` (the layout-based reading). The page becomes the upright cut-out."""

@@ -12,7 +12,13 @@ from shared.faces import codes
 from shared.faces.detect import Face, detect_faces
 from shared.faces.embed import embed
 from shared.faces.image_io import decode_image
-from shared.faces.quality import Quality, QualityLimits, competing_faces, measure, quality_warnings
+from shared.faces.quality import (
+    FaceQuality,
+    QualityLimits,
+    competing_faces,
+    measure,
+    quality_warnings,
+)
 
 SCREEN_PEAK = 1.6  # periodic-pattern peak ratio (log10) of a halftone print
 
@@ -37,7 +43,7 @@ class FaceAnalysis:
     image: np.ndarray
     faces: list[Face]
     face: Face
-    quality: Quality
+    quality: FaceQuality
     warnings: list[CheckWarning] = field(default_factory=list)
     embedding: np.ndarray | None = None
     descreened: bool = False

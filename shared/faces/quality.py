@@ -25,7 +25,7 @@ class QualityLimits:
 
 
 @dataclass(frozen=True)
-class Quality:
+class FaceQuality:
     face_px: float
     sharpness: float
     brightness: float
@@ -50,7 +50,7 @@ def face_crop(img: np.ndarray, face: Face, margin: float = 0.0) -> np.ndarray:
     return img[y0:y1, x0:x1]
 
 
-def measure(img: np.ndarray, face: Face) -> Quality:
+def measure(img: np.ndarray, face: Face) -> FaceQuality:
     crop = face_crop(img, face)
     gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.size else np.zeros((8, 8), np.uint8)
     # sharpness at a fixed scale so that it does not depend on the face size
@@ -59,7 +59,7 @@ def measure(img: np.ndarray, face: Face) -> Quality:
     # brightness of the central part of the face (skin), not hair or background
     h, w = norm.shape
     brightness = float(norm[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].mean())
-    return Quality(
+    return FaceQuality(
         face_px=float(min(face.width, face.height)),
         sharpness=sharpness,
         brightness=brightness,
@@ -67,7 +67,7 @@ def measure(img: np.ndarray, face: Face) -> Quality:
     )
 
 
-def quality_warnings(q: Quality, limits: QualityLimits, label: str = "") -> list[CheckWarning]:
+def quality_warnings(q: FaceQuality, limits: QualityLimits, label: str = "") -> list[CheckWarning]:
     where = f" ({label})" if label else ""
     out: list[CheckWarning] = []
 
