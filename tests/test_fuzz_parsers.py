@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from shared.documents.aamva import AamvaError, parse_aamva
-from shared.documents.imageio import ImageInputError
-from shared.documents.imageio import decode_image as document_image
+from shared.documents.image_io import ImageInputError
+from shared.documents.image_io import decode_image as document_image
 from shared.documents.mrz import MrzError, find_mrz_in_text, parse_mrz
 from shared.faces.image_io import BadImage
 from shared.faces.image_io import decode_image as face_image

@@ -21,7 +21,7 @@ from tests.imaging.bombs import BOMBS
 
 engine, fmt = sys.argv[1], sys.argv[2]
 if engine == "documents":
-    from shared.documents.imageio import decode_image as fn
+    from shared.documents.image_io import decode_image as fn
 elif engine == "faces":
     from shared.faces.image_io import decode_image as fn
 elif engine == "poa":

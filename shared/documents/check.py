@@ -26,7 +26,7 @@ from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
 from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
-from shared.documents.imageio import ImageInputError, decode_image
+from shared.documents.image_io import ImageInputError, decode_image
 from shared.documents.mrz import MrzError, MrzResult, Repair, parse_mrz, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams
 from shared.documents.quality import DocumentQuality, measure

@@ -11,8 +11,8 @@ import numpy as np
 
 from shared.documents import codes as doc_codes
 from shared.documents.detect import detect_document
-from shared.documents.imageio import ImageInputError
-from shared.documents.imageio import decode_image as decode_document
+from shared.documents.image_io import ImageInputError
+from shared.documents.image_io import decode_image as decode_document
 from shared.documents.quality import QualityThresholds, measure
 from shared.faces import codes as face_codes
 from shared.faces.detect import detect_faces

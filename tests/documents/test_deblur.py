@@ -13,7 +13,7 @@ import pytest
 
 from shared.documents import deblur
 from shared.documents.check import run_id_document, warm_up
-from shared.documents.imageio import decode_image
+from shared.documents.image_io import decode_image
 from shared.documents.params import IdDocumentParams
 from tests.documents.generator import make_sample
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from shared.documents import codes
 from shared.documents.check import run_id_document
-from shared.documents.imageio import ImageInputError, decode_image
+from shared.documents.image_io import ImageInputError, decode_image
 
 
 def _img(fmt: str, size=(640, 400), **kw) -> bytes:

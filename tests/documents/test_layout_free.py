@@ -14,7 +14,7 @@ import pytest
 
 from shared.documents import codes
 from shared.documents.check import run_id_document
-from shared.documents.imageio import decode_image
+from shared.documents.image_io import decode_image
 from shared.documents.mrzfind import _fillers, _Line, grow, pad_image
 from shared.documents.params import IdDocumentParams
 from tests.documents import generator2 as g2

@@ -34,8 +34,8 @@ def test_every_bomb_is_refused_from_the_header(fmt):
 @pytest.mark.parametrize("fmt", sorted(BOMBS))
 def test_every_engine_refuses_every_bomb(fmt):
     from shared.documents import codes as doc_codes
-    from shared.documents.imageio import ImageInputError
-    from shared.documents.imageio import decode_image as doc_decode
+    from shared.documents.image_io import ImageInputError
+    from shared.documents.image_io import decode_image as doc_decode
     from shared.faces.image_io import BadImage
     from shared.faces.image_io import decode_image as face_decode
     from shared.poa import codes as poa_codes
@@ -64,7 +64,7 @@ def test_nfc_dg2_portrait_bomb_is_refused():
 _RSS_PROBE = """
 import json, resource, sys, time
 from shared.faces.image_io import decode_image as face_decode
-from shared.documents.imageio import decode_image as doc_decode
+from shared.documents.image_io import decode_image as doc_decode
 from shared.poa.image_read import open_image
 from tests.imaging.bombs import BOMBS
 datas = [BOMBS[f]() for f in sorted(BOMBS)]
