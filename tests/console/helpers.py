@@ -141,7 +141,15 @@ class ConsoleClient:
 
     def __init__(self, console_url: str) -> None:
         self.base = console_url
-        self.http = httpx.Client(base_url=console_url, timeout=60, follow_redirects=False)
+        # No kept-alive connections: gunicorn closes an idle one after 2 s, and a request
+        # sent on it as it closes (after a wait for a fresh TOTP step) fails with "server
+        # disconnected" where a browser would silently retry on a new connection.
+        self.http = httpx.Client(
+            base_url=console_url,
+            timeout=60,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
 
     def close(self) -> None:
         self.http.close()
