@@ -22,7 +22,7 @@ from shared.workload.identity import (
 )
 from shared.workload.issuer import LocalIssuer, Workload
 from shared.workload.tokens import HttpTokens, KubernetesTokens
-from shared.workload.verifier import AuthFailure, JwksCache, TokenVerifier
+from shared.workload.verifier import LEEWAY_SECONDS, AuthFailure, JwksCache, TokenVerifier
 
 FN = service_audience("idmesh", "phone")
 TRIGGER = trigger_subject("tenant-acme", "check-phone")
@@ -110,8 +110,9 @@ def test_refused_with_401(issuer, tmp_path, case):
 
 def test_a_verified_token_is_remembered_until_it_expires(issuer, monkeypatch):
     verifier = _verifier(issuer)
-    # Expired 4 s ago: still inside the 5 s leeway for about a second.
-    token = issuer.mint(Workload("tenant-acme", "x"), FN, seconds=-4, sub=TRIGGER)
+    # Expired 3 s ago (iat is whole seconds): still inside the 5 s leeway for 1-2 s.
+    token = issuer.mint(Workload("tenant-acme", "x"), FN, seconds=-3, sub=TRIGGER)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
     assert verifier.verify(_bearer(token)).subject == TRIGGER
     calls = []
     real = verifier._verify_token
@@ -121,8 +122,8 @@ def test_a_verified_token_is_remembered_until_it_expires(issuer, monkeypatch):
     # Another receiver does not share them: its audience check still refuses the token.
     with pytest.raises(AuthFailure):
         _verifier(issuer, service_audience("idmesh", "email")).verify(_bearer(token))
-    # Past its expiry the remembered token is verified again, and refused.
-    time.sleep(1.5)
+    # Past its expiry (and the leeway) the remembered token is verified again, and refused.
+    time.sleep(max(0.0, exp + LEEWAY_SECONDS + 0.2 - time.time()))
     with pytest.raises(AuthFailure) as exc:
         verifier.verify(_bearer(token))
     assert exc.value.status == 401 and calls == [token]
