@@ -139,8 +139,9 @@ def sign_in_browser(page, console_url: str, p: Person, shot=None) -> None:
 class ConsoleClient:
     """A person's signed-in console over HTTP: cookies, Origin and the pages' CSRF field."""
 
-    def __init__(self, console_url: str) -> None:
+    def __init__(self, console_url: str, shared: bool = False) -> None:
         self.base = console_url
+        self.shared = shared  # kept signed in for a test module: close() leaves it open
         # No kept-alive connections: gunicorn closes an idle one after 2 s, and a request
         # sent on it as it closes (after a wait for a fresh TOTP step) fails with "server
         # disconnected" where a browser would silently retry on a new connection.
@@ -152,7 +153,8 @@ class ConsoleClient:
         )
 
     def close(self) -> None:
-        self.http.close()
+        if not self.shared:
+            self.http.close()
 
     def get(self, path: str) -> httpx.Response:
         return self.http.get(path)

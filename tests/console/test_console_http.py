@@ -56,9 +56,18 @@ def world(stack, pg, passport):
         yield {"a": a, "b": b, "session": session, "people": people}
 
 
+_SIGNED_IN: dict[str, ConsoleClient] = {}
+
+
 def _client(stack, p: Person) -> ConsoleClient:
-    c = ConsoleClient(stack.console_url)
-    c.sign_in(p)
+    """The person's console, signed in once per module: a sign-in spends a TOTP step, and
+    signing the same few people in again for every test waited up to 30 s each time."""
+    c = _SIGNED_IN.get(p.email)
+    home = c.get("/").headers.get("location") if c is not None else None
+    if home not in ("/queue", "/analytics"):  # not yet, or no longer, signed in
+        c = ConsoleClient(stack.console_url, shared=True)
+        c.sign_in(p)
+        _SIGNED_IN[p.email] = c
     return c
 
 
@@ -296,7 +305,6 @@ def test_case_page_shows_what_every_check_saw(stack, pg, world, api, passport):
     owner.close()
 
 
-@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
 def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api, passport):
     a = world["a"]
     sid = session_in_review(api, a, passport.front, "customer-actions")["session_id"]
@@ -396,7 +404,6 @@ def _sso_sign_in(stack, email: str) -> tuple[ConsoleClient, httpx.Response]:
     return c, c.http.get(back.removeprefix(stack.console_url))
 
 
-@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
 def test_oidc_single_sign_on_per_tenant(stack, world, api):
     from tests.console.oidc_provider import OidcProvider
 
@@ -481,7 +488,6 @@ def test_oidc_single_sign_on_per_tenant(stack, world, api):
 
 
 # -- configuration screens -----------------------------------------------------------------
-@pytest.mark.slow  # > 5 s: TOTP sign-ins wait for fresh time steps
 def test_team_roles_and_retention_screens(stack, pg, world, api):
     owner = _client(stack, world["people"][("a", "owner")])
     p = _person("developer")
