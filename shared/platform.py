@@ -8,7 +8,6 @@ import psycopg
 
 from shared.config import Settings
 from shared.crypto.envelope import TenantCipher, load_master_key
-from shared.db.bootstrap import database_urls
 from shared.db.function_role import process_database_url
 from shared.db.tenant_tx import Database
 from shared.tenancy.tenants import tenant_cipher
@@ -35,11 +34,11 @@ class Platform:
         """The platform as the jobs' role: the relay's own (idmesh_fn_relay, when given) or
         idmesh_jobs (`idmesh aml monitor`): the only roles that may call the cross-tenant
         look-ups the relay, the sweeper and AML monitoring start from."""
-        url = (
-            settings.function_database_url
-            or settings.jobs_database_url
-            or database_urls(settings, start=False).jobs
-        )
+        url = settings.function_database_url or settings.jobs_database_url
+        if not url:  # the embedded cluster (local runs): its tooling is imported only then
+            from shared.db.bootstrap import database_urls
+
+            url = database_urls(settings, start=False).jobs
         return cls(settings, Database(url, max_size=pool_size), load_master_key(settings))
 
     def cipher(self, conn: psycopg.Connection, tenant_id: str) -> TenantCipher:

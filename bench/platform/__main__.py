@@ -1,7 +1,9 @@
 """`python -m bench.platform [--starts 5] [--sessions 50] [--pairs 20]`
 
 1. Ready time of each function process (start → /readyz 200) against a bare
-   functions-framework hello world started the same way (median of several starts).
+   functions-framework hello world started the same way (median of several starts), and
+   against the floor (bench/hello/floor.py: the hello world plus the libraries and the
+   Postgres round trip that any function answering authenticated events needs).
 2. End-to-end latency of the email+phone session from the last code entered to the signed
    webhook received (p50/p95), and sessions per minute, on the real local stack.
 0. The import-time profile of every function module against the hello world's
@@ -43,9 +45,9 @@ class _Hello(FunctionProcess):
             "-m",
             "functions_framework",
             "--target",
-            "hello",
+            self.spec.target,
             "--source",
-            str(PROJECT_ROOT / "bench" / "hello" / "main.py"),
+            str(PROJECT_ROOT / "bench" / "hello" / f"{self.spec.folder}.py"),
             "--host",
             "127.0.0.1",
             "--port",
@@ -65,10 +67,23 @@ def ready_times(stack: Stack, starts: int) -> None:
 
     logs = stack.root / "bench-logs"
     hello = measure(
-        lambda: _Hello(LocalFunction("hello", "hello", "", free_port(), ready_path="/"), {}, logs)
+        lambda: _Hello(
+            LocalFunction("hello", "hello", "main", free_port(), ready_path="/"), {}, logs
+        )
     )
-    print(f"\nready time, median of {starts} starts (hello world: {hello * 1000:.0f} ms)")
-    print(f"{'function':<18}{'ready ms':>10}{'ratio':>8}")
+    # the same, plus the libraries and the Postgres round trip every function needs
+    floor_env = stack.database_env("email")
+    floor = measure(
+        lambda: _Hello(
+            LocalFunction("floor", "floor", "floor", free_port(), ready_path="/"), floor_env, logs
+        )
+    )
+    print(
+        f"\nready time, median of {starts} starts (hello world: {hello * 1000:.0f} ms; "
+        f"floor, hello + libraries + one Postgres round trip: {floor * 1000:.0f} ms, "
+        f"{floor / hello:.2f}x)"
+    )
+    print(f"{'function':<18}{'ready ms':>10}{'ratio':>8}{'vs floor':>10}")
     for name in available_functions():
         spec = stack.processes[name].spec
         t = measure(
@@ -78,7 +93,7 @@ def ready_times(stack: Stack, starts: int) -> None:
                 logs,
             )
         )
-        print(f"{name:<18}{t * 1000:>10.0f}{t / hello:>8.2f}")
+        print(f"{name:<18}{t * 1000:>10.0f}{t / hello:>8.2f}{t / floor:>10.2f}")
 
 
 def latency(stack: Stack, sessions: int, concurrency: int) -> None:

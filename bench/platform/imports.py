@@ -1,6 +1,7 @@
 """`python -m bench.platform.imports [--runs 3] [FUNCTION...]`: the import-time profile of
 each function's module (what a cold start pays before it can serve), against a bare
-functions-framework hello world imported the same way, in one run.
+functions-framework hello world imported the same way, in one run, and against the floor
+(bench/hello/floor.py: the hello world plus the libraries every function needs).
 
 For each function: the median import time of `functions/<name>/main.py` (`python -X
 importtime`, cumulative µs of the module), its ratio to the hello world, and the heaviest
@@ -59,17 +60,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("functions", nargs="*")
     args = p.parse_args(argv)
     names = args.functions or available_functions()
-    hello = statistics.median(
-        profile("main", str(PROJECT_ROOT / "bench" / "hello"))[0] for _ in range(args.runs)
+    hello, floor = (
+        statistics.median(
+            profile(module, str(PROJECT_ROOT / "bench" / "hello"))[0] for _ in range(args.runs)
+        )
+        for module in ("main", "floor")
     )
-    print(f"import time, median of {args.runs} (hello world: {hello / 1000:.0f} ms)")
-    print(f"{'function':<18}{'import ms':>10}{'ratio':>8}  heaviest packages (ms)")
+    print(
+        f"import time, median of {args.runs} (hello world: {hello / 1000:.0f} ms; floor, "
+        f"hello + the libraries every function needs: {floor / 1000:.0f} ms, "
+        f"{floor / hello:.2f}x)"
+    )
+    print(f"{'function':<18}{'import ms':>10}{'ratio':>8}{'vs floor':>10}  heaviest packages (ms)")
     for name in names:
         runs = [profile(f"functions.{name}.main") for _ in range(args.runs)]
         total = statistics.median(r[0] for r in runs)
         heavy = sorted(runs[-1][1].items(), key=lambda kv: -kv[1])[:5]
         tops = ", ".join(f"{k} {v / 1000:.0f}" for k, v in heavy)
-        print(f"{name:<18}{total / 1000:>10.0f}{total / hello:>8.2f}  {tops}")
+        print(f"{name:<18}{total / 1000:>10.0f}{total / hello:>8.2f}{total / floor:>10.2f}  {tops}")
     return 0
 
 

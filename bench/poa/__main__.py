@@ -83,7 +83,6 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
     t0 = time.perf_counter()
     from shared.poa import ocr
 
-    ocr.load()
     ocr.warm_up()
     ready_s = time.perf_counter() - t0
     print(f"generating {n} documents (seed {seed})...", file=sys.stderr)

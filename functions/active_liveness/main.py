@@ -2,11 +2,11 @@
 
 import functions_framework
 
-from shared.faces.models import warm_up
+from shared.faces.models import warm_up_for
 from shared.faces.step import active_liveness_step
 from shared.runtime.check_function import check_host
 
-host = check_host("active_liveness", active_liveness_step, warm_up=warm_up)
+host = check_host("active_liveness", active_liveness_step, warm_up=warm_up_for("active_liveness"))
 
 
 @functions_framework.http

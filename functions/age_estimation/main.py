@@ -2,11 +2,11 @@
 
 import functions_framework
 
-from shared.faces.models import warm_up
+from shared.faces.models import warm_up_for
 from shared.faces.step import age_estimation_step
 from shared.runtime.check_function import check_host
 
-host = check_host("age_estimation", age_estimation_step, warm_up=warm_up)
+host = check_host("age_estimation", age_estimation_step, warm_up=warm_up_for("age_estimation"))
 
 
 @functions_framework.http

@@ -3,10 +3,10 @@
 import functions_framework
 
 from shared.blocklist.step import blocklist_step
-from shared.faces.models import warm_up
+from shared.faces.models import warm_up_for
 from shared.runtime.check_function import check_host
 
-host = check_host("blocklist", blocklist_step, warm_up=warm_up)
+host = check_host("blocklist", blocklist_step, warm_up=warm_up_for("blocklist"))
 
 
 @functions_framework.http

@@ -11,7 +11,7 @@ from shared.runtime.check_function import check_host
 
 def _warm_up() -> None:
     warm_up()
-    warm_up_faces()
+    warm_up_faces("nfc")
 
 
 def _step(inputs):

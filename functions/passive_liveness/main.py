@@ -2,11 +2,13 @@
 
 import functions_framework
 
-from shared.faces.models import warm_up
+from shared.faces.models import warm_up_for
 from shared.faces.step import passive_liveness_step
 from shared.runtime.check_function import check_host
 
-host = check_host("passive_liveness", passive_liveness_step, warm_up=warm_up)
+host = check_host(
+    "passive_liveness", passive_liveness_step, warm_up=warm_up_for("passive_liveness")
+)
 
 
 @functions_framework.http

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.api.services import Services
-from shared.console import accounts, report
+from shared.console import accounts
 from shared.console.errors import InviteInvalid, NotAllowed
 from shared.errors import UnknownSubject
 from shared.http.problem import Problem, not_found
@@ -54,6 +54,8 @@ def register_routes(router: Router, services: Services) -> None:
         },
     )
     def session_report(ctx: Ctx, session_id: uuid.UUID) -> Reply:
+        from shared.console import report  # reportlab: imported by the first report only
+
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         try:
             pdf, report_id, digest = report.issue_report(
@@ -80,6 +82,8 @@ def register_routes(router: Router, services: Services) -> None:
         openapi={"operationId": "getReport", "response_schema": _REPORT},
     )
     def get_report(ctx: Ctx, report_id: uuid.UUID) -> Reply:
+        from shared.console import report
+
         try:
             return Reply(200, report.find_report(ctx.conn, str(report_id)))
         except UnknownSubject as exc:

@@ -29,7 +29,7 @@ from shared.aml import hit_review
 from shared.audit import audit
 from shared.blocklist.from_session import add_from_session
 from shared.config import Settings
-from shared.console import accounts, actions, analytics, case, notes, queue, report, sso
+from shared.console import accounts, actions, analytics, case, notes, queue, sso
 from shared.console.accounts import Person
 from shared.console.errors import (
     AccountLocked,
@@ -43,7 +43,6 @@ from shared.console.page import Page
 from shared.console.roles import ROLES, may, require
 from shared.console.settings_screens import KeyAndBlocklistScreens
 from shared.crypto.envelope import load_master_key
-from shared.db.bootstrap import database_urls
 from shared.db.tenant_tx import Database
 from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
@@ -121,7 +120,11 @@ class ConsoleApp(KeyAndBlocklistScreens):
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
         self.base_url = (settings.console_url or settings.public_url).rstrip("/")
-        url = settings.app_database_url or database_urls(settings, start=False).app
+        url = settings.app_database_url
+        if not url:  # the embedded cluster (local runs): its tooling is imported only then
+            from shared.db.bootstrap import database_urls
+
+            url = database_urls(settings, start=False).app
         self.db = db or Database(url, max_size=settings.db_pool_size or 4)
         self.master_key = load_master_key(settings)
         self.csrf_key = hmac.new(
@@ -471,6 +474,8 @@ class ConsoleApp(KeyAndBlocklistScreens):
         )
 
     def _report(self, request: Request, person: Person, session_id: str) -> Page:
+        from shared.console import report  # reportlab: imported by the first report only
+
         with self._tenant(person) as conn:
             pdf, report_id, digest = report.issue_report(
                 conn, self._cipher(conn, person), session_id, person.actor

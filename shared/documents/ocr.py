@@ -4,7 +4,7 @@ The networks are the process's one PP-OCR engine (`shared/ocr/engine.py`, shared
 proof-of-address reader); this module sizes the detector's input for cards (`DET_LIMIT`),
 crops boxes with the padding card print needs and recognises them in small batches
 (`IDMESH_OCR_REC_BATCH`, default 2: fewer boxes padded to the widest one). Create it in the
-worker process (after any fork), then call `warm_up()`.
+worker process (after any fork): `load()`.
 """
 
 from __future__ import annotations
@@ -110,13 +110,3 @@ def get_engine() -> CardOcr:
 
 def load() -> CardOcr:
     return get_engine()
-
-
-def warm_up() -> None:
-    """Run one inference so that the first request does not pay for lazy initialisation."""
-    eng = get_engine()
-    img = np.full((120, 600, 3), 255, np.uint8)
-    cv2.putText(img, "P<UTO12345<<", (10, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 3)
-    boxes = eng.detect(img)
-    eng.read(img, boxes or [TextBox(np.float32([[0, 0], [600, 0], [600, 120], [0, 120]]))])
-    eng.direction([img])

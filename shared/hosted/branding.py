@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 import psycopg
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.sessions.sniff import sniff
@@ -145,6 +144,8 @@ def decode_logo(b64: str) -> tuple[bytes, str]:
     ctype = sniff(data)
     if ctype not in LOGO_TYPES:
         raise BrandingError("/logo", "the logo must be PNG, JPEG or WebP")
+    from PIL import Image, UnidentifiedImageError  # only when a logo is set
+
     try:
         with Image.open(io.BytesIO(data)) as im:
             w, h = im.size  # from the header: refused before any pixel is decoded

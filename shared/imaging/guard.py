@@ -14,10 +14,10 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
-if TYPE_CHECKING:  # numpy is imported when pixels are decoded, not by the upload guard
+if TYPE_CHECKING:  # Pillow and numpy are imported on first use: a function that takes no
+    # image (email, phone, AML, the orchestrator) never pays for them
     import numpy as np
+    from PIL import Image
 
 Reason = Literal[
     "empty",
@@ -104,6 +104,8 @@ class ImageHeader:
 
 
 def _open(data: bytes) -> Image.Image:
+    from PIL import Image
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         return Image.open(io.BytesIO(bytes(data)))
@@ -155,6 +157,8 @@ def _checked(data: bytes, limits: ImageLimits) -> Image.Image:
         raise ImageRefused(
             "too_many_bytes", f"{len(data)} bytes is over the {limits.max_bytes} byte limit"
         )
+    from PIL import Image, UnidentifiedImageError
+
     try:
         img = _open(data)
     except Image.DecompressionBombError as exc:
@@ -210,6 +214,8 @@ def decode_rgb(
     data: bytes, limits: ImageLimits = ImageLimits(), max_side: int | None = None
 ) -> tuple[np.ndarray, ImageHeader]:
     """Upright (EXIF applied) RGB uint8 pixels within the limits, at most `max_side`."""
+    from PIL import ImageOps
+
     img, header = open_image(data, limits)
     try:
         img = ImageOps.exif_transpose(img)
