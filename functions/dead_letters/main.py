@@ -16,6 +16,9 @@ class DeadLetters(EventFunction):
     def handle(self, event):
         record_dead_letter(self.platform.db, event)
 
+    def stop(self):
+        self.platform.close()
+
 
 host = serve(DeadLetters())
 

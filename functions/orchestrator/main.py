@@ -17,6 +17,9 @@ class OrchestratorFunction(EventFunction):
     def handle(self, event):
         self.orchestrator.on_event(event)
 
+    def stop(self):
+        self.orchestrator.platform.close()
+
 
 host = serve(OrchestratorFunction())
 

@@ -23,6 +23,10 @@ class WebhooksFunction(EventFunction):
         if delivery_id is not None:
             attempt(self.platform, event.tenant_id, delivery_id, self.client)
 
+    def stop(self):
+        self.client.close()
+        self.platform.close()
+
 
 host = serve(WebhooksFunction())
 

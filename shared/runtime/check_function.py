@@ -37,6 +37,10 @@ class CheckFunction(EventFunction):
     def handle(self, event):
         return self.runner.on_event(event)
 
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.platform.close()
+
     def call(self, request: Request) -> Response | None:
         if self.name not in STANDALONE_CHECKS:
             return None

@@ -5,8 +5,8 @@ configuration, load models, warm up), `handle(event) -> reply | None` (one event
 one event out) and optionally `stop()`. `serve(fn)` turns it into the functions-framework
 `@http` entry point that Knative calls:
 
-- `GET /healthz` (alive), `GET /readyz` (ready only after `start` finished: models loaded and
-  warmed), `GET /metrics` (Prometheus text);
+- `GET /healthz` (alive), `GET /readyz` (ready only after `start` finished: the models the
+  function's check uses are loaded), `GET /metrics` (Prometheus text);
 - `POST /` with a CloudEvent in binary or structured mode, with a bearer token of an allowed
   sender for this function (401 without a valid one, 403 from another sender; counted as
   `unauthenticated` / `forbidden`): 400 for an event that can never be
@@ -17,10 +17,13 @@ one event out) and optionally `stop()`. `serve(fn)` turns it into the functions-
 
 `start` runs in the serving process after gunicorn's fork, in a background thread begun by
 the first request (Knative's readiness probe), so models are never copied across a fork.
+`stop()` runs once when the serving process exits after a finished start (Knative's SIGTERM:
+gunicorn's worker leaves through `sys.exit`, so `atexit` runs it): pools are closed there.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -114,6 +117,7 @@ class FunctionHost:
         self._start_error: str | None = None
         self._waiting_for = "process start"  # what /readyz says it waits for
         self._start_seconds: float | None = None
+        self._stopped = False
         self.verifier: Any = None  # TokenVerifier | NoIssuer, set by start
         self.caller_verifier: Any = None  # for HTTP function calls (the API), set by start
 
@@ -149,9 +153,24 @@ class FunctionHost:
             metrics.START_SECONDS.labels(self.fn.name).set(self._start_seconds)
             metrics.READY.labels(self.fn.name).set(1)
             self._started.set()
+            atexit.register(self.stop)  # gunicorn's worker exits through sys.exit on SIGTERM
         except Exception as exc:  # noqa: BLE001 - reported by /readyz and logged
             log.exception("function %s failed to start", self.fn.name)
             self._start_error = f"{type(exc).__name__}: {exc}"
+
+    def stop(self) -> None:
+        """Once, and only after a start that finished: the function drains and closes its
+        pools (Knative sends SIGTERM when it scales the pod down)."""
+        with self._lock:
+            if not self._started.is_set() or self._stopped:
+                return
+            self._stopped = True
+        metrics.READY.labels(self.fn.name).set(0)
+        try:
+            self.fn.stop()
+            log.info("function %s stopped", self.fn.name)
+        except Exception:  # noqa: BLE001 - the process is exiting; say what failed
+            log.exception("function %s failed to stop cleanly", self.fn.name)
 
     def wait_started(self, timeout: float) -> bool:
         self.ensure_starting()
