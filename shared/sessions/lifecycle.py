@@ -160,6 +160,29 @@ def _announce_decision(conn: psycopg.Connection, tenant_id: str, after: SessionR
     )
 
 
+def _decide(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    session: SessionRow,
+    status: str,
+    decision: dict[str, Any],
+    by: str,
+    details: dict[str, Any],
+) -> SessionRow:
+    """Move the session to `status` and say so: the audit entry (`by` the rules,
+    `session.decided`, or a person's review, `session.reviewed`; its `details` and the
+    decision's reason codes), the events, the metric."""
+    after = _transition(conn, session, status, decision=decision)
+    action = "session.decided" if by == "rules" else "session.reviewed"
+    details = {**details, "reason_codes": decision.get("reason_codes") or []}
+    audit(conn, tenant_id, actor, action, str(session.id), details)
+    _announce_decision(conn, tenant_id, after)
+    _announce_update(conn, tenant_id, session, after)
+    metrics.DECISIONS.labels(by, status).inc()
+    return after
+
+
 # -- the transitions -------------------------------------------------------------------------
 
 
@@ -252,23 +275,8 @@ def decide(
     """The workflow's decision (`decision["status"]`): approved, declined or in_review."""
     status = str(decision.get("status"))
     _require(session, "decide", status)
-    after = _transition(conn, session, status, decision=decision)
-    audit(
-        conn,
-        tenant_id,
-        actor,
-        "session.decided",
-        str(session.id),
-        {
-            "status": status,
-            "rule": decision.get("rule"),
-            "reason_codes": decision.get("reason_codes") or [],
-        },
-    )
-    _announce_decision(conn, tenant_id, after)
-    _announce_update(conn, tenant_id, session, after)
-    metrics.DECISIONS.labels("rules", status).inc()
-    return after
+    details = {"status": status, "rule": decision.get("rule")}
+    return _decide(conn, tenant_id, actor, session, status, decision, "rules", details)
 
 
 def review(
@@ -299,23 +307,8 @@ def review(
         decision["reviewer"] = reviewer
     if reason_codes is not None:
         decision["reason_codes"] = list(reason_codes)
-    after = _transition(conn, session, status, decision=decision)
-    audit(
-        conn,
-        tenant_id,
-        actor,
-        "session.reviewed",
-        str(session.id),
-        {
-            "decision": status,
-            "note": note or "",
-            "reason_codes": decision.get("reason_codes") or [],
-        },
-    )
-    _announce_decision(conn, tenant_id, after)
-    _announce_update(conn, tenant_id, session, after)
-    metrics.DECISIONS.labels("review", status).inc()
-    return after
+    details = {"decision": status, "note": note or ""}
+    return _decide(conn, tenant_id, actor, session, status, decision, "review", details)
 
 
 def request_resubmission(
