@@ -10,14 +10,12 @@ import hashlib
 import hmac
 import json
 import logging
-import mimetypes
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -47,6 +45,7 @@ from shared.db.bootstrap import database_urls
 from shared.db.tenant_tx import Database
 from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
+from shared.hosted.assets import static_files, static_response, templates
 from shared.hosted.branding import BrandingError, BrandingIn, load_branding, save_branding
 from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
@@ -129,14 +128,9 @@ class ConsoleApp(KeyAndBlocklistScreens):
         ).digest()
         self.sso_key = sso.flow_key(self.master_key)
         self.redirect_uri = f"{self.base_url}/sso/callback"
-        self.jinja = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.jinja = templates(HERE)
         threading.Thread(target=accounts.warm_up, name="argon2-warm-up", daemon=True).start()
-        self.static_files = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
+        self.static_files = static_files(HERE)
         self.permission = {endpoint: perm for _, endpoint, _, perm in ROUTES}
         self.map = Map(
             [Rule(path, endpoint=ep, methods=m) for path, ep, m, _ in ROUTES],
@@ -255,15 +249,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
         return Page("error.html", {"message": message, "status": status}, status=status)
 
     def _static(self, name: str) -> Response:
-        path = self.static_files.get(name)
-        if path is None:
-            raise NotFound()
-        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        resp = Response(path.read_bytes(), mimetype=ctype)
-        for k, v in security_headers([]).items():
-            resp.headers[k] = v
-        resp.headers["Cache-Control"] = "public, max-age=3600"
-        return resp
+        return static_response(self.static_files, name)
 
     def _tenant(self, person: Person):
         """The person's tenant transaction over live sessions: sandbox sessions (a test key's,
