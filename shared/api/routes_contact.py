@@ -14,7 +14,7 @@ from shared.audit import audit
 from shared.contact.email_facts import EmailFacts, email_facts
 from shared.contact.otp import OtpError, check_code, issue_code
 from shared.contact.phone_facts import PhoneFacts, phone_facts
-from shared.http.problem import Problem
+from shared.http.problem import Problem, invalid_field
 from shared.http.router import Ctx, Reply, Router
 from shared.messaging.delivery import SealedFor, provider_for, record_message, send_external
 from shared.sessions import lifecycle
@@ -120,11 +120,12 @@ def register_routes(router: Router, services: Services) -> None:
         """422 unless the facts call the address valid; else `send` to its normalized form
         (the facts' field `target`), with the other facts kept."""
         if not facts.valid:
-            error = {"pointer": f"/{channel}", "detail": facts.reason or "invalid"}
-            if error_type:
-                error["type"] = error_type
-            raise Problem(
-                422, "Unprocessable Content", f"{what} is not valid", code=code, errors=[error]
+            raise invalid_field(
+                f"/{channel}",
+                f"{what} is not valid",
+                facts.reason or "invalid",
+                code=code,
+                error_type=error_type,
             )
         kept = facts.model_dump(exclude={target, "valid", "reason"})
         return send(ctx, session_id, channel, getattr(facts, target), kept)

@@ -22,7 +22,7 @@ from shared.api.services import Services
 from shared.audit import audit
 from shared.checks import sandbox
 from shared.hosted.links import open_verification
-from shared.http.problem import Problem, not_found
+from shared.http.problem import Problem, invalid_field, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions import lifecycle, vendor_data
@@ -182,13 +182,7 @@ def register_routes(router: Router, services: Services) -> None:
         body: SessionCreate = ctx.body
         wf = get_workflow(ctx.conn, body.workflow_id)
         if wf is None:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "no such workflow",
-                code="validation-error",
-                errors=[{"pointer": "/workflow_id", "detail": "no such workflow"}],
-            )
+            raise invalid_field("/workflow_id", "no such workflow")
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         s, token = lifecycle.create(
             ctx.conn,
@@ -283,13 +277,7 @@ def register_routes(router: Router, services: Services) -> None:
         form, files = ctx.request.form, ctx.request.files.getlist("file")
         kind = form.get("kind", "")
         if not files:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "no file in the upload",
-                code="validation-error",
-                errors=[{"pointer": "/file", "detail": "required"}],
-            )
+            raise invalid_field("/file", "no file in the upload", "required")
         if len(files) > 1 and kind != "liveness_frames":
             raise Problem(
                 422,
