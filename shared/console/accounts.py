@@ -232,6 +232,14 @@ def _totp_step(secret: str, code: str, last_step: int) -> int | None:
     return None
 
 
+def refusal(*, locked: bool) -> SignInFailed | AccountLocked:
+    """What a failed sign-in answers: the account locked out, else the one message that does
+    not tell which of address, password or code was wrong."""
+    if locked:
+        return AccountLocked("too many failed attempts: try again later")
+    return SignInFailed("wrong address, password or code")
+
+
 def is_locked(row: dict) -> bool:
     """Whether the account row is locked out now (too many failures)."""
     return row["locked_until"] is not None and row["locked_until"] > datetime.now(UTC)
@@ -280,7 +288,7 @@ def sign_in_password(db: Database, email: str, password: str) -> str:
     found = find_address(db, email)
     if found is None:
         _verify(_dummy_hash(), password)
-        raise SignInFailed("wrong address, password or code")
+        raise refusal(locked=False)
     tenant_id, user_id = found
     error: Exception | None = None
     token = None
@@ -292,16 +300,12 @@ def sign_in_password(db: Database, email: str, password: str) -> str:
         ).fetchone()
         if row["status"] != "active" or row["password_hash"] is None:
             _verify(_dummy_hash(), password)
-            error = SignInFailed("wrong address, password or code")
+            error = refusal(locked=False)
         elif is_locked(row):
-            error = AccountLocked("too many failed attempts: try again later")
+            error = refusal(locked=True)
         elif not _verify(row["password_hash"], password):
             locked = _fail(conn, tenant_id, row, "password")
-            error = (AccountLocked if locked else SignInFailed)(
-                "too many failed attempts: try again later"
-                if locked
-                else "wrong address, password or code"
-            )
+            error = refusal(locked=locked)
         else:
             token = _open_session(conn, tenant_id, str(row["id"]))
     if error is not None:  # raised after the failure count committed
@@ -320,13 +324,13 @@ def sign_in_code(db: Database, cipher_for, person: Person, code: str) -> None:
             (person.user_id,),
         ).fetchone()
         if row is None or row["status"] != "active":
-            error = SignInFailed("wrong address, password or code")
+            error = refusal(locked=False)
         elif is_locked(row):
             conn.execute(
                 "UPDATE console_sessions SET ended_at = now() WHERE id = %s",
                 (person.console_session_id,),
             )
-            error = AccountLocked("too many failed attempts: try again later")
+            error = refusal(locked=True)
         else:
             secret = cipher_for(conn).open("console-totp", person.user_id, row["totp_secret_enc"])
             step = _totp_step(secret.decode(), code, row["totp_last_step"])
@@ -337,11 +341,7 @@ def sign_in_code(db: Database, cipher_for, person: Person, code: str) -> None:
                         "UPDATE console_sessions SET ended_at = now() WHERE id = %s",
                         (person.console_session_id,),
                     )
-                error = (AccountLocked if locked else SignInFailed)(
-                    "too many failed attempts: try again later"
-                    if locked
-                    else "wrong address, password or code"
-                )
+                error = refusal(locked=locked)
             else:
                 conn.execute(
                     "UPDATE console_users SET totp_last_step = %s, failed_attempts = 0, "

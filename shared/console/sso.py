@@ -25,8 +25,14 @@ import psycopg
 from jwt import PyJWKSet
 
 from shared.audit import audit
-from shared.console.accounts import _open_session, find_address, is_locked, sign_in_address
-from shared.console.errors import AccountLocked, SignInFailed
+from shared.console.accounts import (
+    _open_session,
+    find_address,
+    is_locked,
+    refusal,
+    sign_in_address,
+)
+from shared.console.errors import SignInFailed
 from shared.console.roles import require
 from shared.crypto.envelope import TenantCipher
 from shared.db.tenant_tx import Database
@@ -286,7 +292,7 @@ def _session_for(db: Database, tenant_id: str, email: str, issuer: str, sub: str
         if row is None or row["status"] != "active":
             error = SignInFailed("no active console account for the provider's address")
         elif is_locked(row):
-            error = AccountLocked("too many failed attempts: try again later")
+            error = refusal(locked=True)
         else:
             uid = str(row["id"])
             token = _open_session(conn, tenant_id, uid)
