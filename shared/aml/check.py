@@ -101,12 +101,8 @@ def run_aml(
                 "`idmesh aml load FILE --format FORMAT` (docs/aml.md)",
                 sw.ms,
             )
-        subject = Subject(
-            name=query.name,
-            dob=query.date_of_birth,
-            country=query.country.upper() if query.country else None,
-            type=query.type,
-            identifiers=query.identifiers,
+        subject = Subject.screened(
+            query.name, query.date_of_birth, query.country, query.type, query.identifiers
         )
         hits = [
             h
@@ -119,47 +115,49 @@ def run_aml(
         else:
             hits = [h for h in hits if not ctx.dismissed(h.entity.id)]
         hits = hits[: params.max_matches]
-        warnings: list[CheckWarning] = []
-        status = CheckStatus.passed
         best = hits[0].score if hits else 0.0
-        if hits:
-            status = CheckStatus.warning
-            warnings.append(
-                CheckWarning(
-                    code=codes.AML_POSSIBLE_MATCH,
-                    severity=Severity.warning,
-                    message=f"{len(hits)} possible match(es), best score {best:.2f}",
-                )
-            )
-        if best >= params.review_threshold:
-            warnings.append(
-                CheckWarning(
-                    code=codes.AML_REVIEW_REQUIRED,
-                    severity=Severity.warning,
-                    message=f"match score {best:.2f} ≥ review threshold",
-                )
-            )
-        if any(
+        decisive = any(
             "identifier" in h.explanation
             and h.explanation["identifier"].get("effect") == "decisive"
             for h in hits
-        ):
-            warnings.append(
-                CheckWarning(
-                    code=codes.AML_IDENTIFIER_MATCH,
-                    severity=Severity.error,
-                    message="an identifier equals a listed one",
-                )
-            )
-        if params.decline_threshold is not None and best >= params.decline_threshold:
+        )
+        confirmed = params.decline_threshold is not None and best >= params.decline_threshold
+        findings = (  # (found, code, severity, message)
+            (
+                bool(hits),
+                codes.AML_POSSIBLE_MATCH,
+                Severity.warning,
+                f"{len(hits)} possible match(es), best score {best:.2f}",
+            ),
+            (
+                best >= params.review_threshold,
+                codes.AML_REVIEW_REQUIRED,
+                Severity.warning,
+                f"match score {best:.2f} ≥ review threshold",
+            ),
+            (
+                decisive,
+                codes.AML_IDENTIFIER_MATCH,
+                Severity.error,
+                "an identifier equals a listed one",
+            ),
+            (
+                confirmed,
+                codes.AML_CONFIRMED_MATCH,
+                Severity.error,
+                f"match score {best:.2f} ≥ decline threshold",
+            ),
+        )
+        warnings = [
+            CheckWarning(code=code, severity=severity, message=message)
+            for found, code, severity, message in findings
+            if found
+        ]
+        status = CheckStatus.passed
+        if confirmed:
             status = CheckStatus.failed
-            warnings.append(
-                CheckWarning(
-                    code=codes.AML_CONFIRMED_MATCH,
-                    severity=Severity.error,
-                    message=f"match score {best:.2f} ≥ decline threshold",
-                )
-            )
+        elif hits:
+            status = CheckStatus.warning
         data = {
             "screened_name": query.name,
             "matches": [h.as_match() for h in hits],

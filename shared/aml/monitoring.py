@@ -71,13 +71,7 @@ def rescreen(
 
     hits: list[MonitoringHit] = []
     for s in subjects:
-        subject = Subject(
-            name=s.name,
-            dob=s.dob,
-            country=s.country.upper() if s.country else None,
-            type=s.type,
-            identifiers=s.identifiers,
-        )
+        subject = Subject.screened(s.name, s.dob, s.country, s.type, s.identifiers)
         for ent, score, alias, expl in screen_index(subject, index, fetch, threshold, 20, weights):
             hits.append(
                 MonitoringHit(

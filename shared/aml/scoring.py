@@ -25,6 +25,24 @@ class Subject(BaseModel):
     type: str | None = None  # person | company | None (unknown)
     identifiers: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def screened(
+        cls,
+        name: str,
+        dob: str | None,
+        country: str | None,
+        type: str | None,
+        identifiers: list[str],
+    ) -> Subject:
+        """The subject as screened: its country upper-cased, as the lists write it."""
+        return cls(
+            name=name,
+            dob=dob,
+            country=country.upper() if country else None,
+            type=type,
+            identifiers=identifiers,
+        )
+
 
 class FeatureWeights(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -31,7 +31,7 @@ from shared.hosted.branding import origin_allowed, some_tenant_allows
 from shared.http.client_addr import parse_cidrs
 from shared.http.cors import Cors
 from shared.http.openapi import build_openapi
-from shared.http.problem import Problem
+from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Principal, Reply, Router
 from shared.observability import metrics as obs_metrics
 from shared.observability import setup_observability
@@ -228,7 +228,7 @@ def create_router(services: Services) -> Router:
         token = s.metrics_token
         given = ctx.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not token or not hmac.compare_digest(given.encode(), token.encode()):
-            raise Problem(404, "Not Found", "no such endpoint", code="not-found")
+            raise not_found("endpoint")
         return Reply(200, text=obs_metrics.render().decode(), mimetype=obs_metrics.CONTENT_TYPE)
 
     document_routes(router)

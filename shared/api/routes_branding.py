@@ -5,7 +5,7 @@ from __future__ import annotations
 from shared.api.services import Services
 from shared.audit import audit
 from shared.hosted.branding import Branding, BrandingError, BrandingIn, load_branding, save_branding
-from shared.http.problem import Problem
+from shared.http.problem import invalid_field
 from shared.http.router import Ctx, Reply, Router
 
 
@@ -23,13 +23,7 @@ def register_routes(router: Router, services: Services) -> None:
         try:
             saved = save_branding(ctx.conn, ctx.principal.tenant_id, ctx.body)
         except BrandingError as exc:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                exc.detail,
-                code="validation-error",
-                errors=[{"pointer": exc.pointer, "detail": exc.detail}],
-            ) from exc
+            raise invalid_field(exc.pointer, exc.detail) from exc
         audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "tenant.branding_set", None)
         return Reply(200, saved)
 

@@ -12,7 +12,7 @@ from shared.api.services import Services
 from shared.console import accounts
 from shared.console.errors import InviteInvalid, NotAllowed
 from shared.errors import UnknownSubject
-from shared.http.problem import Problem, not_found
+from shared.http.problem import Problem, invalid_field, not_found
 from shared.http.router import Ctx, Reply, Router
 from shared.messaging.delivery import send_external
 
@@ -106,13 +106,7 @@ def register_routes(router: Router, services: Services) -> None:
         try:
             accounts.normalise_email(body.email)
         except InviteInvalid as exc:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                exc.detail,
-                code="validation-error",
-                errors=[{"pointer": "/email", "detail": exc.detail}],
-            ) from exc
+            raise invalid_field("/email", exc.detail) from exc
         try:
             user_id, link = accounts.invite(
                 ctx.conn,

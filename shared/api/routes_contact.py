@@ -11,10 +11,10 @@ from shared.api.models import Strict
 from shared.api.routes_sessions import load_session, require_open
 from shared.api.services import Services
 from shared.audit import audit
-from shared.contact.email_facts import email_facts
+from shared.contact.email_facts import EmailFacts, email_facts
 from shared.contact.otp import OtpError, check_code, issue_code
-from shared.contact.phone_facts import phone_facts
-from shared.http.problem import Problem
+from shared.contact.phone_facts import PhoneFacts, phone_facts
+from shared.http.problem import Problem, invalid_field
 from shared.http.router import Ctx, Reply, Router
 from shared.messaging.delivery import SealedFor, provider_for, record_message, send_external
 from shared.sessions import lifecycle
@@ -107,6 +107,29 @@ def register_routes(router: Router, services: Services) -> None:
             {"session_id": str(s.id), "channel": channel, "sent": not sandbox, "expires_in": 600},
         )
 
+    def send_valid(
+        ctx: Ctx,
+        session_id: uuid.UUID,
+        channel: str,
+        facts: EmailFacts | PhoneFacts,
+        target: str,
+        what: str,
+        code: str = "validation-error",
+        error_type: str | None = None,
+    ) -> Reply:
+        """422 unless the facts call the address valid; else `send` to its normalized form
+        (the facts' field `target`), with the other facts kept."""
+        if not facts.valid:
+            raise invalid_field(
+                f"/{channel}",
+                f"{what} is not valid",
+                facts.reason or "invalid",
+                code=code,
+                error_type=error_type,
+            )
+        kept = facts.model_dump(exclude={target, "valid", "reason"})
+        return send(ctx, session_id, channel, getattr(facts, target), kept)
+
     def check(ctx: Ctx, session_id: uuid.UUID, channel: str) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
         require_open(s)
@@ -157,21 +180,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def email_send(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         facts = email_facts(ctx.body.email)
-        if not facts.valid:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "the email address is not valid",
-                code="validation-error",
-                errors=[{"pointer": "/email", "detail": facts.reason or "invalid"}],
-            )
-        return send(
-            ctx,
-            session_id,
-            "email",
-            facts.normalized,
-            facts.model_dump(exclude={"normalized", "valid", "reason"}),
-        )
+        return send_valid(ctx, session_id, "email", facts, "normalized", "the email address")
 
     @router.route(
         "POST",
@@ -195,26 +204,15 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def phone_send(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         facts = phone_facts(ctx.body.phone, (ctx.body.country or "").upper() or None)
-        if not facts.valid:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "the phone number is not valid",
-                code="phone-invalid",
-                errors=[
-                    {
-                        "pointer": "/phone",
-                        "detail": facts.reason or "invalid",
-                        "type": "PHONE_INVALID",
-                    }
-                ],
-            )
-        return send(
+        return send_valid(
             ctx,
             session_id,
             "phone",
-            facts.e164,
-            facts.model_dump(exclude={"e164", "valid", "reason"}),
+            facts,
+            "e164",
+            "the phone number",
+            code="phone-invalid",
+            error_type="PHONE_INVALID",
         )
 
     @router.route(

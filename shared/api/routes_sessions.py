@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
+import psycopg
 from pydantic import ValidationError
 
 from shared.api.models import (
@@ -19,7 +22,7 @@ from shared.api.services import Services
 from shared.audit import audit
 from shared.checks import sandbox
 from shared.hosted.links import open_verification
-from shared.http.problem import Problem, not_found
+from shared.http.problem import Problem, invalid_field, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions import lifecycle, vendor_data
@@ -30,6 +33,8 @@ from shared.workflows import resubmission
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.inputs import missing_inputs, steps_taking
 from shared.workflows.store import get_workflow
+
+T = TypeVar("T")
 
 
 def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True) -> SessionView:
@@ -78,6 +83,21 @@ def load_session(ctx: Ctx, session_id: uuid.UUID, for_update: bool = False) -> S
 def require_open(s: SessionRow) -> None:
     """End-user actions are taken only before a decision (409 otherwise)."""
     lifecycle.require_open(s)
+
+
+def issue_challenge(
+    ctx: Ctx,
+    session_id: uuid.UUID,
+    action: str,
+    issue: Callable[[psycopg.Connection, str, str], T],
+) -> T:
+    """A single-use challenge for an open session (`issue(conn, tenant_id, session_id)`),
+    audited as `action`."""
+    s = load_session(ctx, session_id, for_update=True)
+    require_open(s)
+    out = issue(ctx.conn, ctx.principal.tenant_id, str(s.id))
+    audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, action, str(s.id))
+    return out
 
 
 def refuse_unawaited(ctx: Ctx, s: SessionRow, kind: str) -> None:
@@ -162,13 +182,7 @@ def register_routes(router: Router, services: Services) -> None:
         body: SessionCreate = ctx.body
         wf = get_workflow(ctx.conn, body.workflow_id)
         if wf is None:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "no such workflow",
-                code="validation-error",
-                errors=[{"pointer": "/workflow_id", "detail": "no such workflow"}],
-            )
+            raise invalid_field("/workflow_id", "no such workflow")
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         s, token = lifecycle.create(
             ctx.conn,
@@ -263,13 +277,7 @@ def register_routes(router: Router, services: Services) -> None:
         form, files = ctx.request.form, ctx.request.files.getlist("file")
         kind = form.get("kind", "")
         if not files:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                "no file in the upload",
-                code="validation-error",
-                errors=[{"pointer": "/file", "detail": "required"}],
-            )
+            raise invalid_field("/file", "no file in the upload", "required")
         if len(files) > 1 and kind != "liveness_frames":
             raise Problem(
                 422,
@@ -337,16 +345,7 @@ def register_routes(router: Router, services: Services) -> None:
     def liveness_challenge(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         from shared.faces.step import new_liveness_challenge
 
-        s = load_session(ctx, session_id, for_update=True)
-        require_open(s)
-        ch = new_liveness_challenge(ctx.conn, ctx.principal.tenant_id, str(s.id))
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "liveness.challenge_issued",
-            str(s.id),
-        )
+        ch = issue_challenge(ctx, session_id, "liveness.challenge_issued", new_liveness_challenge)
         return Reply(201, ch.model_dump(mode="json"))
 
     @router.route(
@@ -360,15 +359,8 @@ def register_routes(router: Router, services: Services) -> None:
     def nfc_challenge(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         from shared.nfc.step import issue_aa_challenge
 
-        s = load_session(ctx, session_id, for_update=True)
-        require_open(s)
-        nonce, expires = issue_aa_challenge(ctx.conn, ctx.principal.tenant_id, str(s.id))
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "nfc.challenge_issued",
-            str(s.id),
+        nonce, expires = issue_challenge(
+            ctx, session_id, "nfc.challenge_issued", issue_aa_challenge
         )
         return Reply(201, {"nonce": nonce, "expires_at": expires.isoformat()})
 

@@ -11,7 +11,7 @@ from shared.api.models import Strict
 from shared.api.services import Services
 from shared.audit import audit
 from shared.errors import UnknownSubject
-from shared.http.problem import Problem, not_found
+from shared.http.problem import invalid_field, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
 from shared.webhooks import delivery_log
@@ -37,13 +37,7 @@ def register_routes(router: Router, services: Services) -> None:
     def put(ctx: Ctx) -> Reply:
         problem = url_problem(ctx.body.url, services.settings.webhook_allow_private)
         if problem:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                problem,
-                code="validation-error",
-                errors=[{"pointer": "/url", "detail": problem}],
-            )
+            raise invalid_field("/url", problem)
         cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
         secret = set_endpoint(ctx.conn, cipher, ctx.body.url, sorted(set(ctx.body.events)))
         audit(

@@ -38,14 +38,7 @@ def register_routes(router: Router, services: Services) -> None:
     def create(ctx: Ctx) -> Reply:
         _refuse_invalid(ctx.body)
         wf = create_workflow(ctx.conn, ctx.principal.tenant_id, ctx.body)
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "workflow.created",
-            details={"workflow_id": str(wf.id), "version": wf.version},
-        )
-        return Reply(201, WorkflowCreated(id=wf.id, version=wf.version))
+        return _saved(ctx, wf, "workflow.created", 201)
 
     @router.route("GET", "/v1/workflows", tags=("workflows",), summary="List workflows")
     def list_(ctx: Ctx) -> Reply:
@@ -78,14 +71,7 @@ def register_routes(router: Router, services: Services) -> None:
         wf = update_workflow(ctx.conn, ctx.principal.tenant_id, workflow_id, ctx.body)
         if wf is None:
             raise not_found("workflow")
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "workflow.updated",
-            details={"workflow_id": str(wf.id), "version": wf.version},
-        )
-        return Reply(200, WorkflowCreated(id=wf.id, version=wf.version))
+        return _saved(ctx, wf, "workflow.updated", 200)
 
     @router.route(
         "POST",
@@ -110,6 +96,18 @@ def _workflow(ctx: Ctx, workflow_id: uuid.UUID) -> WorkflowInfo:
     if wf is None:
         raise not_found("workflow")
     return wf
+
+
+def _saved(ctx: Ctx, wf: WorkflowInfo, action: str, status: int) -> Reply:
+    """The answer for a stored workflow version, audited as `action`."""
+    audit(
+        ctx.conn,
+        ctx.principal.tenant_id,
+        ctx.principal.actor,
+        action,
+        details={"workflow_id": str(wf.id), "version": wf.version},
+    )
+    return Reply(status, WorkflowCreated(id=wf.id, version=wf.version))
 
 
 def _refuse_invalid(wf: WorkflowDefinition) -> None:

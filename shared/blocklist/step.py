@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.blocklist.session_values import session_values
 from shared.blocklist.store import is_blocked, is_blocked_engine_hash
-from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
+from shared.checks.result import CheckResult, CheckWarning, Severity, status_of
 from shared.faces.check import FaceSearchParams
 from shared.sessions.check_inputs import CheckInputs
 
@@ -65,12 +65,7 @@ def blocklist_step(inputs: CheckInputs) -> CheckResult:
             if IN_BLOCKLIST in face.warning_codes():
                 hits.append("face")
     data["not_available"] = [k for k in params.kinds if k not in checked]
-    if any(w.severity == Severity.error for w in warnings):
-        status = CheckStatus.failed
-    elif any(w.severity == Severity.warning for w in warnings):
-        status = CheckStatus.warning
-    else:
-        status = CheckStatus.passed
+    status = status_of(warnings)
     return CheckResult(
         check="blocklist",
         status=status,

@@ -55,14 +55,11 @@ def _evaluate(entry: Mapping[str, Any], attrs: Mapping[str, Any]) -> Result:
     if entry.get("exact"):
         key, value = _single(entry["exact"])
         return Result.PASS if _attr(attrs, key) == value else Result.FAIL
-    if entry.get("prefix"):
-        key, value = _single(entry["prefix"])
-        actual = _attr(attrs, key)
-        return Result.PASS if actual is not None and actual.startswith(value) else Result.FAIL
-    if entry.get("suffix"):
-        key, value = _single(entry["suffix"])
-        actual = _attr(attrs, key)
-        return Result.PASS if actual is not None and actual.endswith(value) else Result.FAIL
+    for dialect, test in (("prefix", str.startswith), ("suffix", str.endswith)):
+        if entry.get(dialect):
+            key, value = _single(entry[dialect])
+            actual = _attr(attrs, key)
+            return Result.PASS if actual is not None and test(actual, value) else Result.FAIL
     if entry.get("all"):
         return _all(entry["all"], attrs)
     if entry.get("any"):
@@ -73,26 +70,28 @@ def _evaluate(entry: Mapping[str, Any], attrs: Mapping[str, Any]) -> Result:
     return Result.NONE
 
 
-def _all(entries: list[Mapping[str, Any]], attrs: Mapping[str, Any]) -> Result:
+def _combine(
+    entries: list[Mapping[str, Any]], attrs: Mapping[str, Any], decisive: Result
+) -> Result:
+    """`all` (a FAIL decides) or `any` (a PASS decides): the first decisive result, else the
+    other outcome if any entry gave it, else NONE (no entry filtered)."""
+    other = Result.PASS if decisive is Result.FAIL else Result.FAIL
     result = Result.NONE
     for entry in entries:
         r = _evaluate(entry, attrs)
-        if r is Result.FAIL:
-            return Result.FAIL
-        if r is Result.PASS:
-            result = Result.PASS
+        if r is decisive:
+            return decisive
+        if r is other:
+            result = other
     return result
+
+
+def _all(entries: list[Mapping[str, Any]], attrs: Mapping[str, Any]) -> Result:
+    return _combine(entries, attrs, Result.FAIL)
 
 
 def _any(entries: list[Mapping[str, Any]], attrs: Mapping[str, Any]) -> Result:
-    result = Result.NONE
-    for entry in entries:
-        r = _evaluate(entry, attrs)
-        if r is Result.PASS:
-            return Result.PASS
-        if r is Result.FAIL:
-            result = Result.FAIL
-    return result
+    return _combine(entries, attrs, Result.PASS)
 
 
 def trigger_matches(spec: Mapping[str, Any], event_attrs: Mapping[str, Any]) -> bool:

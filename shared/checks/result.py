@@ -61,6 +61,16 @@ class CheckResult(BaseModel):
         return [w.code for w in self.warnings]
 
 
+def status_of(warnings: list[CheckWarning]) -> CheckStatus:
+    """The status a check's warnings call for: failed on an error, warning on a warning,
+    else passed (info notes do not count)."""
+    if any(w.severity == Severity.error for w in warnings):
+        return CheckStatus.failed
+    if any(w.severity == Severity.warning for w in warnings):
+        return CheckStatus.warning
+    return CheckStatus.passed
+
+
 def error_result(check: str, code: str, message: str, duration_ms: float = 0.0) -> CheckResult:
     """The result of a check that could not run (bad input, missing model...)."""
     return CheckResult(

@@ -232,7 +232,16 @@ def _totp_step(secret: str, code: str, last_step: int) -> int | None:
     return None
 
 
-def _locked(row: dict) -> bool:
+def refusal(*, locked: bool) -> SignInFailed | AccountLocked:
+    """What a failed sign-in answers: the account locked out, else the one message that does
+    not tell which of address, password or code was wrong."""
+    if locked:
+        return AccountLocked("too many failed attempts: try again later")
+    return SignInFailed("wrong address, password or code")
+
+
+def is_locked(row: dict) -> bool:
+    """Whether the account row is locked out now (too many failures)."""
     return row["locked_until"] is not None and row["locked_until"] > datetime.now(UTC)
 
 
@@ -259,37 +268,44 @@ def _fail(conn: psycopg.Connection, tenant_id: str, row: dict, why: str) -> bool
     return lock
 
 
-def sign_in_password(db: Database, email: str, password: str) -> str:
-    """Step one: address and password. A new console session (code still due): its token."""
-    address = email.strip().lower()[:320]
+def sign_in_address(email: str) -> str:
+    """The address as typed at sign-in, as accounts are looked up by it."""
+    return email.strip().lower()[:320]
+
+
+def find_address(db: Database, email: str) -> tuple[str, str] | None:
+    """(tenant id, user id) of the console account with this sign-in address, or None;
+    the lookup that runs before the tenant is known."""
     with db.no_tenant() as conn:
         found = conn.execute(
-            "SELECT * FROM idmesh_console_user_by_email(%s)", (address,)
+            "SELECT * FROM idmesh_console_user_by_email(%s)", (sign_in_address(email),)
         ).fetchone()
+    return None if found is None else (str(found["tenant_id"]), str(found["user_id"]))
+
+
+def sign_in_password(db: Database, email: str, password: str) -> str:
+    """Step one: address and password. A new console session (code still due): its token."""
+    found = find_address(db, email)
     if found is None:
         _verify(_dummy_hash(), password)
-        raise SignInFailed("wrong address, password or code")
-    tenant_id = str(found["tenant_id"])
+        raise refusal(locked=False)
+    tenant_id, user_id = found
     error: Exception | None = None
     token = None
     with db.tenant(tenant_id) as conn:
         row = conn.execute(
             "SELECT id, email, name, status, password_hash, failed_attempts, locked_until "
             "FROM console_users WHERE id = %s FOR UPDATE",
-            (str(found["user_id"]),),
+            (user_id,),
         ).fetchone()
         if row["status"] != "active" or row["password_hash"] is None:
             _verify(_dummy_hash(), password)
-            error = SignInFailed("wrong address, password or code")
-        elif _locked(row):
-            error = AccountLocked("too many failed attempts: try again later")
+            error = refusal(locked=False)
+        elif is_locked(row):
+            error = refusal(locked=True)
         elif not _verify(row["password_hash"], password):
             locked = _fail(conn, tenant_id, row, "password")
-            error = (AccountLocked if locked else SignInFailed)(
-                "too many failed attempts: try again later"
-                if locked
-                else "wrong address, password or code"
-            )
+            error = refusal(locked=locked)
         else:
             token = _open_session(conn, tenant_id, str(row["id"]))
     if error is not None:  # raised after the failure count committed
@@ -308,13 +324,13 @@ def sign_in_code(db: Database, cipher_for, person: Person, code: str) -> None:
             (person.user_id,),
         ).fetchone()
         if row is None or row["status"] != "active":
-            error = SignInFailed("wrong address, password or code")
-        elif _locked(row):
+            error = refusal(locked=False)
+        elif is_locked(row):
             conn.execute(
                 "UPDATE console_sessions SET ended_at = now() WHERE id = %s",
                 (person.console_session_id,),
             )
-            error = AccountLocked("too many failed attempts: try again later")
+            error = refusal(locked=True)
         else:
             secret = cipher_for(conn).open("console-totp", person.user_id, row["totp_secret_enc"])
             step = _totp_step(secret.decode(), code, row["totp_last_step"])
@@ -325,11 +341,7 @@ def sign_in_code(db: Database, cipher_for, person: Person, code: str) -> None:
                         "UPDATE console_sessions SET ended_at = now() WHERE id = %s",
                         (person.console_session_id,),
                     )
-                error = (AccountLocked if locked else SignInFailed)(
-                    "too many failed attempts: try again later"
-                    if locked
-                    else "wrong address, password or code"
-                )
+                error = refusal(locked=locked)
             else:
                 conn.execute(
                     "UPDATE console_users SET totp_last_step = %s, failed_attempts = 0, "

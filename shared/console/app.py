@@ -10,14 +10,12 @@ import hashlib
 import hmac
 import json
 import logging
-import mimetypes
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -46,6 +44,7 @@ from shared.crypto.envelope import load_master_key
 from shared.db.tenant_tx import Database
 from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
+from shared.hosted.assets import static_files, static_response, templates
 from shared.hosted.branding import BrandingError, BrandingIn, load_branding, save_branding
 from shared.hosted.qr import qr_svg
 from shared.hosted.security import security_headers
@@ -56,7 +55,7 @@ from shared.tenancy.tenants import tenant_cipher
 from shared.webhooks import delivery_log
 from shared.workflows import sandbox_run, versions
 from shared.workflows.dry_run import DryRunRequest, dry_run, request_errors
-from shared.workflows.store import get_workflow, list_workflows
+from shared.workflows.store import list_workflows
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -132,14 +131,9 @@ class ConsoleApp(KeyAndBlocklistScreens):
         ).digest()
         self.sso_key = sso.flow_key(self.master_key)
         self.redirect_uri = f"{self.base_url}/sso/callback"
-        self.jinja = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.jinja = templates(HERE)
         threading.Thread(target=accounts.warm_up, name="argon2-warm-up", daemon=True).start()
-        self.static_files = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
+        self.static_files = static_files(HERE)
         self.permission = {endpoint: perm for _, endpoint, _, perm in ROUTES}
         self.map = Map(
             [Rule(path, endpoint=ep, methods=m) for path, ep, m, _ in ROUTES],
@@ -258,15 +252,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
         return Page("error.html", {"message": message, "status": status}, status=status)
 
     def _static(self, name: str) -> Response:
-        path = self.static_files.get(name)
-        if path is None:
-            raise NotFound()
-        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        resp = Response(path.read_bytes(), mimetype=ctype)
-        for k, v in security_headers([]).items():
-            resp.headers[k] = v
-        resp.headers["Cache-Control"] = "public, max-age=3600"
-        return resp
+        return static_response(self.static_files, name)
 
     def _tenant(self, person: Person):
         """The person's tenant transaction over live sessions: sandbox sessions (a test key's,
@@ -544,16 +530,17 @@ class ConsoleApp(KeyAndBlocklistScreens):
         return Page(location=f"/cases/{session_id}?done=note_added")
 
     def _notify_mention(self, email: str, session_id: str, by: str) -> None:
+        # a failure is only logged: the mention is listed on the Mentions page anyway
+        body = notes.mention_body(by, self.base_url, session_id)
+        self._email(email, notes.MENTION_SUBJECT, body, "mention")
+
+    def _email(self, to: str, subject: str, body: str, what: str) -> None:
+        """Hand an e-mail (its outbox row already committed) to the provider; a failure is
+        logged, not raised."""
         try:
-            send_external(
-                self.settings,
-                "email",
-                email,
-                notes.MENTION_SUBJECT,
-                notes.mention_body(by, self.base_url, session_id),
-            )
-        except Exception:  # noqa: BLE001 - the mention is listed on the Mentions page anyway
-            log.warning("mention e-mail not handed to the provider")
+            send_external(self.settings, "email", to, subject, body)
+        except Exception:  # noqa: BLE001 - the outbox row is kept
+            log.warning("%s e-mail not handed to the provider", what)
 
     def _mentions(self, request: Request, person: Person) -> Page:
         with self._tenant(person) as conn:
@@ -637,16 +624,13 @@ class ConsoleApp(KeyAndBlocklistScreens):
         return Page(location="/team?invited=1")
 
     def _send_invite(self, email: str, link: str) -> None:
-        try:
-            send_external(
-                self.settings,
-                "email",
-                accounts.normalise_email(email),
-                "You are invited to the idmesh review console",
-                f"Open this link to set up your account:\n\n{link}\n",
-            )
-        except Exception:  # noqa: BLE001 - the outbox row is kept; the admin can re-invite
-            log.warning("invitation e-mail not handed to the provider")
+        # a failure is only logged: the admin can re-invite
+        self._email(
+            accounts.normalise_email(email),
+            "You are invited to the idmesh review console",
+            f"Open this link to set up your account:\n\n{link}\n",
+            "invitation",
+        )
 
     def _team_role(self, request: Request, person: Person, user_id: str) -> Page:
         with self._tenant(person) as conn:
@@ -708,9 +692,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
         """Which steps given results would trigger (the API's dry run; nothing stored)."""
         text = request.form.get("facts", "")
         with self._tenant(person) as conn:
-            current = get_workflow(conn, versions.workflow_id(wf))
-        if current is None:
-            raise UnknownSubject("no such workflow")
+            current = versions.current(conn, versions.workflow_id(wf))
         answer, test_errors = None, []
         try:
             req = DryRunRequest.model_validate_json(text or "{}")
@@ -732,9 +714,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
         production path (shared/workflows/sandbox_run.py)."""
         wf_id = versions.workflow_id(wf)
         with self.db.tenant(person.tenant_id, mode="test") as conn:
-            current = get_workflow(conn, wf_id)
-            if current is None:
-                raise UnknownSubject("no such workflow")
+            current = versions.current(conn, wf_id)
             outcomes = {
                 c: request.form.get(f"outcome_{c}", "approved")
                 for c in sandbox_run.checks_of(current)
@@ -749,9 +729,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
     def _workflow_run_view(self, request: Request, person: Person, wf: str, run: str) -> Page:
         wf_id = versions.workflow_id(wf)
         with self.db.tenant(person.tenant_id, mode="test") as conn:
-            current = get_workflow(conn, wf_id)
-            if current is None:
-                raise UnknownSubject("no such workflow")
+            current = versions.current(conn, wf_id)
             view = sandbox_run.view(conn, self._cipher(conn, person), wf_id, run)
         return Page(
             "workflow_run.html",
@@ -775,9 +753,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
                 else:
                     v = info.version
                     return Page(location=f"/settings/workflows/{wf_id}?old={v - 1}&new={v}")
-            current = get_workflow(conn, wf_id)
-            if current is None:
-                raise UnknownSubject("no such workflow")
+            current = versions.current(conn, wf_id)
             all_versions = versions.versions(conn, wf_id)
 
             def version_arg(name: str, default: int) -> int:

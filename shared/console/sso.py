@@ -25,8 +25,14 @@ import psycopg
 from jwt import PyJWKSet
 
 from shared.audit import audit
-from shared.console.accounts import _open_session
-from shared.console.errors import AccountLocked, SignInFailed
+from shared.console.accounts import (
+    _open_session,
+    find_address,
+    is_locked,
+    refusal,
+    sign_in_address,
+)
+from shared.console.errors import SignInFailed
 from shared.console.roles import require
 from shared.crypto.envelope import TenantCipher
 from shared.db.tenant_tx import Database
@@ -164,14 +170,11 @@ def discover(issuer: str) -> dict:
 def start(db: Database, key: bytes, email: str, redirect_uri: str) -> tuple[str, str]:
     """Step one: the address finds the tenant and its provider. (authorization URL, the
     flow cookie)."""
-    address = email.strip().lower()[:320]
-    with db.no_tenant() as conn:
-        found = conn.execute(
-            "SELECT * FROM idmesh_console_user_by_email(%s)", (address,)
-        ).fetchone()
+    address = sign_in_address(email)
+    found = find_address(db, address)
     if found is None:
         raise SignInFailed("single sign-on is not available for this address")
-    tenant_id = str(found["tenant_id"])
+    tenant_id, _ = found
     with db.tenant(tenant_id) as conn:
         cfg = get_config(conn)
     if cfg is None or not cfg.enabled:
@@ -288,8 +291,8 @@ def _session_for(db: Database, tenant_id: str, email: str, issuer: str, sub: str
         ).fetchone()
         if row is None or row["status"] != "active":
             error = SignInFailed("no active console account for the provider's address")
-        elif row["locked_until"] is not None and row["locked_until"].timestamp() > time.time():
-            error = AccountLocked("too many failed attempts: try again later")
+        elif is_locked(row):
+            error = refusal(locked=True)
         else:
             uid = str(row["id"])
             token = _open_session(conn, tenant_id, uid)

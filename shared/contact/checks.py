@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity
+from shared.checks.result import CheckResult, CheckStatus, CheckWarning, Severity, status_of
 from shared.contact.otp import OtpState
 
 AWAITING_USER_INPUT = "AWAITING_USER_INPUT"
@@ -68,12 +68,21 @@ def _otp_gate(check: str, state: OtpState | None) -> CheckResult | None:
     return CheckResult(check=check, status=CheckStatus.failed, warnings=[_w(code, Severity.error)])
 
 
-def _verdict(warnings: list[CheckWarning]) -> CheckStatus:
-    if any(w.severity == Severity.error for w in warnings):
-        return CheckStatus.failed
-    if any(w.severity == Severity.warning for w in warnings):
-        return CheckStatus.warning
-    return CheckStatus.passed
+def _flag(code: str, block: bool) -> CheckWarning:
+    """A finding the params may block on (an error) or only flag (a warning)."""
+    return _w(code, Severity.error if block else Severity.warning)
+
+
+def _verified(check: str, state: OtpState, warnings: list[CheckWarning]) -> CheckResult:
+    """The result for a verified `check` ("email" or "phone"): its target and facts."""
+    status = status_of(warnings)
+    return CheckResult(
+        check=check,
+        status=status,
+        warnings=warnings,
+        score=100.0 if status == CheckStatus.passed else None,
+        data={check: state.target, "verified": True, **state.details},
+    )
 
 
 def run_email(
@@ -85,26 +94,12 @@ def run_email(
     facts = state.details
     warnings: list[CheckWarning] = []
     if facts.get("disposable"):
-        warnings.append(
-            _w(EMAIL_DISPOSABLE, Severity.error if params.block_disposable else Severity.warning)
-        )
+        warnings.append(_flag(EMAIL_DISPOSABLE, params.block_disposable))
     if facts.get("role_account"):
-        warnings.append(
-            _w(
-                EMAIL_ROLE_ACCOUNT,
-                Severity.error if params.block_role_accounts else Severity.warning,
-            )
-        )
+        warnings.append(_flag(EMAIL_ROLE_ACCOUNT, params.block_role_accounts))
     if expected_email and expected_email.strip().lower() != state.target.lower():
         warnings.append(_w(EMAIL_MISMATCH))
-    status = _verdict(warnings)
-    return CheckResult(
-        check="email",
-        status=status,
-        warnings=warnings,
-        score=100.0 if status == CheckStatus.passed else None,
-        data={"email": state.target, "verified": True, **facts},
-    )
+    return _verified("email", state, warnings)
 
 
 def run_phone(
@@ -117,14 +112,9 @@ def run_phone(
     warnings: list[CheckWarning] = []
     kind = facts.get("number_type")
     if kind == "voip":
-        warnings.append(_w(PHONE_VOIP, Severity.error if params.block_voip else Severity.warning))
+        warnings.append(_flag(PHONE_VOIP, params.block_voip))
     if kind in ("premium_rate", "shared_cost"):
-        warnings.append(
-            _w(
-                PHONE_PREMIUM_RATE,
-                Severity.error if params.block_premium_rate else Severity.warning,
-            )
-        )
+        warnings.append(_flag(PHONE_PREMIUM_RATE, params.block_premium_rate))
     allowed = {c.upper() for c in params.allowed_countries or []}
     if allowed and facts.get("country") not in allowed:
         warnings.append(_w(PHONE_COUNTRY_NOT_ALLOWED, Severity.error))
@@ -134,11 +124,4 @@ def run_phone(
         exp = phone_facts(expected_phone, facts.get("country"))
         if exp.e164 != state.target:
             warnings.append(_w(PHONE_MISMATCH))
-    status = _verdict(warnings)
-    return CheckResult(
-        check="phone",
-        status=status,
-        warnings=warnings,
-        score=100.0 if status == CheckStatus.passed else None,
-        data={"phone": state.target, "verified": True, **facts},
-    )
+    return _verified("phone", state, warnings)

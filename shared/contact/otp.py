@@ -40,6 +40,28 @@ class OtpState:
         return (self.attempts_left == 0 or self.expired) and self.sends_left == 0
 
 
+_NEWEST = "FROM otp_codes WHERE session_id = %s AND channel = %s ORDER BY created_at DESC LIMIT 1"
+
+
+def _newest(
+    conn: psycopg.Connection,
+    cipher: TenantCipher,
+    session_id: str,
+    channel: Channel,
+    *,
+    for_update: bool,
+) -> tuple[dict, str] | None:
+    """The newest code sent on the channel and its target, opened; None if none was sent.
+    `for_update` locks the row; otherwise the row also says how many codes were `sent`
+    (Postgres locks no rows under a window function)."""
+    columns = "*" if for_update else "*, count(*) OVER () AS sent"
+    sql = f"SELECT {columns} {_NEWEST}" + (" FOR UPDATE" if for_update else "")
+    row = conn.execute(sql, (session_id, channel)).fetchone()
+    if row is None:
+        return None
+    return row, cipher.open("otp", str(row["id"]), row["target_enc"]).decode()
+
+
 def issue_code(
     conn: psycopg.Connection,
     cipher: TenantCipher,
@@ -97,14 +119,10 @@ def check_code(
     code: str,
 ) -> OtpState:
     """Check a code against the newest code sent; counts the attempt (the caller commits)."""
-    row = conn.execute(
-        "SELECT * FROM otp_codes WHERE session_id = %s AND channel = %s "
-        "ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
-        (session_id, channel),
-    ).fetchone()
-    if row is None:
+    newest = _newest(conn, cipher, session_id, channel, for_update=True)
+    if newest is None:
         raise OtpError(409, "otp-not-sent", f"no {channel} code was sent for this session")
-    target = cipher.open("otp", str(row["id"]), row["target_enc"]).decode()
+    row, target = newest
     if row["verified_at"] is not None:
         return OtpState(True, MAX_ATTEMPTS - row["attempts"], False, target, row["details"])
     if row["attempts"] >= MAX_ATTEMPTS:
@@ -124,14 +142,10 @@ def check_code(
 def latest_state(
     conn: psycopg.Connection, cipher: TenantCipher, session_id: str, channel: Channel
 ) -> OtpState | None:
-    row = conn.execute(
-        "SELECT *, count(*) OVER () AS sent FROM otp_codes WHERE session_id = %s "
-        "AND channel = %s ORDER BY created_at DESC LIMIT 1",
-        (session_id, channel),
-    ).fetchone()
-    if row is None:
+    newest = _newest(conn, cipher, session_id, channel, for_update=False)
+    if newest is None:
         return None
-    target = cipher.open("otp", str(row["id"]), row["target_enc"]).decode()
+    row, target = newest
     return OtpState(
         verified=row["verified_at"] is not None,
         attempts_left=max(0, MAX_ATTEMPTS - row["attempts"]),

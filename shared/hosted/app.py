@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import mimetypes
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -26,6 +24,7 @@ from shared.db.function_role import process_database_url
 from shared.db.tenant_tx import Database
 from shared.hosted import csrf
 from shared.hosted.api_client import ApiUnavailable, EndUserApi, acting_for
+from shared.hosted.assets import static_files, static_response, templates
 from shared.hosted.branding import load_logo
 from shared.hosted.capture import UNREADABLE, check_capture, load_models
 from shared.hosted.events import Snapshot, StreamSlots, status_stream
@@ -63,7 +62,6 @@ from shared.tenancy.tenants import tenant_cipher
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-STATIC = HERE / "static"
 LANG_COOKIE = "idmesh_lang"
 MAX_BODY = 12 * 1024 * 1024
 LIVENESS_MAX_FRAMES = 90
@@ -98,14 +96,9 @@ class HostedApp:
         self.db = db or Database(url, max_size=8)
         self.master_key = load_master_key(settings)
         self.api = EndUserApi(settings.api_internal_url or settings.public_url)
-        self.jinja = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.jinja = templates(HERE)
         self.streams = StreamSlots()
-        self.static_files = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+        self.static_files = static_files(HERE)
         load_models()
         self.map = Map(
             [
@@ -265,15 +258,7 @@ class HostedApp:
         return Page("error.html", {"kind": kind}, status=status)
 
     def _static(self, name: str) -> Response:
-        path = self.static_files.get(name)
-        if path is None:
-            raise NotFound()
-        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        resp = Response(path.read_bytes(), mimetype=ctype)
-        resp.headers["Cache-Control"] = "public, max-age=3600"
-        for k, v in security_headers([]).items():
-            resp.headers.setdefault(k, v)
-        return resp
+        return static_response(self.static_files, name)
 
     def _cipher(self, conn, visit: Visit):
         return tenant_cipher(conn, self.master_key, visit.link.tenant_id)
@@ -336,9 +321,7 @@ class HostedApp:
             "step": step,
             "index": visit.steps.index(step) + 1,
             "error": error,
-            "retakes_left": max(
-                0, self.settings.hosted_max_retakes - visit.progress.attempts.get(step, 0)
-            ),
+            "retakes_left": self._retakes_left(visit, step),
         }
         if step == "consent":
             ctx["collect"] = [s for s in visit.steps if s not in ("consent", "document")]
@@ -428,6 +411,9 @@ class HostedApp:
             return _json({"ok": True, "next": page.location})
         return page
 
+    def _retakes_left(self, visit: Visit, step: str) -> int:
+        return max(0, self.settings.hosted_max_retakes - visit.progress.attempts.get(step, 0))
+
     def _capture_answer(
         self,
         request: Request,
@@ -438,7 +424,7 @@ class HostedApp:
         reason: str | None,
         wants_json: bool,
     ) -> Page:
-        left = max(0, self.settings.hosted_max_retakes - visit.progress.attempts.get(step, 0))
+        left = self._retakes_left(visit, step)
         if wants_json:
             key = f"reason_{reason}"
             message = t(key) if t.has(key) else t("reason_UNREADABLE")

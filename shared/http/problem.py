@@ -168,3 +168,19 @@ def invalid(errors: list[dict[str, Any]], where: str = "body") -> Problem:
         code="validation-error",
         errors=errors,
     )
+
+
+def invalid_field(
+    pointer: str,
+    detail: str,
+    reason: str | None = None,
+    *,
+    code: str = "validation-error",
+    error_type: str | None = None,
+) -> Problem:
+    """422 for one wrong field: `detail` says what is wrong; the field's error (at `pointer`)
+    says `reason`, else the same, and its `error_type` when given."""
+    error = {"pointer": pointer, "detail": reason or detail}
+    if error_type:
+        error["type"] = error_type
+    return Problem(422, "Unprocessable Content", detail, code=code, errors=[error])

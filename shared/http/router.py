@@ -30,7 +30,7 @@ from shared.http.input_guard import (
     load_json,
     refuse_control_characters,
 )
-from shared.http.problem import Problem, problem_for, validation_problem
+from shared.http.problem import Problem, not_found, problem_for, validation_problem
 from shared.observability import metrics
 from shared.observability.logs import log_context
 from shared.observability.tracing import SpanKind, extract, span
@@ -287,9 +287,7 @@ class Router:
                 405, "Method Not Allowed", f"allowed: {allowed}", headers={"Allow": allowed}
             ) from exc
         except NotFound as exc:
-            raise Problem(
-                404, "Not Found", f"no such {self._missing_what(request)}", code="not-found"
-            ) from exc
+            raise not_found(self._missing_what(request)) from exc
         return self.routes[idx], params
 
     def _missing_what(self, request: Request) -> str:

@@ -146,11 +146,16 @@ def _text_fields(outer: tlv.Tlv, mapping: dict[int, str]) -> dict[str, Any]:
     return out
 
 
+def _text_file(data: bytes, dg: str, mapping: dict[int, str], date_field: str) -> dict[str, Any]:
+    """The text fields of a data group (DG11, DG12), its date as YYYY-MM-DD."""
+    out = _text_fields(tlv.parse_file(data, FILE_TAGS[dg]), mapping)
+    if date_field in out:
+        out[date_field] = _yyyymmdd(out[date_field])
+    return out
+
+
 def parse_dg11(data: bytes) -> dict[str, Any]:
-    outer = tlv.parse_file(data, FILE_TAGS["DG11"])
-    out = _text_fields(outer, DG11_FIELDS)
-    if "full_date_of_birth" in out:
-        out["full_date_of_birth"] = _yyyymmdd(out["full_date_of_birth"])
+    out = _text_file(data, "DG11", DG11_FIELDS, "full_date_of_birth")
     if "full_name" in out:
         surname, _, given = out["full_name"].partition("<<")
         out["full_name"] = (surname.replace("<", " ") + ", " + given.replace("<", " ")).strip(", ")
@@ -161,11 +166,7 @@ def parse_dg11(data: bytes) -> dict[str, Any]:
 
 
 def parse_dg12(data: bytes) -> dict[str, Any]:
-    outer = tlv.parse_file(data, FILE_TAGS["DG12"])
-    out = _text_fields(outer, DG12_FIELDS)
-    if "date_of_issue" in out:
-        out["date_of_issue"] = _yyyymmdd(out["date_of_issue"])
-    return out
+    return _text_file(data, "DG12", DG12_FIELDS, "date_of_issue")
 
 
 @dataclass

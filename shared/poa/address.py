@@ -418,11 +418,11 @@ def compare(doc: Address, expected: Address, threshold: float = 0.8) -> AddressM
     got = 0.0
     hard_fail = False
 
-    def add(name: str, a: str, b: str, sim: float | None, ok: bool) -> None:
-        nonlocal total, got, hard_fail
+    def add(name: str, sim: float | None, ok: bool) -> None:
+        nonlocal total, got
         comp[name] = {
-            "document": a,
-            "expected": b,
+            "document": getattr(doc, name),
+            "expected": getattr(expected, name),
             "similarity": None if sim is None else round(sim, 3),
             "match": ok,
         }
@@ -431,50 +431,51 @@ def compare(doc: Address, expected: Address, threshold: float = 0.8) -> AddressM
         total += weights[name]
         got += weights[name] * sim
 
+    def exact(name: str, a: str, b: str) -> None:
+        """A component that must agree once normalised: a conflict fails the match."""
+        nonlocal hard_fail
+        ok = a == b
+        hard_fail |= not ok
+        add(name, 1.0 if ok else 0.0, ok)
+
     if doc.postcode and expected.postcode:
         a, b = norm_postcode(doc.postcode), norm_postcode(expected.postcode)
         if expected.country == "US" or doc.country == "US":
             a, b = a[:5], b[:5]
-        ok = a == b
-        hard_fail |= not ok
-        add("postcode", doc.postcode, expected.postcode, 1.0 if ok else 0.0, ok)
+        exact("postcode", a, b)
     else:
-        add("postcode", doc.postcode, expected.postcode, None, True)
+        add("postcode", None, True)
     if doc.house_number and expected.house_number:
         a = re.sub(r"[^0-9a-z]", "", anyascii(doc.house_number).lower())
         b = re.sub(r"[^0-9a-z]", "", anyascii(expected.house_number).lower())
-        ok = a == b
-        hard_fail |= not ok
-        add("house_number", doc.house_number, expected.house_number, 1.0 if ok else 0.0, ok)
+        exact("house_number", a, b)
     else:
-        add("house_number", doc.house_number, expected.house_number, None, True)
+        add("house_number", None, True)
     if doc.street and expected.street:
         a, b = norm_street(doc.street), norm_street(expected.street)
         sim = (
             max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
             / 100
         )
-        add("street", doc.street, expected.street, sim, sim >= 0.85)
+        add("street", sim, sim >= 0.85)
     else:
-        add("street", doc.street, expected.street, None, True)
+        add("street", None, True)
     if doc.city and expected.city:
         a, b = norm_city(doc.city), norm_city(expected.city)
         sim = (
             max(fuzz.ratio(a, b), fuzz.partial_ratio(a, b) if min(len(a), len(b)) >= 4 else 0) / 100
         )
-        add("city", doc.city, expected.city, sim, sim >= 0.85)
+        add("city", sim, sim >= 0.85)
     else:
-        add("city", doc.city, expected.city, None, True)
+        add("city", None, True)
     ua, ub = norm_unit(doc.unit), norm_unit(expected.unit)
     if ua and ub:
-        ok = ua == ub
-        hard_fail |= not ok
-        add("unit", doc.unit, expected.unit, 1.0 if ok else 0.0, ok)
+        exact("unit", ua, ub)
     elif ub and not ua:
         # the declared flat is missing on the document: weaker proof, not a conflict
-        add("unit", doc.unit, expected.unit, 0.5, False)
+        add("unit", 0.5, False)
     else:
-        add("unit", doc.unit, expected.unit, None, True)
+        add("unit", None, True)
     score = got / total if total else 0.0
     matched = (not hard_fail) and score >= threshold and total >= 0.5
     return AddressMatch(score=round(score, 3), matched=matched, components=comp)

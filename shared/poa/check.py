@@ -8,11 +8,11 @@ from datetime import date
 
 from shared.checks.result import (
     CheckResult,
-    CheckStatus,
     CheckWarning,
     ModelInfo,
     Severity,
     error_result,
+    status_of,
     stopwatch,
 )
 from shared.poa import codes
@@ -327,12 +327,7 @@ def _run(
             )
         )
 
-    if any(w.severity == Severity.error for w in warnings):
-        status = CheckStatus.failed
-    elif any(w.severity == Severity.warning for w in warnings):
-        status = CheckStatus.warning
-    else:
-        status = CheckStatus.passed
+    status = status_of(warnings)
     field_conf = [f.confidence for f in (ex.issue_date, ex.holder_name) if f is not None]
     base = min(rules.scores) if rules.scores else (min(field_conf) if field_conf else 0.5)
     score = round(max(0.0, base * (1.0 - tamper_score)), 3)

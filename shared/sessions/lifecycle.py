@@ -90,6 +90,24 @@ def _event_id(kind: str, session_id: str, status: str, at: datetime) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"idmesh:{kind}:{session_id}:{status}:{at}"))
 
 
+def _announce(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    event_type: str,
+    session: SessionRow,
+    data: dict[str, Any],
+    kind: str | None = None,
+) -> None:
+    """A session event into the outbox, its data led by the session id; `kind` derives its
+    id from the stored transition (`_event_id`), else the event gets a fresh one."""
+    sid = str(session.id)
+    event_id = _event_id(kind, sid, session.status, session.updated_at) if kind else None
+    event = make_event(
+        tenant_id, event_type, {"session_id": sid, **data}, SOURCE, sid, event_id=event_id
+    )
+    enqueue(conn, event)
+
+
 def _transition(
     conn: psycopg.Connection,
     session: SessionRow,
@@ -125,39 +143,41 @@ def _transition(
 def _announce_update(
     conn: psycopg.Connection, tenant_id: str, before: SessionRow, after: SessionRow
 ) -> None:
-    sid = str(after.id)
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_UPDATED,
-            {"session_id": sid, "status": after.status, "previous_status": before.status},
-            SOURCE,
-            sid,
-            event_id=_event_id("updated", sid, after.status, after.updated_at),
-        ),
-    )
+    data = {"status": after.status, "previous_status": before.status}
+    _announce(conn, tenant_id, SESSION_UPDATED, after, data, "updated")
 
 
 def _announce_decision(conn: psycopg.Connection, tenant_id: str, after: SessionRow) -> None:
-    sid = str(after.id)
     decision = after.decision or {}
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_DECIDED,
-            {
-                "session_id": sid,
-                "status": after.status,
-                "rule": decision.get("rule"),
-                "reason_codes": list(decision.get("reason_codes") or []),
-            },
-            SOURCE,
-            sid,
-            event_id=_event_id("decided", sid, after.status, after.updated_at),
-        ),
-    )
+    data = {
+        "status": after.status,
+        "rule": decision.get("rule"),
+        "reason_codes": list(decision.get("reason_codes") or []),
+    }
+    _announce(conn, tenant_id, SESSION_DECIDED, after, data, "decided")
+
+
+def _decide(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    actor: str,
+    session: SessionRow,
+    status: str,
+    decision: dict[str, Any],
+    by: str,
+    details: dict[str, Any],
+) -> SessionRow:
+    """Move the session to `status` and say so: the audit entry (`by` the rules,
+    `session.decided`, or a person's review, `session.reviewed`; its `details` and the
+    decision's reason codes), the events, the metric."""
+    after = _transition(conn, session, status, decision=decision)
+    action = "session.decided" if by == "rules" else "session.reviewed"
+    details = {**details, "reason_codes": decision.get("reason_codes") or []}
+    audit(conn, tenant_id, actor, action, str(session.id), details)
+    _announce_decision(conn, tenant_id, after)
+    _announce_update(conn, tenant_id, session, after)
+    metrics.DECISIONS.labels(by, status).inc()
+    return after
 
 
 # -- the transitions -------------------------------------------------------------------------
@@ -229,16 +249,7 @@ def record_input(
     audit(conn, tenant_id, actor, action or f"session.input.{user_input}", sid, details)
     if session.status != "in_progress":
         return False
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_INPUT,
-            {"session_id": sid, "input": user_input, "check": check},
-            SOURCE,
-            sid,
-        ),
-    )
+    _announce(conn, tenant_id, SESSION_INPUT, session, {"input": user_input, "check": check})
     return True
 
 
@@ -252,23 +263,8 @@ def decide(
     """The workflow's decision (`decision["status"]`): approved, declined or in_review."""
     status = str(decision.get("status"))
     _require(session, "decide", status)
-    after = _transition(conn, session, status, decision=decision)
-    audit(
-        conn,
-        tenant_id,
-        actor,
-        "session.decided",
-        str(session.id),
-        {
-            "status": status,
-            "rule": decision.get("rule"),
-            "reason_codes": decision.get("reason_codes") or [],
-        },
-    )
-    _announce_decision(conn, tenant_id, after)
-    _announce_update(conn, tenant_id, session, after)
-    metrics.DECISIONS.labels("rules", status).inc()
-    return after
+    details = {"status": status, "rule": decision.get("rule")}
+    return _decide(conn, tenant_id, actor, session, status, decision, "rules", details)
 
 
 def review(
@@ -299,23 +295,8 @@ def review(
         decision["reviewer"] = reviewer
     if reason_codes is not None:
         decision["reason_codes"] = list(reason_codes)
-    after = _transition(conn, session, status, decision=decision)
-    audit(
-        conn,
-        tenant_id,
-        actor,
-        "session.reviewed",
-        str(session.id),
-        {
-            "decision": status,
-            "note": note or "",
-            "reason_codes": decision.get("reason_codes") or [],
-        },
-    )
-    _announce_decision(conn, tenant_id, after)
-    _announce_update(conn, tenant_id, session, after)
-    metrics.DECISIONS.labels("review", status).inc()
-    return after
+    details = {"decision": status, "note": note or ""}
+    return _decide(conn, tenant_id, actor, session, status, decision, "review", details)
 
 
 def request_resubmission(
@@ -372,22 +353,8 @@ def _announce_submitted(
     conn: psycopg.Connection, tenant_id: str, session: SessionRow, after: SessionRow
 ) -> None:
     """`session.submitted`: the orchestrator runs the workflow (again, after a retake)."""
-    sid = str(session.id)
-    enqueue(
-        conn,
-        make_event(
-            tenant_id,
-            SESSION_SUBMITTED,
-            {
-                "session_id": sid,
-                "workflow_id": str(session.workflow_id),
-                "workflow_version": session.workflow_version,
-            },
-            SOURCE,
-            sid,
-            event_id=_event_id("submitted", sid, after.status, after.updated_at),
-        ),
-    )
+    data = {"workflow_id": str(session.workflow_id), "workflow_version": session.workflow_version}
+    _announce(conn, tenant_id, SESSION_SUBMITTED, after, data, "submitted")
 
 
 def _time_out(

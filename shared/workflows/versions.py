@@ -26,6 +26,14 @@ def workflow_id(raw: str) -> uuid.UUID:
         raise UnknownSubject("no such workflow") from exc
 
 
+def current(conn: psycopg.Connection, wf_id: uuid.UUID) -> WorkflowInfo:
+    """The workflow's current version, else UnknownSubject."""
+    info = get_workflow(conn, wf_id)
+    if info is None:
+        raise UnknownSubject("no such workflow")
+    return info
+
+
 def versions(conn: psycopg.Connection, wf_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT version, created_at FROM workflow_versions WHERE workflow_id = %s "

@@ -23,6 +23,42 @@ def _y_overlap(a: Segment, b: Segment) -> float:
     return max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0)) / max(1e-6, min(a.h, b.h))
 
 
+def _mismatch(
+    t: Segment, read: str, shown: str, conf: float, key_ids: dict[int, str]
+) -> dict | None:
+    """The row for a text-layer line that OCR, confident, reads as something else (`read`
+    compared, `shown` reported); None where they agree or OCR is unsure."""
+    ct, co = _c(t.text), _c(read)
+    sim = max(fuzz.partial_ratio(ct, co) if len(co) >= len(ct) else 0.0, fuzz.ratio(ct, co)) / 100
+    if not (sim < 0.6 and conf > 0.75):
+        return None
+    return {
+        "text_layer": t.text[:80],
+        "ocr": shown[:80],
+        "similarity": round(sim, 2),
+        "page": t.page,
+        "bbox": t.bbox(),
+        "field": key_ids.get(id(t)),
+    }
+
+
+def _signals(mismatches: list[dict], compared: int) -> tuple[list[Signal], dict]:
+    """The mismatch signal (weighted up where a key field differs) and the counts."""
+    stats = {"lines_compared": compared, "mismatches": len(mismatches)}
+    if not mismatches:
+        return [], stats
+    on_key = [m for m in mismatches if m["field"]]
+    weight = 0.6 if on_key else (0.35 if len(mismatches) >= 2 else 0.15)
+    return [
+        Signal(
+            TEXT_RENDER_MISMATCH,
+            weight,
+            f"{len(mismatches)} line(s) of the text layer differ from the rendered page",
+            {"lines": mismatches[:6], **stats},
+        )
+    ], stats
+
+
 def compare_layers(
     text_segs: list[Segment], ocr_segs: list[Segment], key: dict[str, list[Segment]]
 ) -> tuple[list[Signal], dict]:
@@ -42,35 +78,12 @@ def compare_layers(
         if not over:
             continue
         compared += 1
-        co = _c(" ".join(o.text for o in sorted(over, key=lambda o: o.x0)))
-        sim = (
-            max(fuzz.partial_ratio(ct, co) if len(co) >= len(ct) else 0.0, fuzz.ratio(ct, co)) / 100
-        )
-        conf = min(o.conf for o in over)
-        if sim < 0.6 and conf > 0.75:
-            mismatches.append(
-                {
-                    "text_layer": t.text[:80],
-                    "ocr": " ".join(o.text for o in over)[:80],
-                    "similarity": round(sim, 2),
-                    "page": t.page,
-                    "bbox": t.bbox(),
-                    "field": key_ids.get(id(t)),
-                }
-            )
-    stats = {"lines_compared": compared, "mismatches": len(mismatches)}
-    if not mismatches:
-        return [], stats
-    on_key = [m for m in mismatches if m["field"]]
-    weight = 0.6 if on_key else (0.35 if len(mismatches) >= 2 else 0.15)
-    return [
-        Signal(
-            TEXT_RENDER_MISMATCH,
-            weight,
-            f"{len(mismatches)} line(s) of the text layer differ from the rendered page",
-            {"lines": mismatches[:6], **stats},
-        )
-    ], stats
+        read = " ".join(o.text for o in sorted(over, key=lambda o: o.x0))
+        shown = " ".join(o.text for o in over)
+        m = _mismatch(t, read, shown, min(o.conf for o in over), key_ids)
+        if m is not None:
+            mismatches.append(m)
+    return _signals(mismatches, compared)
 
 
 def compare_boxes(
@@ -92,31 +105,7 @@ def compare_boxes(
     reads = engine.recognize_boxes(image, [(t.x0, t.y0, t.x1, t.y1) for t in cands])
     mismatches = []
     for t, (txt, conf) in zip(cands, reads, strict=False):
-        ct, co = _c(t.text), _c(txt)
-        sim = (
-            max(fuzz.partial_ratio(ct, co) if len(co) >= len(ct) else 0.0, fuzz.ratio(ct, co)) / 100
-        )
-        if sim < 0.6 and conf > 0.75:
-            mismatches.append(
-                {
-                    "text_layer": t.text[:80],
-                    "ocr": txt[:80],
-                    "similarity": round(sim, 2),
-                    "page": t.page,
-                    "bbox": t.bbox(),
-                    "field": key_ids.get(id(t)),
-                }
-            )
-    stats = {"lines_compared": len(cands), "mismatches": len(mismatches)}
-    if not mismatches:
-        return [], stats
-    on_key = [m for m in mismatches if m["field"]]
-    weight = 0.6 if on_key else (0.35 if len(mismatches) >= 2 else 0.15)
-    return [
-        Signal(
-            TEXT_RENDER_MISMATCH,
-            weight,
-            f"{len(mismatches)} line(s) of the text layer differ from the rendered page",
-            {"lines": mismatches[:6], **stats},
-        )
-    ], stats
+        m = _mismatch(t, txt, txt, conf, key_ids)
+        if m is not None:
+            mismatches.append(m)
+    return _signals(mismatches, len(cands))
