@@ -206,16 +206,17 @@ def test_reencoded_frames_keep_their_hashes(challenge_and_frames):
 # counts measured on these exact samples (3 photos x seeds 1, 3, 4; the generators and the
 # check are deterministic). The floors are the measured counts: a change that catches fewer
 # fails here, and so does one that lets more pass with no warning at all. Measured
-# 2026-12-05 with the veil / edge-blur cues (before them, in brackets): generator print 9/9
-# flagged (8/9), photo of a photo 9/9 (6/9); attacks2 print 6/9, 1 passes outright (5/9, 3),
-# attacks2 photo of a photo 4/9, none passes outright (0/9, 1; 4 of the other 5 are
-# LIVENESS_UNCERTAIN): attacks2 is never used in calibration, so these are held-out figures.
+# 2026-12-06 with the 21 cues and the sign-kept fit (2026-12-05, 15 cues, in brackets;
+# before the veil / edge-blur cues in braces): generator print 9/9 flagged (9/9) {8/9},
+# photo of a photo 9/9 (9/9) {6/9}; attacks2 print 7/9, 1 passes outright (6/9, 1) {5/9, 3},
+# attacks2 photo of a photo 8/9, none passes outright (4/9, 0) {0/9, 1}: attacks2 is never
+# used in calibration, so these are held-out figures.
 _PRESENTATION_ATTACKS = {
     # generator: (its function, flagged at least, passed outright at most)
     "generator.print_attack": (g.print_attack, 9, 0),
     "generator.photo_of_photo": (g.photo_of_photo, 9, 0),
-    "attacks2.print_attack": (a2.print_attack, 6, 1),
-    "attacks2.photo_of_photo": (a2.photo_of_photo, 4, 0),
+    "attacks2.print_attack": (a2.print_attack, 7, 1),
+    "attacks2.photo_of_photo": (a2.photo_of_photo, 8, 0),
 }
 
 
@@ -227,7 +228,7 @@ def test_a_held_out_photo_of_a_photo_is_caught_by_veil_and_blur(img, photo):
     cues = r.data["cues"]
     assert max(cues, key=cues.get) == "veil_and_blur", cues
     # the same face as taken: the pair stays quiet and the photo is not flagged (it scores
-    # 64, in the review band, since this change: other cues, not the pair; was 92)
+    # 69, in the review band, from other cues than the pair: colour_scatter, background)
     live = run_passive_liveness(photo("obama"))
     assert "LIVENESS_ATTACK_SUSPECTED" not in live.warning_codes()
     assert live.score >= 50 and live.data["cues"]["veil_and_blur"] <= 0.3, live.data["cues"]
