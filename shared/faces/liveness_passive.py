@@ -44,11 +44,6 @@ each cue's share):
 - `dark_chroma`: colour of the darkest 5 % around the face relative to their level: real
   shadows keep the colour of what they fall on; a lifted ink or backlight black is a
   uniform grey veil.
-- `colour_moire`: log10 of mid-scale (difference of Gaussians, sigma 1.5 and 4) colour
-  difference energy over that of luma on the inner face at native resolution: halftone
-  inks and display sub-pixels beat against the camera's sampling grid and leave coloured
-  blotches at a few pixels' scale, where skin's colour varies smoothly and its texture is
-  in luma.
 - `fas`: mean depth output of the FAS network (optional, `use_model=True`): one FAS_256s
   inference takes ~3 s on this 2-core machine; see docs/faces.md for its measured rates.
 """
@@ -442,24 +437,6 @@ def dark_chroma(img: np.ndarray, face: Face) -> float:
     return float(np.mean(dark.max(axis=1) - dark.min(axis=1)) / (float(np.mean(dark)) + 5.0))
 
 
-def colour_moire(img: np.ndarray, face: Face) -> float:
-    """log10 of the inner face's mid-scale colour-difference energy over its luma's."""
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
-    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
-    f = img[y0:y1, x0:x1].astype(np.float32)
-    if min(f.shape[:2]) < 16:
-        return 0.0
-    b, g, r = f[..., 0], f[..., 1], f[..., 2]
-
-    def band(ch: np.ndarray) -> float:
-        fine, coarse = cv2.GaussianBlur(ch, (0, 0), 1.5), cv2.GaussianBlur(ch, (0, 0), 4.0)
-        return float(np.mean(np.abs(fine - coarse)))
-
-    colour = band(r - g) + band(b - g)
-    return float(np.log10((colour + 0.05) / (band(0.299 * r + 0.587 * g + 0.114 * b) + 0.05)))
-
-
 def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
     """Every measurement (see the module docstring); `liveness_fusion` weighs them."""
     crop, _gray = _face_gray(img, face)
@@ -488,7 +465,6 @@ def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
         "chroma_p95": chroma_p95,
         "chroma_spread": chroma_spread,
         "dark_chroma": dark_chroma(img, face),
-        "colour_moire": colour_moire(img, face),
         "fas": fas,
     }
     model = (1.0 - _squash(fas, FAS_THRESHOLD * 0.5, FAS_THRESHOLD * 1.5)) if use_model else 0.0

@@ -12,7 +12,6 @@ from shared.faces.liveness_fusion import CALIBRATION, CUES, PAIRS, design, fit, 
 from shared.faces.liveness_passive import (
     _face_norm,
     black_lift,
-    colour_moire,
     dark_chroma,
     edge_blur,
     lab_chroma,
@@ -310,21 +309,3 @@ def test_fit_keeps_each_weight_on_its_cue_side():
     assert held.weights[wrong] == 0.0 and held.weights[up] > 0.5
     for w, d in zip(held.weights, signs(), strict=True):
         assert w * d >= 0
-
-
-def test_colour_moire_rises_with_coloured_blotches_not_with_grey_texture(img):
-    for name in ("obama", "biden", "astronaut"):
-        live = img(name)
-        face = _face(live)
-        base = colour_moire(live, face)
-        h, w = live.shape[:2]
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        beat = 6.0 * np.cos(2 * np.pi * (xx * 0.09 + yy * 0.05))  # about a 10 px period
-        f = live.astype(np.float32)
-        moire = f.copy()
-        moire[..., 2] += beat  # red up where blue goes down: a colour beat, luma nearly flat
-        moire[..., 0] -= beat
-        grey = f + beat[..., None]  # the same pattern in all three channels: luma texture
-        as_u8 = lambda a: np.clip(a, 0, 255).astype(np.uint8)  # noqa: E731
-        assert colour_moire(as_u8(moire), face) > base + 0.1, name
-        assert colour_moire(as_u8(grey), face) < base + 0.02, name
