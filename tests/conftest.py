@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -39,6 +41,35 @@ class PgStack:
             "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
             "IDMESH_REGISTRATION_PER_EMAIL_PER_HOUR": "5",
         }
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def idmesh_cli(
+    *args: str,
+    data_dir: Path | None = None,
+    timeout: float = 120,
+    unset: tuple[str, ...] = (),
+    check: bool = False,
+) -> subprocess.CompletedProcess:
+    """`python -m shared.cli ARGS` in a process of its own from the repository root, on
+    `data_dir` (IDMESH_DATA_DIR) when given, without the environment variables `unset`;
+    its output captured as text."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if data_dir is not None:
+        env["IDMESH_DATA_DIR"] = str(data_dir)
+    for name in unset:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
 
 
 def make_data_dir() -> Path:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 
 import httpx
@@ -14,7 +12,7 @@ import pytest
 
 from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
-from tests.conftest import wait_decided
+from tests.conftest import idmesh_cli, wait_decided
 
 
 @pytest.fixture()
@@ -44,26 +42,16 @@ def _ftm(path, people):
 
 
 def _load(pg, path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "shared.cli",
-            "aml",
-            "load",
-            str(path),
-            "--format",
-            "ftm-json",
-            "--list",
-            "testlist",
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return idmesh_cli(
+        "aml",
+        "load",
+        str(path),
+        "--format",
+        "ftm-json",
+        "--list",
+        "testlist",
+        "--json",
+        data_dir=pg.data_dir,
     )
 
 

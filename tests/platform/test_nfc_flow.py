@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 
 import httpx
@@ -13,7 +10,7 @@ import pytest
 from asn1crypto import pem
 
 from shared.local.demo import code_for
-from tests.conftest import wait_decided
+from tests.conftest import idmesh_cli, wait_decided
 from tests.nfc.generator import ChipSpec, make_chip, make_pki
 
 KIND = {"COM": "nfc_com", "SOD": "nfc_sod"}
@@ -34,14 +31,7 @@ def test_chip_verified_with_passive_and_active_authentication(api, pg, tmp_path)
     chip = make_chip(pki, ChipSpec(algo="rsa", aa="rsa"))
     csca = tmp_path / "csca.pem"
     csca.write_bytes(pem.armor("CERTIFICATE", pki.csca.dump()))
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    imp = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "nfc", "trust", "import", str(csca)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    imp = idmesh_cli("nfc", "trust", "import", str(csca), data_dir=pg.data_dir)
     assert imp.returncode == 0, imp.stderr
 
     email = f"nfc-{uuid.uuid4().hex[:8]}@tenant.example"

@@ -14,10 +14,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import random
-import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
@@ -31,7 +28,7 @@ from shared.crypto.envelope import load_master_key
 from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
 from shared.observability.logs import configure_logging
-from tests.conftest import STACK_METRICS_TOKEN, wait_decided
+from tests.conftest import STACK_METRICS_TOKEN, idmesh_cli, wait_decided
 from tests.documents.generator import make_sample
 from tests.nfc.generator import ChipSpec, make_chip, make_pki
 from tests.platform.leak_scan import (
@@ -118,13 +115,7 @@ def _upload(api, sid, user, kind, name, data, media="application/octet-stream"):
 def _trust(pg, pki, tmp_path: Path) -> None:
     csca = tmp_path / "csca.pem"
     csca.write_bytes(pem.armor("CERTIFICATE", pki.csca.dump()))
-    imp = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "nfc", "trust", "import", str(csca)],
-        env={**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    imp = idmesh_cli("nfc", "trust", "import", str(csca), data_dir=pg.data_dir)
     assert imp.returncode == 0, imp.stderr
 
 
@@ -141,13 +132,7 @@ def _sanctions_list(pg, person: Person, tmp_path: Path) -> None:
     path = tmp_path / "list.json"
     path.write_text(json.dumps(entry) + "\n")
     cmd = ["aml", "load", str(path), "--format", "ftm-json", "--list", "leak-markers"]
-    out = subprocess.run(
-        [sys.executable, "-m", "shared.cli", *cmd],
-        env={**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = idmesh_cli(*cmd, data_dir=pg.data_dir)
     assert out.returncode == 0, out.stderr
 
 
