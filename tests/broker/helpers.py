@@ -127,6 +127,19 @@ def write_manifests(directory: Path, docs: list[dict], filename: str = "tenant.y
     return path
 
 
+def write_broker(directory: Path, namespace: str, *triggers: dict, tenant: str = TENANT_A) -> Path:
+    """The manifests of one tenant: its broker `default` in `namespace` and `triggers`."""
+    return write_manifests(directory, [broker_doc(namespace, tenant), *triggers])
+
+
+def service_ref(name: str, namespace: str | None = None) -> dict[str, str]:
+    """A trigger's `ref` to the Knative Service `name`."""
+    ref = {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": name}
+    if namespace is not None:
+        ref["namespace"] = namespace
+    return ref
+
+
 def write_services(path: Path, services: dict[str, str]) -> Path:
     path.write_text(json.dumps(services))
     return path

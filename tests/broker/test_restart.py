@@ -15,14 +15,14 @@ import httpx
 import pytest
 
 from tests.broker.helpers import (
-    TENANT_A,
     binary_event,
-    broker_doc,
+    service_ref,
     trigger_doc,
     wait_until,
-    write_manifests,
+    write_broker,
     write_services,
 )
+from tests.conftest import idmesh_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "tenant-a"
@@ -68,17 +68,6 @@ def _spawn(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     return proc, line.rsplit(" ", 1)[1].strip()
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
 @pytest.mark.parametrize("failure", ["failing", "hanging"])
 def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure):
     """`failing`: deliveries wait for a retry; `hanging`: requests in flight at the kill."""
@@ -92,23 +81,15 @@ def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure
         return 503, {}, b"down"
 
     sub = subscribers(respond)
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "t",
-                {
-                    "ref": {
-                        "apiVersion": "serving.knative.dev/v1",
-                        "kind": "Service",
-                        "name": "orchestrator",
-                    }
-                },
-                delivery={"retry": 200, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
-            ),
-        ],
+        NS,
+        trigger_doc(
+            NS,
+            "t",
+            {"ref": service_ref("orchestrator")},
+            delivery={"retry": 200, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
+        ),
     )
     write_services(tmp_path / "services.json", {"orchestrator": sub.url})
     proc, url = _spawn(tmp_path)
@@ -140,12 +121,10 @@ def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure
 def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
     healthy = {"ok": False}
     sub = subscribers(lambda n, r: (202, {}, b"") if healthy["ok"] else (500, {}, b"down"))
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 0}),
-        ],
+        NS,
+        trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 0}),
     )
     write_services(tmp_path / "services.json", {})
     proc, url = _spawn(tmp_path)
@@ -154,18 +133,18 @@ def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
         assert httpx.post(f"{url}/{NS}/default", headers=headers, content=body).status_code == 202
 
         def listed():
-            out = _cli("broker", "dead-letters", "--state", str(tmp_path / "state"), "--json")
+            out = idmesh_cli("broker", "dead-letters", "--state", str(tmp_path / "state"), "--json")
             return json.loads(out.stdout) if out.returncode == 0 else None
 
         (letter,) = wait_until(listed)
         assert letter["event_id"] == headers["ce-id"]
         assert letter["trigger_key"] == f"{NS}/t"
         healthy["ok"] = True
-        out = _cli("broker", "replay", "--all", "--state", str(tmp_path / "state"))
+        out = idmesh_cli("broker", "replay", "--all", "--state", str(tmp_path / "state"))
         assert out.returncode == 0 and "replayed 1" in out.stdout
         wait_until(lambda: len(sub.received) >= 2 and sub.received[-1].ce["id"] == headers["ce-id"])
         assert listed() == []
-        out = _cli("broker", "replay", "999", "--state", str(tmp_path / "state"))
+        out = idmesh_cli("broker", "replay", "999", "--state", str(tmp_path / "state"))
         assert out.returncode == 1
     finally:
         proc.terminate()
@@ -174,5 +153,5 @@ def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
 
 @pytest.mark.parametrize("args", [["replay"], ["replay", "1", "--all"]])
 def test_replay_needs_exactly_one_target(tmp_path, args):
-    out = _cli("broker", *args, "--state", str(tmp_path))
+    out = idmesh_cli("broker", *args, "--state", str(tmp_path))
     assert out.returncode == 2
