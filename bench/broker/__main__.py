@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.stats import percentile
 from shared.broker import LocalBroker
 from tests.broker.helpers import (
     TENANT_A,
@@ -30,11 +31,6 @@ from tests.broker.helpers import (
     write_manifests,
     write_services,
 )
-
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def _ready_time() -> float:
@@ -152,11 +148,11 @@ def main() -> int:
     )
     print(
         f"ingress (POST -> 202 stored): p50 {1000 * statistics.median(ingress):.1f} ms, "
-        f"p95 {1000 * _pct(ingress, 0.95):.1f} ms"
+        f"p95 {1000 * percentile(ingress, 0.95):.1f} ms"
     )
     print(
         f"end to end (POST -> subscriber): p50 {1000 * statistics.median(e2e):.1f} ms, "
-        f"p95 {1000 * _pct(e2e, 0.95):.1f} ms"
+        f"p95 {1000 * percentile(e2e, 0.95):.1f} ms"
     )
     print(
         f"accepted: {args.events / (accepted_at - start):.0f} events/s; "

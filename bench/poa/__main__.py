@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import date
 
 from bench.poa import second
+from bench.stats import percentile
 from shared.poa.address import compare as addr_compare
 from shared.poa.address import parse_lines
 from shared.poa.check import run_proof_of_address
@@ -34,14 +35,6 @@ class BenchCtx:
 
     def document_name(self) -> str | None:
         return None
-
-
-def pct(xs: list[float], q: float) -> float:
-    if not xs:
-        return float("nan")
-    xs = sorted(xs)
-    k = min(len(xs) - 1, max(0, int(round(q * (len(xs) - 1)))))
-    return xs[k]
 
 
 def _field_checks(doc: dict, truth: g.Truth) -> dict[str, bool]:
@@ -194,7 +187,7 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
         "latency_ms": {
             k: {
                 "p50": round(statistics.median(v), 1),
-                "p95": round(pct(v, 0.95), 1),
+                "p95": round(percentile(v, 0.95), 1),
                 "runs": len(v),
             }
             for k, v in lat.items()
