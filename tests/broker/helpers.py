@@ -132,6 +132,13 @@ def write_broker(directory: Path, namespace: str, *triggers: dict, tenant: str =
     return write_manifests(directory, [broker_doc(namespace, tenant), *triggers])
 
 
+def write_one_trigger(directory: Path, namespace: str, subscriber: dict, delivery: dict) -> Path:
+    """A tenant's broker with one trigger `t`, for every event, to `subscriber`."""
+    return write_broker(
+        directory, namespace, trigger_doc(namespace, "t", subscriber, delivery=delivery)
+    )
+
+
 def service_ref(name: str, namespace: str | None = None) -> dict[str, str]:
     """A trigger's `ref` to the Knative Service `name`."""
     ref = {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": name}

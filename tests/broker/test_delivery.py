@@ -16,6 +16,7 @@ from tests.broker.helpers import (
     trigger_doc,
     wait_until,
     write_broker,
+    write_one_trigger,
     write_services,
 )
 
@@ -138,20 +139,16 @@ def test_attribute_and_dialect_filters(tmp_path, subscribers, start_broker):
 def test_fails_three_times_then_succeeds(tmp_path, subscribers, start_broker, policy, delay):
     sub = subscribers(lambda n, r: (500, {}, b"boom") if n < 3 else (202, {}, b""))
     dls = subscribers()
-    write_broker(
+    write_one_trigger(
         tmp_path / "manifests",
         NS,
-        trigger_doc(
-            NS,
-            "t",
-            {"uri": sub.url},
-            delivery={
-                "retry": 5,
-                "backoffPolicy": policy,
-                "backoffDelay": f"PT{delay}S",
-                "deadLetterSink": {"uri": dls.url},
-            },
-        ),
+        {"uri": sub.url},
+        {
+            "retry": 5,
+            "backoffPolicy": policy,
+            "backoffDelay": f"PT{delay}S",
+            "deadLetterSink": {"uri": dls.url},
+        },
     )
     broker = start_broker()
     ev_id = _post(broker)
@@ -169,20 +166,16 @@ def test_fails_three_times_then_succeeds(tmp_path, subscribers, start_broker, po
 def test_always_failing_goes_to_dead_letter_sink(tmp_path, subscribers, start_broker):
     sub = subscribers(lambda n, r: (503, {}, b"service unavailable: model not loaded"))
     dls = subscribers()
-    write_broker(
+    write_one_trigger(
         tmp_path / "manifests",
         NS,
-        trigger_doc(
-            NS,
-            "t",
-            {"uri": sub.url},
-            delivery={
-                "retry": 2,
-                "backoffPolicy": "linear",
-                "backoffDelay": "PT0.05S",
-                "deadLetterSink": {"ref": service_ref("dead-letters")},
-            },
-        ),
+        {"uri": sub.url},
+        {
+            "retry": 2,
+            "backoffPolicy": "linear",
+            "backoffDelay": "PT0.05S",
+            "deadLetterSink": {"ref": service_ref("dead-letters")},
+        },
     )
     write_services(tmp_path / "services.json", {"dead-letters": dls.url})
     broker = start_broker()
@@ -201,19 +194,15 @@ def test_always_failing_goes_to_dead_letter_sink(tmp_path, subscribers, start_br
 def test_non_retryable_4xx_is_final(tmp_path, subscribers, start_broker):
     sub = subscribers(lambda n, r: (400, {}, b"bad event"))
     dls = subscribers()
-    write_broker(
+    write_one_trigger(
         tmp_path / "manifests",
         NS,
-        trigger_doc(
-            NS,
-            "t",
-            {"uri": sub.url},
-            delivery={
-                "retry": 5,
-                "backoffDelay": "PT0.05S",
-                "deadLetterSink": {"uri": dls.url},
-            },
-        ),
+        {"uri": sub.url},
+        {
+            "retry": 5,
+            "backoffDelay": "PT0.05S",
+            "deadLetterSink": {"uri": dls.url},
+        },
     )
     broker = start_broker()
     _post(broker)
@@ -225,10 +214,8 @@ def test_non_retryable_4xx_is_final(tmp_path, subscribers, start_broker):
 @pytest.mark.parametrize("code", [404, 408, 409, 429, 500, 502])
 def test_retryable_codes(tmp_path, subscribers, start_broker, code):
     sub = subscribers(lambda n, r: (code, {}, b"") if n == 0 else (202, {}, b""))
-    write_broker(
-        tmp_path / "manifests",
-        NS,
-        trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 1, "backoffDelay": "PT0.01S"}),
+    write_one_trigger(
+        tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 1, "backoffDelay": "PT0.01S"}
     )
     broker = start_broker()
     _post(broker)
@@ -238,10 +225,8 @@ def test_retryable_codes(tmp_path, subscribers, start_broker, code):
 def test_non_cloudevent_body_is_a_failure(tmp_path, subscribers, start_broker):
     """functions-framework's `@cloud_event` answers "OK": Knative turns that into 502."""
     sub = subscribers(lambda n, r: (200, {"Content-Type": "text/plain"}, b"OK"))
-    write_broker(
-        tmp_path / "manifests",
-        NS,
-        trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 1, "backoffDelay": "PT0.01S"}),
+    write_one_trigger(
+        tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 1, "backoffDelay": "PT0.01S"}
     )
     broker = start_broker()
     _post(broker)
@@ -370,11 +355,7 @@ def test_default_ttl_is_255(tmp_path, subscribers, start_broker):
 def test_replay_dead_letter(tmp_path, subscribers, start_broker):
     healthy = {"ok": False}
     sub = subscribers(lambda n, r: (202, {}, b"") if healthy["ok"] else (500, {}, b"down"))
-    write_broker(
-        tmp_path / "manifests",
-        NS,
-        trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 0}),
-    )
+    write_one_trigger(tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 0})
     broker = start_broker()
     ev_id = _post(broker)
     (letter,) = wait_until(lambda: broker.store.dead_letters())
@@ -392,18 +373,14 @@ def test_replay_dead_letter(tmp_path, subscribers, start_broker):
 
 def test_subscriber_ref_resolved_through_services_file(tmp_path, subscribers, start_broker):
     sub = subscribers()
-    write_broker(
+    write_one_trigger(
         tmp_path / "manifests",
         NS,
-        trigger_doc(
-            NS,
-            "t",
-            {
-                "ref": service_ref("orchestrator", "idmesh"),
-                "uri": "/events",
-            },
-            delivery={"retry": 10, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
-        ),
+        {
+            "ref": service_ref("orchestrator", "idmesh"),
+            "uri": "/events",
+        },
+        {"retry": 10, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
     )
     write_services(tmp_path / "services.json", {})  # not started yet: retried meanwhile
     broker = start_broker()
@@ -422,11 +399,7 @@ def test_retry_after_honoured_only_with_retry_after_max(
     delivery = {"retry": 1, "backoffPolicy": "linear", "backoffDelay": "PT0.01S"}
     if retry_after_max:
         delivery["retryAfterMax"] = retry_after_max
-    write_broker(
-        tmp_path / "manifests",
-        NS,
-        trigger_doc(NS, "t", {"uri": sub.url}, delivery=delivery),
-    )
+    write_one_trigger(tmp_path / "manifests", NS, {"uri": sub.url}, delivery)
     broker = start_broker()
     _post(broker)
     first, second = sub.wait_for(2)

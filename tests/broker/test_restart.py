@@ -17,9 +17,8 @@ import pytest
 from tests.broker.helpers import (
     binary_event,
     service_ref,
-    trigger_doc,
     wait_until,
-    write_broker,
+    write_one_trigger,
     write_services,
 )
 from tests.conftest import idmesh_cli
@@ -81,15 +80,11 @@ def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure
         return 503, {}, b"down"
 
     sub = subscribers(respond)
-    write_broker(
+    write_one_trigger(
         tmp_path / "manifests",
         NS,
-        trigger_doc(
-            NS,
-            "t",
-            {"ref": service_ref("orchestrator")},
-            delivery={"retry": 200, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
-        ),
+        {"ref": service_ref("orchestrator")},
+        {"retry": 200, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
     )
     write_services(tmp_path / "services.json", {"orchestrator": sub.url})
     proc, url = _spawn(tmp_path)
@@ -121,11 +116,7 @@ def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure
 def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
     healthy = {"ok": False}
     sub = subscribers(lambda n, r: (202, {}, b"") if healthy["ok"] else (500, {}, b"down"))
-    write_broker(
-        tmp_path / "manifests",
-        NS,
-        trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 0}),
-    )
+    write_one_trigger(tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 0})
     write_services(tmp_path / "services.json", {})
     proc, url = _spawn(tmp_path)
     try:
