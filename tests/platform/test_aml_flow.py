@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 
 import httpx
-import pytest
 
-from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
-from tests.conftest import idmesh_cli, wait_decided
+from tests.conftest import idmesh_cli, subscribe_webhook, tenant_on, wait_decided
 
-
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
-        yield c
+API_TIMEOUT = 60  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _ftm(path, people):
@@ -60,19 +53,10 @@ def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
         pg, _ftm(tmp_path / "v1.json", [("p-1", "Olga Nikolaevna Petrova", "1970-01-01")])
     )
     assert first.returncode == 0, first.stderr
-    email = f"aml-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "AML Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    key = tenant_on(api, pg, "AML Co")
     receiver = WebhookReceiver().start()
     try:
-        receiver.secret = api.put(
-            "/v1/webhook",
-            headers=key,
-            json={"url": receiver.url, "events": ["aml.hit", "aml.hit.v2"]},
-        ).json()["secret"]
+        subscribe_webhook(api, key, receiver, ("aml.hit", "aml.hit.v2"))
         wf = api.post(
             "/v1/workflows",
             headers=key,

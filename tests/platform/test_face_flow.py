@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-import pytest
-
-from tests.conftest import tenant_on, wait_decided
+from tests.conftest import run_session, tenant_on, wait_decided
 
 DATA = Path(__file__).resolve().parents[1] / "faces" / "data"
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
-        yield c
+API_TIMEOUT = 120  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _tenant(api, pg):
@@ -24,16 +18,7 @@ def _tenant(api, pg):
 
 
 def _session(api, key, wf, photo: str) -> dict:
-    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
-    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
-    api.post(
-        f"/v1/sessions/{sid}/artifacts",
-        headers=user,
-        data={"kind": "selfie"},
-        files={"file": (photo, (DATA / photo).read_bytes(), "image/jpeg")},
-    ).raise_for_status()
-    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    return wait_decided(api, key, sid, 120)
+    return run_session(api, key, wf, [("selfie", photo, (DATA / photo).read_bytes(), "image/jpeg")])
 
 
 def _check(session: dict, name: str) -> dict:
