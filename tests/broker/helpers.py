@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -12,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TENANT_A = str(uuid.UUID("11111111-1111-4111-8111-111111111111"))
 TENANT_B = str(uuid.UUID("22222222-2222-4222-8222-222222222222"))
@@ -87,6 +92,33 @@ class Subscriber:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def spawn_broker(*args: str, timeout: float = 20) -> tuple[subprocess.Popen, str]:
+    """`python -m shared.broker --port 0 --log-level WARNING ARGS` in a process of its own;
+    once it has printed its ready line (within `timeout` s): the process and its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.broker", "--port", "0", "--log-level", "WARNING", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    holder: dict[str, str] = {}
+
+    def read() -> None:
+        assert proc.stdout is not None
+        holder["line"] = proc.stdout.readline()
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    t.join(timeout)
+    line = holder.get("line", "")
+    if "ready on" not in line:
+        proc.kill()
+        raise AssertionError(f"broker did not start: {line!r} {proc.stderr.read()[-2000:]}")
+    return proc, line.rsplit(" ", 1)[1].strip()
 
 
 def broker_doc(namespace: str, tenant_id: str | None = None, name: str = "default") -> dict:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,54 +14,26 @@ import pytest
 from tests.broker.helpers import (
     binary_event,
     service_ref,
+    spawn_broker,
     wait_until,
     write_one_trigger,
     write_services,
 )
 from tests.conftest import idmesh_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 NS = "tenant-a"
 
 
 def _spawn(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared.broker",
-            "--port",
-            "0",
-            "--manifests",
-            str(tmp_path / "manifests"),
-            "--services",
-            str(tmp_path / "services.json"),
-            "--state",
-            str(tmp_path / "state"),
-            "--log-level",
-            "WARNING",
-            *extra,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    return spawn_broker(
+        "--manifests",
+        str(tmp_path / "manifests"),
+        "--services",
+        str(tmp_path / "services.json"),
+        "--state",
+        str(tmp_path / "state"),
+        *extra,
     )
-    holder: dict[str, str] = {}
-
-    def read() -> None:
-        assert proc.stdout is not None
-        holder["line"] = proc.stdout.readline()
-
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    t.join(20)
-    line = holder.get("line", "")
-    if "ready on" not in line:
-        proc.kill()
-        raise AssertionError(f"broker did not start: {line!r} {proc.stderr.read()[-2000:]}")
-    return proc, line.rsplit(" ", 1)[1].strip()
 
 
 @pytest.mark.parametrize("failure", ["failing", "hanging"])
