@@ -17,7 +17,6 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from datetime import date
 
 from bench.poa import second
 from bench.stats import percentile
@@ -27,14 +26,7 @@ from shared.poa.check import run_proof_of_address
 from shared.poa.names import compare as name_compare
 from shared.poa.params import ProofOfAddressParams
 from tests.poa import generator as g
-
-
-class BenchCtx:
-    def today(self) -> date:
-        return g.TODAY
-
-    def document_name(self) -> str | None:
-        return None
+from tests.poa.context import FixedContext
 
 
 def _field_checks(doc: dict, truth: g.Truth) -> dict[str, bool]:
@@ -82,7 +74,7 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
     print(f"generating {n} documents (seed {seed})...", file=sys.stderr)
     corpus = g.make_corpus(n, seed)
     params = ProofOfAddressParams()
-    ctx = BenchCtx()
+    ctx = FixedContext(g.TODAY)
     fields: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     tamper_pos: dict[str, list[bool]] = defaultdict(list)
     tamper_neg: dict[str, list[bool]] = defaultdict(list)

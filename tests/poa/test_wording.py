@@ -10,19 +10,12 @@ from shared.poa.check import run_proof_of_address
 from shared.poa.classify import decide
 from shared.poa.params import ProofOfAddressParams
 from tests.poa import generator2 as g2
-
-
-class Ctx:
-    def today(self):
-        return g2.TODAY
-
-    def document_name(self):
-        return None
+from tests.poa.context import FixedContext
 
 
 def _run(doc: g2.Doc2):
     return run_proof_of_address(
-        doc.data, ProofOfAddressParams(), Ctx(), expected_name=doc.truth.name
+        doc.data, ProofOfAddressParams(), FixedContext(g2.TODAY), expected_name=doc.truth.name
     )
 
 
