@@ -281,6 +281,13 @@ def wait_decided(
         time.sleep(0.2)
 
 
+def create_workflow(api: httpx.Client, key: dict[str, str], definition: dict) -> str:
+    """The workflow `definition`, created for the tenant of `key` (201); its id."""
+    r = api.post("/v1/workflows", headers=key, json=definition)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 def run_session(
     api: httpx.Client,
     key: dict[str, str],

@@ -22,6 +22,19 @@ TENANT_TABLES = (
 )
 
 
+# The functions an e-mail + phone verification goes through (a stack of just these serves it).
+EMAIL_PHONE_FUNCTIONS = [
+    "api",
+    "relay",
+    "orchestrator",
+    "email",
+    "phone",
+    "webhooks",
+    "provisioner",
+    "dead_letters",
+]
+
+
 def png_bytes(
     size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 120, 40)
 ) -> bytes:

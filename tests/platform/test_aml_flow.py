@@ -9,7 +9,7 @@ import subprocess
 import httpx
 
 from shared.local.webhook_receiver import WebhookReceiver
-from tests.conftest import idmesh_cli, subscribe_webhook, tenant_on, wait_decided
+from tests.conftest import create_workflow, idmesh_cli, subscribe_webhook, tenant_on, wait_decided
 
 API_TIMEOUT = 60  # seconds (default 30): this module's checks are slow on a busy machine
 
@@ -57,15 +57,15 @@ def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
     receiver = WebhookReceiver().start()
     try:
         subscribe_webhook(api, key, receiver, ("aml.hit", "aml.hit.v2"))
-        wf = api.post(
-            "/v1/workflows",
-            headers=key,
-            json={
+        wf = create_workflow(
+            api,
+            key,
+            {
                 "name": "aml monitored",
                 "steps": [{"check": "aml"}],
                 "monitoring": {"aml": True},
             },
-        ).json()["id"]
+        )
         s = api.post(
             "/v1/sessions",
             headers=key,

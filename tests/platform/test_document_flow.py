@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_session, tenant_on
+from tests.conftest import create_workflow, run_session, tenant_on
 from tests.documents.generator import make_sample
 
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
+
+# The document step as these tests run it: MRZ and portrait, the visual-zone check off.
+DOCUMENT_STEP = {"check": "id_document", "params": {"check_viz": False}}
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +43,17 @@ def _check(session, name):
 
 def test_document_selfie_duplicates_and_blocklist(api, pg, passport):
     key = _tenant(api, pg)
-    wf = api.post(
-        "/v1/workflows",
-        headers=key,
-        json={
+    wf = create_workflow(
+        api,
+        key,
+        {
             "name": "document + selfie",
             "steps": [
-                {"check": "id_document", "params": {"check_viz": False}},
+                DOCUMENT_STEP,
                 {"check": "face_match", "after": ["id_document"]},
             ],
         },
-    ).json()["id"]
+    )
     first = _run(api, key, wf, passport.front)
     doc = _check(first, "id_document")
     assert doc["status"] in ("passed", "warning"), doc["warnings"]
@@ -110,14 +113,14 @@ def test_standalone_id_document(api, pg, passport):
 
 def test_document_number_blocklisted_by_value(api, pg, passport):
     key = _tenant(api, pg)
-    wf = api.post(
-        "/v1/workflows",
-        headers=key,
-        json={
+    wf = create_workflow(
+        api,
+        key,
+        {
             "name": "document",
-            "steps": [{"check": "id_document", "params": {"check_viz": False}}],
+            "steps": [DOCUMENT_STEP],
         },
-    ).json()["id"]
+    )
     number = passport.truth["fields"]["document_number"]
     r = api.post(
         "/v1/blocklist", headers=key, json={"kind": "document_number", "value": number.lower()}

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import run_session, tenant_on
+from tests.conftest import create_workflow, run_session, tenant_on
 from tests.poa.generator import forge_incremental, make_truth, render_pdf
 
 
@@ -37,11 +37,7 @@ def _run(api, key, wf, pdf: bytes, expected: dict) -> dict:
 def test_bill_checked_against_the_session_and_forgery_flagged(api, pg, bill):
     truth, pdf, forged = bill
     key = _tenant(api, pg)
-    wf = api.post(
-        "/v1/workflows",
-        headers=key,
-        json={"name": "address", "steps": [{"check": "proof_of_address"}]},
-    ).json()["id"]
+    wf = create_workflow(api, key, {"name": "address", "steps": [{"check": "proof_of_address"}]})
     first, last = truth.name.split(" ", 1)
     expected = {"first_name": first, "last_name": last, "address": ", ".join(truth.address_lines)}
     good = _run(api, key, wf, pdf, expected)
