@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -105,16 +106,9 @@ def spawn_broker(*args: str, timeout: float = 20) -> tuple[subprocess.Popen, str
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    holder: dict[str, str] = {}
-
-    def read() -> None:
-        assert proc.stdout is not None
-        holder["line"] = proc.stdout.readline()
-
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    t.join(timeout)
-    line = holder.get("line", "")
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)  # no thread: bench times this
+    line = proc.stdout.readline() if ready else ""
     if "ready on" not in line:
         proc.kill()
         raise AssertionError(f"broker did not start: {line!r} {proc.stderr.read()[-2000:]}")
