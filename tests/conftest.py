@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,35 @@ class PgStack:
             "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
             "IDMESH_REGISTRATION_PER_EMAIL_PER_HOUR": "5",
         }
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def idmesh_cli(
+    *args: str,
+    data_dir: Path | None = None,
+    timeout: float = 120,
+    unset: tuple[str, ...] = (),
+    check: bool = False,
+) -> subprocess.CompletedProcess:
+    """`python -m shared.cli ARGS` in a process of its own from the repository root, on
+    `data_dir` (IDMESH_DATA_DIR) when given, without the environment variables `unset`;
+    its output captured as text."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if data_dir is not None:
+        env["IDMESH_DATA_DIR"] = str(data_dir)
+    for name in unset:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
 
 
 def make_data_dir() -> Path:
@@ -91,15 +122,18 @@ def client(api_url: str) -> Iterator[httpx.Client]:
         yield c
 
 
-def latest_code(pg: PgStack, email: str) -> str:
-    import re
-
+def latest_message(pg: PgStack, email: str) -> str:
+    """The body of the latest message to `email` in the local outbox (there must be one)."""
     with pg.admin() as conn:
         row = conn.execute(
             "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1", (email,)
         ).fetchone()
     assert row, f"no message to {email}"
-    return re.search(r"\b(\d{6})\b", row["body"]).group(1)
+    return row["body"]
+
+
+def latest_code(pg: PgStack, email: str) -> str:
+    return re.search(r"\b(\d{6})\b", latest_message(pg, email)).group(1)
 
 
 @dataclass
@@ -172,6 +206,16 @@ def stack(pg: PgStack):
     assert not leaks, f"personal data or secrets in logs/spans of the stack: {leaks[:5]}"
 
 
+@pytest.fixture()
+def api(stack, request) -> Iterator[httpx.Client]:
+    """A client of the whole stack's API. Its timeout is 30 s, or the test module's
+    `API_TIMEOUT` where the module's checks run models (slow first calls on a busy machine)."""
+    with httpx.Client(
+        base_url=stack.api_url, timeout=getattr(request.module, "API_TIMEOUT", 30)
+    ) as c:
+        yield c
+
+
 # What must never reach a log line or a span of any part of the stack, whatever the tests
 # sent through it: e-mail addresses, E.164 phone numbers, API keys, session tokens, webhook
 # secrets (the tests use all of them on every flow).
@@ -192,16 +236,33 @@ def personal_data_in(root: Path) -> list[str]:
     return found
 
 
-def tenant_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict[str, str]:
-    """Register a tenant headlessly through `api`; its API key's Authorization header."""
+def register_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict:
+    """Register a tenant headlessly through `api` (the code read from the local outbox);
+    the verification's answer (tenant_id, api_key, ...)."""
     from shared.local.demo import code_for
 
     email = f"t-{uuid.uuid4().hex[:10]}@{org.split()[0].lower()}.example"
     api.post("/v1/register", json={"email": email, "organization": org}).raise_for_status()
-    reg = api.post(
+    verified = api.post(
         "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    return {"Authorization": f"Bearer {reg['api_key']}"}
+    )
+    verified.raise_for_status()
+    return verified.json()
+
+
+def tenant_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict[str, str]:
+    """Register a tenant headlessly through `api`; its API key's Authorization header."""
+    return {"Authorization": f"Bearer {register_on(api, pg, org)['api_key']}"}
+
+
+def subscribe_webhook(
+    api: httpx.Client, key: dict[str, str], receiver, events: tuple[str, ...] = ("session.decided",)
+) -> None:
+    """Point the tenant's webhook at `receiver` for `events`; the receiver keeps the signing
+    secret to verify what it gets."""
+    hook = api.put("/v1/webhook", headers=key, json={"url": receiver.url, "events": list(events)})
+    assert hook.status_code in (200, 201), hook.text
+    receiver.secret = hook.json()["secret"]
 
 
 def wait_decided(
@@ -218,6 +279,41 @@ def wait_decided(
         if time.time() > deadline:
             raise AssertionError(f"session not decided: {got}")
         time.sleep(0.2)
+
+
+def create_workflow(api: httpx.Client, key: dict[str, str], definition: dict) -> str:
+    """The workflow `definition`, created for the tenant of `key` (201); its id."""
+    r = api.post("/v1/workflows", headers=key, json=definition)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def run_session(
+    api: httpx.Client,
+    key: dict[str, str],
+    workflow_id: str,
+    uploads: Sequence[tuple[str, str, bytes, str]] = (),
+    *,
+    body: dict | None = None,
+    user_headers: dict[str, str] | None = None,
+    timeout: float = 120.0,
+) -> dict:
+    """A session of `workflow_id` (with extra `body` fields) run as its end user would:
+    each upload (kind, file name, bytes, content type) sent with the session token (and
+    `user_headers`), then submitted; the session once the workflow has decided it."""
+    s = api.post("/v1/sessions", headers=key, json={"workflow_id": workflow_id, **(body or {})})
+    s = s.json()
+    sid = s["session_id"]
+    user = {"Authorization": f"Bearer {s['session_token']}", **(user_headers or {})}
+    for kind, name, data, media in uploads:
+        api.post(
+            f"/v1/sessions/{sid}/artifacts",
+            headers=user,
+            data={"kind": kind},
+            files={"file": (name, data, media)},
+        ).raise_for_status()
+    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
+    return wait_decided(api, key, sid, timeout)
 
 
 def skip_unless_ci(reason: str) -> None:

@@ -16,6 +16,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.stats import percentile
+
 
 def _rss_mb() -> float:
     """Current resident set size (Linux /proc), MB."""
@@ -25,11 +27,6 @@ def _rss_mb() -> float:
         return pages * resource.getpagesize() / 1e6
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
-
-
-def _pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 def cmd_name_bench(args: argparse.Namespace) -> int:
@@ -225,8 +222,8 @@ def _latency(args: argparse.Namespace, urls) -> int:
     print(
         f"screening {len(queries)} queries at {v.alias_count:,} names (entities fetched "
         f"from Postgres per screening): wall p50 {statistics.median(times):.1f} ms, p95 "
-        f"{_pct(times, 95):.1f} ms, max {max(times):.1f} ms; CPU p50 "
-        f"{statistics.median(cpu):.1f} ms, p95 {_pct(cpu, 95):.1f} ms ({hits} with matches)"
+        f"{percentile(times, 0.95):.1f} ms, max {max(times):.1f} ms; CPU p50 "
+        f"{statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms ({hits} with matches)"
     )
     fresh.close()
     return 0

@@ -21,51 +21,27 @@ from pathlib import Path
 
 import httpx
 
+from bench.stats import percentile
 from shared.broker import LocalBroker
 from tests.broker.helpers import (
     TENANT_A,
     Subscriber,
     broker_doc,
+    spawn_broker,
     trigger_doc,
     write_manifests,
     write_services,
 )
 
 
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
 def _ready_time() -> float:
     """Seconds from spawning `python -m shared.broker --port 0` to its ready line."""
-    import subprocess
-    import sys
-
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "shared.broker",
-                "--port",
-                "0",
-                "--state",
-                tmp,
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+        proc, _ = spawn_broker("--state", tmp)
         elapsed = time.perf_counter() - t0
         proc.terminate()
         proc.wait(10)
-    if "ready on" not in line:
-        raise RuntimeError(f"broker did not start: {line!r}")
     return elapsed
 
 
@@ -152,11 +128,11 @@ def main() -> int:
     )
     print(
         f"ingress (POST -> 202 stored): p50 {1000 * statistics.median(ingress):.1f} ms, "
-        f"p95 {1000 * _pct(ingress, 0.95):.1f} ms"
+        f"p95 {1000 * percentile(ingress, 0.95):.1f} ms"
     )
     print(
         f"end to end (POST -> subscriber): p50 {1000 * statistics.median(e2e):.1f} ms, "
-        f"p95 {1000 * _pct(e2e, 0.95):.1f} ms"
+        f"p95 {1000 * percentile(e2e, 0.95):.1f} ms"
     )
     print(
         f"accepted: {args.events / (accepted_at - start):.0f} events/s; "

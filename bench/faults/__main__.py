@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 
 from bench.faults.run import run_faults
 
@@ -25,23 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     os.environ["IDMESH_WEBHOOK_BACKOFF_SCALE"] = "0.02"
-    from shared.config import Settings
-    from shared.db.cluster import EmbeddedPostgres, free_port
-    from shared.local.stack import Stack
+    from bench.stack import bench_stack  # after the backoff scale is set
 
-    data_dir = Path(tempfile.mkdtemp(prefix="idmesh-faults-"))
-    data_dir.chmod(0o755)
-    stack = Stack(
-        Settings(data_dir=data_dir),
-        api_port=free_port(),
-        run_name="faults",
-        extra_env={
-            "IDMESH_WEBHOOK_BACKOFF_SCALE": "0.02",
-            "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
-        },
-    )
-    try:
-        stack.start()
+    with bench_stack(
+        "idmesh-faults-", run_name="faults", extra_env={"IDMESH_WEBHOOK_BACKOFF_SCALE": "0.02"}
+    ) as stack:
         assert stack.urls is not None
         report = run_faults(
             stack,
@@ -51,10 +36,6 @@ def main(argv: list[str] | None = None) -> int:
             args.kinds.split(","),
             seed=args.seed,
         )
-    finally:
-        stack.stop()
-        EmbeddedPostgres(data_dir).stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
     print("\n".join(report.lines()))
     return 0 if report.ok() else 1
 

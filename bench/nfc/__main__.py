@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 
+from bench.stats import percentile
 from shared.nfc.check import NfcParams, run_nfc
 from tests.nfc import generator as g
 
@@ -32,12 +33,6 @@ VARIANTS = [
         "jpeg",
     ),
 ]
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def bench_latency(runs: int, chips: int) -> list[dict]:
@@ -66,8 +61,8 @@ def bench_latency(runs: int, chips: int) -> list[dict]:
                 "variant": label,
                 "runs": runs,
                 "first_ms": round(first, 2),
-                "p50_ms": round(_pct(times, 50), 2),
-                "p95_ms": round(_pct(times, 95), 2),
+                "p50_ms": round(percentile(times, 0.5), 2),
+                "p95_ms": round(percentile(times, 0.95), 2),
                 "mean_ms": round(statistics.fmean(times), 2),
                 "outcome": ", ".join(sorted(statuses)),
             }

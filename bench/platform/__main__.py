@@ -17,21 +17,18 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
 from bench.platform.authority import state_cost, token_cost
 from bench.platform.overhead import overhead
-from shared.config import Settings
-from shared.db.cluster import EmbeddedPostgres, free_port
+from bench.stack import bench_stack
+from shared.db.cluster import free_port
 from shared.local.demo import run_verification
 from shared.local.process import PROJECT_ROOT, FunctionProcess, LocalFunction
 from shared.local.stack import Stack, available_functions
@@ -152,15 +149,7 @@ def main() -> int:
         from bench.platform.imports import main as import_profile
 
         import_profile(["--runs", str(args.import_runs)])
-    data = Path(tempfile.mkdtemp(prefix="idmesh-bench-"))
-    data.chmod(0o755)
-    stack = Stack(
-        Settings(data_dir=data, registration_per_client_per_hour=100000),
-        api_port=free_port(),
-        extra_env={"IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000"},
-    )
-    try:
-        stack.start()
+    with bench_stack() as stack:
         print(
             "stack ready; functions:",
             ", ".join(f"{n} {s:.2f}s" for n, s in stack.ready_seconds.items()),
@@ -169,10 +158,6 @@ def main() -> int:
         token_cost(stack.issuer)
         state_cost(stack)
         ready_times(stack, args.starts)
-    finally:
-        stack.stop(stop_database=True)
-        EmbeddedPostgres(data).stop()
-        shutil.rmtree(data, ignore_errors=True)
     if args.pairs:  # on stacks of its own, once this one is down
         overhead(args.pairs)
     return 0

@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,24 +31,14 @@ from pathlib import Path
 
 import httpx
 
-from shared.config import Settings
+from bench.stack import bench_stack
 from shared.crypto.envelope import load_master_key
-from shared.db.cluster import EmbeddedPostgres, free_port
 from shared.local.demo import run_verification
 from shared.local.stack import Stack
 from shared.local.webhook_receiver import WebhookReceiver
+from tests.platform.helpers import EMAIL_PHONE_FUNCTIONS
 
 TARGET = 1.05  # issue 18: tracing and metrics cost at most 5 %
-FUNCTIONS = [
-    "api",
-    "relay",
-    "orchestrator",
-    "email",
-    "phone",
-    "webhooks",
-    "provisioner",
-    "dead_letters",
-]
 
 
 @dataclass
@@ -116,31 +104,19 @@ def cpu_seconds(roots: list[int]) -> float:
 
 @contextmanager
 def side(name: str, observed: bool) -> Iterator[Side]:
-    data = Path(tempfile.mkdtemp(prefix=f"idmesh-overhead-{name}-"))
-    data.chmod(0o755)  # the postgres OS user must traverse it
     flag = "true" if observed else "false"
-    settings = Settings(data_dir=data)
-    stack = Stack(
-        settings,
-        api_port=free_port(),
+    with bench_stack(
+        f"idmesh-overhead-{name}-",
         run_name=f"overhead-{name}",
-        functions=FUNCTIONS,
-        extra_env={
-            "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
-            "IDMESH_TRACING": flag,
-            "IDMESH_METRICS": flag,
-        },
-    )
-    receiver = WebhookReceiver().start()
-    try:
-        stack.start()
-        with httpx.Client(base_url=stack.api_url, timeout=60) as client:
-            yield Side(name, stack, receiver, client, load_master_key(settings))
-    finally:
-        receiver.stop()
-        stack.stop()
-        EmbeddedPostgres(data).stop()
-        shutil.rmtree(data, ignore_errors=True)
+        functions=EMAIL_PHONE_FUNCTIONS,
+        extra_env={"IDMESH_TRACING": flag, "IDMESH_METRICS": flag},
+    ) as stack:
+        receiver = WebhookReceiver().start()
+        try:
+            with httpx.Client(base_url=stack.api_url, timeout=60) as client:
+                yield Side(name, stack, receiver, client, load_master_key(stack.settings))
+        finally:
+            receiver.stop()
 
 
 def quartiles(xs: list[float]) -> tuple[float, float, float]:

@@ -17,31 +17,16 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from datetime import date
 
 from bench.poa import second
+from bench.stats import percentile
 from shared.poa.address import compare as addr_compare
 from shared.poa.address import parse_lines
 from shared.poa.check import run_proof_of_address
 from shared.poa.names import compare as name_compare
 from shared.poa.params import ProofOfAddressParams
 from tests.poa import generator as g
-
-
-class BenchCtx:
-    def today(self) -> date:
-        return g.TODAY
-
-    def document_name(self) -> str | None:
-        return None
-
-
-def pct(xs: list[float], q: float) -> float:
-    if not xs:
-        return float("nan")
-    xs = sorted(xs)
-    k = min(len(xs) - 1, max(0, int(round(q * (len(xs) - 1)))))
-    return xs[k]
+from tests.poa.context import FixedContext
 
 
 def _field_checks(doc: dict, truth: g.Truth) -> dict[str, bool]:
@@ -88,7 +73,7 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
     print(f"generating {n} documents (seed {seed})...", file=sys.stderr)
     corpus = g.make_corpus(n, seed)
     params = ProofOfAddressParams()
-    ctx = BenchCtx()
+    ctx = FixedContext(g.TODAY)
     fields: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     tamper_pos: dict[str, list[bool]] = defaultdict(list)
     tamper_neg: dict[str, list[bool]] = defaultdict(list)
@@ -193,7 +178,7 @@ def run(n: int, seed: int, latency_runs: int, verbose: bool) -> dict:
         "latency_ms": {
             k: {
                 "p50": round(statistics.median(v), 1),
-                "p95": round(pct(v, 0.95), 1),
+                "p95": round(percentile(v, 0.95), 1),
                 "runs": len(v),
             }
             for k, v in lat.items()

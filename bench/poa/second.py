@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from datetime import date
 
 from shared.poa.check import run_proof_of_address
 from shared.poa.names import compare as name_compare
 from shared.poa.params import ProofOfAddressParams
 from tests.poa import generator2 as g2
+from tests.poa.context import FixedContext
 
 FIELDS = ("type", "issue_date", "holder_name", "postcode", "house_number")
-
-
-class Ctx2:
-    def today(self) -> date:
-        return g2.TODAY
-
-    def document_name(self) -> str | None:
-        return None
 
 
 def checks(doc: dict, t: g2.Truth2) -> dict[str, bool]:
@@ -42,7 +34,7 @@ def checks(doc: dict, t: g2.Truth2) -> dict[str, bool]:
 
 def run(n: int, seed: int, verbose: bool = False) -> dict:
     params = ProofOfAddressParams()
-    ctx = Ctx2()
+    ctx = FixedContext(g2.TODAY)
     by_media: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     type_by: dict[str, list[bool]] = defaultdict(list)
     wrong_codes: dict[str, int] = defaultdict(int)

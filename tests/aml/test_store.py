@@ -81,21 +81,25 @@ def test_errors_are_results(store):
     assert bad.status.value == "error" and bad.warning_codes() == ["AML_INVALID_DOB"]
 
 
+def _version(list_name: str, version_id: str, sha256: str, loaded_at: str) -> ListVersion:
+    """A version of the in-memory test list `list_name`."""
+    return ListVersion(
+        id=version_id,
+        list=list_name,
+        source="mem",
+        format="test",
+        sha256=sha256,
+        loaded_at=loaded_at,
+    )
+
+
 def _ent(i: str, name: str, **kw) -> Entity:
     return Entity(id=f"t:{i}", list="t", type="person", name=name, **kw)
 
 
 def test_diff_and_monitoring(store):
-
     def version(n: int) -> ListVersion:
-        return ListVersion(
-            id=f"t-v{n}",
-            list="t",
-            source="mem",
-            format="test",
-            sha256=f"{n:064d}",
-            loaded_at=f"2024-01-0{n}",
-        )
+        return _version("t", f"t-v{n}", f"{n:064d}", f"2024-01-0{n}")
 
     store.load_version(version(1), [_ent("1", "Ivan Sidorov"), _ent("2", "Olga Petrova")])
     store.load_version(
@@ -172,14 +176,8 @@ def test_a_new_version_reaches_a_running_reader_after_the_refresh_interval(tmp_p
         assert reader.current_versions() == {}
 
         def version(name: str) -> ListVersion:
-            return ListVersion(
-                id=f"r-{name}-{uuid.uuid4().hex[:6]}",
-                list="r",
-                source="mem",
-                format="test",
-                sha256=uuid.uuid4().hex * 2,
-                loaded_at="2024-01-01",
-            )
+            vid = f"r-{name}-{uuid.uuid4().hex[:6]}"
+            return _version("r", vid, uuid.uuid4().hex * 2, "2024-01-01")
 
         v1, _ = store.load_version(version("1"), [_ent("1", "Ivan Sidorov")])
         time.sleep(0.35)

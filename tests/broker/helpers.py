@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import select
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -12,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TENANT_A = str(uuid.UUID("11111111-1111-4111-8111-111111111111"))
 TENANT_B = str(uuid.UUID("22222222-2222-4222-8222-222222222222"))
@@ -89,6 +95,26 @@ class Subscriber:
         self.server.server_close()
 
 
+def spawn_broker(*args: str, timeout: float = 20) -> tuple[subprocess.Popen, str]:
+    """`python -m shared.broker --port 0 --log-level WARNING ARGS` in a process of its own;
+    once it has printed its ready line (within `timeout` s): the process and its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.broker", "--port", "0", "--log-level", "WARNING", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)  # no thread: bench times this
+    line = proc.stdout.readline() if ready else ""
+    if "ready on" not in line:
+        proc.kill()
+        raise AssertionError(f"broker did not start: {line!r} {proc.stderr.read()[-2000:]}")
+    return proc, line.rsplit(" ", 1)[1].strip()
+
+
 def broker_doc(namespace: str, tenant_id: str | None = None, name: str = "default") -> dict:
     meta: dict[str, Any] = {"name": name, "namespace": namespace}
     if tenant_id:
@@ -125,6 +151,26 @@ def write_manifests(directory: Path, docs: list[dict], filename: str = "tenant.y
     path = directory / filename
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
     return path
+
+
+def write_broker(directory: Path, namespace: str, *triggers: dict, tenant: str = TENANT_A) -> Path:
+    """The manifests of one tenant: its broker `default` in `namespace` and `triggers`."""
+    return write_manifests(directory, [broker_doc(namespace, tenant), *triggers])
+
+
+def write_one_trigger(directory: Path, namespace: str, subscriber: dict, delivery: dict) -> Path:
+    """A tenant's broker with one trigger `t`, for every event, to `subscriber`."""
+    return write_broker(
+        directory, namespace, trigger_doc(namespace, "t", subscriber, delivery=delivery)
+    )
+
+
+def service_ref(name: str, namespace: str | None = None) -> dict[str, str]:
+    """A trigger's `ref` to the Knative Service `name`."""
+    ref = {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": name}
+    if namespace is not None:
+        ref["namespace"] = namespace
+    return ref
 
 
 def write_services(path: Path, services: dict[str, str]) -> Path:

@@ -12,10 +12,11 @@ from shared.broker.store import Store
 from tests.broker.helpers import (
     TENANT_A,
     binary_event,
-    broker_doc,
+    service_ref,
     trigger_doc,
     wait_until,
-    write_manifests,
+    write_broker,
+    write_one_trigger,
     write_services,
 )
 
@@ -104,7 +105,7 @@ def test_attribute_and_dialect_filters(tmp_path, subscribers, start_broker):
             filters=[{"exact": {"type": "io.idmesh.session.decided.v1"}}],
         ),
     ]
-    write_manifests(tmp_path / "manifests", [broker_doc(NS, TENANT_A), *triggers])
+    write_broker(tmp_path / "manifests", NS, *triggers)
     broker = start_broker()
     assert any("dual" in e and "multiple dialects" in e for e in broker.topology.errors)
     _post(broker, ev_type="io.idmesh.check.requested.v1", checktype="email")
@@ -138,22 +139,16 @@ def test_attribute_and_dialect_filters(tmp_path, subscribers, start_broker):
 def test_fails_three_times_then_succeeds(tmp_path, subscribers, start_broker, policy, delay):
     sub = subscribers(lambda n, r: (500, {}, b"boom") if n < 3 else (202, {}, b""))
     dls = subscribers()
-    write_manifests(
+    write_one_trigger(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "t",
-                {"uri": sub.url},
-                delivery={
-                    "retry": 5,
-                    "backoffPolicy": policy,
-                    "backoffDelay": f"PT{delay}S",
-                    "deadLetterSink": {"uri": dls.url},
-                },
-            ),
-        ],
+        NS,
+        {"uri": sub.url},
+        {
+            "retry": 5,
+            "backoffPolicy": policy,
+            "backoffDelay": f"PT{delay}S",
+            "deadLetterSink": {"uri": dls.url},
+        },
     )
     broker = start_broker()
     ev_id = _post(broker)
@@ -171,28 +166,16 @@ def test_fails_three_times_then_succeeds(tmp_path, subscribers, start_broker, po
 def test_always_failing_goes_to_dead_letter_sink(tmp_path, subscribers, start_broker):
     sub = subscribers(lambda n, r: (503, {}, b"service unavailable: model not loaded"))
     dls = subscribers()
-    write_manifests(
+    write_one_trigger(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "t",
-                {"uri": sub.url},
-                delivery={
-                    "retry": 2,
-                    "backoffPolicy": "linear",
-                    "backoffDelay": "PT0.05S",
-                    "deadLetterSink": {
-                        "ref": {
-                            "apiVersion": "serving.knative.dev/v1",
-                            "kind": "Service",
-                            "name": "dead-letters",
-                        }
-                    },
-                },
-            ),
-        ],
+        NS,
+        {"uri": sub.url},
+        {
+            "retry": 2,
+            "backoffPolicy": "linear",
+            "backoffDelay": "PT0.05S",
+            "deadLetterSink": {"ref": service_ref("dead-letters")},
+        },
     )
     write_services(tmp_path / "services.json", {"dead-letters": dls.url})
     broker = start_broker()
@@ -211,21 +194,15 @@ def test_always_failing_goes_to_dead_letter_sink(tmp_path, subscribers, start_br
 def test_non_retryable_4xx_is_final(tmp_path, subscribers, start_broker):
     sub = subscribers(lambda n, r: (400, {}, b"bad event"))
     dls = subscribers()
-    write_manifests(
+    write_one_trigger(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "t",
-                {"uri": sub.url},
-                delivery={
-                    "retry": 5,
-                    "backoffDelay": "PT0.05S",
-                    "deadLetterSink": {"uri": dls.url},
-                },
-            ),
-        ],
+        NS,
+        {"uri": sub.url},
+        {
+            "retry": 5,
+            "backoffDelay": "PT0.05S",
+            "deadLetterSink": {"uri": dls.url},
+        },
     )
     broker = start_broker()
     _post(broker)
@@ -237,14 +214,8 @@ def test_non_retryable_4xx_is_final(tmp_path, subscribers, start_broker):
 @pytest.mark.parametrize("code", [404, 408, 409, 429, 500, 502])
 def test_retryable_codes(tmp_path, subscribers, start_broker, code):
     sub = subscribers(lambda n, r: (code, {}, b"") if n == 0 else (202, {}, b""))
-    write_manifests(
-        tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS, "t", {"uri": sub.url}, delivery={"retry": 1, "backoffDelay": "PT0.01S"}
-            ),
-        ],
+    write_one_trigger(
+        tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 1, "backoffDelay": "PT0.01S"}
     )
     broker = start_broker()
     _post(broker)
@@ -254,14 +225,8 @@ def test_retryable_codes(tmp_path, subscribers, start_broker, code):
 def test_non_cloudevent_body_is_a_failure(tmp_path, subscribers, start_broker):
     """functions-framework's `@cloud_event` answers "OK": Knative turns that into 502."""
     sub = subscribers(lambda n, r: (200, {"Content-Type": "text/plain"}, b"OK"))
-    write_manifests(
-        tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS, "t", {"uri": sub.url}, delivery={"retry": 1, "backoffDelay": "PT0.01S"}
-            ),
-        ],
+    write_one_trigger(
+        tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 1, "backoffDelay": "PT0.01S"}
     )
     broker = start_broker()
     _post(broker)
@@ -288,23 +253,21 @@ def _reply(ev_type: str, tenant: str = TENANT_A, status: int = 200):
 def test_reply_is_reingested(tmp_path, subscribers, start_broker):
     first = subscribers(_reply("io.idmesh.check.completed.v1"))
     second = subscribers()
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "requests",
-                {"uri": first.url},
-                attributes={"type": "io.idmesh.check.requested.v1"},
-            ),
-            trigger_doc(
-                NS,
-                "completions",
-                {"uri": second.url},
-                attributes={"type": "io.idmesh.check.completed.v1"},
-            ),
-        ],
+        NS,
+        trigger_doc(
+            NS,
+            "requests",
+            {"uri": first.url},
+            attributes={"type": "io.idmesh.check.requested.v1"},
+        ),
+        trigger_doc(
+            NS,
+            "completions",
+            {"uri": second.url},
+            attributes={"type": "io.idmesh.check.completed.v1"},
+        ),
     )
     broker = start_broker()
     ev_id = _post(broker, ev_type="io.idmesh.check.requested.v1")
@@ -314,21 +277,28 @@ def test_reply_is_reingested(tmp_path, subscribers, start_broker):
     assert broker.metrics.value("idmesh_broker_replies_total") == 1
 
 
-def test_reply_in_202_is_ignored(tmp_path, subscribers, start_broker):
-    first = subscribers(_reply("io.idmesh.check.completed.v1", status=202))
+def _replier_and_listener(tmp_path, subscribers, start_broker, respond):
+    """`first` answers each test event with `respond`; `second` listens for completions.
+    One test event is posted; (first, second, broker)."""
+    first = subscribers(respond)
     second = subscribers()
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "a", {"uri": first.url}, attributes={"type": "io.idmesh.test.v1"}),
-            trigger_doc(
-                NS, "b", {"uri": second.url}, attributes={"type": "io.idmesh.check.completed.v1"}
-            ),
-        ],
+        NS,
+        trigger_doc(NS, "a", {"uri": first.url}, attributes={"type": "io.idmesh.test.v1"}),
+        trigger_doc(
+            NS, "b", {"uri": second.url}, attributes={"type": "io.idmesh.check.completed.v1"}
+        ),
     )
     broker = start_broker()
     _post(broker)
+    return first, second, broker
+
+
+def test_reply_in_202_is_ignored(tmp_path, subscribers, start_broker):
+    first, second, broker = _replier_and_listener(
+        tmp_path, subscribers, start_broker, _reply("io.idmesh.check.completed.v1", status=202)
+    )
     first.wait_for(1)
     wait_until(lambda: broker.metrics.value("idmesh_broker_deliveries_total") == 1)
     assert second.received == []
@@ -337,20 +307,9 @@ def test_reply_in_202_is_ignored(tmp_path, subscribers, start_broker):
 def test_reply_of_another_tenant_is_refused(tmp_path, subscribers, start_broker):
     from tests.broker.helpers import TENANT_B
 
-    first = subscribers(_reply("io.idmesh.check.completed.v1", tenant=TENANT_B))
-    second = subscribers()
-    write_manifests(
-        tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "a", {"uri": first.url}, attributes={"type": "io.idmesh.test.v1"}),
-            trigger_doc(
-                NS, "b", {"uri": second.url}, attributes={"type": "io.idmesh.check.completed.v1"}
-            ),
-        ],
+    _, second, broker = _replier_and_listener(
+        tmp_path, subscribers, start_broker, _reply("io.idmesh.check.completed.v1", tenant=TENANT_B)
     )
-    broker = start_broker()
-    _post(broker)
     (letter,) = wait_until(lambda: broker.store.dead_letters())
     assert letter.error_code == 502
     assert b"tenant" in base64.b64decode(letter.error_data)
@@ -360,12 +319,10 @@ def test_reply_of_another_tenant_is_refused(tmp_path, subscribers, start_broker)
 def test_ttl_loop_guard(tmp_path, subscribers, start_broker):
     # The subscriber answers every event with an event it is subscribed to itself: a loop.
     looper = subscribers(_reply("io.idmesh.test.v1"))
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "loop", {"uri": looper.url}, attributes={"type": "io.idmesh.test.v1"}),
-        ],
+        NS,
+        trigger_doc(NS, "loop", {"uri": looper.url}, attributes={"type": "io.idmesh.test.v1"}),
     )
     broker = start_broker()
     _post(broker, knativebrokerttl="5")  # ingress makes it 4; replies get 3, 2, 1, then 0
@@ -381,14 +338,12 @@ def test_ttl_loop_guard(tmp_path, subscribers, start_broker):
 def test_default_ttl_is_255(tmp_path, subscribers, start_broker):
     sub = subscribers()
     dls = subscribers()
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS, "t", {"uri": sub.url}, delivery={"retry": 0, "deadLetterSink": {"uri": dls.url}}
-            ),
-        ],
+        NS,
+        trigger_doc(
+            NS, "t", {"uri": sub.url}, delivery={"retry": 0, "deadLetterSink": {"uri": dls.url}}
+        ),
     )
     sub.respond = lambda n, r: (500, {}, b"")
     broker = start_broker()
@@ -400,13 +355,7 @@ def test_default_ttl_is_255(tmp_path, subscribers, start_broker):
 def test_replay_dead_letter(tmp_path, subscribers, start_broker):
     healthy = {"ok": False}
     sub = subscribers(lambda n, r: (202, {}, b"") if healthy["ok"] else (500, {}, b"down"))
-    write_manifests(
-        tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 0}),
-        ],
-    )
+    write_one_trigger(tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 0})
     broker = start_broker()
     ev_id = _post(broker)
     (letter,) = wait_until(lambda: broker.store.dead_letters())
@@ -424,25 +373,14 @@ def test_replay_dead_letter(tmp_path, subscribers, start_broker):
 
 def test_subscriber_ref_resolved_through_services_file(tmp_path, subscribers, start_broker):
     sub = subscribers()
-    write_manifests(
+    write_one_trigger(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "t",
-                {
-                    "ref": {
-                        "apiVersion": "serving.knative.dev/v1",
-                        "kind": "Service",
-                        "name": "orchestrator",
-                        "namespace": "idmesh",
-                    },
-                    "uri": "/events",
-                },
-                delivery={"retry": 10, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
-            ),
-        ],
+        NS,
+        {
+            "ref": service_ref("orchestrator", "idmesh"),
+            "uri": "/events",
+        },
+        {"retry": 10, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
     )
     write_services(tmp_path / "services.json", {})  # not started yet: retried meanwhile
     broker = start_broker()
@@ -461,10 +399,7 @@ def test_retry_after_honoured_only_with_retry_after_max(
     delivery = {"retry": 1, "backoffPolicy": "linear", "backoffDelay": "PT0.01S"}
     if retry_after_max:
         delivery["retryAfterMax"] = retry_after_max
-    write_manifests(
-        tmp_path / "manifests",
-        [broker_doc(NS, TENANT_A), trigger_doc(NS, "t", {"uri": sub.url}, delivery=delivery)],
-    )
+    write_one_trigger(tmp_path / "manifests", NS, {"uri": sub.url}, delivery)
     broker = start_broker()
     _post(broker)
     first, second = sub.wait_for(2)
@@ -479,13 +414,11 @@ def test_slow_subscriber_does_not_block_other_triggers(tmp_path, subscribers, st
 
     slow = subscribers(lambda n, r: (time.sleep(1.5), (202, {}, b""))[1])
     fast = subscribers()
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "slow", {"uri": slow.url}),
-            trigger_doc(NS, "fast", {"uri": fast.url}),
-        ],
+        NS,
+        trigger_doc(NS, "slow", {"uri": slow.url}),
+        trigger_doc(NS, "fast", {"uri": fast.url}),
     )
     broker = start_broker()
     t0 = time.time()
@@ -497,12 +430,10 @@ def test_slow_subscriber_does_not_block_other_triggers(tmp_path, subscribers, st
 
 def test_many_events_many_triggers_each_delivered_once(tmp_path, subscribers, start_broker):
     subs = [subscribers() for _ in range(3)]
-    write_manifests(
+    write_broker(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            *(trigger_doc(NS, f"t{i}", {"uri": s.url}) for i, s in enumerate(subs)),
-        ],
+        NS,
+        *(trigger_doc(NS, f"t{i}", {"uri": s.url}) for i, s in enumerate(subs)),
     )
     broker = start_broker()
     ids = [_post(broker) for _ in range(40)]

@@ -20,6 +20,13 @@ from tests.broker.helpers import TENANT_A, TENANT_B, wait_until, write_services
 S1, S2, W = (str(uuid.uuid4()) for _ in range(3))
 
 
+def _check_requested(check: str, step: int):
+    """The orchestrator's request for step `step` (`check`) of session S1 of tenant A."""
+    return build_event(
+        CHECK_REQUESTED, {"session_id": S1, "check": check, "step": step}, TENANT_A, "orchestrator"
+    )
+
+
 def test_check_request_reply_and_dead_letter_through_rendered_manifests(
     tmp_path, subscribers, start_broker
 ):
@@ -60,12 +67,7 @@ def test_check_request_reply_and_dead_letter_through_rendered_manifests(
     broker = start_broker()
     ingress = broker.ingress_url("tenant-acme")
 
-    ev = build_event(
-        CHECK_REQUESTED,
-        {"session_id": S1, "check": "email", "step": 0},
-        TENANT_A,
-        "orchestrator",
-    )
+    ev = _check_requested("email", 0)
     headers, body = to_structured_http(ev)
     assert httpx.post(ingress, headers=headers, content=body).status_code == 202
     (completed,) = orchestrator.wait_for(1)
@@ -87,12 +89,7 @@ def test_check_request_reply_and_dead_letter_through_rendered_manifests(
         text.replace("backoffDelay: PT0.5S", "backoffDelay: PT0.01S")
     )
     wait_until(lambda: broker.topology.refresh() or True)
-    ev = build_event(
-        CHECK_REQUESTED,
-        {"session_id": S1, "check": "phone", "step": 1},
-        TENANT_A,
-        "orchestrator",
-    )
+    ev = _check_requested("phone", 1)
     headers, body = to_binary_http(ev)
     assert httpx.post(ingress, headers=headers, content=body).status_code == 202
     (dead,) = dead_letters.wait_for(1, timeout=15)

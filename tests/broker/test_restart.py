@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -15,67 +12,27 @@ import httpx
 import pytest
 
 from tests.broker.helpers import (
-    TENANT_A,
     binary_event,
-    broker_doc,
-    trigger_doc,
+    service_ref,
+    spawn_broker,
     wait_until,
-    write_manifests,
+    write_one_trigger,
     write_services,
 )
+from tests.conftest import idmesh_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 NS = "tenant-a"
 
 
 def _spawn(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared.broker",
-            "--port",
-            "0",
-            "--manifests",
-            str(tmp_path / "manifests"),
-            "--services",
-            str(tmp_path / "services.json"),
-            "--state",
-            str(tmp_path / "state"),
-            "--log-level",
-            "WARNING",
-            *extra,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    holder: dict[str, str] = {}
-
-    def read() -> None:
-        assert proc.stdout is not None
-        holder["line"] = proc.stdout.readline()
-
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    t.join(20)
-    line = holder.get("line", "")
-    if "ready on" not in line:
-        proc.kill()
-        raise AssertionError(f"broker did not start: {line!r} {proc.stderr.read()[-2000:]}")
-    return proc, line.rsplit(" ", 1)[1].strip()
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    return spawn_broker(
+        "--manifests",
+        str(tmp_path / "manifests"),
+        "--services",
+        str(tmp_path / "services.json"),
+        "--state",
+        str(tmp_path / "state"),
+        *extra,
     )
 
 
@@ -92,23 +49,11 @@ def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure
         return 503, {}, b"down"
 
     sub = subscribers(respond)
-    write_manifests(
+    write_one_trigger(
         tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(
-                NS,
-                "t",
-                {
-                    "ref": {
-                        "apiVersion": "serving.knative.dev/v1",
-                        "kind": "Service",
-                        "name": "orchestrator",
-                    }
-                },
-                delivery={"retry": 200, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
-            ),
-        ],
+        NS,
+        {"ref": service_ref("orchestrator")},
+        {"retry": 200, "backoffPolicy": "linear", "backoffDelay": "PT0.05S"},
     )
     write_services(tmp_path / "services.json", {"orchestrator": sub.url})
     proc, url = _spawn(tmp_path)
@@ -140,13 +85,7 @@ def test_killed_broker_resumes_pending_deliveries(tmp_path, subscribers, failure
 def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
     healthy = {"ok": False}
     sub = subscribers(lambda n, r: (202, {}, b"") if healthy["ok"] else (500, {}, b"down"))
-    write_manifests(
-        tmp_path / "manifests",
-        [
-            broker_doc(NS, TENANT_A),
-            trigger_doc(NS, "t", {"uri": sub.url}, delivery={"retry": 0}),
-        ],
-    )
+    write_one_trigger(tmp_path / "manifests", NS, {"uri": sub.url}, {"retry": 0})
     write_services(tmp_path / "services.json", {})
     proc, url = _spawn(tmp_path)
     try:
@@ -154,18 +93,18 @@ def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
         assert httpx.post(f"{url}/{NS}/default", headers=headers, content=body).status_code == 202
 
         def listed():
-            out = _cli("broker", "dead-letters", "--state", str(tmp_path / "state"), "--json")
+            out = idmesh_cli("broker", "dead-letters", "--state", str(tmp_path / "state"), "--json")
             return json.loads(out.stdout) if out.returncode == 0 else None
 
         (letter,) = wait_until(listed)
         assert letter["event_id"] == headers["ce-id"]
         assert letter["trigger_key"] == f"{NS}/t"
         healthy["ok"] = True
-        out = _cli("broker", "replay", "--all", "--state", str(tmp_path / "state"))
+        out = idmesh_cli("broker", "replay", "--all", "--state", str(tmp_path / "state"))
         assert out.returncode == 0 and "replayed 1" in out.stdout
         wait_until(lambda: len(sub.received) >= 2 and sub.received[-1].ce["id"] == headers["ce-id"])
         assert listed() == []
-        out = _cli("broker", "replay", "999", "--state", str(tmp_path / "state"))
+        out = idmesh_cli("broker", "replay", "999", "--state", str(tmp_path / "state"))
         assert out.returncode == 1
     finally:
         proc.terminate()
@@ -174,5 +113,5 @@ def test_dead_letters_cli_list_and_replay(tmp_path, subscribers):
 
 @pytest.mark.parametrize("args", [["replay"], ["replay", "1", "--all"]])
 def test_replay_needs_exactly_one_target(tmp_path, args):
-    out = _cli("broker", *args, "--state", str(tmp_path))
+    out = idmesh_cli("broker", *args, "--state", str(tmp_path))
     assert out.returncode == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pyotp
 
-from tests.conftest import PgStack, tenant_on, wait_decided
+from tests.conftest import PgStack, latest_message, run_session, subscribe_webhook, tenant_on
 
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
 PASSWORD = "correct horse battery staple"
@@ -58,47 +58,38 @@ class Person:
 def review_tenant(api: httpx.Client, pg: PgStack, org: str, receiver=None) -> Tenant:
     key = tenant_on(api, pg, org)
     if receiver is not None:
-        hook = api.put(
-            "/v1/webhook",
-            headers=key,
-            json={"url": receiver.url, "events": ["session.decided", "session.updated"]},
-        )
-        hook.raise_for_status()
-        receiver.secret = hook.json()["secret"]
+        subscribe_webhook(api, key, receiver, ("session.decided", "session.updated"))
     wf = api.post("/v1/workflows", headers=key, json=REVIEW_WORKFLOW)
     assert wf.status_code == 201, wf.text
     return Tenant(key, wf.json()["id"])
 
 
 def session_in_review(api: httpx.Client, t: Tenant, front: bytes, vendor: str) -> dict:
-    s = api.post(
-        "/v1/sessions", headers=t.key, json={"workflow_id": t.workflow_id, "vendor_data": vendor}
-    ).json()
-    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
-    for kind, name, data in (
-        ("document_front", "front.jpg", front),
-        ("selfie", "selfie.jpg", (FACES / "astronaut.jpg").read_bytes()),
-    ):
-        api.post(
-            f"/v1/sessions/{sid}/artifacts",
-            headers=user,
-            data={"kind": kind},
-            files={"file": (name, data, "image/jpeg")},
-        ).raise_for_status()
-    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    got = wait_decided(api, t.key, sid, 180)
+    uploads = [
+        ("document_front", "front.jpg", front, "image/jpeg"),
+        ("selfie", "selfie.jpg", (FACES / "astronaut.jpg").read_bytes(), "image/jpeg"),
+    ]
+    got = run_session(api, t.key, t.workflow_id, uploads, body={"vendor_data": vendor}, timeout=180)
     assert got["status"] == "in_review", got
     return got
 
 
+def decided_hook(receiver, sid: str, status: str, timeout: float = 60) -> dict | None:
+    """The `session.decided` webhook `receiver` got for session `sid` with `status` (waits up
+    to `timeout` s), or None."""
+    return receiver.wait_for(
+        lambda m: (
+            m["body"].get("type") == "session.decided"
+            and m["body"]["data"].get("session_id") == sid
+            and m["body"]["data"].get("status") == status
+        ),
+        timeout,
+    )
+
+
 def invite_link(pg: PgStack, email: str) -> str:
     """The set-up link of the latest invitation e-mail (the local outbox)."""
-    with pg.admin() as conn:
-        row = conn.execute(
-            "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1", (email,)
-        ).fetchone()
-    assert row, f"no invitation to {email}"
-    return re.search(r"(http\S+/invite/\S+)", row["body"]).group(1)
+    return re.search(r"(http\S+/invite/\S+)", latest_message(pg, email)).group(1)
 
 
 def invite_by_api(api: httpx.Client, t: Tenant, email: str, role: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 from tests.console.helpers import (
     Person,
     activate_in_browser,
+    decided_hook,
     invite_by_api,
     review_tenant,
     session_in_review,
@@ -133,14 +134,7 @@ def test_reviewer_invited_signs_in_and_declines(stack, pg, api, receiver, passpo
     assert reason in page.inner_text("#codes")
     rec.shot_checked(page, "case-declined")
 
-    hook = receiver.wait_for(
-        lambda m: (
-            m["body"].get("type") == "session.decided"
-            and m["body"]["data"].get("session_id") == sid
-            and m["body"]["data"].get("status") == "declined"
-        ),
-        60,
-    )
+    hook = decided_hook(receiver, sid, "declined")
     assert hook is not None and hook["verified"], receiver.received
     assert reason in hook["body"]["data"]["reason_codes"]
     trail = api.get(f"/v1/sessions/{sid}/audit", headers=t.key).json()["items"]
@@ -249,14 +243,7 @@ def test_four_eyes_a_viewer_and_another_tenant(stack, pg, api, receiver, passpor
     assert page.inner_text("#status") == "declined"
     assert "FACE_MISMATCH" in page.inner_text("#codes")
     rec.shot_checked(page, "declined-by-two")
-    hook = receiver.wait_for(
-        lambda m: (
-            m["body"].get("type") == "session.decided"
-            and m["body"]["data"].get("session_id") == sid
-            and m["body"]["data"].get("status") == "declined"
-        ),
-        60,
-    )
+    hook = decided_hook(receiver, sid, "declined")
     assert hook is not None and hook["body"]["data"]["reason_codes"] == ["FACE_MISMATCH"]
     decided = [
         m["body"]["data"]["status"]

@@ -16,6 +16,7 @@ import httpx
 import pdfplumber
 import pytest
 
+from tests.conftest import latest_message
 from tests.console.helpers import (
     ConsoleClient,
     Person,
@@ -355,12 +356,7 @@ def test_aml_disposition_blocklist_and_notes_from_the_case(stack, pg, world, api
     owner = _client(stack, owner_p)
     mentions = owner.get("/mentions").text
     assert sid in mentions and "please look at the AML hit" in mentions and ">new<" in mentions
-    with pg.admin() as conn:
-        msg = conn.execute(
-            "SELECT body FROM messages WHERE recipient = %s ORDER BY id DESC LIMIT 1",
-            (owner_p.email,),
-        ).fetchone()
-    assert f"/cases/{sid}" in msg["body"]
+    assert f"/cases/{sid}" in latest_message(pg, owner_p.email)
     assert "please look" in owner.get(f"/cases/{sid}").text
     assert ">new<" not in owner.get("/mentions").text  # opening the case marks it seen
     # the PDF report carries the disposition, the note and the mismatches

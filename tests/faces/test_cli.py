@@ -1,18 +1,13 @@
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.conftest import idmesh_cli
 
 DATA = Path(__file__).parent / "data"
 
 
 def run(*args):
-    p = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "check", *args, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = idmesh_cli("check", *args, "--json")
     return p.returncode, json.loads(p.stdout)
 
 

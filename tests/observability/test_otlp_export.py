@@ -30,18 +30,7 @@ from shared.local.demo import run_verification
 from shared.local.stack import Stack
 from shared.local.webhook_receiver import WebhookReceiver
 from tests.conftest import make_data_dir
-
-# The functions an e-mail + phone verification goes through.
-FUNCTIONS = [
-    "api",
-    "relay",
-    "orchestrator",
-    "email",
-    "phone",
-    "webhooks",
-    "provisioner",
-    "dead_letters",
-]
+from tests.platform.helpers import EMAIL_PHONE_FUNCTIONS
 
 
 class OtlpReceiver:
@@ -124,7 +113,7 @@ def otlp_stack(collector):
         settings,
         api_port=free_port(),
         run_name="otlp",
-        functions=FUNCTIONS,
+        functions=EMAIL_PHONE_FUNCTIONS,
         extra_env={
             "IDMESH_REGISTRATION_PER_CLIENT_PER_HOUR": "100000",
             "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,

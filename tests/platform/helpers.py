@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from tests.conftest import PgStack
+from tests.conftest import PgStack, register_on, subscribe_webhook
 
 TENANT_TABLES = (
     "api_keys",
@@ -20,6 +20,19 @@ TENANT_TABLES = (
     "outbox",
     "otp_codes",
 )
+
+
+# The functions an e-mail + phone verification goes through (a stack of just these serves it).
+EMAIL_PHONE_FUNCTIONS = [
+    "api",
+    "relay",
+    "orchestrator",
+    "email",
+    "phone",
+    "webhooks",
+    "provisioner",
+    "dead_letters",
+]
 
 
 def png_bytes(
@@ -57,27 +70,39 @@ def row_counts(pg: PgStack, tenant_id: str | None = None) -> dict[str, int]:
 def stack_tenant(api, pg: PgStack, workflow: dict, receiver=None) -> tuple[str, dict, str, str]:
     """A tenant registered through the stack's API with one workflow (and its webhook on
     `receiver`): (tenant id, API key header, workflow id, slug)."""
-    import uuid
-
-    from shared.local.demo import code_for
-
-    email = f"t-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Flow Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
+    reg = register_on(api, pg, "Flow Co")
     key = {"Authorization": f"Bearer {reg['api_key']}"}
     if receiver is not None:
-        hook = api.put(
-            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["session.decided"]}
-        ).json()
-        receiver.secret = hook["secret"]
+        subscribe_webhook(api, key, receiver)
     wf = api.post("/v1/workflows", headers=key, json=workflow).json()["id"]
     with pg.admin() as conn:
         slug = conn.execute(
             "SELECT slug FROM tenants WHERE id = %s", (reg["tenant_id"],)
         ).fetchone()["slug"]
     return reg["tenant_id"], key, wf, slug
+
+
+def approved_verification(api, pg: PgStack, receiver, domain: str) -> dict:
+    """The demo's e-mail + phone verification on the stack, by a new tenant of `domain`
+    (webhook on `receiver`): it must be approved and its webhook verified. Its outcome."""
+    import uuid
+
+    from shared.crypto.envelope import load_master_key
+    from shared.local.demo import run_verification
+
+    tag = uuid.uuid4().hex[:6]
+    out = run_verification(
+        api,
+        pg.urls.admin_db,
+        receiver,
+        f"t-{tag}@{domain}",
+        f"u-{tag}@example.org",
+        "+14155552671",
+        master_key=load_master_key(pg.settings),
+    )
+    assert out["session"]["status"] == "approved"
+    assert out["webhook"]["verified"]
+    return out
 
 
 def wait_quiet(pg, tid: str, sid: str, steps: int, timeout: float = 30.0) -> None:

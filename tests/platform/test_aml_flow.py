@@ -4,23 +4,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import uuid
 
 import httpx
-import pytest
 
-from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
-from tests.conftest import wait_decided
+from tests.conftest import create_workflow, idmesh_cli, subscribe_webhook, tenant_on, wait_decided
 
-
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
-        yield c
+API_TIMEOUT = 60  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _ftm(path, people):
@@ -44,26 +35,16 @@ def _ftm(path, people):
 
 
 def _load(pg, path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "shared.cli",
-            "aml",
-            "load",
-            str(path),
-            "--format",
-            "ftm-json",
-            "--list",
-            "testlist",
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return idmesh_cli(
+        "aml",
+        "load",
+        str(path),
+        "--format",
+        "ftm-json",
+        "--list",
+        "testlist",
+        "--json",
+        data_dir=pg.data_dir,
     )
 
 
@@ -72,28 +53,19 @@ def test_screening_enrolment_monitoring_and_review(api, pg, tmp_path):
         pg, _ftm(tmp_path / "v1.json", [("p-1", "Olga Nikolaevna Petrova", "1970-01-01")])
     )
     assert first.returncode == 0, first.stderr
-    email = f"aml-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "AML Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    key = tenant_on(api, pg, "AML Co")
     receiver = WebhookReceiver().start()
     try:
-        receiver.secret = api.put(
-            "/v1/webhook",
-            headers=key,
-            json={"url": receiver.url, "events": ["aml.hit", "aml.hit.v2"]},
-        ).json()["secret"]
-        wf = api.post(
-            "/v1/workflows",
-            headers=key,
-            json={
+        subscribe_webhook(api, key, receiver, ("aml.hit", "aml.hit.v2"))
+        wf = create_workflow(
+            api,
+            key,
+            {
                 "name": "aml monitored",
                 "steps": [{"check": "aml"}],
                 "monitoring": {"aml": True},
             },
-        ).json()["id"]
+        )
         s = api.post(
             "/v1/sessions",
             headers=key,

@@ -4,13 +4,10 @@ an edit or deletion by a database superuser is found by `idmesh audit verify`.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.audit import verify_chain
-from tests.conftest import tenant_on
+from tests.conftest import idmesh_cli, tenant_on
 
 
 def _tenant_id(client, key) -> str:
@@ -18,14 +15,7 @@ def _tenant_id(client, key) -> str:
 
 
 def _cli_verify(pg, tenant_id: str) -> tuple[int, list[dict]]:
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    out = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "audit", "verify", "--tenant", tenant_id, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = idmesh_cli("audit", "verify", "--tenant", tenant_id, "--json", data_dir=pg.data_dir)
     return out.returncode, json.loads(out.stdout)
 
 

@@ -97,62 +97,21 @@ def test_content_types_and_sizes(client, pg, tenant):
     )
     # Uploads: wrong kind, not an image, spoofed content type, no file, too large, JSON.
     up = f"/v1/sessions/{sid}/artifacts"
-    _problem(
-        client.post(
-            up,
-            headers=t.headers,
-            data={"kind": "passport_scan"},
-            files={"file": ("a.png", png_bytes(), "image/png")},
-        ),
-        422,
-    )
-    _problem(
-        client.post(
-            up,
-            headers=t.headers,
-            data={"kind": "selfie"},
-            files={"file": ("a.png", b"MZ\x90\x00 not a png", "image/png")},
-        ),
-        415,
-    )
-    _problem(
-        client.post(
-            up,
-            headers=t.headers,
-            data={"kind": "selfie"},
-            files={"file": ("a.pdf", b"%PDF-1.7\n%%EOF", "application/pdf")},
-        ),
-        415,
-    )
-    _problem(client.post(up, headers=t.headers, data={"kind": "selfie"}), 415)  # urlencoded
-    _problem(
-        client.post(
-            up,
-            headers=t.headers,
-            data={"kind": "selfie"},
-            files={"other": ("a.png", png_bytes(), "image/png")},
-        ),
-        422,
-    )
-    _problem(
-        client.post(
-            up,
-            headers=t.headers,
-            data={"kind": "selfie"},
-            files={"file": ("a.png", b"", "image/png")},
-        ),
-        422,
-    )
     big = png_bytes() + b"\x00" * (10 * 1024 * 1024 + 10)
-    _problem(
-        client.post(
-            up,
-            headers=t.headers,
-            data={"kind": "selfie"},
-            files={"file": ("a.png", big, "image/png")},
-        ),
-        413,
-    )
+    multipart = [  # (kind, form field, file name, bytes, content type) -> status
+        ("passport_scan", "file", "a.png", png_bytes(), "image/png", 422),
+        ("selfie", "file", "a.png", b"MZ\x90\x00 not a png", "image/png", 415),
+        ("selfie", "file", "a.pdf", b"%PDF-1.7\n%%EOF", "application/pdf", 415),
+        ("selfie", "other", "a.png", png_bytes(), "image/png", 422),
+        ("selfie", "file", "a.png", b"", "image/png", 422),
+        ("selfie", "file", "a.png", big, "image/png", 413),
+    ]
+    for kind, field, name, data, media, status in multipart:
+        r = client.post(
+            up, headers=t.headers, data={"kind": kind}, files={field: (name, data, media)}
+        )
+        _problem(r, status)
+    _problem(client.post(up, headers=t.headers, data={"kind": "selfie"}), 415)  # urlencoded
     _problem(client.post(up, headers=t.headers, json={"kind": "selfie"}), 415)
     assert row_counts(pg, t.tenant_id) == before
 

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-import pytest
-
 from shared.local.demo import code_for
 from tests.conftest import tenant_on, wait_decided
-
-
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=30) as c:
-        yield c
-
 
 WORKFLOW = {
     "name": "email then blocklist",

@@ -15,23 +15,19 @@ import random
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
 
 from shared.crypto.envelope import load_master_key
 from shared.local.demo import WORKFLOW, code_for
 from shared.local.webhook_receiver import WebhookReceiver
-from tests.conftest import tenant_on, wait_decided
+from tests.conftest import create_workflow, subscribe_webhook, tenant_on, wait_decided
 from tests.platform.dump import database_dump, files_containing
 
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
-        yield c
+API_TIMEOUT = 60  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 _SELFIE_STEP = {"check": "passive_liveness", "required": False}
@@ -91,11 +87,7 @@ def test_erasure_leaves_no_marker_in_a_dump_or_the_data_directory(api, pg):
     key = tenant_on(api, pg, "Erase Co")
     receiver = WebhookReceiver().start()
     try:
-        hook = api.put(
-            "/v1/webhook", headers=key, json={"url": receiver.url, "events": ["session.decided"]}
-        )
-        assert hook.status_code in (200, 201), hook.text
-        receiver.secret = hook.json()["secret"]
+        subscribe_webhook(api, key, receiver)
         # A selfie is uploaded only when a step uses it (an optional liveness step here).
         with_selfie = {**WORKFLOW, "steps": [*WORKFLOW["steps"], _SELFIE_STEP]}
         wf = api.post("/v1/workflows", headers=key, json=with_selfie).json()["id"]
@@ -218,11 +210,7 @@ def test_retention_erases_decided_sessions_and_purges_artifacts_sooner(client, p
         "retention_days": 30,
         "artifact_retention_days": 7,
     }
-    wf = client.post(
-        "/v1/workflows",
-        headers=key,
-        json={"name": "c", "steps": [{"check": "email"}, _SELFIE_STEP]},
-    ).json()["id"]
+    wf = create_workflow(client, key, {"name": "c", "steps": [{"check": "email"}, _SELFIE_STEP]})
     ids = []
     for _ in range(3):
         s = client.post(
@@ -267,11 +255,7 @@ def test_erasure_shreds_the_session_key_so_leftover_ciphertext_never_opens(clien
 
     key = tenant_on(client, pg, "Shred Co")
     tenant_id = client.get("/v1/tenant", headers=key).json()["tenant_id"]
-    wf = client.post(
-        "/v1/workflows",
-        headers=key,
-        json={"name": "c", "steps": [{"check": "email"}, _SELFIE_STEP]},
-    ).json()["id"]
+    wf = create_workflow(client, key, {"name": "c", "steps": [{"check": "email"}, _SELFIE_STEP]})
     sid = client.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()["session_id"]
     photo = _selfie_with_marker(f"shred-{uuid.uuid4().hex}")
     art = client.post(

@@ -8,10 +8,8 @@ Runs on a Postgres of its own (the database is dropped and restored)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -30,20 +28,12 @@ from shared.sessions.store import get_session
 from shared.tenancy.tenants import create_tenant, tenant_cipher
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import create_workflow
-from tests.conftest import make_data_dir
+from tests.conftest import idmesh_cli, make_data_dir
 from tests.platform.dump import plain_dump
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "IDMESH_DATA_DIR": str(data_dir)}
-    env.pop("IDMESH_MASTER_KEY", None)
-    return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return idmesh_cli(*args, data_dir=data_dir, unset=("IDMESH_MASTER_KEY",))
 
 
 @pytest.fixture()

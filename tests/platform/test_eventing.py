@@ -14,11 +14,11 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from events import CHECK_REQUESTED, SESSION_SUBMITTED, build_event, to_binary_http
 from shared.crypto.envelope import load_master_key
 from shared.eventing.outbox import row_to_event
-from shared.local.demo import WORKFLOW, code_for, run_verification
+from shared.local.demo import WORKFLOW, code_for
 from shared.local.webhook_receiver import WebhookReceiver
 from shared.webhooks.signing import sign
 from shared.workload.identity import pingsource_subject, service_audience
-from tests.platform.helpers import stack_tenant, wait_quiet
+from tests.platform.helpers import approved_verification, stack_tenant, wait_quiet
 
 
 def _tenant(api, pg, receiver=None):
@@ -47,18 +47,7 @@ def _verify_contact(api, pg, sid, user, email, phone="+14155552671"):
 
 
 def test_demo_path(api, pg, receiver):
-    tag = uuid.uuid4().hex[:6]
-    out = run_verification(
-        api,
-        pg.urls.admin_db,
-        receiver,
-        f"f-{tag}@demo.example",
-        f"u-{tag}@example.org",
-        "+14155552671",
-        master_key=load_master_key(pg.settings),
-    )
-    assert out["session"]["status"] == "approved"
-    assert out["webhook"]["verified"]
+    out = approved_verification(api, pg, receiver, "demo.example")
     assert {c["check"]: c["status"] for c in out["session"]["checks"]} == {
         "email": "passed",
         "phone": "passed",

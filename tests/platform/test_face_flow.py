@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-import pytest
-
-from tests.conftest import tenant_on, wait_decided
+from tests.conftest import create_workflow, run_session, tenant_on, wait_decided
 
 DATA = Path(__file__).resolve().parents[1] / "faces" / "data"
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
-        yield c
+API_TIMEOUT = 120  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _tenant(api, pg):
@@ -24,16 +18,7 @@ def _tenant(api, pg):
 
 
 def _session(api, key, wf, photo: str) -> dict:
-    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
-    sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}
-    api.post(
-        f"/v1/sessions/{sid}/artifacts",
-        headers=user,
-        data={"kind": "selfie"},
-        files={"file": (photo, (DATA / photo).read_bytes(), "image/jpeg")},
-    ).raise_for_status()
-    api.post(f"/v1/sessions/{sid}/submit", headers=user).raise_for_status()
-    return wait_decided(api, key, sid, 120)
+    return run_session(api, key, wf, [("selfie", photo, (DATA / photo).read_bytes(), "image/jpeg")])
 
 
 def _check(session: dict, name: str) -> dict:
@@ -42,14 +27,14 @@ def _check(session: dict, name: str) -> dict:
 
 def test_duplicates_and_face_blocklist(api, pg):
     key = _tenant(api, pg)
-    wf = api.post(
-        "/v1/workflows",
-        headers=key,
-        json={
+    wf = create_workflow(
+        api,
+        key,
+        {
             "name": "selfie screening",
             "steps": [{"check": "passive_liveness"}, {"check": "blocklist"}],
         },
-    ).json()["id"]
+    )
     first = _session(api, key, wf, "obama.jpg")
     assert _check(first, "blocklist")["status"] == "passed", _check(first, "blocklist")
     live = _check(first, "passive_liveness")
@@ -157,11 +142,9 @@ def test_standalone_face_checks_and_challenge(api, pg, stack):
     assert not _maps_mention(stack.processes["api"].proc.pid, "onnxruntime")
     assert _maps_mention(stack.processes["face_match"].proc.pid, "onnxruntime")
 
-    wf = api.post(
-        "/v1/workflows",
-        headers=key,
-        json={"name": "active", "steps": [{"check": "active_liveness", "required": False}]},
-    ).json()["id"]
+    wf = create_workflow(
+        api, key, {"name": "active", "steps": [{"check": "active_liveness", "required": False}]}
+    )
     s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
     user = {"Authorization": f"Bearer {s['session_token']}"}
     ch = api.post(f"/v1/sessions/{s['session_id']}/liveness/challenge", headers=user)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from shared.db.cluster import free_port
 from shared.local.process import FunctionProcess, LocalFunction
-from tests.conftest import tenant_on
+from tests.conftest import create_workflow, tenant_on
 from tests.imaging.bombs import BOMBS, png_bomb, png_header_then_html, png_then_html
 
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
@@ -56,11 +56,7 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
     fn_pid = stack.processes["passive_liveness"].proc.pid
     with httpx.Client(base_url=url, timeout=60) as api:
         key = tenant_on(api, pg, "Bomb Co")
-        wf = api.post(
-            "/v1/workflows",
-            headers=key,
-            json={"name": "selfie", "steps": [{"check": "passive_liveness"}]},
-        ).json()["id"]
+        wf = create_workflow(api, key, {"name": "selfie", "steps": [{"check": "passive_liveness"}]})
         s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
         user = {"Authorization": f"Bearer {s['session_token']}"}
         # warm the process (first upload, first standalone check) before the baseline
@@ -126,11 +122,7 @@ def test_bombs_as_selfies_and_standalone_checks_are_refused_fast_in_bounded_memo
 
 def test_png_signature_followed_by_html_is_not_accepted_as_an_image(client, pg):
     key = tenant_on(client, pg, "Html Co")
-    wf = client.post(
-        "/v1/workflows",
-        headers=key,
-        json={"name": "selfie", "steps": [{"check": "passive_liveness"}]},
-    ).json()["id"]
+    wf = create_workflow(client, key, {"name": "selfie", "steps": [{"check": "passive_liveness"}]})
     s = client.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
     for data in (png_then_html(), png_header_then_html()):
         r = client.post(

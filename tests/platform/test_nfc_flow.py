@@ -3,26 +3,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
-
-import httpx
-import pytest
 from asn1crypto import pem
 
-from shared.local.demo import code_for
-from tests.conftest import wait_decided
+from tests.conftest import idmesh_cli, tenant_on, wait_decided
 from tests.nfc.generator import ChipSpec, make_chip, make_pki
 
 KIND = {"COM": "nfc_com", "SOD": "nfc_sod"}
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
-        yield c
+API_TIMEOUT = 60  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _wait(api, key, sid):
@@ -34,22 +23,10 @@ def test_chip_verified_with_passive_and_active_authentication(api, pg, tmp_path)
     chip = make_chip(pki, ChipSpec(algo="rsa", aa="rsa"))
     csca = tmp_path / "csca.pem"
     csca.write_bytes(pem.armor("CERTIFICATE", pki.csca.dump()))
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    imp = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "nfc", "trust", "import", str(csca)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    imp = idmesh_cli("nfc", "trust", "import", str(csca), data_dir=pg.data_dir)
     assert imp.returncode == 0, imp.stderr
 
-    email = f"nfc-{uuid.uuid4().hex[:8]}@tenant.example"
-    api.post("/v1/register", json={"email": email, "organization": "Chip Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
-    key = {"Authorization": f"Bearer {reg['api_key']}"}
+    key = tenant_on(api, pg, "Chip Co")
     wf = api.post(
         "/v1/workflows", headers=key, json={"name": "chip", "steps": [{"check": "nfc"}]}
     ).json()["id"]

@@ -14,24 +14,19 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import random
-import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
-import pytest
 from asn1crypto import pem
 
 from shared.crypto.envelope import load_master_key
 from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
 from shared.observability.logs import configure_logging
-from tests.conftest import STACK_METRICS_TOKEN, wait_decided
+from tests.conftest import STACK_METRICS_TOKEN, idmesh_cli, subscribe_webhook, wait_decided
 from tests.documents.generator import make_sample
 from tests.nfc.generator import ChipSpec, make_chip, make_pki
 from tests.platform.leak_scan import (
@@ -63,10 +58,7 @@ WORKFLOW = {
 }
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
-        yield c
+API_TIMEOUT = 120  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 class Person:
@@ -118,13 +110,7 @@ def _upload(api, sid, user, kind, name, data, media="application/octet-stream"):
 def _trust(pg, pki, tmp_path: Path) -> None:
     csca = tmp_path / "csca.pem"
     csca.write_bytes(pem.armor("CERTIFICATE", pki.csca.dump()))
-    imp = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "nfc", "trust", "import", str(csca)],
-        env={**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    imp = idmesh_cli("nfc", "trust", "import", str(csca), data_dir=pg.data_dir)
     assert imp.returncode == 0, imp.stderr
 
 
@@ -141,13 +127,7 @@ def _sanctions_list(pg, person: Person, tmp_path: Path) -> None:
     path = tmp_path / "list.json"
     path.write_text(json.dumps(entry) + "\n")
     cmd = ["aml", "load", str(path), "--format", "ftm-json", "--list", "leak-markers"]
-    out = subprocess.run(
-        [sys.executable, "-m", "shared.cli", *cmd],
-        env={**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = idmesh_cli(*cmd, data_dir=pg.data_dir)
     assert out.returncode == 0, out.stderr
 
 
@@ -219,11 +199,7 @@ def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
     receiver = WebhookReceiver().start()
     try:
         # Both kinds: a session sent to review is updated, not decided.
-        events = ["session.decided", "session.updated"]
-        hook = api.put(
-            "/v1/webhook", headers=key, json={"url": receiver.url, "events": events}
-        ).json()
-        receiver.secret = hook["secret"]
+        subscribe_webhook(api, key, receiver, ("session.decided", "session.updated"))
         wf = api.post("/v1/workflows", headers=key, json=WORKFLOW)
         assert wf.status_code == 201, wf.text
         s = api.post(
@@ -291,8 +267,8 @@ def test_a_session_with_every_check_leaks_nothing(api, pg, stack, tmp_path):
     secrets = [
         Marker.text("API key", reg["api_key"]),
         Marker.text("session token", token),
-        Marker.text("webhook secret", hook["secret"]),
-        Marker.text("webhook secret (key part)", hook["secret"].removeprefix("whsec_")),
+        Marker.text("webhook secret", receiver.secret),
+        Marker.text("webhook secret (key part)", receiver.secret.removeprefix("whsec_")),
         Marker.digits("registration code", reg_code),
         Marker.digits("email code", codes["email"]),
         Marker.digits("phone code", codes["phone"]),

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 
 from shared.db.cluster import free_port
 from shared.local.process import FunctionProcess, LocalFunction
-from tests.conftest import SIMPLE_WORKFLOW
+from tests.conftest import SIMPLE_WORKFLOW, idmesh_cli
 
 
 class _Inbox:
@@ -185,15 +185,7 @@ def _alive(pid: int) -> bool:
 def test_outbox_command_lists_codes(pg, client):
     email = f"cli-{uuid.uuid4().hex[:6]}@example.org"
     client.post("/v1/register", json={"email": email, "organization": "Cli Co"})
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    out = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "messages", "--to", email, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    out = idmesh_cli("messages", "--to", email, "--json", data_dir=pg.data_dir, check=True)
     msgs = json.loads(out.stdout)
     assert len(msgs) == 1 and msgs[0]["recipient"] == email and "code" in msgs[0]["body"]
 

@@ -5,8 +5,6 @@ end user's uploads, the decision and the verified webhook."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 from shared.local.demo import code_for
 from shared.local.webhook_receiver import WebhookReceiver
+from tests.conftest import idmesh_cli
 from tests.documents import generator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,13 +40,7 @@ def test_client_covers_every_operation(stack):
 
 
 def test_quickstart_with_the_client(stack, pg, tmp_path):
-    env = {**os.environ, "IDMESH_DATA_DIR": str(pg.data_dir)}
-    subprocess.run(
-        [sys.executable, "-m", "shared.cli", "aml", "load", "--sample", "--no-monitor"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    idmesh_cli("aml", "load", "--sample", "--no-monitor", data_dir=pg.data_dir, check=True)
     email = "founder@quickstart-fintech.example"
     with Client(stack.api_url) as anon:
         anon.register(email, "Quickstart Fintech")

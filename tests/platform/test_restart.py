@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import uuid
 
 import psycopg
@@ -20,20 +18,11 @@ from shared.tenancy.api_keys import create_api_key
 from shared.tenancy.tenants import create_tenant, tenant_cipher
 from shared.workflows.definition import WorkflowDefinition
 from shared.workflows.store import create_workflow
-from tests.conftest import make_data_dir
+from tests.conftest import idmesh_cli, make_data_dir
 
 
 def _idmesh(data_dir, *args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "IDMESH_DATA_DIR": str(data_dir)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return idmesh_cli(*args, data_dir=data_dir, unset=("DATABASE_URL",))
 
 
 def test_stop_start_keeps_data():

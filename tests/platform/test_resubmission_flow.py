@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import io
 
-import httpx
-import pytest
 from PIL import Image, ImageFilter
 
-from tests.conftest import tenant_on, wait_decided
+from tests.conftest import create_workflow, tenant_on, wait_decided
 from tests.documents.generator import make_sample
 
-
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
-        yield c
+API_TIMEOUT = 120  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _blurred(front: bytes) -> bytes:
@@ -38,11 +32,9 @@ def _upload(api, sid, user, kind, data):
 
 def test_a_blurred_passport_is_retaken_then_approved(api, pg):
     key = tenant_on(api, pg, "Retake Co")
-    wf = api.post(
-        "/v1/workflows",
-        headers=key,
-        json={"name": "document", "steps": [{"check": "id_document"}, {"check": "email"}]},
-    ).json()["id"]
+    wf = create_workflow(
+        api, key, {"name": "document", "steps": [{"check": "id_document"}, {"check": "email"}]}
+    )
     sample = make_sample("td3", "clean", 1000)
     s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
     sid, user = s["session_id"], {"Authorization": f"Bearer {s['session_token']}"}

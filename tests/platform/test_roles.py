@@ -356,26 +356,14 @@ def test_grants_are_reapplied_idempotently(pg):
 
 # -- the whole stack with per-function roles ------------------------------------------------------
 def test_the_stack_completes_a_verification_with_per_function_roles(stack, api, pg, receiver):
-    from shared.crypto.envelope import load_master_key
-    from shared.local.demo import run_verification
+    from tests.platform.helpers import approved_verification
 
     for name, proc in stack.processes.items():
         env = proc.base_env
         assert "IDMESH_APP_DATABASE_URL" not in env, name
         user = conninfo_to_dict(env["IDMESH_FUNCTION_DATABASE_URL"])["user"]
         assert user == role_of(name)
-    tag = uuid.uuid4().hex[:6]
-    out = run_verification(
-        api,
-        pg.urls.admin_db,
-        receiver,
-        f"r-{tag}@roles.example",
-        f"u-{tag}@example.org",
-        "+14155552671",
-        master_key=load_master_key(pg.settings),
-    )
-    assert out["session"]["status"] == "approved"
-    assert out["webhook"]["verified"]
+    approved_verification(api, pg, receiver, "roles.example")
     with pg.admin() as conn:
         users = {
             r["usename"]

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import io
 
-import httpx
 import psycopg
-import pytest
 from PIL import Image
 from psycopg import sql
 from psycopg.rows import dict_row
 
 from shared.db.tenant_tx import Database
 from shared.sessions.sweeper import SessionSweeper
-from tests.conftest import tenant_on, wait_decided
+from tests.conftest import subscribe_webhook, tenant_on, wait_decided
 
 WORKFLOW = {
     "name": "document, selfie, email",
@@ -60,10 +58,7 @@ OUTCOMES = [
 ]
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=60) as c:
-        yield c
+API_TIMEOUT = 60  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 def _test_key(api, live) -> dict[str, str]:
@@ -72,6 +67,14 @@ def _test_key(api, live) -> dict[str, str]:
     key = r.json()["api_key"]
     assert key.startswith("idm_test_")
     return {"Authorization": f"Bearer {key}"}
+
+
+def _live_and_test(api, pg, receiver=None) -> tuple[dict[str, str], dict[str, str]]:
+    """A new tenant's live and test API key headers; its webhook on `receiver` if given."""
+    live = tenant_on(api, pg, "Sandbox Co")
+    if receiver is not None:
+        subscribe_webhook(api, live, receiver)
+    return live, _test_key(api, live)
 
 
 def _run(api, key, wf, vendor_data, email) -> dict:
@@ -89,12 +92,7 @@ def _run(api, key, wf, vendor_data, email) -> dict:
 
 
 def test_every_documented_outcome_with_signed_webhooks(api, pg, receiver):
-    live = tenant_on(api, pg, "Sandbox Co")
-    test = _test_key(api, live)
-    hook = api.put(
-        "/v1/webhook", headers=live, json={"url": receiver.url, "events": ["session.decided"]}
-    ).json()
-    receiver.secret = hook["secret"]
+    live, test = _live_and_test(api, pg, receiver)
     wf = api.post("/v1/workflows", headers=test, json=WORKFLOW).json()["id"]  # one for both
     for vendor_data, email, status, codes in OUTCOMES:
         s = _run(api, test, wf, vendor_data, email)
@@ -115,8 +113,7 @@ def test_every_documented_outcome_with_signed_webhooks(api, pg, receiver):
 
 
 def test_live_and_test_data_never_cross(api, pg):
-    live = tenant_on(api, pg, "Sandbox Co")
-    test = _test_key(api, live)
+    live, test = _live_and_test(api, pg)
     wf = api.post("/v1/workflows", headers=live, json={"name": "e", "steps": [{"check": "email"}]})
     wf = wf.json()["id"]
     live_s = api.post("/v1/sessions", headers=live, json={"workflow_id": wf}).json()
@@ -210,12 +207,7 @@ def test_every_table_of_a_sessions_data_is_mode_isolated(pg):
 def test_a_sessions_rows_are_isolated_by_mode_through_the_api(api, pg, receiver):
     """Checks, attempts, webhook deliveries, hosted links… of a test session never reach a
     live key (and the other way round), through the API and at the database."""
-    live = tenant_on(api, pg, "Sandbox Co")
-    test = _test_key(api, live)
-    hook = api.put(
-        "/v1/webhook", headers=live, json={"url": receiver.url, "events": ["session.decided"]}
-    ).json()
-    receiver.secret = hook["secret"]
+    live, test = _live_and_test(api, pg, receiver)
     wf = api.post("/v1/workflows", headers=live, json={"name": "r", "steps": [{"check": "risk"}]})
     wf = wf.json()["id"]
     ids = {}
@@ -278,8 +270,7 @@ def _png(colour=(90, 90, 90)) -> bytes:
 
 
 def test_magic_uploaded_file_names(api, pg):
-    live = tenant_on(api, pg, "Sandbox Co")
-    test = _test_key(api, live)
+    live, test = _live_and_test(api, pg)
     wf = {
         "name": "document and selfie",
         "steps": [{"check": "id_document"}, {"check": "face_match", "after": ["id_document"]}],

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from events import SESSION_SUBMITTED, build_event, to_binary_http
-from shared.local.demo import code_for
 from shared.workload.identity import trigger_subject
+from tests.conftest import register_on
 
 EVENT_FUNCTIONS = ["orchestrator", "webhooks", "email", "phone", "dead_letters", "face_match"]
 
@@ -66,11 +66,7 @@ def test_every_function_refuses_unauthenticated_deliveries(stack, function):
 
 
 def test_broker_ingress_verifies_the_relay(api, pg, stack):
-    email = f"t-{uuid.uuid4().hex[:8]}@auth.example"
-    api.post("/v1/register", json={"email": email, "organization": "Auth Co"}).raise_for_status()
-    reg = api.post(
-        "/v1/register/verify", json={"email": email, "code": code_for(pg.urls.admin_db, email)}
-    ).json()
+    reg = register_on(api, pg, "Auth Co")
     with pg.admin() as conn:
         slug = conn.execute(
             "SELECT slug FROM tenants WHERE id = %s", (reg["tenant_id"],)

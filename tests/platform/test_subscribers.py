@@ -16,7 +16,7 @@ import pytest
 from events.contract import PUBLIC_EVENT_TYPES, SCHEMAS_DIR, data_schema, schema_text
 from shared.cli.main import main as cli
 from shared.local.demo import WORKFLOW, code_for
-from tests.conftest import wait_decided
+from tests.conftest import register_on, wait_decided
 
 
 class _Subscriber:
@@ -62,12 +62,7 @@ def test_published_schemas_match_the_models():
 
 def test_outside_subscriber_receives_the_decision(stack, pg, subscriber, tmp_path, capsys):
     with httpx.Client(base_url=stack.api_url, timeout=30) as api:
-        email = f"t-{uuid.uuid4().hex[:8]}@sub.example"
-        api.post("/v1/register", json={"email": email, "organization": "Sub Co"}).raise_for_status()
-        reg = api.post(
-            "/v1/register/verify",
-            json={"email": email, "code": code_for(pg.urls.admin_db, email)},
-        ).json()
+        reg = register_on(api, pg, "Sub Co")
         key = {"Authorization": f"Bearer {reg['api_key']}"}
         slug = api.get("/v1/tenant", headers=key).json()["slug"]
 

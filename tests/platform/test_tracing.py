@@ -6,19 +6,10 @@ import json
 import time
 import uuid
 
-import httpx
-import pytest
-
 from shared.cli.main import main as idmesh
 from shared.local.demo import run_verification
 from shared.local.webhook_receiver import WebhookReceiver
 from shared.observability.span_files import read_spans, session_tree
-
-
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=30) as c:
-        yield c
 
 
 def _trace(span_dir, session_id: str) -> list[dict]:

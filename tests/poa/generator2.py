@@ -25,6 +25,8 @@ from datetime import date, timedelta
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.poa.pdf_bytes import assemble_pdf
+
 TODAY = date(2026, 11, 20)
 COUNTRIES = ("US", "UK", "DE", "FR", "ES", "NL", "IE")
 TYPES = ("utility", "telecom", "bank", "card", "tax", "insurance")
@@ -495,18 +497,7 @@ def write_pdf(page: tuple[float, float], ops: list[_Op], rects: list, font: str)
         f"<< /Type /Font /Subtype /Type1 /BaseFont /{bold} /Encoding /WinAnsiEncoding >>".encode(),
         b"<< /Producer (Billing run 4.2) /CreationDate (D:20261101090000Z) >>",
     ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R >>\n" % (len(objs) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return assemble_pdf(objs, extra_trailer=b"/Info 7 0 R ", version=b"1.4")
 
 
 # ------------------------------------------------------------------ a photo drawn with Pillow

@@ -7,23 +7,7 @@ import zlib
 
 from reportlab.pdfgen import canvas
 
-
-def _pdf(objects: list[bytes], root: int = 1, extra_trailer: bytes = b"") -> bytes:
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += (
-        b"trailer\n<< /Size %d /Root %d 0 R " % (len(objects) + 1, root)
-        + extra_trailer
-        + b">>\nstartxref\n%d\n%%%%EOF\n" % xref
-    )
-    return bytes(out)
+from tests.poa.pdf_bytes import assemble_pdf as _pdf
 
 
 def _page_objects(content: bytes, catalog_extra: bytes = b"") -> list[bytes]:

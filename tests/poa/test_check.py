@@ -14,18 +14,11 @@ from shared.cli.main import main as cli_main
 from shared.poa.check import run_proof_of_address
 from shared.poa.params import DocType, ProofOfAddressParams
 from tests.poa import generator as g
+from tests.poa.context import FixedContext
 
 
-class Ctx:
-    def __init__(self, today: date = g.TODAY, name: str | None = None) -> None:
-        self._today = today
-        self._name = name
-
-    def today(self) -> date:
-        return self._today
-
-    def document_name(self) -> str | None:
-        return self._name
+def _ctx(today: date = g.TODAY, name: str | None = None) -> FixedContext:
+    return FixedContext(today, name)
 
 
 def _doc(seed: int, **kw) -> tuple[bytes, g.Truth]:
@@ -50,7 +43,7 @@ def test_genuine_text_pdf_passes(uk_bill):
     r = run_proof_of_address(
         pdf,
         ProofOfAddressParams(),
-        Ctx(),
+        _ctx(),
         expected_name=t.name,
         expected_address=g.declared_address(t, random.Random(1)),
     )
@@ -71,7 +64,7 @@ def test_fields_per_country(country):
     r = run_proof_of_address(
         pdf,
         ProofOfAddressParams(compare_render_with_ocr=False),
-        Ctx(),
+        _ctx(),
         expected_name=t.name,
         expected_address=g.declared_address(t, random.Random(2)),
     )
@@ -88,20 +81,22 @@ def test_rules_fail_with_codes(uk_bill):
     r = run_proof_of_address(
         pdf,
         fast,
-        Ctx(),
+        _ctx(),
         expected_name="Zbigniew Kowalczyk",
         expected_address="1 Other Road, Leeds LS6 1BN",
     )
     assert {"POA_NAME_MISMATCH", "POA_ADDRESS_MISMATCH"} <= _codes(r)
     assert r.status.value == "failed"
-    r = run_proof_of_address(pdf, fast, Ctx(today=t.issue_date + timedelta(days=130)))
+    r = run_proof_of_address(pdf, fast, _ctx(t.issue_date + timedelta(days=130)))
     assert "POA_DOCUMENT_TOO_OLD" in _codes(r)
-    r = run_proof_of_address(pdf, fast, Ctx(today=t.issue_date - timedelta(days=10)))
+    r = run_proof_of_address(pdf, fast, _ctx(t.issue_date - timedelta(days=10)))
     assert "POA_DATE_IN_FUTURE" in _codes(r)
-    r = run_proof_of_address(pdf, fast.model_copy(update={"accepted_types": [DocType.bank]}), Ctx())
+    r = run_proof_of_address(
+        pdf, fast.model_copy(update={"accepted_types": [DocType.bank]}), _ctx()
+    )
     assert "POA_UNSUPPORTED_TYPE" in _codes(r)
     # no expected name: the id_document name from the context is used
-    r = run_proof_of_address(pdf, fast, Ctx(name="Someone Else"))
+    r = run_proof_of_address(pdf, fast, _ctx(name="Someone Else"))
     assert "POA_NAME_MISMATCH" in _codes(r)
     assert (
         next(o for o in r.data["rules"] if o["rule"] == "name_match")["expected_source"]
@@ -118,14 +113,14 @@ def test_unknown_issuer_is_a_warning():
     t.issuer = "Stadtwerke Kleinhausen"
     t.issue_date = g.TODAY - timedelta(days=10)
     pdf = g.render_pdf(t, rng, "SAP")
-    r = run_proof_of_address(pdf, ProofOfAddressParams(compare_render_with_ocr=False), Ctx())
+    r = run_proof_of_address(pdf, ProofOfAddressParams(compare_render_with_ocr=False), _ctx())
     assert "POA_ISSUER_UNKNOWN" in r.warning_codes()
     r = run_proof_of_address(
         pdf,
         ProofOfAddressParams(
             compare_render_with_ocr=False, known_issuers=["Stadtwerke Kleinhausen"]
         ),
-        Ctx(),
+        _ctx(),
     )
     assert "POA_ISSUER_UNKNOWN" not in r.warning_codes()
 
@@ -137,7 +132,7 @@ def _signals(r) -> set[str]:
 def test_incremental_overlay_is_detected(uk_bill):
     pdf, t = uk_bill
     forged, _ = g.forge_incremental(pdf, t, random.Random(3))
-    r = run_proof_of_address(forged, ProofOfAddressParams(), Ctx())
+    r = run_proof_of_address(forged, ProofOfAddressParams(), _ctx())
     assert "POA_SUSPECTED_MANIPULATION" in _codes(r)
     assert {"PDF_INCREMENTAL_UPDATE", "PDF_OVERLAY_BOX"} <= _signals(r)
     inc = next(s for s in r.data["tamper"]["signals"] if s["code"] == "PDF_INCREMENTAL_UPDATE")
@@ -147,7 +142,7 @@ def test_incremental_overlay_is_detected(uk_bill):
 def test_pasted_image_is_detected(uk_bill):
     pdf, t = uk_bill
     forged, _ = g.forge_pasted_image(pdf, t, random.Random(4))
-    r = run_proof_of_address(forged, ProofOfAddressParams(), Ctx())
+    r = run_proof_of_address(forged, ProofOfAddressParams(), _ctx())
     assert "PDF_IMAGE_OVER_TEXT" in _signals(r)
     assert r.data["tamper"]["suspected"]
 
@@ -155,14 +150,14 @@ def test_pasted_image_is_detected(uk_bill):
 def test_editor_reexport_is_detected(uk_bill):
     _, t = uk_bill
     forged, _ = g.forge_reexport(t, random.Random(5))
-    r = run_proof_of_address(forged, ProofOfAddressParams(compare_render_with_ocr=False), Ctx())
+    r = run_proof_of_address(forged, ProofOfAddressParams(compare_render_with_ocr=False), _ctx())
     assert "PDF_EDITOR_SOFTWARE" in _signals(r)
 
 
 def test_benign_metadata_update_is_not_manipulation(uk_bill):
     pdf, t = uk_bill
     r = run_proof_of_address(
-        g.benign_metadata_update(pdf), ProofOfAddressParams(), Ctx(), expected_name=t.name
+        g.benign_metadata_update(pdf), ProofOfAddressParams(), _ctx(), expected_name=t.name
     )
     assert _signals(r) == {"PDF_METADATA_UPDATE"}
     assert not r.data["tamper"]["suspected"]
@@ -173,7 +168,7 @@ def test_photo_is_read_by_ocr(uk_bill):
     pdf, t = uk_bill
     rng = random.Random(6)
     photo = g.jpeg_bytes(g.photograph(g.render_page(pdf, 150), rng, 0.6), 88)
-    r = run_proof_of_address(photo, ProofOfAddressParams(), Ctx(), expected_name=t.name)
+    r = run_proof_of_address(photo, ProofOfAddressParams(), _ctx(), expected_name=t.name)
     doc = r.data["document"]
     assert r.data["reading"]["source"] == "ocr"
     assert doc["issue_date"]["value"] == t.issue_date.isoformat()
@@ -182,7 +177,7 @@ def test_photo_is_read_by_ocr(uk_bill):
     # the same photo saved again by an editor
     im = Image.open(io.BytesIO(photo))
     edited = g.jpeg_bytes(im, 95, exif_software="Adobe Photoshop 25.0 (Windows)")
-    r2 = run_proof_of_address(edited, ProofOfAddressParams(), Ctx())
+    r2 = run_proof_of_address(edited, ProofOfAddressParams(), _ctx())
     assert {"IMAGE_EDITOR_SOFTWARE", "IMAGE_DOUBLE_JPEG"} <= _signals(r2)
     assert "POA_SUSPECTED_MANIPULATION" in _codes(r2)
 
@@ -215,6 +210,6 @@ def test_cli_json(uk_bill, tmp_path, capsys):
 def test_blank_image_is_unreadable():
     buf = io.BytesIO()
     Image.new("RGB", (800, 1100), (250, 250, 250)).save(buf, "PNG")
-    r = run_proof_of_address(buf.getvalue(), ProofOfAddressParams(), Ctx())
+    r = run_proof_of_address(buf.getvalue(), ProofOfAddressParams(), _ctx())
     assert r.status.value == "error"
     assert r.warning_codes() == ["POA_UNREADABLE"]

@@ -10,19 +10,12 @@ from shared.poa.check import run_proof_of_address
 from shared.poa.classify import decide
 from shared.poa.params import ProofOfAddressParams
 from tests.poa import generator2 as g2
-
-
-class Ctx:
-    def today(self):
-        return g2.TODAY
-
-    def document_name(self):
-        return None
+from tests.poa.context import FixedContext
 
 
 def _run(doc: g2.Doc2):
     return run_proof_of_address(
-        doc.data, ProofOfAddressParams(), Ctx(), expected_name=doc.truth.name
+        doc.data, ProofOfAddressParams(), FixedContext(g2.TODAY), expected_name=doc.truth.name
     )
 
 
@@ -30,17 +23,29 @@ def _codes(r) -> set[str]:
     return {w.code for w in r.warnings}
 
 
+def _worded(
+    seed: int, media: str, country: str, doc_type: str, issuer: str, title: str, body: list[str]
+) -> g2.Doc2:
+    """A document of `doc_type` whose title and body lines are the given wording."""
+    return g2.make(
+        random.Random(seed),
+        media,
+        country=country,
+        doc_type=doc_type,
+        issuer=issuer,
+        wording={"title": title, "body": body},
+    )
+
+
 def test_uk_mobile_bill_of_an_unknown_operator_is_telecom_not_unsupported():
-    doc = g2.make(
-        random.Random(1),
+    doc = _worded(
+        1,
         "text_pdf",
-        country="UK",
-        doc_type="telecom",
-        issuer="Kestrel Connect",
-        wording={
-            "title": "Your monthly bill",
-            "body": ["Airtime plan 30GB", "Calls, texts and data", "Bundle allowance used"],
-        },
+        "UK",
+        "telecom",
+        "Kestrel Connect",
+        "Your monthly bill",
+        ["Airtime plan 30GB", "Calls, texts and data", "Bundle allowance used"],
     )
     r = _run(doc)
     t = r.data["document"]["type"]
@@ -69,33 +74,34 @@ def test_french_due_date_is_not_the_issue_date():
 
 
 def test_us_checking_statement_of_a_known_bank_is_bank_not_card():
-    doc = g2.make(
-        random.Random(3),
+    doc = _worded(
+        3,
         "text_pdf",
-        country="US",
-        doc_type="bank",
-        issuer="JPMorgan Chase Bank",
-        wording={
-            "title": "Checking account statement",
-            "body": ["Beginning balance", "Card purchase  Grocer", "Card purchase  Fuel"],
-        },
+        "US",
+        "bank",
+        "JPMorgan Chase Bank",
+        "Checking account statement",
+        ["Beginning balance", "Card purchase  Grocer", "Card purchase  Fuel"],
     )
     r = _run(doc)
     assert r.data["document"]["type"]["value"] == "bank", r.data["document"]["type"]
 
 
 def test_spanish_council_tax_receipt_is_tax_as_pdf_and_as_photo():
-    kw = dict(
-        country="ES",
-        doc_type="tax",
-        issuer="Ayuntamiento de Sevilla",
-        wording={
-            "title": "Recibo del Impuesto sobre Bienes Inmuebles",
-            "body": ["Padrón municipal", "Referencia catastral", "Ejercicio 2026"],
-        },
+    pdf, photo = (
+        _run(
+            _worded(
+                4,
+                media,
+                "ES",
+                "tax",
+                "Ayuntamiento de Sevilla",
+                "Recibo del Impuesto sobre Bienes Inmuebles",
+                ["Padrón municipal", "Referencia catastral", "Ejercicio 2026"],
+            )
+        )
+        for media in ("text_pdf", "photo")
     )
-    pdf = _run(g2.make(random.Random(4), "text_pdf", **kw))
-    photo = _run(g2.make(random.Random(4), "photo", **kw))
     assert pdf.data["document"]["type"]["value"] == "tax"
     assert photo.data["document"]["type"]["value"] == "tax", photo.data["document"]["type"]
 

@@ -16,7 +16,6 @@ checks them the way kube-apiserver does for the calls the provisioner makes:
 
 from __future__ import annotations
 
-import datetime
 import json
 import ssl
 import threading
@@ -26,10 +25,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.tls import self_signed
 
 PLURALS = {
     "brokers": ("eventing.knative.dev", "Broker"),
@@ -51,39 +48,6 @@ def _leaves(node: Any, prefix: tuple = ()) -> dict[tuple, Any]:
     return {prefix: node}
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    now = datetime.datetime.now(datetime.UTC)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    crt, pem = folder / "ca.crt", folder / "server.key"
-    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return crt, pem
-
-
 class FakeApiServer:
     def __init__(self, folder: Path, token: str = "sa-token", ready_after: int = 1) -> None:
         self.token = token
@@ -93,7 +57,7 @@ class FakeApiServer:
         self.requests: list[dict] = []
         self.gets: dict[str, int] = {}
         self.lock = threading.Lock()
-        crt, key = _self_signed(folder)
+        crt, key = self_signed(folder / "ca.crt", folder / "server.key", "kube-apiserver", ca=True)
         self.ca = crt
         outer = self
 

@@ -123,37 +123,19 @@ def test_the_fake_server_checks_like_the_api_server(apiserver):
     url = f"{base}/apis/eventing.knative.dev/v1/namespaces/tenant-x/brokers/default"
     auth = {"Authorization": "Bearer sa-token"}
     body = "apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: default}\n"
+    apply, merge = "application/apply-patch+yaml", "application/merge-patch+json"
+    q = "?fieldManager=m"
+    cases = [  # (query, with the token, content type) -> status
+        ("", True, apply, 400),  # no fieldManager
+        (q, True, merge, 415),
+        (q, False, apply, 401),
+        (q, True, apply, 404),  # the namespace does not exist yet
+    ]
     with httpx.Client(verify=ssl.create_default_context(cafile=str(apiserver.ca))) as c:
-        assert (
-            c.patch(
-                url, content=body, headers={**auth, "Content-Type": "application/apply-patch+yaml"}
-            ).status_code
-            == 400
-        )  # no fieldManager
-        q = "?fieldManager=m"
-        assert (
-            c.patch(
-                url + q,
-                content=body,
-                headers={**auth, "Content-Type": "application/merge-patch+json"},
-            ).status_code
-            == 415
-        )
-        assert (
-            c.patch(
-                url + q, content=body, headers={"Content-Type": "application/apply-patch+yaml"}
-            ).status_code
-            == 401
-        )
-        # The namespace does not exist yet.
-        assert (
-            c.patch(
-                url + q,
-                content=body,
-                headers={**auth, "Content-Type": "application/apply-patch+yaml"},
-            ).status_code
-            == 404
-        )
+        for query, token, media, status in cases:
+            headers = {**(auth if token else {}), "Content-Type": media}
+            r = c.patch(url + query, content=body, headers=headers)
+            assert r.status_code == status, (query, token, media, r.text)
 
 
 def test_kinds_outside_the_role_are_refused(apiserver):

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import tenant_on, wait_decided
+from tests.conftest import run_session, tenant_on, wait_decided
 
 GB_IP = "81.2.69.142"
 HEADLESS_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari"
@@ -22,10 +22,7 @@ PHONE_UA = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobi
 FACES = Path(__file__).resolve().parents[1] / "faces" / "data"
 
 
-@pytest.fixture()
-def api(stack):
-    with httpx.Client(base_url=stack.api_url, timeout=120) as c:
-        yield c
+API_TIMEOUT = 120  # seconds (default 30): this module's checks are slow on a busy machine
 
 
 @pytest.fixture()
@@ -195,16 +192,9 @@ def test_bad_device_reports_are_refused(api, web, stack, pg, risky_workflow):
 
 
 def _selfie_session(api, key, wf, photo: str) -> dict:
-    s = api.post("/v1/sessions", headers=key, json={"workflow_id": wf}).json()
-    user = {"Authorization": f"Bearer {s['session_token']}"}
-    api.post(
-        f"/v1/sessions/{s['session_id']}/artifacts",
-        headers=user,
-        data={"kind": "selfie"},
-        files={"file": (photo, (FACES / photo).read_bytes(), "image/jpeg")},
-    ).raise_for_status()
-    api.post(f"/v1/sessions/{s['session_id']}/submit", headers=user).raise_for_status()
-    return wait_decided(api, key, s["session_id"], 120)
+    return run_session(
+        api, key, wf, [("selfie", photo, (FACES / photo).read_bytes(), "image/jpeg")]
+    )
 
 
 @pytest.mark.slow  # ~6 s: four sessions through the face engine
