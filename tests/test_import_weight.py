@@ -5,6 +5,7 @@ interpreter and its heavy packages are listed; one it does not need fails the te
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -50,9 +51,16 @@ def _heavy_imports(function: str) -> list[str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.fixture(scope="module")
+def imported() -> dict[str, list[str]]:
+    """Every function's heavy imports, two fresh interpreters at a time."""
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(ALLOWED, pool.map(_heavy_imports, ALLOWED), strict=True))
+
+
 @pytest.mark.parametrize("function", sorted(ALLOWED))
-def test_a_function_imports_no_heavy_package_it_does_not_need(function):
-    extra = set(_heavy_imports(function)) - set(ALLOWED[function])
+def test_a_function_imports_no_heavy_package_it_does_not_need(function, imported):
+    extra = set(imported[function]) - set(ALLOWED[function])
     assert not extra, f"{function} imports {sorted(extra)} at start"
 
 

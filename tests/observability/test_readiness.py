@@ -54,6 +54,7 @@ def test_readyz_reports_what_it_waits_for_then_ready(tmp_path):
     text = resp.get_data(as_text=True)
     assert 'idmesh_ready{function="slow"} 1.0' in text
     assert 'idmesh_start_seconds{function="slow"}' in text
+    host.stop()  # as at exit, while the test's log stream is still open
 
 
 class _Broken(EventFunction):

@@ -50,7 +50,6 @@ def test_stopped_once_and_only_after_a_finished_start(tmp_path):
         ("email", "email"),
         ("orchestrator", "orchestrator"),
         ("webhooks", "webhooks"),
-        ("dead_letters", "dead-letters"),
     ],
 )
 def test_a_function_process_stopped_by_sigterm_closes_its_pools(pg, target, name):
