@@ -373,8 +373,10 @@ def _type_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str
         seg = "".join(out[s.line][s.start : s.end])
         if s.kind in ("num", "cd", "cdf"):
             new = "".join(_TO_DIGIT.get(c, c) if c != "<" else c for c in seg)
-        elif s.kind in ("alpha", "name"):
+        elif s.kind == "alpha":
             new = "".join(_TO_ALPHA.get(c, c) for c in seg)
+        elif s.kind == "name":
+            new = _name_tail("".join(_TO_ALPHA.get(c, c) for c in seg))
         elif s.kind == "sex":
             new = {"N": "M", "H": "M", "E": "F", "P": "F"}.get(seg, seg)
             if new not in ("M", "F", "<", "X"):
@@ -385,6 +387,23 @@ def _type_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str
             repairs.append(Repair(field=s.name, before=seg, after=new, reason="field type"))
             out[s.line][s.start : s.end] = list(new)
     return ["".join(x) for x in out]
+
+
+_FILLER_LOOKALIKES = "CK"  # what a small or blurred `<` is read as
+
+
+def _name_tail(seg: str) -> str:
+    """A name field ends at its first run of three fillers (name parts are joined by one
+    `<`, surname and given names by two): when all that follows is fillers and their
+    look-alikes (C, K), the look-alikes are fillers. A letter of another kind after the end
+    is left alone (something else went wrong; no guess)."""
+    end = seg.find("<<<")
+    if end < 0:
+        return seg
+    tail = seg[end:]
+    if set(tail) <= {"<", *_FILLER_LOOKALIKES}:
+        return seg[:end] + "<" * len(tail)
+    return seg
 
 
 def _alnum_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str]:

@@ -338,7 +338,7 @@ def read_to_width(
             # the pieces must only add what the whole line dropped (or drop what it
             # doubled): a piece that lost a character of its own is not taken
             parts = read_in_parts(engine.crop(img, quads[i], pad=0.12), n, engine)
-            if parts is not None and _contains(parts, t):
+            if parts is not None and (_contains(parts, t) if len(t) < n else _contains(t, parts)):
                 texts[i] = parts
             continue
         votes: dict[str, tuple[int, float]] = {}
@@ -351,10 +351,8 @@ def read_to_width(
 
 
 def _contains(a: str, b: str) -> bool:
-    """One reading holds the other in order (trailing fillers aside)."""
+    """Reading `a` holds reading `b` in order (trailing fillers aside)."""
     a, b = a.rstrip("<"), b.rstrip("<")
-    if len(a) < len(b):
-        a, b = b, a
     it = iter(a)
     return all(c in it for c in b)
 

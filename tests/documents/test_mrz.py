@@ -227,3 +227,19 @@ def test_repair_with_an_independent_reading():
     assert fixed.repairs[-1].reason == "visual zone"
     # a reading that does not satisfy the check digits is not used
     assert repair_with_reading(bad, "document_number", "ZZUD7ZU09") is None
+
+
+def test_filler_lookalikes_after_the_end_of_the_name_are_fillers():
+    # a small capture reads `<` as C or K; after the name's end (three fillers) only
+    # fillers can follow, so they are repaired - but not a letter inside the name, and not
+    # a tail holding other letters
+    line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    bad = "P<UTOERIKSSON<<ANNA<MARIA<<<C<<CC<<<K<<<<<<<"
+    res = parse_mrz([bad, line2])
+    assert res.lines[0] == "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    assert res.given_names == "ANNA MARIA"
+    assert any(r.field == "name" for r in res.repairs)
+    keep = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<PETER<<"
+    assert parse_mrz([keep, line2]).lines[0] == keep
+    inside = "P<UTOKOCK<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert parse_mrz([inside, line2]).surname == "KOCK"
