@@ -24,6 +24,8 @@ from typing import Any
 from anyascii import anyascii
 from pydantic import BaseModel, Field
 
+from shared.countries import ALPHA3_TO_ALPHA2
+
 FORMATS: dict[str, tuple[int, int]] = {
     "TD1": (3, 30),
     "TD2": (2, 36),
@@ -31,6 +33,15 @@ FORMATS: dict[str, tuple[int, int]] = {
     "MRVA": (2, 44),
     "MRVB": (2, 36),
 }
+
+# Issuing states and nationalities an MRZ may hold: ISO 3166 alpha-3 with ICAO's own codes
+# (shared/countries.py), and ICAO 9303 Part 3's codes that name no state: stateless persons
+# and refugees, organisations, and the specimen state Utopia.
+_ICAO_NON_STATES = {
+    "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "XBA", "XIM", "XCC", "XCE",
+    "XCO", "XEC", "XPO", "XOM", "XDC", "XES", "XMP", "UTO",
+}  # fmt: skip
+CODES = frozenset(ALPHA3_TO_ALPHA2) | _ICAO_NON_STATES
 
 _WEIGHTS = (7, 3, 1)
 _ALLOWED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -49,6 +60,18 @@ _SWAPS = {
     "Z": "2", "2": "Z",
 }  # fmt: skip
 MAX_REPAIR_POSITIONS = 4  # more ambiguous characters than this: a unique match proves little
+
+
+def known_code(raw: str) -> bool:
+    """A three-character issuer/nationality field as read (digits a letter look-alike away
+    from a code count, the field-type repair will turn them): one of `CODES`."""
+    code = "".join(_TO_ALPHA.get(c, c) for c in raw)
+    return code.replace("<", "") in CODES and len(code) == 3
+
+
+def nationality_slice(n: int) -> slice:
+    """Where the nationality sits on the second line of a format `n` characters wide."""
+    return slice(15, 18) if n == 30 else slice(10, 13)
 
 
 def char_value(c: str) -> int:

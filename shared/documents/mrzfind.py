@@ -26,7 +26,13 @@ from datetime import date
 import cv2
 import numpy as np
 
-from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
+from shared.documents.mrz import (
+    MrzResult,
+    find_mrz_in_text,
+    known_code,
+    nationality_slice,
+    normalise_line,
+)
 from shared.documents.ocr import CardOcr, TextBox
 
 MIN_ASPECT = 12.0  # an MRZ line is at least 30 characters of about 0.6 height pitch
@@ -319,12 +325,14 @@ def read_to_width(
     engine: CardOcr,
 ) -> tuple[list[str], list[float]]:
     """Every MRZ line has exactly `n` characters (fillers included): a line read with another
-    count lost or gained characters, which check digits do not see in names. Such a line is
-    read again on other crops (`VARIANTS`); the reading that most of the full-length
-    readings agree on replaces it. When no reading has `n` characters the line is kept."""
+    count lost or gained characters, which check digits do not see in names; and the first
+    line opens with the document code, a letter. A line that breaks either rule is read
+    again on other crops (`VARIANTS`); the reading that most of the well-formed readings
+    agree on replaces it. When no reading is well formed the line is kept (a line of the
+    wrong length may still be read in pieces, `read_in_parts`)."""
     texts, scores = list(texts), list(scores)
     for i, t in enumerate(texts):
-        if len(t) == n:
+        if well_formed(t, n, i):
             continue
         crops = []
         for pad, scale in VARIANTS:
@@ -333,13 +341,15 @@ def read_to_width(
                 c = cv2.resize(c, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             crops.append(c)
         reads = [(_fillers(normalise_line(t2)), s2) for t2, s2 in engine.recognise(crops)]
-        full = [(t2, s2) for t2, s2 in reads if len(t2) == n]
-        if not full:
+        full = [(t2, s2) for t2, s2 in reads if well_formed(t2, n, i)]
+        if not full and len(t) != n:
             # the pieces must only add what the whole line dropped (or drop what it
             # doubled): a piece that lost a character of its own is not taken
             parts = read_in_parts(engine.crop(img, quads[i], pad=0.12), n, engine)
             if parts is not None and (_contains(parts, t) if len(t) < n else _contains(t, parts)):
                 texts[i] = parts
+            continue
+        if not full:
             continue
         votes: dict[str, tuple[int, float]] = {}
         for t2, s2 in full:
@@ -348,6 +358,19 @@ def read_to_width(
         texts[i] = max(votes, key=lambda k: votes[k])
         scores[i] = votes[texts[i]][1]
     return texts, scores
+
+
+def well_formed(line: str, n: int, index: int) -> bool:
+    """`n` characters; on the first line a letter first (the document code) and a known
+    issuing state (`mrz.CODES`), on the second a known nationality. A code that is no
+    state's is a misread no check digit covers (UTOOEBERG read UTEBERG: issuer UTE)."""
+    if len(line) != n:
+        return False
+    if index == 0:
+        return line[:1].isalpha() and known_code(line[2:5])
+    if index == 1:
+        return known_code(line[nationality_slice(n)])
+    return True
 
 
 def _contains(a: str, b: str) -> bool:

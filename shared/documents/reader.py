@@ -15,8 +15,15 @@ from datetime import date
 import cv2
 import numpy as np
 
-from shared.documents.mrz import FORMATS, MrzResult, find_mrz_in_text, normalise_line
-from shared.documents.mrzfind import find_mrz, read_to_width, upright_page
+from shared.documents.mrz import (
+    FORMATS,
+    MrzResult,
+    find_mrz_in_text,
+    known_code,
+    nationality_slice,
+    normalise_line,
+)
+from shared.documents.mrzfind import find_mrz, read_to_width, upright_page, well_formed
 from shared.documents.ocr import CardOcr, TextBox
 from shared.documents.portrait import find_portrait
 
@@ -138,7 +145,9 @@ def _complete_lines(
     (`mrzfind.read_to_width`); the new reading is kept unless its check digits are worse."""
     n = FORMATS[res.format][1]
     used = [next((r for r in rows if normalise_line(r.text) == t), None) for t in res.ocr_lines]
-    if any(r is None for r in used) or all(len(t) == n for t in res.ocr_lines):
+    if any(r is None for r in used) or all(
+        well_formed(t, n, i) for i, t in enumerate(res.ocr_lines)
+    ):
         return res, rows
     mrz_rows = [r for r in used if r is not None]
     texts, scores = read_to_width(
@@ -253,10 +262,15 @@ def complete(r: MrzResult) -> int:
 
 
 def plausible(r: MrzResult) -> bool:
-    """The parts no check digit covers look right: a known document code (P, V, I, A, C)
-    and a three-letter (or `D<<`-style) issuer."""
+    """The parts no check digit covers look right: a known document code (P, V, I, A, C),
+    issuing state and nationality (`mrz.CODES`: ISO 3166 and ICAO codes)."""
     head = r.lines[0]
-    return head[:1] in "PVIAC" and head[2:5].replace("<", "").isalpha()
+    n = FORMATS[r.format][1]
+    return (
+        head[:1] in "PVIAC"
+        and known_code(head[2:5])
+        and known_code(r.lines[1][nationality_slice(n)])
+    )
 
 
 def good_enough(r: MrzResult | None) -> bool:

@@ -243,3 +243,19 @@ def test_filler_lookalikes_after_the_end_of_the_name_are_fillers():
     assert parse_mrz([keep, line2]).lines[0] == keep
     inside = "P<UTOKOCK<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"
     assert parse_mrz([inside, line2]).surname == "KOCK"
+
+
+def test_issuer_and_nationality_must_be_codes_of_the_standard():
+    from shared.documents.mrz import known_code
+    from shared.documents.mrzfind import well_formed
+
+    assert known_code("UTO") and known_code("D<<") and known_code("P0L") and known_code("XXA")
+    assert not known_code("UTE") and not known_code("IRS") and not known_code("<<<")
+    line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    assert well_formed(line1, 44, 0) and well_formed(line2, 44, 1)
+    # UTOOEBERG read as UTEBERG (a doubled letter merged): issuer UTE is no state's code
+    assert not well_formed("P<UTEBERG<<IDA" + "<" * 30, 44, 0)
+    assert well_formed(line2[:10] + "UT0" + line2[13:], 44, 1)  # O read as 0: repaired later
+    assert not well_formed(line2[:10] + "UTE" + line2[13:], 44, 1)
+    assert not well_formed(line1[:43], 44, 0)
