@@ -69,6 +69,13 @@ def known_code(raw: str) -> bool:
     return code.replace("<", "") in CODES and len(code) == 3
 
 
+def sex_ok(line2: str, n: int) -> bool:
+    """The sex on the second line is M, F, X or `<` (or a look-alike the field-type repair
+    turns into one)."""
+    c = line2[7 if n == 30 else 20 : 8 if n == 30 else 21]
+    return c in ("M", "F", "X", "<", "N", "H", "E", "P")
+
+
 def nationality_slice(n: int) -> slice:
     """Where the nationality sits on the second line of a format `n` characters wide."""
     return slice(15, 18) if n == 30 else slice(10, 13)

@@ -32,6 +32,7 @@ from shared.documents.mrz import (
     known_code,
     nationality_slice,
     normalise_line,
+    sex_ok,
 )
 from shared.documents.ocr import CardOcr, TextBox
 
@@ -362,14 +363,14 @@ def read_to_width(
 
 def well_formed(line: str, n: int, index: int) -> bool:
     """`n` characters; on the first line a letter first (the document code) and a known
-    issuing state (`mrz.CODES`), on the second a known nationality. A code that is no
+    issuing state (`mrz.CODES`), on the second a known nationality and a sex. A code that is no
     state's is a misread no check digit covers (UTOOEBERG read UTEBERG: issuer UTE)."""
     if len(line) != n:
         return False
     if index == 0:
         return line[:1].isalpha() and known_code(line[2:5])
     if index == 1:
-        return known_code(line[nationality_slice(n)])
+        return known_code(line[nationality_slice(n)]) and sex_ok(line, n)
     return True
 
 

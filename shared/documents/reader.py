@@ -22,6 +22,7 @@ from shared.documents.mrz import (
     known_code,
     nationality_slice,
     normalise_line,
+    sex_ok,
 )
 from shared.documents.mrzfind import find_mrz, read_to_width, upright_page, well_formed
 from shared.documents.ocr import CardOcr, TextBox
@@ -263,13 +264,14 @@ def complete(r: MrzResult) -> int:
 
 def plausible(r: MrzResult) -> bool:
     """The parts no check digit covers look right: a known document code (P, V, I, A, C),
-    issuing state and nationality (`mrz.CODES`: ISO 3166 and ICAO codes)."""
+    issuing state and nationality (`mrz.CODES`: ISO 3166 and ICAO codes), and a sex."""
     head = r.lines[0]
     n = FORMATS[r.format][1]
     return (
         head[:1] in "PVIAC"
         and known_code(head[2:5])
         and known_code(r.lines[1][nationality_slice(n)])
+        and sex_ok(r.lines[1], n)
     )
 
 

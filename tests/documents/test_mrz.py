@@ -259,3 +259,4 @@ def test_issuer_and_nationality_must_be_codes_of_the_standard():
     assert well_formed(line2[:10] + "UT0" + line2[13:], 44, 1)  # O read as 0: repaired later
     assert not well_formed(line2[:10] + "UTE" + line2[13:], 44, 1)
     assert not well_formed(line1[:43], 44, 0)
+    assert not well_formed(line2[:20] + "3" + line2[21:], 44, 1)  # M read as 3: no sex
