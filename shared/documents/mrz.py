@@ -17,6 +17,7 @@ of an empty personal number.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -422,11 +423,21 @@ def _type_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str
 _FILLER_LOOKALIKES = "CK"  # what a small or blurred `<` is read as
 
 
+_INNER_RUN = re.compile(r"(?<!<)<{3,4}(?=[A-Z])")  # a joint miscounted by one or two
+
+
 def _name_tail(seg: str) -> str:
     """A name field ends at its first run of three fillers (name parts are joined by one
     `<`, surname and given names by two): when all that follows is fillers and their
-    look-alikes (C, K), the look-alikes are fillers. A letter of another kind after the end
-    is left alone (something else went wrong; no guess)."""
+    look-alikes (C, K), the look-alikes are fillers. Three or four fillers followed by a
+    name part are a miscounted joint: the surname/given-names joint `<<` when there is
+    none before it, else a `<` between given names (the field keeps its length). A letter
+    of another kind after a longer run is left alone (no guess)."""
+    m = _INNER_RUN.search(seg)
+    if m is not None and set(seg[m.end() :]) - {"<", *_FILLER_LOOKALIKES}:
+        joint = "<" if "<<" in seg[: m.start()] else "<<"
+        fixed = seg[: m.start()] + joint + seg[m.end() :]
+        return _name_tail(fixed + "<" * (len(seg) - len(fixed)))
     end = seg.find("<<<")
     if end < 0:
         return seg

@@ -367,6 +367,9 @@ def well_formed(line: str, n: int, index: int) -> bool:
     state's is a misread no check digit covers (UTOOEBERG read UTEBERG: issuer UTE)."""
     if len(line) != n:
         return False
+    name = line if n == 30 and index == 2 else line[5:] if n != 30 and index == 0 else None
+    if name is not None and (not name[:1].isalpha() or re.search(r"<{3,}[A-Z]", name)):
+        return False  # a name starts with a letter and ends at its first three fillers
     if index == 0:
         return line[:1].isalpha() and known_code(line[2:5])
     if index == 1:

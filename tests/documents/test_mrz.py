@@ -260,3 +260,13 @@ def test_issuer_and_nationality_must_be_codes_of_the_standard():
     assert not well_formed(line2[:10] + "UTE" + line2[13:], 44, 1)
     assert not well_formed(line1[:43], 44, 0)
     assert not well_formed(line2[:20] + "3" + line2[21:], 44, 1)  # M read as 3: no sex
+    assert not well_formed("P<UTOERIKSSON<<<ANNA" + "<" * 24, 44, 0)  # a name after its end
+
+
+def test_a_miscounted_joint_inside_a_name_is_restored():
+    line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    res = parse_mrz(["P<UTOERIKSSON<<<ANNA<MARIA<<<<<<<<<<<<<<<<<<", line2])
+    assert (res.surname, res.given_names) == ("ERIKSSON", "ANNA MARIA")
+    res = parse_mrz(["P<UTOERIKSSON<<ANNA<<<MARIA<<<<<<<<<<<<<<<<<", line2])
+    assert (res.surname, res.given_names) == ("ERIKSSON", "ANNA MARIA")
+    assert len(res.lines[0]) == 44
