@@ -16,6 +16,7 @@ import numpy as np
 
 WORK_WIDTH = 640
 RECT_WIDTH = 1100  # rectified documents are this wide (px): OCR reads MRZ well at this size
+OUT_OF_FRAME_MARGIN = 0.03  # of the width, around a document that runs out of the frame
 
 
 @dataclass
@@ -113,17 +114,29 @@ def detect_document(image: np.ndarray) -> Detection:
         tw, th = th, tw
     out_w = RECT_WIDTH
     out_h = int(round(out_w * th / tw))
-    m = cv2.getPerspectiveTransform(
-        quad.astype(np.float32),
-        np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]]),
-    )
-    doc = cv2.warpPerspective(image, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
     margin = 2.0
     in_frame = bool(
         (quad[:, 0] > margin).all()
         and (quad[:, 1] > margin).all()
         and (quad[:, 0] < w - margin).all()
         and (quad[:, 1] < h - margin).all()
+    )
+    # A document running out of the frame has an outline partly made of the image border
+    # (or guessed): its true edge may lie beyond it, and text near that edge would be cut.
+    # Such a document is cut out with a margin of the photo around the outline.
+    pad = 0 if in_frame else int(OUT_OF_FRAME_MARGIN * out_w)
+    m = cv2.getPerspectiveTransform(
+        quad.astype(np.float32),
+        np.float32(
+            [[pad, pad], [out_w + pad, pad], [out_w + pad, out_h + pad], [pad, out_h + pad]]
+        ),
+    )
+    doc = cv2.warpPerspective(
+        image,
+        m,
+        (out_w + 2 * pad, out_h + 2 * pad),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
     )
     return Detection(doc, quad, True, in_frame, int(tw))
 

@@ -17,12 +17,15 @@ of an empty personal number.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from anyascii import anyascii
 from pydantic import BaseModel, Field
+
+from shared.countries import ALPHA3_TO_ALPHA2
 
 FORMATS: dict[str, tuple[int, int]] = {
     "TD1": (3, 30),
@@ -31,6 +34,15 @@ FORMATS: dict[str, tuple[int, int]] = {
     "MRVA": (2, 44),
     "MRVB": (2, 36),
 }
+
+# Issuing states and nationalities an MRZ may hold: ISO 3166 alpha-3 with ICAO's own codes
+# (shared/countries.py), and ICAO 9303 Part 3's codes that name no state: stateless persons
+# and refugees, organisations, and the specimen state Utopia.
+_ICAO_NON_STATES = {
+    "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "XBA", "XIM", "XCC", "XCE",
+    "XCO", "XEC", "XPO", "XOM", "XDC", "XES", "XMP", "UTO",
+}  # fmt: skip
+CODES = frozenset(ALPHA3_TO_ALPHA2) | _ICAO_NON_STATES
 
 _WEIGHTS = (7, 3, 1)
 _ALLOWED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -49,6 +61,25 @@ _SWAPS = {
     "Z": "2", "2": "Z",
 }  # fmt: skip
 MAX_REPAIR_POSITIONS = 4  # more ambiguous characters than this: a unique match proves little
+
+
+def known_code(raw: str) -> bool:
+    """A three-character issuer/nationality field as read (digits a letter look-alike away
+    from a code count, the field-type repair will turn them): one of `CODES`."""
+    code = "".join(_TO_ALPHA.get(c, c) for c in raw)
+    return code.replace("<", "") in CODES and len(code) == 3
+
+
+def sex_ok(line2: str, n: int) -> bool:
+    """The sex on the second line is M, F, X or `<` (or a look-alike the field-type repair
+    turns into one)."""
+    c = line2[7 if n == 30 else 20 : 8 if n == 30 else 21]
+    return c in ("M", "F", "X", "<", "N", "H", "E", "P")
+
+
+def nationality_slice(n: int) -> slice:
+    """Where the nationality sits on the second line of a format `n` characters wide."""
+    return slice(15, 18) if n == 30 else slice(10, 13)
 
 
 def char_value(c: str) -> int:
@@ -373,8 +404,10 @@ def _type_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str
         seg = "".join(out[s.line][s.start : s.end])
         if s.kind in ("num", "cd", "cdf"):
             new = "".join(_TO_DIGIT.get(c, c) if c != "<" else c for c in seg)
-        elif s.kind in ("alpha", "name"):
+        elif s.kind == "alpha":
             new = "".join(_TO_ALPHA.get(c, c) for c in seg)
+        elif s.kind == "name":
+            new = _name_tail("".join(_TO_ALPHA.get(c, c) for c in seg))
         elif s.kind == "sex":
             new = {"N": "M", "H": "M", "E": "F", "P": "F"}.get(seg, seg)
             if new not in ("M", "F", "<", "X"):
@@ -385,6 +418,33 @@ def _type_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str
             repairs.append(Repair(field=s.name, before=seg, after=new, reason="field type"))
             out[s.line][s.start : s.end] = list(new)
     return ["".join(x) for x in out]
+
+
+_FILLER_LOOKALIKES = "CK"  # what a small or blurred `<` is read as
+
+
+_INNER_RUN = re.compile(r"(?<!<)<{3,4}(?=[A-Z])")  # a joint miscounted by one or two
+
+
+def _name_tail(seg: str) -> str:
+    """A name field ends at its first run of three fillers (name parts are joined by one
+    `<`, surname and given names by two): when all that follows is fillers and their
+    look-alikes (C, K), the look-alikes are fillers. Three or four fillers followed by a
+    name part are a miscounted joint: the surname/given-names joint `<<` when there is
+    none before it, else a `<` between given names (the field keeps its length). A letter
+    of another kind after a longer run is left alone (no guess)."""
+    m = _INNER_RUN.search(seg)
+    if m is not None and set(seg[m.end() :]) - {"<", *_FILLER_LOOKALIKES}:
+        joint = "<" if "<<" in seg[: m.start()] else "<<"
+        fixed = seg[: m.start()] + joint + seg[m.end() :]
+        return _name_tail(fixed + "<" * (len(seg) - len(fixed)))
+    end = seg.find("<<<")
+    if end < 0:
+        return seg
+    tail = seg[end:]
+    if set(tail) <= {"<", *_FILLER_LOOKALIKES}:
+        return seg[:end] + "<" * len(tail)
+    return seg
 
 
 def _alnum_repairs(fmt: str, lines: list[str], repairs: list[Repair]) -> list[str]:

@@ -26,7 +26,14 @@ from datetime import date
 import cv2
 import numpy as np
 
-from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
+from shared.documents.mrz import (
+    MrzResult,
+    find_mrz_in_text,
+    known_code,
+    nationality_slice,
+    normalise_line,
+    sex_ok,
+)
 from shared.documents.ocr import CardOcr, TextBox
 
 MIN_ASPECT = 12.0  # an MRZ line is at least 30 characters of about 0.6 height pitch
@@ -273,7 +280,7 @@ def candidate_groups(lines: list[_Line]) -> list[list[_Line]]:
     return groups[:4]
 
 
-def _expected_width(texts: list[str]) -> int:
+def expected_width(texts: list[str]) -> int:
     if len(texts) == 3:
         return 30
     longest = max((len(t) for t in texts), default=0)
@@ -305,6 +312,140 @@ def _fillers(text: str) -> str:
     return _LOOKALIKE_RUN.sub(lambda m: "<" * len(m.group(0)), text)
 
 
+# Other crops of the same line: padding around the glyphs and scale change what the
+# recogniser drops or doubles on long lines (it was trained on short ones), not the glyphs.
+VARIANTS = ((0.0, 1.0), (0.3, 1.0), (0.0, 0.6), (0.15, 0.6))
+
+
+def read_to_width(
+    img: np.ndarray,
+    quads: list[np.ndarray],
+    texts: list[str],
+    scores: list[float],
+    n: int,
+    engine: CardOcr,
+) -> tuple[list[str], list[float]]:
+    """Every MRZ line has exactly `n` characters (fillers included): a line read with another
+    count lost or gained characters, which check digits do not see in names; and the first
+    line opens with the document code, a letter. A line that breaks either rule is read
+    again on other crops (`VARIANTS`); the reading that most of the well-formed readings
+    agree on replaces it. When no reading is well formed the line is kept (a line of the
+    wrong length may still be read in pieces, `read_in_parts`)."""
+    texts, scores = list(texts), list(scores)
+    for i, t in enumerate(texts):
+        if well_formed(t, n, i):
+            continue
+        crops = []
+        for pad, scale in VARIANTS:
+            c = engine.crop(img, quads[i], pad=pad)
+            if scale != 1.0:
+                c = cv2.resize(c, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            crops.append(c)
+        reads = [(_fillers(normalise_line(t2)), s2) for t2, s2 in engine.recognise(crops)]
+        full = [(t2, s2) for t2, s2 in reads if well_formed(t2, n, i)]
+        if not full and len(t) != n:
+            # the pieces must only add what the whole line dropped (or drop what it
+            # doubled): a piece that lost a character of its own is not taken
+            parts = read_in_parts(engine.crop(img, quads[i], pad=0.12), n, engine)
+            if parts is not None and (_contains(parts, t) if len(t) < n else _contains(t, parts)):
+                texts[i] = parts
+            continue
+        if not full:
+            continue
+        votes: dict[str, tuple[int, float]] = {}
+        for t2, s2 in full:
+            k, best = votes.get(t2, (0, 0.0))
+            votes[t2] = (k + 1, max(best, s2))
+        texts[i] = max(votes, key=lambda k: votes[k])
+        scores[i] = votes[texts[i]][1]
+    return texts, scores
+
+
+def well_formed(line: str, n: int, index: int) -> bool:
+    """`n` characters; on the first line a letter first (the document code) and a known
+    issuing state (`mrz.CODES`), on the second a known nationality and a sex. A code that is no
+    state's is a misread no check digit covers (UTOOEBERG read UTEBERG: issuer UTE)."""
+    if len(line) != n:
+        return False
+    name = line if n == 30 and index == 2 else line[5:] if n != 30 and index == 0 else None
+    if name is not None and (not name[:1].isalpha() or re.search(r"<{3,}[A-Z]", name)):
+        return False  # a name starts with a letter and ends at its first three fillers
+    if index == 0:
+        return line[:1].isalpha() and known_code(line[2:5])
+    if index == 1:
+        return known_code(line[nationality_slice(n)]) and sex_ok(line, n)
+    return True
+
+
+def _contains(a: str, b: str) -> bool:
+    """Reading `a` holds reading `b` in order (trailing fillers aside)."""
+    a, b = a.rstrip("<"), b.rstrip("<")
+    it = iter(a)
+    return all(c in it for c in b)
+
+
+def _fit_count(text: str, m: int) -> str | None:
+    """A piece read with `m` characters; a count off only in the filler run that ends (or
+    starts) the piece (the recogniser counts long `<` runs loosely) is corrected in that
+    run. Anything else is refused: a run inside a name separates its parts."""
+    if len(text) == m:
+        return text
+    if not text or set(text) == {"<"}:
+        return "<" * m
+    diff = m - len(text)
+    tail = len(text) - len(text.rstrip("<"))
+    head = len(text) - len(text.lstrip("<"))
+    if tail >= 2 and tail + diff >= 1:
+        return text.rstrip("<") + "<" * (tail + diff)
+    if head >= 2 and head + diff >= 1:
+        return "<" * (head + diff) + text.lstrip("<")
+    return None
+
+
+def read_in_parts(crop: np.ndarray, n: int, engine: CardOcr) -> str | None:
+    """Read an upright MRZ line crop of `n` characters in 2-3 pieces cut in the gaps
+    between glyphs. The characters sit at a fixed pitch, so the ink's extent gives the pitch
+    and every piece's character count: the recogniser, which drops or doubles characters on
+    long lines, must read each shorter piece with exactly that count (up to the length of a
+    filler run). None when a piece disagrees or the line's ink cannot be measured."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    h, w = grey.shape
+    mid = grey[h // 5 : h - h // 5].astype(np.float32)
+    paper, ink = float(np.percentile(mid, 90)), float(np.percentile(mid, 3))
+    if paper - ink < 25:
+        return None
+    cols = (mid < paper - 0.45 * (paper - ink)).sum(axis=0)
+    on = np.flatnonzero(cols >= 2)
+    if len(on) < n:
+        return None
+    x0, x1 = int(on[0]), int(on[-1])
+    pitch = (x1 - x0 + 1) / (n - 0.3)
+    k = 2 if n <= 36 else 3
+    cuts, counts, prev_i = [0], [], 0
+    for j in range(1, k):
+        i = round(j * n / k)
+        x = x0 + (i - 0.15) * pitch
+        lo, hi = int(x - 0.35 * pitch), int(x + 0.35 * pitch) + 1
+        c = lo + int(np.argmin(cols[lo:hi]))
+        cuts.append(c)
+        counts.append(i - prev_i)
+        prev_i = i
+    cuts.append(w)
+    counts.append(n - prev_i)
+    margin = max(2, int(0.3 * h))
+    pieces = [
+        cv2.copyMakeBorder(crop[:, a:b], 0, 0, margin, margin, cv2.BORDER_REPLICATE)
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+    ]
+    out = []
+    for (t, _), m in zip(engine.recognise(pieces), counts, strict=True):
+        fitted = _fit_count(_fillers(normalise_line(t)), m)
+        if fitted is None:
+            return None
+        out.append(fitted)
+    return "".join(out)
+
+
 def _sharpen(crop: np.ndarray) -> np.ndarray:
     soft = cv2.GaussianBlur(crop, (0, 0), 2.0)
     return cv2.addWeighted(crop, 1.8, soft, -0.8, 0)
@@ -325,7 +466,7 @@ def _read(
     reads = engine.recognise(crops)
     texts = [_fillers(normalise_line(t)) for t, _ in reads]
     scores = [s for _, s in reads]
-    n = _expected_width(texts)
+    n = expected_width(texts)
     # a line short of its format: read again on a crop widened towards the missing
     # characters (mostly the end, a little the start) before the parser repairs anything
     for i, t in enumerate(texts):
@@ -336,6 +477,10 @@ def _read(
             t2 = _fillers(normalise_line(t2))
             if abs(len(t2) - n) < abs(len(t) - n):
                 texts[i], scores[i] = t2, s2
+    if not sharpen:
+        texts, scores = read_to_width(
+            img, [ln.quad(flip) for ln in order], texts, scores, n, engine
+        )
     return texts, scores
 
 

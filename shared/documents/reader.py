@@ -15,8 +15,16 @@ from datetime import date
 import cv2
 import numpy as np
 
-from shared.documents.mrz import MrzResult, find_mrz_in_text, normalise_line
-from shared.documents.mrzfind import find_mrz, upright_page
+from shared.documents.mrz import (
+    FORMATS,
+    MrzResult,
+    find_mrz_in_text,
+    known_code,
+    nationality_slice,
+    normalise_line,
+    sex_ok,
+)
+from shared.documents.mrzfind import find_mrz, read_to_width, upright_page, well_formed
 from shared.documents.ocr import CardOcr, TextBox
 from shared.documents.portrait import find_portrait
 
@@ -124,10 +132,65 @@ def read_page(doc: np.ndarray, engine: CardOcr, today: date | None = None) -> Pa
             ):
                 res, rows = res2, again
         if res is not None:
+            res, rows = _complete_lines(doc, res, rows, engine, today)
             page.mrz = res
             page.mrz_rows = rows
             page.mrz_confidence = float(np.mean([r.score for r in rows]))
     return page
+
+
+def _complete_lines(
+    doc: np.ndarray, res: MrzResult, rows: list[TextBox], engine: CardOcr, today: date | None
+) -> tuple[MrzResult, list[TextBox]]:
+    """Lines read with fewer or more characters than their format are read again
+    (`mrzfind.read_to_width`); the new reading is kept unless its check digits are worse."""
+    n = FORMATS[res.format][1]
+    used = [next((r for r in rows if normalise_line(r.text) == t), None) for t in res.ocr_lines]
+    if any(r is None for r in used) or all(
+        well_formed(t, n, i) for i, t in enumerate(res.ocr_lines)
+    ):
+        return res, rows
+    mrz_rows = [r for r in used if r is not None]
+    texts, scores = read_to_width(
+        doc,
+        _aligned_boxes([r.box for r in mrz_rows]),
+        list(res.ocr_lines),
+        [r.score for r in mrz_rows],
+        n,
+        engine,
+    )
+    if texts == list(res.ocr_lines):
+        return res, rows
+    again = find_mrz_in_text(texts, today=today)
+    if again is None or quality_key(again) < quality_key(res):
+        return res, rows
+    new_rows = [
+        TextBox(r.box.copy(), t, sc) for r, t, sc in zip(mrz_rows, texts, scores, strict=True)
+    ]
+    return again, new_rows
+
+
+def _aligned_boxes(boxes: list[np.ndarray]) -> list[np.ndarray]:
+    """MRZ lines start and end at the same place: every row stretched along its own edges
+    to the rows' common left and right ends (a row the detector cut short, e.g. where a
+    wrong outline clipped its first letters, is read over its whole length)."""
+    left = min(float(min(b[0, 0], b[3, 0])) for b in boxes)
+    right = max(float(max(b[1, 0], b[2, 0])) for b in boxes)
+
+    def at(p: np.ndarray, q: np.ndarray, x: float) -> np.ndarray:
+        return p + (q - p) * (x - p[0]) / max(float(q[0] - p[0]), 1.0)
+
+    return [
+        np.float32(
+            [
+                at(b[0], b[1], left),
+                at(b[0], b[1], right),
+                at(b[3], b[2], right),
+                at(b[3], b[2], left),
+            ]
+        )
+        for b in boxes
+    ]
 
 
 def read_everything(page: PageRead, engine: CardOcr, today: date | None = None) -> PageRead:
@@ -182,23 +245,38 @@ def reread_name_line(page: PageRead, engine: CardOcr) -> str | None:
     return text + "<" * max(0, n - len(text)) if text else None
 
 
-def quality_key(r: MrzResult | None) -> tuple[int, int, int]:
+def quality_key(r: MrzResult | None) -> tuple[int, int, int, int]:
     """Order of MRZ readings: all check digits valid and a plausible document code and
-    issuer first, then the number of valid digits."""
+    issuer first, then the number of valid digits, then whether every line was read with
+    its format's character count."""
     if r is None:
-        return (-1, -1, -1)
-    return (int(r.checks_valid), int(plausible(r)), sum(c.valid for c in r.checks))
+        return (-1, -1, -1, -1)
+    return (int(r.checks_valid), int(plausible(r)), sum(c.valid for c in r.checks), complete(r))
+
+
+def complete(r: MrzResult) -> int:
+    """1 when every line was read with exactly its format's number of characters: a line
+    read shorter lost characters (fillers, or letters of a name that no check digit
+    covers; e.g. a row cut by a wrong document outline)."""
+    n = FORMATS[r.format][1]
+    return int(all(len(t) == n for t in r.ocr_lines))
 
 
 def plausible(r: MrzResult) -> bool:
-    """The parts no check digit covers look right: a known document code (P, V, I, A, C)
-    and a three-letter (or `D<<`-style) issuer."""
+    """The parts no check digit covers look right: a known document code (P, V, I, A, C),
+    issuing state and nationality (`mrz.CODES`: ISO 3166 and ICAO codes), and a sex."""
     head = r.lines[0]
-    return head[:1] in "PVIAC" and head[2:5].replace("<", "").isalpha()
+    n = FORMATS[r.format][1]
+    return (
+        head[:1] in "PVIAC"
+        and known_code(head[2:5])
+        and known_code(r.lines[1][nationality_slice(n)])
+        and sex_ok(r.lines[1], n)
+    )
 
 
 def good_enough(r: MrzResult | None) -> bool:
-    return r is not None and r.checks_valid and plausible(r)
+    return r is not None and r.checks_valid and plausible(r) and bool(complete(r))
 
 
 def _better(a: MrzResult | None, b: MrzResult | None) -> bool:

@@ -15,9 +15,10 @@ import pytest
 from shared.documents import codes
 from shared.documents.check import run_id_document
 from shared.documents.image_io import decode_image
-from shared.documents.mrzfind import _fillers, _Line, grow, pad_image
+from shared.documents.mrzfind import _contains, _fillers, _fit_count, _Line, grow, pad_image
 from shared.documents.params import IdDocumentParams
 from tests.documents import generator2 as g2
+from tests.documents.generator import make_sample
 
 
 class Ctx:
@@ -165,3 +166,32 @@ def test_generator2_forged_birth_date_is_still_a_mismatch(monkeypatch) -> None:
     r = run_id_document(s.front, None, IdDocumentParams(), Ctx())
     w = [x for x in r.warnings if x.code == codes.MRZ_AND_VIZ_MISMATCH]
     assert w and "date_of_birth" in w[0].message, r.data["viz"]
+
+
+def test_a_line_read_short_is_read_again_in_pieces() -> None:
+    # generator B, TD1 back cropped tight, enlarged from 792 px: the recogniser read the
+    # whole first line as I<ITAF74E2D5 (dropping 3, N and 8) and the name line as
+    # ADERSE<<AA on every crop; pieces cut between glyphs at the MRZ's pitch read right
+    s = g2.make_sample("td1", "tight_crop", 9123)
+    mrz = _check(s.front, s.back).data.get("mrz") or {}
+    assert mrz.get("lines") == s.truth["mrz"]
+
+
+def test_a_card_running_out_of_the_frame_keeps_its_last_mrz_row() -> None:
+    # generator A, TD1 back turned about 30 degrees, one corner out of the frame: the
+    # outline followed the image border and its cut-out clipped the foot of the last row
+    # (PETROVA read as ROVA, then DETROVA); the cut-out now keeps a margin of the photo
+    s = make_sample("td1", "rotation", 5007)
+    mrz = _check(s.front, s.back).data.get("mrz") or {}
+    assert mrz.get("lines") == s.truth["mrz"]
+
+
+def test_piece_counts_are_fitted_only_in_edge_filler_runs() -> None:
+    assert _fit_count("ANNA<<<", 9) == "ANNA<<<<<"
+    assert _fit_count("<<<ANNA", 6) == "<<ANNA"
+    assert _fit_count("<<<<", 7) == "<<<<<<<"
+    assert _fit_count("AN<<NA", 8) is None  # the run inside a name is data
+    assert _fit_count("ANNA", 6) is None
+    assert _contains("I<ITAF743NE2D85<<<", "I<ITAF74E2D5<<<<<<<<")
+    assert not _contains("4907288<3105054TA<<<<", "4907288<3105054ITA<")
+    assert not _contains("I<ITAF74E2D5<<<<<<<<", "I<ITAF743NE2D85<<<")

@@ -227,3 +227,46 @@ def test_repair_with_an_independent_reading():
     assert fixed.repairs[-1].reason == "visual zone"
     # a reading that does not satisfy the check digits is not used
     assert repair_with_reading(bad, "document_number", "ZZUD7ZU09") is None
+
+
+def test_filler_lookalikes_after_the_end_of_the_name_are_fillers():
+    # a small capture reads `<` as C or K; after the name's end (three fillers) only
+    # fillers can follow, so they are repaired - but not a letter inside the name, and not
+    # a tail holding other letters
+    line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    bad = "P<UTOERIKSSON<<ANNA<MARIA<<<C<<CC<<<K<<<<<<<"
+    res = parse_mrz([bad, line2])
+    assert res.lines[0] == "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    assert res.given_names == "ANNA MARIA"
+    assert any(r.field == "name" for r in res.repairs)
+    keep = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<PETER<<"
+    assert parse_mrz([keep, line2]).lines[0] == keep
+    inside = "P<UTOKOCK<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert parse_mrz([inside, line2]).surname == "KOCK"
+
+
+def test_issuer_and_nationality_must_be_codes_of_the_standard():
+    from shared.documents.mrz import known_code
+    from shared.documents.mrzfind import well_formed
+
+    assert known_code("UTO") and known_code("D<<") and known_code("P0L") and known_code("XXA")
+    assert not known_code("UTE") and not known_code("IRS") and not known_code("<<<")
+    line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    assert well_formed(line1, 44, 0) and well_formed(line2, 44, 1)
+    # UTOOEBERG read as UTEBERG (a doubled letter merged): issuer UTE is no state's code
+    assert not well_formed("P<UTEBERG<<IDA" + "<" * 30, 44, 0)
+    assert well_formed(line2[:10] + "UT0" + line2[13:], 44, 1)  # O read as 0: repaired later
+    assert not well_formed(line2[:10] + "UTE" + line2[13:], 44, 1)
+    assert not well_formed(line1[:43], 44, 0)
+    assert not well_formed(line2[:20] + "3" + line2[21:], 44, 1)  # M read as 3: no sex
+    assert not well_formed("P<UTOERIKSSON<<<ANNA" + "<" * 24, 44, 0)  # a name after its end
+
+
+def test_a_miscounted_joint_inside_a_name_is_restored():
+    line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    res = parse_mrz(["P<UTOERIKSSON<<<ANNA<MARIA<<<<<<<<<<<<<<<<<<", line2])
+    assert (res.surname, res.given_names) == ("ERIKSSON", "ANNA MARIA")
+    res = parse_mrz(["P<UTOERIKSSON<<ANNA<<<MARIA<<<<<<<<<<<<<<<<<", line2])
+    assert (res.surname, res.given_names) == ("ERIKSSON", "ANNA MARIA")
+    assert len(res.lines[0]) == 44
