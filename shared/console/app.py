@@ -41,6 +41,7 @@ from shared.console.page import Page
 from shared.console.roles import ROLES, may, require
 from shared.console.settings_screens import KeyAndBlocklistScreens
 from shared.crypto.envelope import load_master_key
+from shared.db.function_role import app_database_url
 from shared.db.tenant_tx import Database
 from shared.errors import DomainError, InvalidInput, UnknownSubject
 from shared.hosted import csrf
@@ -119,12 +120,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
         self.base_url = (settings.console_url or settings.public_url).rstrip("/")
-        url = settings.app_database_url
-        if not url:  # the embedded cluster (local runs): its tooling is imported only then
-            from shared.db.bootstrap import database_urls
-
-            url = database_urls(settings, start=False).app
-        self.db = db or Database(url, max_size=settings.db_pool_size or 4)
+        self.db = db or Database(app_database_url(settings), max_size=settings.db_pool_size or 4)
         self.master_key = load_master_key(settings)
         self.csrf_key = hmac.new(
             self.master_key, b"idmesh console csrf v1", hashlib.sha256

@@ -35,16 +35,20 @@ def function_url(base_url: str, function: str, password: str) -> str:
     return make_conninfo(**params)
 
 
-def process_database_url(settings: Settings) -> str:
-    """The URL this process connects with: its function's own role when given
-    (IDMESH_FUNCTION_DATABASE_URL), else the application role (tools and tests)."""
-    if settings.function_database_url:
-        return settings.function_database_url
+def app_database_url(settings: Settings) -> str:
+    """The application role's URL: IDMESH_APP_DATABASE_URL, else the embedded cluster's (its
+    tooling is imported only then)."""
     if settings.app_database_url:
         return settings.app_database_url
     from shared.db.bootstrap import database_urls
 
     return database_urls(settings, start=False).app
+
+
+def process_database_url(settings: Settings) -> str:
+    """The URL this process connects with: its function's own role when given
+    (IDMESH_FUNCTION_DATABASE_URL), else the application role (tools and tests)."""
+    return settings.function_database_url or app_database_url(settings)
 
 
 def operator_database_url(settings: Settings) -> str:
