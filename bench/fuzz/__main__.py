@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["IDMESH_FUZZ_EXAMPLES"] = str(args.api_examples)
     os.environ["IDMESH_FUZZ_PARSER_EXAMPLES"] = str(args.parser_examples)
     os.environ["IDMESH_FUZZ_RANDOM"] = "1"
+    os.environ["IDMESH_FUZZ_COVERAGE"] = "1"  # schemathesis' boundary and negative cases too
     import pytest
 
     t0 = time.perf_counter()

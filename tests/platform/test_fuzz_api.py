@@ -17,10 +17,16 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import PgStack, function_process, tenant_on
 
 EXAMPLES = int(os.environ.get("IDMESH_FUZZ_EXAMPLES", "8"))
+# schemathesis' coverage phase adds every boundary and negative case its schema walk finds
+# (hundreds for the workflow definition) as explicit examples: it is run by `./dev bench
+# fuzz` (IDMESH_FUZZ_COVERAGE=1); the default suite runs the
+# generated examples, negative ones included, within its time budget.
+COVERAGE = os.environ.get("IDMESH_FUZZ_COVERAGE", "0") == "1"
 SERVER_ERRORS: list[str] = []  # every 5xx seen, for the bench's summary
 VIOLATIONS: list[str] = []  # every answer the document does not declare, for the bench
 # The conformance checks: the answer is one the document declares.
@@ -74,7 +80,9 @@ def openapi_document() -> dict:
 
 
 DOCUMENT = openapi_document()
-schema = schemathesis.openapi.from_dict(DOCUMENT)
+schema = schemathesis.openapi.from_dict(
+    DOCUMENT, config=SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
+)
 
 
 def test_fuzzed_document_is_the_served_one(fuzz_api):
