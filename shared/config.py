@@ -15,10 +15,18 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def _generated_password(role: str) -> Any:
+    """An external server's role password: idmesh generates one the first time it is empty."""
+    return Field(
+        "", description=f"external server: the {role} role's password (empty: generated once)"
+    )
 
 
 class DatabaseSettings(BaseModel):
@@ -47,15 +55,9 @@ class DatabaseSettings(BaseModel):
         "", description="the schema owner's connection for `idmesh migrate --owner-only`"
     )
     database_name: str = Field("idmesh", description="the database on an external server")
-    owner_password: str = Field(
-        "", description="external server: the owner role's password (empty: generated once)"
-    )
-    app_password: str = Field(
-        "", description="external server: the app role's password (empty: generated once)"
-    )
-    jobs_password: str = Field(
-        "", description="external server: the jobs role's password (empty: generated once)"
-    )
+    owner_password: str = _generated_password("owner")
+    app_password: str = _generated_password("app")
+    jobs_password: str = _generated_password("jobs")
     function_passwords: str = Field(
         "",
         description='external server: the function roles\' passwords, JSON {"<function>": '

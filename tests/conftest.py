@@ -236,6 +236,16 @@ def personal_data_in(root: Path) -> list[str]:
     return found
 
 
+def assert_refused(pg: PgStack, functions: Sequence[str], statements: Sequence[str]) -> None:
+    """Each function's own role is refused each statement (no privilege): reference data
+    that only the owner role writes."""
+    for function in functions:
+        with psycopg.connect(pg.urls.functions[function], autocommit=True) as con:
+            for stmt in statements:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    con.execute(stmt)
+
+
 def register_on(api: httpx.Client, pg: PgStack, org: str = "Test Co") -> dict:
     """Register a tenant headlessly through `api` (the code read from the local outbox);
     the verification's answer (tenant_id, api_key, ...)."""

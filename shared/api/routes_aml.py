@@ -9,8 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.api.models import Strict
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.checks.scale import fraction_on_api_scale
 from shared.http.problem import Problem, not_found
 from shared.http.router import Ctx, Reply, Router
@@ -23,7 +22,7 @@ class HitReview(Strict):
 
 def register_routes(router: Router, services: Services) -> None:
     def view(ctx: Ctx, r: dict) -> dict:
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         details = json.loads(cipher.open("aml-hit", str(r["id"]), r["details_enc"]))
         out = {k: v for k, v in r.items() if k != "details_enc"} | details
         return out | {"score": fraction_on_api_scale(r.get("score"))}  # 0–100, as every score
@@ -62,10 +61,8 @@ def register_routes(router: Router, services: Services) -> None:
             raise Problem(
                 409, "Conflict", f"the hit was already {exists['status']}", code="hit-reviewed"
             )
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
+        audit_caller(
+            ctx,
             f"aml.hit.{ctx.body.decision}",
             str(row["session_id"]) if row["session_id"] else None,
             {"hit_id": str(hit_id), "entity_id": row["entity_id"], "note": ctx.body.note or ""},

@@ -43,7 +43,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def add(ctx: Ctx) -> Reply:
         body: BlocklistAdd = ctx.body
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         if body.session_id is not None:
             s = get_session(ctx.conn, body.session_id)
             if s is None or s.deleted_at is not None:

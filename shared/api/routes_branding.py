@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.hosted.branding import Branding, BrandingError, BrandingIn, load_branding, save_branding
 from shared.http.problem import invalid_field
 from shared.http.router import Ctx, Reply, Router
@@ -24,7 +23,7 @@ def register_routes(router: Router, services: Services) -> None:
             saved = save_branding(ctx.conn, ctx.principal.tenant_id, ctx.body)
         except BrandingError as exc:
             raise invalid_field(exc.pointer, exc.detail) from exc
-        audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "tenant.branding_set", None)
+        audit_caller(ctx, "tenant.branding_set")
         return Reply(200, saved)
 
     @router.route(

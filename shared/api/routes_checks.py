@@ -9,8 +9,7 @@ the API's 0–100 score scale, or the function's problem for bad input.
 from __future__ import annotations
 
 from shared.api.check_calls import check_calls
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.catalog import STANDALONE_CHECKS
 from shared.checks.result import CheckResult
 from shared.checks.scale import on_api_scale
@@ -47,11 +46,7 @@ def register_routes(router: Router, services: Services) -> None:
             load_json(body)  # depth and control characters refused here, before forwarding
         raw = check_calls(settings).call(check, body, request.headers.get("Content-Type", ""))
         result = on_api_scale(CheckResult.model_validate(raw))
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            "check.standalone",
-            details={"check": check, "status": result.status.value},
+        audit_caller(
+            ctx, "check.standalone", details={"check": check, "status": result.status.value}
         )
         return Reply(200, result)

@@ -56,7 +56,7 @@ def register_routes(router: Router, services: Services) -> None:
     def session_report(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         from shared.console import report  # reportlab: imported by the first report only
 
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         try:
             pdf, report_id, digest = report.issue_report(
                 ctx.conn, cipher, str(session_id), ctx.principal.actor
@@ -101,7 +101,7 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def invite(ctx: Ctx) -> Reply:
         body: InviteRequest = ctx.body
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         console_url = services.settings.console_url or services.settings.public_url
         try:
             accounts.normalise_email(body.email)

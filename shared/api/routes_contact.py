@@ -9,8 +9,7 @@ from pydantic import Field
 
 from shared.api.models import Strict
 from shared.api.routes_sessions import load_session, require_open
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.contact.email_facts import EmailFacts, email_facts
 from shared.contact.otp import OtpError, check_code, issue_code
 from shared.contact.phone_facts import PhoneFacts, phone_facts
@@ -76,7 +75,7 @@ def register_routes(router: Router, services: Services) -> None:
     def send(ctx: Ctx, session_id: uuid.UUID, channel: str, target: str, facts: dict) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
         require_open(s)
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         sandbox = s.mode == "test"
         try:
             code = issue_code(
@@ -94,14 +93,7 @@ def register_routes(router: Router, services: Services) -> None:
         provider = "sandbox"  # a test session sends nothing: its code is the documented one
         if not sandbox:
             provider = deliver(ctx, str(s.id), cipher, channel, target, code)
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
-            f"{channel}.code_sent",
-            str(s.id),
-            {"provider": provider},
-        )
+        audit_caller(ctx, f"{channel}.code_sent", str(s.id), {"provider": provider})
         return Reply(
             202,
             {"session_id": str(s.id), "channel": channel, "sent": not sandbox, "expires_in": 600},
@@ -133,7 +125,7 @@ def register_routes(router: Router, services: Services) -> None:
     def check(ctx: Ctx, session_id: uuid.UUID, channel: str) -> Reply:
         s = load_session(ctx, session_id, for_update=True)
         require_open(s)
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         try:
             state = check_code(
                 ctx.conn, cipher, services.master_key, str(s.id), channel, ctx.body.code
@@ -141,14 +133,7 @@ def register_routes(router: Router, services: Services) -> None:
         except OtpError as exc:
             return _problem_reply(_otp_problem(exc))
         if not state.verified:
-            audit(
-                ctx.conn,
-                ctx.principal.tenant_id,
-                ctx.principal.actor,
-                f"{channel}.code_checked",
-                str(s.id),
-                {"verified": False},
-            )
+            audit_caller(ctx, f"{channel}.code_checked", str(s.id), {"verified": False})
             return _problem_reply(
                 Problem(
                     400,

@@ -7,8 +7,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api.routes_sessions import load_session
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.http.router import Ctx, Reply, Router
 from shared.sessions.export import build_export
 from shared.tenancy import retention
@@ -34,9 +33,9 @@ def register_routes(router: Router, services: Services) -> None:
     )
     def export(ctx: Ctx, session_id: uuid.UUID) -> Reply:
         s = load_session(ctx, session_id)
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         body = build_export(ctx.conn, cipher, s)
-        audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, "session.exported", str(s.id))
+        audit_caller(ctx, "session.exported", str(s.id))
         return Reply(200, body)
 
     @router.route(

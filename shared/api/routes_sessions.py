@@ -18,8 +18,7 @@ from shared.api.models import (
     SessionPage,
     SessionView,
 )
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.checks import sandbox
 from shared.hosted.links import open_verification
 from shared.http.problem import Problem, invalid_field, not_found
@@ -42,7 +41,7 @@ def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True)
     extracted: dict = {}
     artifacts: list = []
     if full:
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         for r in load_results(ctx.conn, cipher, str(s.id)):
             checks.append(CheckView(**{k: v for k, v in r.items() if k != "check_id"}))
             if r["check"] == "id_document" and isinstance(r["data"].get("fields"), dict):
@@ -54,9 +53,7 @@ def session_view(services: Services, ctx: Ctx, s: SessionRow, full: bool = True)
         workflow_id=s.workflow_id,
         workflow_version=s.workflow_version,
         decision=s.decision,
-        vendor_data=vendor_data.of_session(
-            ctx.conn, services.cipher(ctx.conn, ctx.principal.tenant_id), s
-        ),
+        vendor_data=vendor_data.of_session(ctx.conn, services.caller_cipher(ctx), s),
         callback_url=s.callback_url,
         created_at=s.created_at,
         updated_at=s.updated_at,
@@ -96,7 +93,7 @@ def issue_challenge(
     s = load_session(ctx, session_id, for_update=True)
     require_open(s)
     out = issue(ctx.conn, ctx.principal.tenant_id, str(s.id))
-    audit(ctx.conn, ctx.principal.tenant_id, ctx.principal.actor, action, str(s.id))
+    audit_caller(ctx, action, str(s.id))
     return out
 
 
@@ -183,7 +180,7 @@ def register_routes(router: Router, services: Services) -> None:
         wf = get_workflow(ctx.conn, body.workflow_id)
         if wf is None:
             raise invalid_field("/workflow_id", "no such workflow")
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         s, token = lifecycle.create(
             ctx.conn,
             cipher,
@@ -296,7 +293,7 @@ def register_routes(router: Router, services: Services) -> None:
             magic = sandbox.file_magic(f.filename) if s.mode == "test" else None
             blobs.append((validate_upload(kind, data, settings.max_upload_bytes), data, magic))
         refuse_unawaited(ctx, s, kind)
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         ids = [
             store_artifact(ctx.conn, cipher, str(s.id), kind, ct, data, magic)
             for ct, data, magic in blobs

@@ -8,8 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.api.models import Strict
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.errors import UnknownSubject
 from shared.http.problem import invalid_field, not_found
 from shared.http.query import int_param
@@ -38,12 +37,10 @@ def register_routes(router: Router, services: Services) -> None:
         problem = url_problem(ctx.body.url, services.settings.webhook_allow_private)
         if problem:
             raise invalid_field("/url", problem)
-        cipher = services.cipher(ctx.conn, ctx.principal.tenant_id)
+        cipher = services.caller_cipher(ctx)
         secret = set_endpoint(ctx.conn, cipher, ctx.body.url, sorted(set(ctx.body.events)))
-        audit(
-            ctx.conn,
-            ctx.principal.tenant_id,
-            ctx.principal.actor,
+        audit_caller(
+            ctx,
             "webhook.updated",
             details={"url": redact_url(ctx.body.url), "events": ctx.body.events},
         )
@@ -53,7 +50,7 @@ def register_routes(router: Router, services: Services) -> None:
 
     @router.route("GET", "/v1/webhook", tags=("webhooks",), summary="The webhook endpoint")
     def get(ctx: Ctx) -> Reply:
-        ep = get_endpoint(ctx.conn, services.cipher(ctx.conn, ctx.principal.tenant_id))
+        ep = get_endpoint(ctx.conn, services.caller_cipher(ctx))
         if ep is None:
             raise not_found("webhook endpoint")
         return Reply(200, {"url": ep.url, "events": ep.events, "rotating": len(ep.secrets) > 1})

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 
 from shared.api.models import WorkflowCreated
-from shared.api.services import Services
-from shared.audit import audit
+from shared.api.services import Services, audit_caller
 from shared.http.problem import invalid, not_found
 from shared.http.query import int_param
 from shared.http.router import Ctx, Reply, Router
@@ -100,13 +99,7 @@ def _workflow(ctx: Ctx, workflow_id: uuid.UUID) -> WorkflowInfo:
 
 def _saved(ctx: Ctx, wf: WorkflowInfo, action: str, status: int) -> Reply:
     """The answer for a stored workflow version, audited as `action`."""
-    audit(
-        ctx.conn,
-        ctx.principal.tenant_id,
-        ctx.principal.actor,
-        action,
-        details={"workflow_id": str(wf.id), "version": wf.version},
-    )
+    audit_caller(ctx, action, details={"workflow_id": str(wf.id), "version": wf.version})
     return Reply(status, WorkflowCreated(id=wf.id, version=wf.version))
 
 

@@ -15,6 +15,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
+from shared.http.server_reply import send
+
 if TYPE_CHECKING:
     from shared.broker.broker import LocalBroker
 
@@ -42,15 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body and self.command != "HEAD":
-            self.wfile.write(body)
+        send(self, status, body, content_type, headers)
 
     def _problem(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(

@@ -65,6 +65,16 @@ SSO_COOKIE = "idmesh_console_sso"
 MAX_BODY = 256 * 1024
 
 
+def _settings_form(
+    request: Request, template: str, context: dict[str, Any], refused: object
+) -> Page:
+    """A settings page: 422 while a save is `refused` (the page shows why), and the saved
+    notice after the redirect that follows a save (`?saved=1`)."""
+    return Page(
+        template, {**context, "saved": request.args.get("saved")}, status=422 if refused else 200
+    )
+
+
 class _Forbidden(Exception):
     """A post without the page's CSRF token or from another origin."""
 
@@ -345,15 +355,11 @@ class ConsoleApp(KeyAndBlocklistScreens):
                 else:
                     return Page(location="/settings/sso?saved=1")
             cfg = sso.get_config(conn)
-        return Page(
+        return _settings_form(
+            request,
             "sso.html",
-            {
-                "cfg": cfg,
-                "error": error,
-                "saved": request.args.get("saved"),
-                "redirect_uri": self.redirect_uri,
-            },
-            status=422 if error else 200,
+            {"cfg": cfg, "error": error, "redirect_uri": self.redirect_uri},
+            refused=error,
         )
 
     def _sign_out(self, request: Request, person: Person) -> Page:
@@ -673,11 +679,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
                 else:
                     return Page(location="/settings/retention?saved=1")
             current = retention.get_retention(conn)
-        return Page(
-            "retention.html",
-            {"r": current, "error": error, "saved": request.args.get("saved")},
-            status=422 if error else 200,
-        )
+        return _settings_form(request, "retention.html", {"r": current, "error": error}, error)
 
     def _workflows(self, request: Request, person: Person) -> Page:
         with self._tenant(person) as conn:
@@ -821,11 +823,7 @@ class ConsoleApp(KeyAndBlocklistScreens):
                 else:
                     return Page(location="/settings/branding?saved=1")
             current = load_branding(conn, person.tenant_id)
-        return Page(
-            "branding.html",
-            {"b": current, "errors": errors, "saved": request.args.get("saved")},
-            status=422 if errors else 200,
-        )
+        return _settings_form(request, "branding.html", {"b": current, "errors": errors}, errors)
 
     def _four_eyes(self, request: Request, person: Person) -> Page:
         with self._tenant(person) as conn:

@@ -48,6 +48,17 @@ class Finding(BaseModel):
     threshold: float
     evidence: str
 
+    @classmethod
+    def over(cls, code: str, value: float, limit: float, evidence: str, digits: int = 2) -> Finding:
+        """A finding that fires when `value` is over its `limit` (the threshold it reports)."""
+        return cls(
+            code=code,
+            fired=value > limit,
+            value=round(value, digits),
+            threshold=limit,
+            evidence=evidence,
+        )
+
 
 def colourfulness(bgr: np.ndarray) -> float:
     b, g, r = (bgr[:, :, i].astype(np.float32) for i in range(3))
@@ -123,12 +134,11 @@ def examine(
     ycc = cv2.cvtColor(doc, cv2.COLOR_BGR2YCrCb)
     moire = max(_peak_ratio(ycc[:, :, 1], 0.02, 0.45)[0], _peak_ratio(ycc[:, :, 2], 0.02, 0.45)[0])
     out.append(
-        Finding(
-            code=codes.SCREEN_RECAPTURE_SUSPECTED,
-            fired=moire > t.moire_peak,
-            value=round(moire, 2),
-            threshold=t.moire_peak,
-            evidence=f"periodic colour pattern {moire:.1f}x the background (max {t.moire_peak})",
+        Finding.over(
+            codes.SCREEN_RECAPTURE_SUSPECTED,
+            moire,
+            t.moire_peak,
+            f"periodic colour pattern {moire:.1f}x the background (max {t.moire_peak})",
         )
     )
     if face is not None:
@@ -147,12 +157,11 @@ def examine(
         # portrait is the page's own texture (a halftone copy, a security print)
         ratio = (inside + 0.3) / (outside + 0.3)
         out.append(
-            Finding(
-                code=codes.PORTRAIT_SUBSTITUTION_SUSPECTED,
-                fired=ratio > t.portrait_noise_ratio,
-                value=round(ratio, 2),
-                threshold=t.portrait_noise_ratio,
-                evidence=f"noise in the portrait {inside:.2f} vs the page {outside:.2f} "
+            Finding.over(
+                codes.PORTRAIT_SUBSTITUTION_SUSPECTED,
+                ratio,
+                t.portrait_noise_ratio,
+                f"noise in the portrait {inside:.2f} vs the page {outside:.2f} "
                 f"(ratio {ratio:.2f}, max {t.portrait_noise_ratio})",
             )
         )
@@ -196,11 +205,11 @@ def font_consistency(
         d = abs(r - m) / max(m, 1e-6)
         if d > dev:
             worst, dev, med = k, d, m
-    return Finding(
-        code=codes.FONT_INCONSISTENT,
-        fired=dev > t.font_stroke_deviation,
-        value=round(dev, 3),
-        threshold=t.font_stroke_deviation,
-        evidence=f"{worst}: stroke/height {ratios[worst]:.3f} vs {med:.3f} for the other "
+    return Finding.over(
+        codes.FONT_INCONSISTENT,
+        dev,
+        t.font_stroke_deviation,
+        f"{worst}: stroke/height {ratios[worst]:.3f} vs {med:.3f} for the other "
         f"{len(ratios) - 1} values (deviation {dev:.2f}, max {t.font_stroke_deviation})",
+        digits=3,
     )

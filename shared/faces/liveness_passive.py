@@ -106,34 +106,47 @@ def _squash(value: float, lo: float, hi: float) -> float:
     return float(min(1.0, max(0.0, (value - lo) / (hi - lo))))
 
 
+def _box_part(
+    a: np.ndarray, face: Face, left: float, top: float, right: float, bottom: float
+) -> np.ndarray:
+    """The part of `a` (the image, or a map of its size) from `left` to `right` of the face
+    box's width and from `top` to `bottom` of its height (shares of the box: under 0 or over 1
+    reach past it), clipped to the image."""
+    x, y, w, h = face.box
+    x0, y0 = int(max(0, x + left * w)), int(max(0, y + top * h))
+    x1, y1 = int(min(a.shape[1], x + right * w)), int(min(a.shape[0], y + bottom * h))
+    return a[y0:y1, x0:x1]
+
+
+# the inner face (cheeks, forehead, nose): skin texture, little hair or background
+INNER_FACE = (0.15, 0.2, 0.85, 0.9)
+
+
+def _centre_square(a: np.ndarray, max_side: int) -> np.ndarray | None:
+    """The centred square of `a`, at most `max_side` a side; None when under 16 pixels."""
+    n = min(a.shape[0], a.shape[1], max_side)
+    if n < 16:
+        return None
+    cy, cx = a.shape[0] // 2, a.shape[1] // 2
+    return a[cy - n // 2 : cy - n // 2 + n, cx - n // 2 : cx - n // 2 + n]
+
+
 def _native_patch(img: np.ndarray, face: Face, max_side: int = 192) -> np.ndarray:
     """The inner face at native resolution (resampling would wash out fine periodic patterns)."""
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
-    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
-    gray = cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY).astype(np.float32)
-    n = min(gray.shape[0], gray.shape[1], max_side)
-    if n < 16:
-        return np.zeros((16, 16), np.float32)
-    cy, cx = gray.shape[0] // 2, gray.shape[1] // 2
-    return gray[cy - n // 2 : cy - n // 2 + n, cx - n // 2 : cx - n // 2 + n]
+    part = _box_part(img, face, *INNER_FACE)
+    gray = cv2.cvtColor(part, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    square = _centre_square(gray, max_side)
+    return np.zeros((16, 16), np.float32) if square is None else square
 
 
 def black_level(img: np.ndarray, face: Face) -> float:
     """1st percentile of luma around the face (hair, eyes, clothes): media lift their blacks."""
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x - 0.2 * w)), int(max(0, y - 0.3 * h))
-    x1, y1 = int(min(img.shape[1], x + 1.2 * w)), int(min(img.shape[0], y + 1.3 * h))
-    gray = cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(_box_part(img, face, -0.2, -0.3, 1.2, 1.3), cv2.COLOR_BGR2GRAY)
     return float(np.percentile(gray, 1)) if gray.size else 0.0
 
 
 def _face_gray(img: np.ndarray, face: Face, size: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    x, y, w, h = face.box
-    # the inner face (cheeks, forehead, nose): skin texture, little hair or background
-    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
-    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
-    crop = img[y0:y1, x0:x1]
+    crop = _box_part(img, face, *INNER_FACE)
     if crop.size == 0:
         crop = img
     crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR)
@@ -204,10 +217,7 @@ def border_strength(img: np.ndarray, face: Face) -> float:
 
 
 def _region(img: np.ndarray, face: Face, grow: float) -> np.ndarray:
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x - grow * w)), int(max(0, y - grow * h))
-    x1, y1 = int(min(img.shape[1], x + (1 + grow) * w)), int(min(img.shape[0], y + (1 + grow) * h))
-    return img[y0:y1, x0:x1]
+    return _box_part(img, face, -grow, -grow, 1 + grow, 1 + grow)
 
 
 def saturation_p90(img: np.ndarray, face: Face) -> float:
@@ -223,10 +233,7 @@ def dynamic_range(img: np.ndarray, face: Face) -> float:
 
 
 def _face_norm(img: np.ndarray, face: Face, size: int = 128) -> np.ndarray:
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x + 0.1 * w)), int(max(0, y + 0.1 * h))
-    x1, y1 = int(min(img.shape[1], x + 0.9 * w)), int(min(img.shape[0], y + 0.9 * h))
-    crop = img[y0:y1, x0:x1]
+    crop = _box_part(img, face, 0.1, 0.1, 0.9, 0.9)
     if crop.size == 0:
         crop = img
     interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_CUBIC
@@ -259,15 +266,9 @@ def channel_decorrelation(face_bgr: np.ndarray) -> float:
 
 def chroma_peak_ratio(img: np.ndarray, face: Face) -> float:
     """Periodic peaks in the colour-difference channel (CMY rosettes, sub-pixel stripes)."""
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
-    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
-    f = img[y0:y1, x0:x1].astype(np.float32)
-    n = min(f.shape[0], f.shape[1], 192)
-    if n < 16:
+    f = _centre_square(_box_part(img, face, *INNER_FACE).astype(np.float32), 192)
+    if f is None:
         return 0.0
-    cy, cx = f.shape[0] // 2, f.shape[1] // 2
-    f = f[cy - n // 2 : cy - n // 2 + n, cx - n // 2 : cx - n // 2 + n]
     return periodic_peak_ratio(f[..., 2] - f[..., 0])
 
 
@@ -281,10 +282,7 @@ def background_consistency(img: np.ndarray, face: Face) -> float:
     outer = np.concatenate(
         [res[:m].ravel(), res[-m:].ravel(), res[:, :m].ravel(), res[:, -m:].ravel()]
     )
-    x, y, fw, fh = face.box
-    x0, y0 = int(max(0, x - 0.1 * fw)), int(max(0, y - 0.1 * fh))
-    x1, y1 = int(min(w, x + 1.1 * fw)), int(min(h, y + 1.1 * fh))
-    inner = res[y0:y1, x0:x1].ravel()
+    inner = _box_part(res, face, -0.1, -0.1, 1.1, 1.1).ravel()
     if inner.size == 0 or outer.size == 0:
         return 0.0
     return abs(float(np.log10((np.median(inner) + 0.5) / (np.median(outer) + 0.5))))
@@ -335,10 +333,7 @@ def sharpness_vs_frame(img: np.ndarray, face: Face) -> float:
     """log10 of the inner face's fine detail over the image frame's (Laplacian p90)."""
     gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
     lap = np.abs(cv2.Laplacian(cv2.GaussianBlur(gray, (0, 0), 0.7), cv2.CV_32F))
-    x, y, w, h = face.box
-    x0, y0 = int(max(0, x + 0.15 * w)), int(max(0, y + 0.2 * h))
-    x1, y1 = int(min(img.shape[1], x + 0.85 * w)), int(min(img.shape[0], y + 0.9 * h))
-    inner = lap[y0:y1, x0:x1]
+    inner = _box_part(lap, face, *INNER_FACE)
     hh, ww = gray.shape
     m = max(4, int(0.08 * min(hh, ww)))
     frame = np.concatenate(

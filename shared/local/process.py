@@ -45,6 +45,10 @@ class FunctionProcess:
         self.started_at = 0.0
         self.restarts = 0
 
+    def source(self) -> Path:
+        """The file the Functions Framework loads the target from."""
+        return PROJECT_ROOT / "functions" / self.spec.folder / "main.py"
+
     def command(self) -> list[str]:
         return [
             sys.executable,
@@ -53,7 +57,7 @@ class FunctionProcess:
             "--target",
             self.spec.target,
             "--source",
-            str(PROJECT_ROOT / "functions" / self.spec.folder / "main.py"),
+            str(self.source()),
             "--host",
             "127.0.0.1",
             "--port",

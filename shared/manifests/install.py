@@ -228,47 +228,72 @@ def migration_job(values: ClusterValues) -> list[dict[str, Any]]:
         "kind": "ServiceAccount",
         "metadata": _meta(MIGRATION_JOB, ns, "migrate"),
     }
-    job = {
+    job = _owner_job(
+        MIGRATION_JOB,
+        ns,
+        "migrate",
+        MIGRATION_JOB,
+        backoff_limit=6,
+        container={
+            "name": "migrate",
+            "image": values.images.reference(),
+            "args": ["idmesh", "migrate", "--owner-only"],
+            "env": [_owner_url_env()],
+            "securityContext": _restricted(),
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "128Mi"},
+                "limits": {"cpu": "500m", "memory": "256Mi"},
+            },
+        },
+    )
+    return [sa, job]
+
+
+def _owner_url_env() -> dict[str, Any]:
+    """The schema owner's connection, from its Secret: what a Job that writes the schema or
+    the platform's reference data connects with (a new dict each time: YAML would alias a
+    shared one)."""
+    return {
+        "name": "IDMESH_OWNER_DATABASE_URL",
+        "valueFrom": {"secretKeyRef": {"name": DATABASE_OWNER, "key": "owner-url"}},
+    }
+
+
+def _owner_job(
+    name: str,
+    namespace: str,
+    component: str,
+    service_account: str,
+    *,
+    backoff_limit: int,
+    container: dict[str, Any],
+    volumes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A Job of one container that runs to its end (kept a day), its pod outside the mesh."""
+    pod: dict[str, Any] = {
+        "serviceAccountName": service_account,
+        "restartPolicy": "OnFailure",
+        "containers": [container],
+    }
+    if volumes:
+        pod["volumes"] = volumes
+    return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": _meta(MIGRATION_JOB, ns, "migrate"),
+        "metadata": _meta(name, namespace, component),
         "spec": {
-            "backoffLimit": 6,
+            "backoffLimit": backoff_limit,
             "ttlSecondsAfterFinished": 86400,
             "template": {
                 "metadata": {
-                    "labels": {**_LABELS, "app.kubernetes.io/component": "migrate"},
+                    "labels": {**_LABELS, "app.kubernetes.io/component": component},
                     # A Job pod must end: the sidecar would keep it running.
                     "annotations": {"sidecar.istio.io/inject": "false"},
                 },
-                "spec": {
-                    "serviceAccountName": MIGRATION_JOB,
-                    "restartPolicy": "OnFailure",
-                    "containers": [
-                        {
-                            "name": "migrate",
-                            "image": values.images.reference(),
-                            "args": ["idmesh", "migrate", "--owner-only"],
-                            "env": [
-                                {
-                                    "name": "IDMESH_OWNER_DATABASE_URL",
-                                    "valueFrom": {
-                                        "secretKeyRef": {"name": DATABASE_OWNER, "key": "owner-url"}
-                                    },
-                                }
-                            ],
-                            "securityContext": _restricted(),
-                            "resources": {
-                                "requests": {"cpu": "100m", "memory": "128Mi"},
-                                "limits": {"cpu": "500m", "memory": "256Mi"},
-                            },
-                        }
-                    ],
-                },
+                "spec": pod,
             },
         },
     }
-    return [sa, job]
 
 
 def _restricted() -> dict[str, Any]:
@@ -432,50 +457,28 @@ def reference_data_jobs(values: ClusterValues) -> list[dict[str, Any]]:
     )
     for name, args in commands:
         docs.append(
-            {
-                "apiVersion": "batch/v1",
-                "kind": "Job",
-                "metadata": _meta(name, ns, "reference-data"),
-                "spec": {
-                    "backoffLimit": 3,
-                    "ttlSecondsAfterFinished": 86400,
-                    "template": {
-                        "metadata": {
-                            "labels": {**_LABELS, "app.kubernetes.io/component": "reference-data"},
-                            "annotations": {"sidecar.istio.io/inject": "false"},
-                        },
-                        "spec": {
-                            "serviceAccountName": "idmesh-reference-data",
-                            "restartPolicy": "OnFailure",
-                            "containers": [
-                                {
-                                    "name": "load",
-                                    "image": values.images.reference(),
-                                    "args": args,
-                                    "env": [
-                                        {
-                                            "name": "IDMESH_OWNER_DATABASE_URL",
-                                            "valueFrom": {
-                                                "secretKeyRef": {
-                                                    "name": DATABASE_OWNER,
-                                                    "key": "owner-url",
-                                                }
-                                            },
-                                        },
-                                        {"name": "IDMESH_DATA_DIR", "value": SCRATCH + "/idmesh"},
-                                    ],
-                                    "volumeMounts": [{"name": "tmp", "mountPath": SCRATCH}],
-                                    "securityContext": _restricted(),
-                                    "resources": {
-                                        "requests": {"cpu": "250m", "memory": "512Mi"},
-                                        "limits": {"cpu": "1", "memory": "2Gi"},
-                                    },
-                                }
-                            ],
-                            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}],
-                        },
+            _owner_job(
+                name,
+                ns,
+                "reference-data",
+                "idmesh-reference-data",
+                backoff_limit=3,
+                container={
+                    "name": "load",
+                    "image": values.images.reference(),
+                    "args": args,
+                    "env": [
+                        _owner_url_env(),
+                        {"name": "IDMESH_DATA_DIR", "value": SCRATCH + "/idmesh"},
+                    ],
+                    "volumeMounts": [{"name": "tmp", "mountPath": SCRATCH}],
+                    "securityContext": _restricted(),
+                    "resources": {
+                        "requests": {"cpu": "250m", "memory": "512Mi"},
+                        "limits": {"cpu": "1", "memory": "2Gi"},
                     },
                 },
-            }
+                volumes=[{"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}}],
+            )
         )
     return docs

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from shared.http.server_reply import send_json
 from shared.workload.identity import SA_PREFIX, allows, subject
 
 TOKEN_SECONDS = 600  # the shortest lifetime Kubernetes' TokenRequest grants
@@ -157,25 +158,17 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, fmt: str, *args: object) -> None:
             return
 
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             if self.path == DISCOVERY_PATH:
-                self._json(200, issuer.discovery())
+                send_json(self, 200, issuer.discovery())
             elif self.path == JWKS_PATH:
-                self._json(200, issuer.jwks())
+                send_json(self, 200, issuer.jwks())
             else:
-                self._json(404, {"error": "not found"})
+                send_json(self, 404, {"error": "not found"})
 
         def do_POST(self) -> None:  # noqa: N802
             if self.path != "/token":
-                self._json(404, {"error": "not found"})
+                send_json(self, 404, {"error": "not found"})
                 return
             length = min(int(self.headers.get("Content-Length") or 0), 4096)
             auth = self.headers.get("Authorization", "")
@@ -187,12 +180,12 @@ def _handler_for(issuer: LocalIssuer) -> type[BaseHTTPRequestHandler]:
                     str(body.get("subject", "")),
                 )
             except PermissionError as exc:
-                self._json(403, {"error": str(exc)})
+                send_json(self, 403, {"error": str(exc)})
                 return
             except (ValueError, TypeError, AttributeError) as exc:
-                self._json(400, {"error": str(exc)})
+                send_json(self, 400, {"error": str(exc)})
                 return
-            self._json(200, {"token": token, "expires_in": TOKEN_SECONDS})
+            send_json(self, 200, {"token": token, "expires_in": TOKEN_SECONDS})
 
     return Handler
 

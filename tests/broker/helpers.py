@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from shared.http.server_reply import send
+
 ROOT = Path(__file__).resolve().parents[2]
 
 TENANT_A = str(uuid.UUID("11111111-1111-4111-8111-111111111111"))
@@ -63,12 +65,7 @@ class Subscriber:
                     outer.received.append(rec)
                     outer._cond.notify_all()
                 status, headers, out = outer.respond(index, rec)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
+                send(self, status, out, headers=headers)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

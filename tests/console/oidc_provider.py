@@ -23,6 +23,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from shared.http.server_reply import send_json
+
 
 class OidcProvider:
     def __init__(self, client_id: str = "idmesh-console", client_secret: str = "s3cret") -> None:
@@ -40,22 +42,14 @@ class OidcProvider:
             def log_message(self, *a) -> None:
                 pass
 
-            def _json(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
             def do_GET(self) -> None:  # noqa: N802
                 u = urlparse(self.path)
                 q = {k: v[0] for k, v in parse_qs(u.query).items()}
                 if u.path == "/.well-known/openid-configuration":
-                    self._json(200, provider.metadata())
+                    send_json(self, 200, provider.metadata())
                 elif u.path == "/jwks":
                     jwk = json.loads(RSAAlgorithm.to_jwk(provider.key.public_key()))
-                    self._json(200, {"keys": [{**jwk, "kid": provider.kid, "use": "sig"}]})
+                    send_json(self, 200, {"keys": [{**jwk, "kid": provider.kid, "use": "sig"}]})
                 elif u.path == "/authorize":
                     status, location = provider.authorize(q)
                     self.send_response(status)
@@ -64,16 +58,16 @@ class OidcProvider:
                     self.send_header("content-length", "0")
                     self.end_headers()
                 else:
-                    self._json(404, {"error": "not_found"})
+                    send_json(self, 404, {"error": "not_found"})
 
             def do_POST(self) -> None:  # noqa: N802
                 n = int(self.headers.get("content-length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(n).decode()).items()}
                 if urlparse(self.path).path == "/token":
                     status, body = provider.token(form)
-                    self._json(status, body)
+                    send_json(self, status, body)
                 else:
-                    self._json(404, {"error": "not_found"})
+                    send_json(self, 404, {"error": "not_found"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

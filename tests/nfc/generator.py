@@ -321,6 +321,15 @@ def _key(kind: str) -> Any:
 _SERIAL = iter(range(0x1000, 0x7FFFFFFF))
 
 
+def _government(country: str, name: str, common_name: str) -> dict[str, str]:
+    """The subject of a certificate that the test country's government issues."""
+    return {
+        "country_name": country,
+        "organization_name": f"{name} Government",
+        "common_name": common_name,
+    }
+
+
 def make_pki(
     country: str = "DE",
     algo: str = "rsa",  # rsa: RSA-PSS CSCA+DSC · ecdsa: brainpool · ecdsa_explicit
@@ -339,11 +348,7 @@ def make_pki(
         csca_key = _key("bp384" if ec_mode else "rsa3072")
         dsc_key = _key("bp256" if ec_mode else "rsa")
     csca = build_cert(
-        subject={
-            "country_name": country,
-            "organization_name": f"{name} Government",
-            "common_name": f"CSCA {name} {country}",
-        },
+        subject=_government(country, name, f"CSCA {name} {country}"),
         issuer=None,
         issuer_key=csca_key,
         public_key=csca_key.public_key(),
@@ -355,11 +360,7 @@ def make_pki(
         explicit=explicit,
     )
     dsc = build_cert(
-        subject={
-            "country_name": country,
-            "organization_name": f"{name} Government",
-            "common_name": f"DS {name} {country} 01",
-        },
+        subject=_government(country, name, f"DS {name} {country} 01"),
         issuer=csca,
         issuer_key=csca_key,
         public_key=dsc_key.public_key(),

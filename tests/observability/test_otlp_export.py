@@ -26,6 +26,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from shared.config import Settings
 from shared.crypto.envelope import load_master_key
 from shared.db.cluster import EmbeddedPostgres, free_port
+from shared.http.server_reply import send
 from shared.local.demo import run_verification
 from shared.local.stack import Stack
 from shared.local.webhook_receiver import WebhookReceiver
@@ -55,11 +56,7 @@ class OtlpReceiver:
                     return
                 receiver.take(ExportTraceServiceRequest.FromString(body))
                 out = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
+                send(self, 200, out, "application/x-protobuf")
 
             def log_message(self, *args: object) -> None:
                 return None

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from shared.http.server_reply import send_json
 from tests.tls import self_signed
 
 PLURALS = {
@@ -65,16 +66,9 @@ class FakeApiServer:
             def log_message(self, *args):
                 pass
 
-            def _reply(self, code: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
             def _status(self, code: int, reason: str, message: str) -> None:
-                self._reply(
+                send_json(
+                    self,
                     code,
                     {
                         "kind": "Status",
@@ -144,7 +138,7 @@ class FakeApiServer:
                 self.gets[key] = self.gets.get(key, 0) + 1
                 if kind == "Broker" and self.gets[key] > self.ready_after:
                     obj["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
-                return h._reply(200, obj)
+                return send_json(h, 200, obj)
             return self._apply(h, query, rec, api, kind, ns, name, key, body)
 
     def _apply(self, h, query, rec, api, kind, ns, name, key, body) -> None:
@@ -194,7 +188,7 @@ class FakeApiServer:
         if ns:
             merged.setdefault("metadata", {})["namespace"] = ns
         self.objects[key] = merged
-        return h._reply(200, merged)
+        return send_json(h, 200, merged)
 
     def own(self, doc: dict, manager: str) -> None:
         """Seed an object as if another manager (kubectl) had applied it."""

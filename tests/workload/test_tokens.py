@@ -13,6 +13,7 @@ import httpx
 import jwt
 import pytest
 
+from shared.http.server_reply import send_json
 from shared.workload.identity import (
     allows,
     broker_audience,
@@ -192,12 +193,7 @@ class _TokenRequestApi(BaseHTTPRequestHandler):
         seconds = body["spec"].get("expirationSeconds", 3600)
         token = self.issuer.mint(Workload("idmesh", "relay"), body["spec"]["audiences"][0], seconds)
         exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
-        out = json.dumps({"status": {"token": token, "expirationTimestamp": exp}}).encode()
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        send_json(self, 201, {"status": {"token": token, "expirationTimestamp": exp}})
 
 
 def test_kubernetes_token_request(issuer, tmp_path):
