@@ -109,6 +109,16 @@ def chroma_spread(bgr: np.ndarray) -> float:
     return float(np.percentile(d, 90))
 
 
+def _greyscale(bgr: np.ndarray) -> bool:
+    """All three channels of the inner page equal (within JPEG rounding): no colour was
+    ever recorded there."""
+    h, w = bgr.shape[:2]
+    small = bgr[h // 10 : h - h // 10 : 4, w // 10 : w - w // 10 : 4].astype(np.int16)
+    return bool(np.abs(small[..., 0] - small[..., 1]).max() <= 2) and bool(
+        np.abs(small[..., 1] - small[..., 2]).max() <= 2
+    )
+
+
 def _edge_sharpness(g07: np.ndarray, g20: np.ndarray, mask: np.ndarray) -> float | None:
     """Fine-scale over coarse-scale gradient at the strongest edges of `mask` (top 10 % of
     the coarse gradient): about 2.1 for a sharp step, falling towards 1 as edges soften."""
@@ -209,6 +219,7 @@ def examine(
     # periodic in colour alone, and less strongly than a screen's grid
     screen = moire > t.moire_alone or (moire > t.moire_peak and half > t.screen_luma_peak)
     # a fine luminance lattice on a screen photo is the screen's grid, not a halftone
+    grey_img = _greyscale(doc)
     copy = spread < t.min_chroma_spread or (half > t.halftone_peak and not screen)
     out.append(
         Finding(
@@ -219,7 +230,8 @@ def examine(
             evidence=f"chroma spread {spread:.1f} % (min {t.min_chroma_spread}); halftone "
             f"peak {half:.1f}x at {half_period:.1f} px (max {t.halftone_peak}"
             + (", taken as the screen's grid" if screen and half > t.halftone_peak else "")
-            + f"); colourfulness {col:.1f}",
+            + f"); colourfulness {col:.1f}"
+            + ("; the image itself is greyscale (a grey scan or upload)" if grey_img else ""),
         )
     )
     out.append(
