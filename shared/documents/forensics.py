@@ -259,7 +259,7 @@ def examine(
         outside = _flat_noise(tex[~near], noise[~near])
         # one-sided: a pasted photo brings noise the page lacks; a page noisier than its
         # portrait is the page's own texture (a halftone copy, a security print)
-        noise = (inside + 0.3) / (outside + 0.3)
+        noise_ratio = (inside + 0.3) / (outside + 0.3)
         # sharpness: the face box itself (surely inside the photo) vs the page away from it
         g07, g20 = _gradient(grey, 0.7), _gradient(grey, 2.0)
         core = np.zeros(grey.shape, bool)
@@ -272,12 +272,14 @@ def examine(
         # the block grid is reported, not counted: on the calibration pastes it caught none
         # that noise or sharpness missed, and blur (motion, defocus) inflates it on genuine
         # photos (the peak is taken over a band whose median blur lowers)
-        score = max(noise / t.portrait_noise_ratio, t.portrait_sharpness_ratio / max(sharp, 1e-3))
+        score = max(
+            noise_ratio / t.portrait_noise_ratio, t.portrait_sharpness_ratio / max(sharp, 1e-3)
+        )
         why = (
-            f"noise in the portrait {inside:.2f} vs the page {outside:.2f} (ratio {noise:.2f}, "
-            f"max {t.portrait_noise_ratio}); edge sharpness {sharp:.2f} of the page's (min "
-            f"{t.portrait_sharpness_ratio}); block grid {grid:.1f}x at {grid_period:.1f} px "
-            f"(reported only; genuine up to {t.portrait_grid_peak})"
+            f"noise in the portrait {inside:.2f} vs the page {outside:.2f} (ratio "
+            f"{noise_ratio:.2f}, max {t.portrait_noise_ratio}); edge sharpness {sharp:.2f} of "
+            f"the page's (min {t.portrait_sharpness_ratio}); block grid {grid:.1f}x at "
+            f"{grid_period:.1f} px (reported only; genuine up to {t.portrait_grid_peak})"
         )
         if copy or screen:
             what = "a photocopy" if copy else "a screen recapture"
