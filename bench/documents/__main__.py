@@ -1,6 +1,7 @@
 """Benchmark of the id_document engine on documents from two independent generators.
 
     python -m bench.documents [--n 300] [--n2 220] [--latency-n 40] [--seed 5000] [--json OUT]
+    python -m bench.documents --cues-only [--n 30] [--n2 40] [--forgeries 12] [--seed 6000]
 
 Prints, for `tests/documents/generator.py` (generator A, `--n`) and for the independently
 written `tests/documents/generator2.py` (generator B, `--n2`: its own layouts and capture
@@ -178,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--forgeries", type=int, default=10, help="forged documents per kind")
     ap.add_argument("--latency-n", type=int, default=40, help="TD3 fronts timed front-only")
     ap.add_argument("--seed", type=int, default=5000)
+    ap.add_argument(
+        "--cues-only",
+        action="store_true",
+        help="only the image cues (photocopy, screen, portrait) on genuine fronts and "
+        "forgeries: document detection, portrait and forensics, no OCR (fast calibration)",
+    )
     ap.add_argument("--json", type=Path, help="write all figures to this JSON file")
     ap.add_argument(
         "--failures",
@@ -185,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         help="print every MRZ read inexactly (generator, kind, condition, seed, lines)",
     )
     args = ap.parse_args(argv)
+    if args.cues_only:
+        return cues_only(args.n, args.n2, args.forgeries, args.seed)
 
     print(f"threads: IDMESH_OCR_THREADS={os.environ.get('IDMESH_OCR_THREADS', '2')}", flush=True)
     t = time.perf_counter()
@@ -386,6 +395,44 @@ CUE = {
     "screen": codes.SCREEN_RECAPTURE_SUSPECTED,
     "font_swap": codes.FONT_INCONSISTENT,
 }
+
+
+def cues_only(n: int, n2: int, n_forged: int, seed: int) -> int:
+    """The image cues alone (the font cue needs the OCR'd visual zone: not measured here),
+    each front rectified and its portrait found as `run_id_document` does."""
+    import cv2
+
+    from shared.documents import forensics
+    from shared.documents.detect import detect_document
+    from shared.documents.portrait import find_portrait
+
+    def cues(front: bytes, into: dict[str, list[float]]) -> None:
+        img = cv2.imdecode(np.frombuffer(front, np.uint8), cv2.IMREAD_COLOR)
+        doc = detect_document(img).document
+        found = forensics.examine(doc, find_portrait(doc))
+        for f in found:
+            into[f.code].append(float(f.fired))
+        into["any"].append(float(any(f.fired for f in found)))
+
+    sets: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    combos = [(k, c) for c in CONDITIONS for k in KINDS]
+    for i in range(n):
+        kind, cond = combos[i % len(combos)]
+        cues(make_sample(kind, cond, seed + i).front, sets["genuine, generator A (FPR)"])
+    for i in range(n2):
+        cues(generator2.sample_at(i, seed=seed).front, sets["genuine, generator B (FPR)"])
+    for kind in forgeries.KINDS:
+        for i in range(n_forged):
+            cues(forgeries.make_forgery(kind, seed + i)[0], sets[f"forged: {kind} (TPR)"])
+    names = [CUE[k] for k in forgeries.KINDS if k != "font_swap"]
+    print(f"\nImage cues only (seed {seed}): fired / measured (portrait: where one was found)")
+    print("set".ljust(30) + "".join(c[:26].rjust(28) for c in names) + "any".rjust(10))
+    for name, got in sets.items():
+        cells = "".join(
+            (f"{int(sum(got[c]))}/{len(got[c])}" if got.get(c) else "-").rjust(28) for c in names
+        )
+        print(name.ljust(30) + cells + f"{int(sum(got['any']))}/{len(got['any'])}".rjust(10))
+    return 0
 
 
 def _cues(r: Any, into: dict[str, list[float]]) -> None:

@@ -49,9 +49,9 @@ PORTRAIT_NOT_DETECTED = "PORTRAIT_NOT_DETECTED"  # no holder portrait found on t
 QR_CODE_FOUND = "QR_CODE_FOUND"  # a QR code was decoded (reported in data.qr_codes)
 
 # --- visual fraud cues (evidence in data.forensics) ---
-PHOTOCOPY_SUSPECTED = "PHOTOCOPY_SUSPECTED"  # no colour on the page, or a halftone screen
+PHOTOCOPY_SUSPECTED = "PHOTOCOPY_SUSPECTED"  # no chroma variation, or a halftone screen
 SCREEN_RECAPTURE_SUSPECTED = "SCREEN_RECAPTURE_SUSPECTED"  # colour moire of a screen's grid
-PORTRAIT_SUBSTITUTION_SUSPECTED = "PORTRAIT_SUBSTITUTION_SUSPECTED"  # portrait noise differs
+PORTRAIT_SUBSTITUTION_SUSPECTED = "PORTRAIT_SUBSTITUTION_SUSPECTED"  # noise, edges or grid differ
 FONT_INCONSISTENT = "FONT_INCONSISTENT"  # one printed value's stroke differs from the others
 
 SEVERITY: dict[str, Severity] = {

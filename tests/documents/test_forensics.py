@@ -104,3 +104,40 @@ def test_page_noisier_than_its_portrait_is_no_substitution() -> None:
     noisy[y0:y1, x0:x1] = doc[y0:y1, x0:x1]
     cue = _portrait_cue(np.clip(noisy, 0, 255).astype(np.uint8), (x, y, w, h))
     assert not cue.fired, cue.evidence
+
+
+def test_softened_pasted_portrait_trips_the_portrait_cue() -> None:
+    # a photo from another camera/printer, softer than the page, pasted with a hard edge:
+    # no extra noise (the noise measure alone misses it), but its edges are soft
+    doc, (x, y, w, h) = _page_and_face()
+    y0, y1, x0, x1 = max(0, y - h // 3), y + h + h // 3, max(0, x - w // 3), x + w + w // 3
+    forged = doc.copy()
+    forged[y0:y1, x0:x1] = cv2.GaussianBlur(doc[y0:y1, x0:x1], (0, 0), 2.5)
+    cue = _portrait_cue(forged, (x, y, w, h))
+    assert cue.fired, cue.evidence
+    assert "edge sharpness" in cue.evidence
+
+
+def test_grey_page_with_a_colour_cast_is_a_photocopy() -> None:
+    # toner and paper tint a copy, a camera's white balance tints it again: one global cast
+    doc, _ = _page_and_face()
+    grey = cv2.cvtColor(doc, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    tinted = np.stack([grey * 0.86, grey * 0.95, grey], -1).clip(0, 255).astype(np.uint8)
+    found = {f.code: f for f in forensics.examine(tinted, None)}
+    assert found[codes.PHOTOCOPY_SUSPECTED].fired, found[codes.PHOTOCOPY_SUSPECTED].evidence
+    assert "chroma spread" in found[codes.PHOTOCOPY_SUSPECTED].evidence
+    assert not found[codes.SCREEN_RECAPTURE_SUSPECTED].fired
+
+
+def test_a_photocopy_is_not_called_a_portrait_substitution() -> None:
+    # the copy's toner texture fills the portrait: that is a copy, not a paste
+    data, _ = forgeries.make_forgery("photocopy", 6000)
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    doc = detect_document(img).document
+    face = find_portrait(doc)
+    assert face is not None
+    found = {f.code: f for f in forensics.examine(doc, face)}
+    assert found[codes.PHOTOCOPY_SUSPECTED].fired
+    portrait = found[codes.PORTRAIT_SUBSTITUTION_SUSPECTED]
+    assert not portrait.fired
+    assert "photocopy" in portrait.evidence
