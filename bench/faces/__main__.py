@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         per_photo, 1, 12 if args.quick else args.strangers
     )
     if args.fas:
-        report["passive_liveness_fas_network"] = liveness.fas_compare(args.fas)
+        report["passive_liveness_fas_network"] = liveness.fas_compare(args.fas, args.strangers)
     report["age_estimation"] = age.run(2 if args.quick else 6, args.age_dir, args.age_limit)
     active, frames, ch = bench_active(4 if args.quick else 12)
     report["active_liveness"] = active

@@ -45,7 +45,8 @@ each cue's share):
   shadows keep the colour of what they fall on; a lifted ink or backlight black is a
   uniform grey veil.
 - `fas`: mean depth output of the FAS network (optional, `use_model=True`): one FAS_256s
-  inference takes ~3 s on this 2-core machine; see docs/faces.md for its measured rates.
+  inference is 115 GFLOP (21-25 s of CPU on the 2-core test machine, 2026-12-06); see
+  docs/faces.md for its cost and measured rates.
 """
 
 from __future__ import annotations
