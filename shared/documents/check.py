@@ -26,6 +26,7 @@ from shared.documents.aamva import AamvaError, AamvaRecord, parse_aamva
 from shared.documents.barcode import Barcode, barcode_regions, read_barcodes
 from shared.documents.barcode import version as zxing_version
 from shared.documents.detect import Detection, detect_document
+from shared.documents.fillers import settle_fillers
 from shared.documents.image_io import ImageInputError, decode_image
 from shared.documents.mrz import MrzError, MrzResult, Repair, parse_mrz, repair_with_reading
 from shared.documents.params import DocumentContext, IdDocumentParams
@@ -142,6 +143,13 @@ def _process_side(
                 t = time.perf_counter()
                 page = read_everything(page, engine, today=today)
                 timings[f"{name}_ocr_all"] = _ms(t)
+        if page.mrz is not None:
+            # 4. look-alike letters in the name that have the filler's shape are fillers
+            t = time.perf_counter()
+            settled = settle_fillers(page.document, page.mrz, page.mrz_rows, engine, today)
+            if settled is not None:
+                page.mrz = settled
+            timings[f"{name}_fillers"] = _ms(t)
     q = measure(
         img,
         page.document,

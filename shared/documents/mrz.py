@@ -429,16 +429,21 @@ _INNER_RUN = re.compile(r"(?<!<)<{3,4}(?=[A-Z])")  # a joint miscounted by one o
 def _name_tail(seg: str) -> str:
     """A name field ends at its first run of three fillers (name parts are joined by one
     `<`, surname and given names by two): when all that follows is fillers and their
-    look-alikes (C, K), the look-alikes are fillers. Three or four fillers followed by a
-    name part are a miscounted joint: the surname/given-names joint `<<` when there is
-    none before it, else a `<` between given names (the field keeps its length). A letter
-    of another kind after a longer run is left alone (no guess)."""
+    look-alikes (C, K), the look-alikes are fillers; so after a second `<<`, which only
+    the end of the secondary identifier can be (its parts are joined by one `<`). Three
+    or four fillers followed by a name part are a miscounted joint: the surname/given-names
+    joint `<<` when there is none before it, else a `<` between given names (the field
+    keeps its length). A letter of another kind after a longer run is left alone (no guess)."""
     m = _INNER_RUN.search(seg)
     if m is not None and set(seg[m.end() :]) - {"<", *_FILLER_LOOKALIKES}:
         joint = "<" if "<<" in seg[: m.start()] else "<<"
         fixed = seg[: m.start()] + joint + seg[m.end() :]
         return _name_tail(fixed + "<" * (len(seg) - len(fixed)))
     end = seg.find("<<<")
+    joint = seg.find("<<")
+    second = seg.find("<<", joint + 2) if joint > 0 else -1
+    if second > joint + 2 and (end < 0 or second < end):
+        end = second  # the secondary identifier ends at its first `<<` (ICAO 9303)
     if end < 0:
         return seg
     tail = seg[end:]
