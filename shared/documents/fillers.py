@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from shared.documents.mrz import FORMATS, MrzError, MrzResult, Repair, normalise_line, parse_mrz
+from shared.documents.mrzfind import line_pitch
 from shared.documents.ocr import CardOcr, TextBox
 
 LOOKALIKES = "CKS"  # letters the recogniser returns for a small or blurred `<`
@@ -46,17 +47,12 @@ def _cells(crop: np.ndarray, n: int) -> list[list[np.ndarray]] | None:
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
     grey = grey.astype(np.float32)
     h, w = grey.shape
-    mid = grey[h // 5 : h - h // 5]
-    paper, ink = float(np.percentile(mid, 90)), float(np.percentile(mid, 3))
-    if paper - ink < 25:
+    found = line_pitch(grey, n)
+    if found is None:
         return None
+    paper, _, x0, pitch = found
+    x1 = int(round(x0 + pitch * (n - 0.3))) - 1
     dark = np.clip(paper - grey, 0, None)
-    cols = (mid < paper - 0.45 * (paper - ink)).sum(axis=0)
-    on = np.flatnonzero(cols >= 2)
-    if len(on) < n:
-        return None
-    x0, x1 = int(on[0]), int(on[-1])
-    pitch = (x1 - x0 + 1) / (n - 0.3)
     rows = dark[:, x0 : x1 + 1].sum(axis=1)
     band = np.flatnonzero(rows > 0.2 * rows.max())
     if len(band) < 3:

@@ -402,15 +402,13 @@ def _fit_count(text: str, m: int) -> str | None:
     return None
 
 
-def read_in_parts(crop: np.ndarray, n: int, engine: CardOcr) -> str | None:
-    """Read an upright MRZ line crop of `n` characters in 2-3 pieces cut in the gaps
-    between glyphs. The characters sit at a fixed pitch, so the ink's extent gives the pitch
-    and every piece's character count: the recogniser, which drops or doubles characters on
-    long lines, must read each shorter piece with exactly that count (up to the length of a
-    filler run). None when a piece disagrees or the line's ink cannot be measured."""
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
-    h, w = grey.shape
-    mid = grey[h // 5 : h - h // 5].astype(np.float32)
+def line_pitch(grey: np.ndarray, n: int) -> tuple[float, np.ndarray, int, float] | None:
+    """Where the ink of an upright MRZ line crop of `n` characters starts and its fixed
+    character pitch, from the columns that hold ink in the line's middle rows: (the paper's
+    level, the ink count per column, the first inked column, the pitch), or None when the
+    crop has too little contrast or too few inked columns to measure."""
+    h = grey.shape[0]
+    mid = grey[h // 5 : h - h // 5]
     paper, ink = float(np.percentile(mid, 90)), float(np.percentile(mid, 3))
     if paper - ink < 25:
         return None
@@ -419,7 +417,21 @@ def read_in_parts(crop: np.ndarray, n: int, engine: CardOcr) -> str | None:
     if len(on) < n:
         return None
     x0, x1 = int(on[0]), int(on[-1])
-    pitch = (x1 - x0 + 1) / (n - 0.3)
+    return paper, cols, x0, (x1 - x0 + 1) / (n - 0.3)
+
+
+def read_in_parts(crop: np.ndarray, n: int, engine: CardOcr) -> str | None:
+    """Read an upright MRZ line crop of `n` characters in 2-3 pieces cut in the gaps
+    between glyphs. The characters sit at a fixed pitch, so the ink's extent gives the pitch
+    and every piece's character count: the recogniser, which drops or doubles characters on
+    long lines, must read each shorter piece with exactly that count (up to the length of a
+    filler run). None when a piece disagrees or the line's ink cannot be measured."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    h, w = grey.shape
+    found = line_pitch(grey.astype(np.float32), n)
+    if found is None:
+        return None
+    _, cols, x0, pitch = found
     k = 2 if n <= 36 else 3
     cuts, counts, prev_i = [0], [], 0
     for j in range(1, k):
