@@ -50,8 +50,7 @@ def _cells(crop: np.ndarray, n: int) -> list[list[np.ndarray]] | None:
     found = line_pitch(grey, n)
     if found is None:
         return None
-    paper, _, x0, pitch = found
-    x1 = int(round(x0 + pitch * (n - 0.3))) - 1
+    paper, _, x0, x1, pitch = found
     dark = np.clip(paper - grey, 0, None)
     rows = dark[:, x0 : x1 + 1].sum(axis=1)
     band = np.flatnonzero(rows > 0.2 * rows.max())

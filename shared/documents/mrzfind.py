@@ -402,10 +402,10 @@ def _fit_count(text: str, m: int) -> str | None:
     return None
 
 
-def line_pitch(grey: np.ndarray, n: int) -> tuple[float, np.ndarray, int, float] | None:
+def line_pitch(grey: np.ndarray, n: int) -> tuple[float, np.ndarray, int, int, float] | None:
     """Where the ink of an upright MRZ line crop of `n` characters starts and its fixed
     character pitch, from the columns that hold ink in the line's middle rows: (the paper's
-    level, the ink count per column, the first inked column, the pitch), or None when the
+    level, the ink count per column, the first and last inked columns, the pitch), or None when the
     crop has too little contrast or too few inked columns to measure."""
     h = grey.shape[0]
     mid = grey[h // 5 : h - h // 5]
@@ -417,7 +417,7 @@ def line_pitch(grey: np.ndarray, n: int) -> tuple[float, np.ndarray, int, float]
     if len(on) < n:
         return None
     x0, x1 = int(on[0]), int(on[-1])
-    return paper, cols, x0, (x1 - x0 + 1) / (n - 0.3)
+    return paper, cols, x0, x1, (x1 - x0 + 1) / (n - 0.3)
 
 
 def read_in_parts(crop: np.ndarray, n: int, engine: CardOcr) -> str | None:
@@ -431,7 +431,7 @@ def read_in_parts(crop: np.ndarray, n: int, engine: CardOcr) -> str | None:
     found = line_pitch(grey.astype(np.float32), n)
     if found is None:
         return None
-    _, cols, x0, pitch = found
+    _, cols, x0, _, pitch = found
     k = 2 if n <= 36 else 3
     cuts, counts, prev_i = [0], [], 0
     for j in range(1, k):
